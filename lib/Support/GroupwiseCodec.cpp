@@ -1,0 +1,305 @@
+//===- GroupwiseCodec.cpp - Group-wise integer weight codec ---------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Packing, round-to-nearest fitting and dequantization of group-wise integer
+// weights. The format is documented in docs/dialect.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Support/GroupwiseCodec.h"
+#include "lib/Support/HalfFloat.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace lbc {
+
+namespace {
+
+int64_t alignUp(int64_t value, int64_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
+
+/// Stores `value` as `kind` at `dst` and returns the value as stored.
+float storeScalar(ScalarKind kind, float value, uint8_t *dst) {
+  switch (kind) {
+  case ScalarKind::F32:
+    std::memcpy(dst, &value, sizeof(value));
+    return value;
+  case ScalarKind::F16: {
+    const uint16_t bits = floatToHalfBits(value);
+    std::memcpy(dst, &bits, sizeof(bits));
+    return halfBitsToFloat(bits);
+  }
+  case ScalarKind::BF16: {
+    const uint16_t bits = floatToBFloat16Bits(value);
+    std::memcpy(dst, &bits, sizeof(bits));
+    return bfloat16BitsToFloat(bits);
+  }
+  case ScalarKind::U8: {
+    const float clamped = std::clamp(std::round(value), 0.0f, 255.0f);
+    *dst = static_cast<uint8_t>(clamped);
+    return clamped;
+  }
+  case ScalarKind::None:
+    break;
+  }
+  return 0.0f;
+}
+
+float loadScalar(ScalarKind kind, const uint8_t *src) {
+  switch (kind) {
+  case ScalarKind::F32: {
+    float value;
+    std::memcpy(&value, src, sizeof(value));
+    return value;
+  }
+  case ScalarKind::F16: {
+    uint16_t bits;
+    std::memcpy(&bits, src, sizeof(bits));
+    return halfBitsToFloat(bits);
+  }
+  case ScalarKind::BF16: {
+    uint16_t bits;
+    std::memcpy(&bits, src, sizeof(bits));
+    return bfloat16BitsToFloat(bits);
+  }
+  case ScalarKind::U8:
+    return static_cast<float>(*src);
+  case ScalarKind::None:
+    break;
+  }
+  return 0.0f;
+}
+
+uint8_t roundToCode(float value, unsigned maxCode) {
+  const float rounded = std::round(value);
+  return static_cast<uint8_t>(
+      std::clamp(rounded, 0.0f, static_cast<float>(maxCode)));
+}
+
+} // namespace
+
+std::string validateFormat(const GroupwiseFormat &format) {
+  if (format.bits < 2 || format.bits > 8)
+    return "bits must be in [2, 8], got " + std::to_string(format.bits);
+  if (format.groupSize == 0 || format.groupSize % 8 != 0)
+    return "group size must be a positive multiple of 8, got " +
+           std::to_string(format.groupSize);
+  if (format.scaleKind != ScalarKind::F32 &&
+      format.scaleKind != ScalarKind::F16 &&
+      format.scaleKind != ScalarKind::BF16)
+    return "scale must be stored as f16, bf16 or f32";
+  if (format.symmetric && format.zeroPointKind != ScalarKind::None)
+    return "the symmetric scheme has no zero point";
+  if (!format.symmetric && format.zeroPointKind == ScalarKind::None)
+    return "the asymmetric scheme needs a zero point type";
+  if (format.order == PackOrder::SplitHalves && format.bits != 4)
+    return "split_halves packing is defined for 4-bit codes only, got " +
+           std::to_string(format.bits) + " bits";
+  return {};
+}
+
+unsigned scalarByteSize(ScalarKind kind) {
+  switch (kind) {
+  case ScalarKind::F32:
+    return 4;
+  case ScalarKind::F16:
+  case ScalarKind::BF16:
+    return 2;
+  case ScalarKind::U8:
+    return 1;
+  case ScalarKind::None:
+    break;
+  }
+  return 0;
+}
+
+double bitsPerWeight(const GroupwiseFormat &format) {
+  const double sideBits =
+      8.0 * (scalarByteSize(format.scaleKind) +
+             scalarByteSize(format.zeroPointKind));
+  return format.bits + sideBits / format.groupSize;
+}
+
+GroupwiseLayout computeLayout(const GroupwiseFormat &format, int64_t rows,
+                              int64_t cols) {
+  GroupwiseLayout layout;
+  layout.rows = rows;
+  layout.cols = cols;
+  layout.groupsPerRow = (cols + format.groupSize - 1) / format.groupSize;
+  layout.groupBytes = static_cast<int64_t>(format.groupSize) * format.bits / 8;
+  const int64_t groups = rows * layout.groupsPerRow;
+  layout.codesOffset = 0;
+  layout.scalesOffset = alignUp(groups * layout.groupBytes, kSectionAlignment);
+  const int64_t scalesEnd =
+      layout.scalesOffset + groups * scalarByteSize(format.scaleKind);
+  if (format.zeroPointKind == ScalarKind::None) {
+    layout.zeroPointsOffset = scalesEnd;
+    layout.totalBytes = scalesEnd;
+  } else {
+    layout.zeroPointsOffset = alignUp(scalesEnd, kSectionAlignment);
+    layout.totalBytes = layout.zeroPointsOffset +
+                        groups * scalarByteSize(format.zeroPointKind);
+  }
+  return layout;
+}
+
+void packGroupCodes(const GroupwiseFormat &format, const uint8_t *codes,
+                    uint8_t *packed) {
+  const unsigned groupSize = format.groupSize;
+  if (format.order == PackOrder::SplitHalves) {
+    const unsigned half = groupSize / 2;
+    for (unsigned j = 0; j < half; ++j)
+      packed[j] = static_cast<uint8_t>((codes[j] & 0xfu) |
+                                       ((codes[j + half] & 0xfu) << 4));
+    return;
+  }
+  const unsigned bits = format.bits;
+  std::memset(packed, 0, groupSize * bits / 8);
+  for (unsigned i = 0; i < groupSize; ++i) {
+    const unsigned bitPos = i * bits;
+    // A code spans at most two bytes because bits <= 8.
+    const unsigned word = static_cast<unsigned>(codes[i]) << (bitPos % 8);
+    packed[bitPos / 8] |= static_cast<uint8_t>(word & 0xffu);
+    if ((bitPos % 8) + bits > 8)
+      packed[bitPos / 8 + 1] |= static_cast<uint8_t>(word >> 8);
+  }
+}
+
+void unpackGroupCodes(const GroupwiseFormat &format, const uint8_t *packed,
+                      uint8_t *codes) {
+  const unsigned groupSize = format.groupSize;
+  if (format.order == PackOrder::SplitHalves) {
+    const unsigned half = groupSize / 2;
+    for (unsigned j = 0; j < half; ++j) {
+      codes[j] = packed[j] & 0xfu;
+      codes[j + half] = packed[j] >> 4;
+    }
+    return;
+  }
+  const unsigned bits = format.bits;
+  const unsigned mask = (1u << bits) - 1u;
+  for (unsigned i = 0; i < groupSize; ++i) {
+    const unsigned bitPos = i * bits;
+    unsigned word = packed[bitPos / 8];
+    if ((bitPos % 8) + bits > 8)
+      word |= static_cast<unsigned>(packed[bitPos / 8 + 1]) << 8;
+    codes[i] = static_cast<uint8_t>((word >> (bitPos % 8)) & mask);
+  }
+}
+
+CodecStatus quantizeRoundToNearest(const GroupwiseFormat &format,
+                                   const float *weights, int64_t rows,
+                                   int64_t cols, uint8_t *packed) {
+  const GroupwiseLayout layout = computeLayout(format, rows, cols);
+  std::memset(packed, 0, static_cast<size_t>(layout.totalBytes));
+  const unsigned groupSize = format.groupSize;
+  const unsigned maxCode = (1u << format.bits) - 1u;
+  const float symmetricOffset = static_cast<float>(1u << (format.bits - 1));
+  const unsigned scaleBytes = scalarByteSize(format.scaleKind);
+  const unsigned zeroPointBytes = scalarByteSize(format.zeroPointKind);
+  std::vector<uint8_t> codes(groupSize);
+
+  for (int64_t row = 0; row < rows; ++row) {
+    for (int64_t group = 0; group < layout.groupsPerRow; ++group) {
+      const int64_t groupIndex = row * layout.groupsPerRow + group;
+      const int64_t begin = group * groupSize;
+      const int64_t count = std::min<int64_t>(groupSize, cols - begin);
+      const float *values = weights + row * cols + begin;
+      uint8_t *scaleDst = packed + layout.scalesOffset + groupIndex * scaleBytes;
+
+      float minValue = values[0], maxValue = values[0];
+      float signedMax = 0.0f, maxMagnitude = 0.0f;
+      for (int64_t i = 0; i < count; ++i) {
+        if (!std::isfinite(values[i]))
+          return CodecStatus::NonFiniteInput;
+        minValue = std::min(minValue, values[i]);
+        maxValue = std::max(maxValue, values[i]);
+        if (std::fabs(values[i]) > maxMagnitude) {
+          maxMagnitude = std::fabs(values[i]);
+          signedMax = values[i];
+        }
+      }
+
+      // Padding positions (past `count`) get the code of the value 0.
+      if (format.symmetric) {
+        // Q4_0's rule: the value of largest magnitude maps to code 0.
+        const float scale =
+            storeScalar(format.scaleKind, signedMax / -symmetricOffset, scaleDst);
+        if (!std::isfinite(scale))
+          return CodecStatus::NonFiniteScale;
+        for (unsigned i = 0; i < groupSize; ++i)
+          codes[i] = (i < count && scale != 0.0f)
+                         ? roundToCode(values[i] / scale + symmetricOffset,
+                                       maxCode)
+                         : static_cast<uint8_t>(symmetricOffset);
+      } else {
+        // Integer zero points must lie on the code grid, which needs 0 inside
+        // the range; a constant group needs it too to get a non-zero scale.
+        if (format.zeroPointKind == ScalarKind::U8 || minValue == maxValue) {
+          minValue = std::min(minValue, 0.0f);
+          maxValue = std::max(maxValue, 0.0f);
+        }
+        const float scale = storeScalar(
+            format.scaleKind, (maxValue - minValue) / maxCode, scaleDst);
+        if (!std::isfinite(scale))
+          return CodecStatus::NonFiniteScale;
+        uint8_t *zeroDst =
+            packed + layout.zeroPointsOffset + groupIndex * zeroPointBytes;
+        const float zeroPoint = storeScalar(
+            format.zeroPointKind, scale != 0.0f ? -minValue / scale : 0.0f,
+            zeroDst);
+        const uint8_t zeroCode = roundToCode(zeroPoint, maxCode);
+        for (unsigned i = 0; i < groupSize; ++i)
+          codes[i] = (i < count && scale != 0.0f)
+                         ? roundToCode(values[i] / scale + zeroPoint, maxCode)
+                         : zeroCode;
+      }
+      packGroupCodes(format, codes.data(),
+                     packed + layout.codesOffset +
+                         groupIndex * layout.groupBytes);
+    }
+  }
+  return CodecStatus::Ok;
+}
+
+void dequantize(const GroupwiseFormat &format, const uint8_t *packed,
+                int64_t rows, int64_t cols, float *weights) {
+  const GroupwiseLayout layout = computeLayout(format, rows, cols);
+  const unsigned groupSize = format.groupSize;
+  const float symmetricOffset = static_cast<float>(1u << (format.bits - 1));
+  const unsigned scaleBytes = scalarByteSize(format.scaleKind);
+  const unsigned zeroPointBytes = scalarByteSize(format.zeroPointKind);
+  std::vector<uint8_t> codes(groupSize);
+
+  for (int64_t row = 0; row < rows; ++row) {
+    for (int64_t group = 0; group < layout.groupsPerRow; ++group) {
+      const int64_t groupIndex = row * layout.groupsPerRow + group;
+      const int64_t begin = group * groupSize;
+      const int64_t count = std::min<int64_t>(groupSize, cols - begin);
+      const float scale = loadScalar(
+          format.scaleKind, packed + layout.scalesOffset + groupIndex * scaleBytes);
+      const float zeroPoint =
+          format.symmetric
+              ? symmetricOffset
+              : loadScalar(format.zeroPointKind,
+                           packed + layout.zeroPointsOffset +
+                               groupIndex * zeroPointBytes);
+      unpackGroupCodes(format,
+                       packed + layout.codesOffset +
+                           groupIndex * layout.groupBytes,
+                       codes.data());
+      float *out = weights + row * cols + begin;
+      for (int64_t i = 0; i < count; ++i)
+        out[i] = (static_cast<float>(codes[i]) - zeroPoint) * scale;
+    }
+  }
+}
+
+} // namespace lbc

@@ -1,0 +1,51 @@
+//===- Pipelines.cpp - lbc pass pipelines ---------------------------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Builds the stage-ordered pass pipeline for a recipe and registers it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Pipelines/Pipelines.h"
+#include "passes/Quant/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::lbc;
+
+void mlir::lbc::buildLbcPipeline(OpPassManager &pm, const Recipe &recipe) {
+  // Stage order: quantize weights (later: prune, smooth/rotate before it,
+  // activation quantization and mixed precision after it), then clean up.
+  if (recipe.weights) {
+    QuantizeWeightsPassOptions options;
+    options.bits = recipe.weights->bits;
+    options.groupSize = recipe.weights->groupSize;
+    pm.addPass(createQuantizeWeightsPass(options));
+  }
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::lbc::registerLbcPipelines() {
+  registerPassPipeline(
+      "lbc-pipeline",
+      "Run the lbc pipeline for a recipe (recipe=fp32|w8|w4|w4g128|...)",
+      [](OpPassManager &pm, StringRef optionsText,
+         function_ref<LogicalResult(const Twine &)> errorHandler) {
+        LbcPipelineOptions options;
+        if (failed(options.parseFromString(optionsText)))
+          return failure();
+        std::string error;
+        std::optional<Recipe> recipe = parseRecipe(options.recipe, error);
+        if (!recipe)
+          return errorHandler(error);
+        buildLbcPipeline(pm, *recipe);
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)> optionHandler) {
+        optionHandler(LbcPipelineOptions());
+      });
+}

@@ -1,0 +1,40 @@
+//===- Pipelines.h - lbc pass pipelines -------------------------*- C++ -*-===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// The one pipeline builder shared by lbc-opt's opt mode (--lbc-pipeline) and
+// the compiler driver: a recipe in, the passes of every stage out.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LBC_PASSES_PIPELINES_PIPELINES_H
+#define LBC_PASSES_PIPELINES_PIPELINES_H
+
+#include "passes/Pipelines/Recipe.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::lbc {
+
+/// Options of the `lbc-pipeline` textual pipeline.
+struct LbcPipelineOptions : public PassPipelineOptions<LbcPipelineOptions> {
+  Option<std::string> recipe{
+      *this, "recipe",
+      llvm::cl::desc("Comma-separated recipe steps, e.g. w4 or w4g128"),
+      llvm::cl::init("fp32")};
+};
+
+/// Adds the passes that carry out `recipe` to `pm` (a module pass manager),
+/// in canonical stage order.
+void buildLbcPipeline(OpPassManager &pm, const Recipe &recipe);
+
+/// Registers `lbc-pipeline` for use in textual pipelines and on lbc-opt's
+/// command line.
+void registerLbcPipelines();
+
+} // namespace mlir::lbc
+
+#endif // LBC_PASSES_PIPELINES_PIPELINES_H

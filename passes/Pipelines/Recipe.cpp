@@ -1,0 +1,89 @@
+//===- Recipe.cpp - the --pipeline recipe language ------------------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Recipe parsing and canonical printing.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Pipelines/Recipe.h"
+
+#include "llvm/ADT/SmallVector.h"
+
+using namespace mlir::lbc;
+
+static constexpr const char *kValidSteps =
+    "fp32, w8, w5, w4, w3, w2 (group-wise symmetric, group 32, f16 scales; "
+    "a group suffix such as w4g128 sets the group size)";
+
+/// Parses `wB` or `wBgG`; std::nullopt if `step` has another shape.
+static std::optional<WeightQuantStep> parseWeightStep(llvm::StringRef step) {
+  if (!step.consume_front("w"))
+    return std::nullopt;
+  WeightQuantStep weights;
+  llvm::StringRef bitsText = step, groupText;
+  if (size_t g = step.find('g'); g != llvm::StringRef::npos) {
+    bitsText = step.take_front(g);
+    groupText = step.drop_front(g + 1);
+    if (groupText.getAsInteger(10, weights.groupSize))
+      return std::nullopt;
+  }
+  if (bitsText.getAsInteger(10, weights.bits))
+    return std::nullopt;
+  return weights;
+}
+
+std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
+                                             std::string &error) {
+  Recipe recipe;
+  llvm::SmallVector<llvm::StringRef> steps;
+  text.split(steps, ',');
+  llvm::StringRef weightStep, fp32Step;
+  for (llvm::StringRef rawStep : steps) {
+    llvm::StringRef step = rawStep.trim();
+    if (step.empty()) {
+      error = "empty step in recipe '" + text.str() + "'; valid steps: " +
+              kValidSteps;
+      return std::nullopt;
+    }
+    if (step == "fp32") {
+      fp32Step = step;
+    } else if (std::optional<WeightQuantStep> weights = parseWeightStep(step)) {
+      if (!weightStep.empty()) {
+        error = "recipe steps '" + weightStep.str() + "' and '" + step.str() +
+                "' contradict: both choose the weight format";
+        return std::nullopt;
+      }
+      if (weights->bits < 2 || weights->bits > 8 ||
+          weights->groupSize == 0 || weights->groupSize % 8 != 0) {
+        error = "recipe step '" + step.str() +
+                "': bits must be 2..8 and the group size a positive multiple "
+                "of 8";
+        return std::nullopt;
+      }
+      weightStep = step;
+      recipe.weights = *weights;
+    } else {
+      error = "unknown recipe step '" + step.str() + "'; valid steps: " +
+              kValidSteps;
+      return std::nullopt;
+    }
+  }
+  if (!fp32Step.empty() && !weightStep.empty()) {
+    error = "recipe steps 'fp32' and '" + weightStep.str() +
+            "' contradict: fp32 keeps weights dense";
+    return std::nullopt;
+  }
+  return recipe;
+}
+
+std::string Recipe::str() const {
+  if (!weights)
+    return "fp32";
+  std::string text = "w" + std::to_string(weights->bits);
+  if (weights->groupSize != 32)
+    text += "g" + std::to_string(weights->groupSize);
+  return text;
+}

@@ -1,0 +1,44 @@
+//===- Recipe.h - the --pipeline recipe language ----------------*- C++ -*-===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Parses a comma-separated recipe such as "w4g128" into the steps the
+// pipeline builder runs. Steps run in the canonical stage order whatever
+// their textual order; unknown or contradictory steps are errors.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LBC_PASSES_PIPELINES_RECIPE_H
+#define LBC_PASSES_PIPELINES_RECIPE_H
+
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+#include <string>
+
+namespace mlir::lbc {
+
+/// Group-wise symmetric weight quantization: `wB` or `wBgG`.
+struct WeightQuantStep {
+  unsigned bits = 4;
+  unsigned groupSize = 32;
+};
+
+/// A parsed recipe: what each stage of the pipeline does.
+struct Recipe {
+  /// Absent for `fp32`: weights stay dense.
+  std::optional<WeightQuantStep> weights;
+
+  /// The canonical spelling, recorded in artifacts.
+  std::string str() const;
+};
+
+/// Parses `text`; on failure returns std::nullopt and sets `error` to a
+/// message that names the offending step and lists the valid ones.
+std::optional<Recipe> parseRecipe(llvm::StringRef text, std::string &error);
+
+} // namespace mlir::lbc
+
+#endif // LBC_PASSES_PIPELINES_RECIPE_H

@@ -1,0 +1,54 @@
+//===- Passes.td - weight quantization passes --------------*- tablegen -*-===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Passes of the Quant stage: fitting and packing weights.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LBC_PASSES_QUANT_PASSES_TD
+#define LBC_PASSES_QUANT_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def QuantizeWeightsPass : Pass<"lbc-quantize-weights", "::mlir::ModuleOp"> {
+  let summary = "Pack constant linear weights into a group-wise integer "
+                "encoding (round-to-nearest)";
+  let description = [{
+    Rewrites every `lowbit.linear` whose weight is a dense f32 constant
+    (`arith.constant` with a dense or dense_resource value) so that its weight
+    is a `lowbit.constant` packed in the group-wise encoding given by the
+    options, fitted by round-to-nearest. Also folds `lowbit.quantize` of a
+    constant into a packed constant with the encoding of its result type.
+    A constant shared by several linears is packed once.
+  }];
+  let dependentDialects = ["::mlir::lbc::lowbit::LowBitDialect"];
+  let options = [
+    Option<"bits", "bits", "unsigned", "4", "Bits per code, 2 to 8">,
+    Option<"groupSize", "group-size", "unsigned", "32",
+           "Weights per group, a multiple of 8">,
+    Option<"scheme", "scheme", "std::string", "\"symmetric\"",
+           "symmetric or asymmetric">,
+    Option<"scaleType", "scale-type", "std::string", "\"f16\"",
+           "Storage type of the scales: f16, bf16 or f32">,
+    Option<"zeroPointType", "zero-point-type", "std::string", "\"ui8\"",
+           "Storage type of asymmetric zero points: ui8, f16, bf16 or f32">,
+    Option<"order", "order", "std::string", "\"lsb_first\"",
+           "Order of the codes in a group: lsb_first or split_halves">,
+  ];
+}
+
+def DequantizeWeightsPass : Pass<"lbc-dequantize-weights", "::mlir::ModuleOp"> {
+  let summary = "Expand packed weight constants back to dense f32 constants";
+  let description = [{
+    The inverse of `lbc-quantize-weights`, used by tests and for measuring
+    quantization error: every `lowbit.constant` is decoded to an
+    `arith.constant` dense_resource of its logical type; `lowbit.linear` uses
+    take the dense weight and `lowbit.dequantize` uses are replaced by it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+#endif // LBC_PASSES_QUANT_PASSES_TD

@@ -1,0 +1,130 @@
+//===- WeightBlobs.cpp - reading and writing weight blobs -----------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Converts between MLIR constant attributes and packed weight bytes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Quant/WeightBlobs.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+using namespace mlir;
+using namespace mlir::lbc;
+using lowbit::GroupwiseEncodingAttr;
+using lowbit::PackedWeightType;
+
+/// Blobs are aligned for the widest SIMD load (one cache line).
+static constexpr size_t kBlobAlignment = ::lbc::kSectionAlignment;
+
+FailureOr<F32Elements> mlir::lbc::readF32Elements(ElementsAttr value,
+                                                  Location loc) {
+  F32Elements elements;
+  if (auto resource = dyn_cast<DenseF32ResourceElementsAttr>(value)) {
+    std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
+    if (!data)
+      return emitError(loc, "weight blob '")
+             << resource.getRawHandle().getKey()
+             << "' has no data (elided or missing resource)";
+    if (static_cast<int64_t>(data->size()) != resource.getNumElements())
+      return emitError(loc, "weight blob '")
+             << resource.getRawHandle().getKey() << "' holds " << data->size()
+             << " floats, its type needs " << resource.getNumElements();
+    elements.values = *data;
+    return elements;
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense || !dense.getElementType().isF32())
+    return emitError(loc, "expected an f32 dense or dense_resource constant, "
+                          "got ")
+           << value;
+  auto range = dense.getValues<float>();
+  elements.storage.assign(range.begin(), range.end());
+  elements.values = elements.storage;
+  return elements;
+}
+
+/// Rows x columns of a weight whose groups run along the last dimension.
+static std::pair<int64_t, int64_t> rowsAndColumns(RankedTensorType type) {
+  int64_t columns = type.getShape().back();
+  return {type.getNumElements() / columns, columns};
+}
+
+static FailureOr<GroupwiseEncodingAttr> getGroupwise(PackedWeightType type,
+                                                     Location loc) {
+  auto groupwise = dyn_cast<GroupwiseEncodingAttr>(type.getEncoding());
+  if (!groupwise)
+    return emitError(loc, "no codec for weight encoding ")
+           << type.getEncoding();
+  return groupwise;
+}
+
+FailureOr<DenseResourceElementsAttr>
+mlir::lbc::packWeights(ArrayRef<float> values, PackedWeightType packedType,
+                       Location loc) {
+  FailureOr<GroupwiseEncodingAttr> encoding = getGroupwise(packedType, loc);
+  if (failed(encoding))
+    return failure();
+  RankedTensorType logicalType = packedType.getLogicalType();
+  if (static_cast<int64_t>(values.size()) != logicalType.getNumElements())
+    return emitError(loc, "weight has ")
+           << values.size() << " values, " << logicalType << " needs "
+           << logicalType.getNumElements();
+  auto [rows, columns] = rowsAndColumns(logicalType);
+  int64_t byteSize = packedType.getPackedByteSize();
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(byteSize, kBlobAlignment);
+  auto *bytes = reinterpret_cast<uint8_t *>(blob.getMutableData().data());
+  switch (::lbc::quantizeRoundToNearest(encoding->toFormat(), values.data(),
+                                        rows, columns, bytes)) {
+  case ::lbc::CodecStatus::Ok:
+    break;
+  case ::lbc::CodecStatus::NonFiniteInput:
+    return emitError(loc, "cannot quantize a weight with NaN or infinite "
+                          "values");
+  case ::lbc::CodecStatus::NonFiniteScale:
+    return emitError(loc, "weight magnitudes overflow the scale type ")
+           << encoding->getScaleType() << " of " << *encoding;
+  }
+  auto blobType =
+      RankedTensorType::get({byteSize}, IntegerType::get(loc.getContext(), 8));
+  return DenseResourceElementsAttr::get(blobType, "lbc_packed_weight",
+                                        std::move(blob));
+}
+
+FailureOr<DenseResourceElementsAttr>
+mlir::lbc::unpackWeights(lowbit::ConstantOp constant) {
+  Location loc = constant.getLoc();
+  PackedWeightType packedType = constant.getType();
+  FailureOr<GroupwiseEncodingAttr> encoding = getGroupwise(packedType, loc);
+  if (failed(encoding))
+    return failure();
+  RankedTensorType logicalType = packedType.getLogicalType();
+  if (!logicalType.getElementType().isF32())
+    return constant.emitOpError("can only be decoded to f32 today, logical "
+                                "type is ")
+           << logicalType;
+  auto resource = cast<DenseResourceElementsAttr>(constant.getValue());
+  AsmResourceBlob *packedBlob = resource.getRawHandle().getBlob();
+  if (!packedBlob)
+    return constant.emitOpError("blob '")
+           << resource.getRawHandle().getKey()
+           << "' has no data (elided or missing resource)";
+  ArrayRef<char> packed = packedBlob->getData();
+  if (static_cast<int64_t>(packed.size()) != packedType.getPackedByteSize())
+    return constant.emitOpError("blob holds ")
+           << packed.size() << " bytes, expected "
+           << packedType.getPackedByteSize();
+  auto [rows, columns] = rowsAndColumns(logicalType);
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      logicalType.getNumElements() * sizeof(float), kBlobAlignment);
+  ::lbc::dequantize(encoding->toFormat(),
+                    reinterpret_cast<const uint8_t *>(packed.data()), rows,
+                    columns, reinterpret_cast<float *>(blob.getMutableData().data()));
+  return DenseResourceElementsAttr::get(logicalType, "lbc_dequantized_weight",
+                                        std::move(blob));
+}

@@ -1,0 +1,44 @@
+//===- WeightBlobs.h - reading and writing weight blobs ---------*- C++ -*-===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Glue between MLIR constants (dense and dense_resource attributes) and the
+// MLIR-free weight codecs: read f32 weights, write packed blobs, decode them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LBC_PASSES_QUANT_WEIGHTBLOBS_H
+#define LBC_PASSES_QUANT_WEIGHTBLOBS_H
+
+#include "dialects/LowBit/LowBitDialect.h"
+
+#include <vector>
+
+namespace mlir::lbc {
+
+/// The values of an f32 constant: a view of the resource blob when the
+/// constant is a dense_resource, otherwise a copy in `storage`.
+struct F32Elements {
+  ArrayRef<float> values;
+  std::vector<float> storage;
+};
+
+/// Reads the elements of an f32 dense or dense_resource constant. Emits an
+/// error at `loc` and fails when the data is unavailable (e.g. elided).
+FailureOr<F32Elements> readF32Elements(ElementsAttr value, Location loc);
+
+/// Fits `values` (a weight of type `packedType.getLogicalType()`) to the
+/// packed type's encoding by round-to-nearest and returns the packed blob.
+FailureOr<DenseResourceElementsAttr>
+packWeights(ArrayRef<float> values, lowbit::PackedWeightType packedType,
+            Location loc);
+
+/// Decodes the blob of a packed constant into an f32 dense_resource of its
+/// logical type.
+FailureOr<DenseResourceElementsAttr> unpackWeights(lowbit::ConstantOp constant);
+
+} // namespace mlir::lbc
+
+#endif // LBC_PASSES_QUANT_WEIGHTBLOBS_H

@@ -1,0 +1,64 @@
+//===- RecipeTest.cpp - recipe parsing tests ------------------------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Checks the --pipeline recipe language: valid steps, canonical spelling, and
+// the errors for unknown, malformed and contradictory steps.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Pipelines/Recipe.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir::lbc;
+
+namespace {
+
+TEST(Recipe, ParsesWeightSteps) {
+  std::string error;
+  std::optional<Recipe> w4 = parseRecipe("w4", error);
+  ASSERT_TRUE(w4) << error;
+  ASSERT_TRUE(w4->weights);
+  EXPECT_EQ(w4->weights->bits, 4u);
+  EXPECT_EQ(w4->weights->groupSize, 32u);
+  EXPECT_EQ(w4->str(), "w4");
+
+  std::optional<Recipe> w3g128 = parseRecipe(" w3g128 ", error);
+  ASSERT_TRUE(w3g128) << error;
+  EXPECT_EQ(w3g128->weights->bits, 3u);
+  EXPECT_EQ(w3g128->weights->groupSize, 128u);
+  EXPECT_EQ(w3g128->str(), "w3g128");
+
+  std::optional<Recipe> fp32 = parseRecipe("fp32", error);
+  ASSERT_TRUE(fp32) << error;
+  EXPECT_FALSE(fp32->weights);
+  EXPECT_EQ(fp32->str(), "fp32");
+}
+
+TEST(Recipe, UnknownStepNamesItAndListsValidSteps) {
+  std::string error;
+  EXPECT_FALSE(parseRecipe("w4,frobnicate", error));
+  EXPECT_NE(error.find("'frobnicate'"), std::string::npos) << error;
+  EXPECT_NE(error.find("w8, w5, w4"), std::string::npos) << error;
+}
+
+TEST(Recipe, RejectsMalformedAndContradictorySteps) {
+  std::string error;
+  EXPECT_FALSE(parseRecipe("w4,w8", error));
+  EXPECT_NE(error.find("contradict"), std::string::npos) << error;
+  EXPECT_FALSE(parseRecipe("fp32,w4", error));
+  EXPECT_NE(error.find("contradict"), std::string::npos) << error;
+  EXPECT_FALSE(parseRecipe("w9", error));
+  EXPECT_NE(error.find("'w9'"), std::string::npos) << error;
+  EXPECT_FALSE(parseRecipe("w4g12", error));
+  EXPECT_FALSE(parseRecipe("w4g", error));
+  EXPECT_FALSE(parseRecipe("wx", error));
+  EXPECT_FALSE(parseRecipe("w4,,", error));
+  EXPECT_NE(error.find("empty step"), std::string::npos) << error;
+  EXPECT_FALSE(parseRecipe("", error));
+}
+
+} // namespace
