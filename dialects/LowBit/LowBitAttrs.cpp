@@ -65,10 +65,11 @@ namespace {
 
 } // namespace
 
-LogicalResult GroupwiseEncodingAttr::verify(
-    function_ref<InFlightDiagnostic()> emitError, unsigned bits,
-    unsigned groupSize, QuantScheme scheme, Type scaleType, Type zeroPointType,
-    PackOrder order) {
+LogicalResult
+GroupwiseEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                              unsigned bits, unsigned groupSize,
+                              QuantScheme scheme, Type scaleType,
+                              Type zeroPointType, PackOrder order) {
   if (!scaleType || !isa<Float16Type, BFloat16Type, Float32Type>(scaleType))
     return emitError() << "scale must be f16, bf16 or f32, got " << scaleType;
   if (zeroPointType && !zeroPointType.isUnsignedInteger(8) &&
@@ -93,7 +94,8 @@ double GroupwiseEncodingAttr::bitsPerWeight() const {
   return ::lbc::bitsPerWeight(toFormat());
 }
 
-int64_t GroupwiseEncodingAttr::getPackedByteSize(ArrayRef<int64_t> shape) const {
+int64_t
+GroupwiseEncodingAttr::getPackedByteSize(ArrayRef<int64_t> shape) const {
   if (shape.empty())
     return 0;
   int64_t rows = 1;
@@ -126,9 +128,9 @@ Attribute GroupwiseEncodingAttr::parse(AsmParser &parser, Type) {
     StringRef key;
     if (parser.parseKeyword(&key))
       return failure();
-    if (!llvm::is_contained({"bits", "group_size", "scheme", "scale",
-                             "zero_point", "order"},
-                            key))
+    if (!llvm::is_contained(
+            {"bits", "group_size", "scheme", "scale", "zero_point", "order"},
+            key))
       return parser.emitError(keyLoc, "unknown groupwise parameter '")
              << key
              << "'; expected bits, group_size, scheme, scale, zero_point, "

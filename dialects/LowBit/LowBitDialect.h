@@ -21,8 +21,11 @@
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+// Generated declarations, in dependency order (keep these unsorted).
 #include "dialects/LowBit/LowBitDialect.h.inc"
+
 #include "dialects/LowBit/LowBitEnums.h.inc"
+
 #include "dialects/LowBit/LowBitAttrInterfaces.h.inc"
 
 #define GET_ATTRDEF_CLASSES

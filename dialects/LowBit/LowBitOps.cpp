@@ -34,9 +34,8 @@ LogicalResult ConstantOp::verify() {
   PackedWeightType type = getType();
   int64_t expected = type.getPackedByteSize();
   if (blobType.getDimSize(0) != expected)
-    return emitOpError("blob holds ")
-           << blobType.getDimSize(0) << " bytes but " << type << " needs "
-           << expected;
+    return emitOpError("blob holds ") << blobType.getDimSize(0) << " bytes but "
+                                      << type << " needs " << expected;
   return success();
 }
 
@@ -118,9 +117,8 @@ struct ConsumePackedWeight : public OpRewritePattern<LinearOp> {
     auto dequantize = op.getWeight().getDefiningOp<DequantizeOp>();
     if (!dequantize)
       return failure();
-    rewriter.modifyOpInPlace(op, [&] {
-      op.getWeightMutable().assign(dequantize.getInput());
-    });
+    rewriter.modifyOpInPlace(
+        op, [&] { op.getWeightMutable().assign(dequantize.getInput()); });
     return success();
   }
 };

@@ -59,8 +59,8 @@ Type PackedWeightType::parse(AsmParser &parser) {
         << encoding;
     return {};
   }
-  return getChecked([&] { return parser.emitError(loc); },
-                    parser.getContext(), logicalType, weightEncoding);
+  return getChecked([&] { return parser.emitError(loc); }, parser.getContext(),
+                    logicalType, weightEncoding);
 }
 
 void PackedWeightType::print(AsmPrinter &printer) const {

@@ -24,9 +24,8 @@
 #include <mutex>
 
 void mlir::lbc::registerLbcDialects(DialectRegistry &registry) {
-  registry.insert<lowbit::LowBitDialect, arith::ArithDialect,
-                  func::FuncDialect, math::MathDialect,
-                  tensor::TensorDialect>();
+  registry.insert<lowbit::LowBitDialect, arith::ArithDialect, func::FuncDialect,
+                  math::MathDialect, tensor::TensorDialect>();
 }
 
 void mlir::lbc::registerLbcPasses() {

@@ -121,9 +121,8 @@ unsigned scalarByteSize(ScalarKind kind) {
 }
 
 double bitsPerWeight(const GroupwiseFormat &format) {
-  const double sideBits =
-      8.0 * (scalarByteSize(format.scaleKind) +
-             scalarByteSize(format.zeroPointKind));
+  const double sideBits = 8.0 * (scalarByteSize(format.scaleKind) +
+                                 scalarByteSize(format.zeroPointKind));
   return format.bits + sideBits / format.groupSize;
 }
 
@@ -144,8 +143,8 @@ GroupwiseLayout computeLayout(const GroupwiseFormat &format, int64_t rows,
     layout.totalBytes = scalesEnd;
   } else {
     layout.zeroPointsOffset = alignUp(scalesEnd, kSectionAlignment);
-    layout.totalBytes = layout.zeroPointsOffset +
-                        groups * scalarByteSize(format.zeroPointKind);
+    layout.totalBytes =
+        layout.zeroPointsOffset + groups * scalarByteSize(format.zeroPointKind);
   }
   return layout;
 }
@@ -212,7 +211,8 @@ CodecStatus quantizeRoundToNearest(const GroupwiseFormat &format,
       const int64_t begin = group * groupSize;
       const int64_t count = std::min<int64_t>(groupSize, cols - begin);
       const float *values = weights + row * cols + begin;
-      uint8_t *scaleDst = packed + layout.scalesOffset + groupIndex * scaleBytes;
+      uint8_t *scaleDst =
+          packed + layout.scalesOffset + groupIndex * scaleBytes;
 
       float minValue = values[0], maxValue = values[0];
       float signedMax = 0.0f, maxMagnitude = 0.0f;
@@ -230,15 +230,15 @@ CodecStatus quantizeRoundToNearest(const GroupwiseFormat &format,
       // Padding positions (past `count`) get the code of the value 0.
       if (format.symmetric) {
         // Q4_0's rule: the value of largest magnitude maps to code 0.
-        const float scale =
-            storeScalar(format.scaleKind, signedMax / -symmetricOffset, scaleDst);
+        const float scale = storeScalar(format.scaleKind,
+                                        signedMax / -symmetricOffset, scaleDst);
         if (!std::isfinite(scale))
           return CodecStatus::NonFiniteScale;
         for (unsigned i = 0; i < groupSize; ++i)
-          codes[i] = (i < count && scale != 0.0f)
-                         ? roundToCode(values[i] / scale + symmetricOffset,
-                                       maxCode)
-                         : static_cast<uint8_t>(symmetricOffset);
+          codes[i] =
+              (i < count && scale != 0.0f)
+                  ? roundToCode(values[i] / scale + symmetricOffset, maxCode)
+                  : static_cast<uint8_t>(symmetricOffset);
       } else {
         // Integer zero points must lie on the code grid, which needs 0 inside
         // the range; a constant group needs it too to get a non-zero scale.
@@ -252,9 +252,9 @@ CodecStatus quantizeRoundToNearest(const GroupwiseFormat &format,
           return CodecStatus::NonFiniteScale;
         uint8_t *zeroDst =
             packed + layout.zeroPointsOffset + groupIndex * zeroPointBytes;
-        const float zeroPoint = storeScalar(
-            format.zeroPointKind, scale != 0.0f ? -minValue / scale : 0.0f,
-            zeroDst);
+        const float zeroPoint =
+            storeScalar(format.zeroPointKind,
+                        scale != 0.0f ? -minValue / scale : 0.0f, zeroDst);
         const uint8_t zeroCode = roundToCode(zeroPoint, maxCode);
         for (unsigned i = 0; i < groupSize; ++i)
           codes[i] = (i < count && scale != 0.0f)
@@ -283,18 +283,17 @@ void dequantize(const GroupwiseFormat &format, const uint8_t *packed,
       const int64_t groupIndex = row * layout.groupsPerRow + group;
       const int64_t begin = group * groupSize;
       const int64_t count = std::min<int64_t>(groupSize, cols - begin);
-      const float scale = loadScalar(
-          format.scaleKind, packed + layout.scalesOffset + groupIndex * scaleBytes);
+      const float scale =
+          loadScalar(format.scaleKind,
+                     packed + layout.scalesOffset + groupIndex * scaleBytes);
       const float zeroPoint =
-          format.symmetric
-              ? symmetricOffset
-              : loadScalar(format.zeroPointKind,
-                           packed + layout.zeroPointsOffset +
-                               groupIndex * zeroPointBytes);
-      unpackGroupCodes(format,
-                       packed + layout.codesOffset +
-                           groupIndex * layout.groupBytes,
-                       codes.data());
+          format.symmetric ? symmetricOffset
+                           : loadScalar(format.zeroPointKind,
+                                        packed + layout.zeroPointsOffset +
+                                            groupIndex * zeroPointBytes);
+      unpackGroupCodes(
+          format, packed + layout.codesOffset + groupIndex * layout.groupBytes,
+          codes.data());
       float *out = weights + row * cols + begin;
       for (int64_t i = 0; i < count; ++i)
         out[i] = (static_cast<float>(codes[i]) - zeroPoint) * scale;

@@ -43,7 +43,8 @@ inline uint16_t floatToHalfBits(float value) {
       ++half;
     return static_cast<uint16_t>(sign | half);
   }
-  uint32_t half = (static_cast<uint32_t>(halfExponent) << 10) | (mantissa >> 13);
+  uint32_t half =
+      (static_cast<uint32_t>(halfExponent) << 10) | (mantissa >> 13);
   const uint32_t rest = mantissa & 0x1fffu;
   // A carry out of the mantissa correctly bumps the exponent (up to Inf).
   if (rest > 0x1000u || (rest == 0x1000u && (half & 1u)))

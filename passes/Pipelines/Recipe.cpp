@@ -44,8 +44,8 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
   for (llvm::StringRef rawStep : steps) {
     llvm::StringRef step = rawStep.trim();
     if (step.empty()) {
-      error = "empty step in recipe '" + text.str() + "'; valid steps: " +
-              kValidSteps;
+      error = "empty step in recipe '" + text.str() +
+              "'; valid steps: " + kValidSteps;
       return std::nullopt;
     }
     if (step == "fp32") {
@@ -56,8 +56,8 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
                 "' contradict: both choose the weight format";
         return std::nullopt;
       }
-      if (weights->bits < 2 || weights->bits > 8 ||
-          weights->groupSize == 0 || weights->groupSize % 8 != 0) {
+      if (weights->bits < 2 || weights->bits > 8 || weights->groupSize == 0 ||
+          weights->groupSize % 8 != 0) {
         error = "recipe step '" + step.str() +
                 "': bits must be 2..8 and the group size a positive multiple "
                 "of 8";
@@ -66,8 +66,8 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
       weightStep = step;
       recipe.weights = *weights;
     } else {
-      error = "unknown recipe step '" + step.str() + "'; valid steps: " +
-              kValidSteps;
+      error = "unknown recipe step '" + step.str() +
+              "'; valid steps: " + kValidSteps;
       return std::nullopt;
     }
   }

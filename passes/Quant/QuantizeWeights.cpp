@@ -61,9 +61,7 @@ private:
 
 GroupwiseEncodingAttr QuantizeWeightsPass::buildEncoding(Location loc) {
   MLIRContext *context = loc.getContext();
-  auto fail = [&]() {
-    return emitError(loc) << "lbc-quantize-weights: ";
-  };
+  auto fail = [&]() { return emitError(loc) << "lbc-quantize-weights: "; };
   std::optional<QuantScheme> parsedScheme = symbolizeQuantScheme(scheme);
   if (!parsedScheme) {
     fail() << "unknown scheme '" << scheme
@@ -103,8 +101,8 @@ QuantizeWeightsPass::getPackedConstant(arith::ConstantOp constant,
   Value &packed = packedConstants[{constant.getOperation(), type}];
   if (packed)
     return packed;
-  FailureOr<F32Elements> weights =
-      readF32Elements(cast<ElementsAttr>(constant.getValue()), constant.getLoc());
+  FailureOr<F32Elements> weights = readF32Elements(
+      cast<ElementsAttr>(constant.getValue()), constant.getLoc());
   if (failed(weights))
     return failure();
   FailureOr<DenseResourceElementsAttr> blob =
@@ -164,9 +162,9 @@ void QuantizeWeightsPass::runOnOperation() {
             << " left unquantized: lbc-quantize-weights reads f32 weights";
       continue;
     }
-    auto type = PackedWeightType::get(
-        cast<RankedTensorType>(constant.getType()),
-        cast<WeightEncodingAttrInterface>(encoding));
+    auto type =
+        PackedWeightType::get(cast<RankedTensorType>(constant.getType()),
+                              cast<WeightEncodingAttrInterface>(encoding));
     FailureOr<Value> packed = getPackedConstant(constant, type);
     if (failed(packed)) {
       anyFailed = true;

@@ -77,7 +77,8 @@ mlir::lbc::packWeights(ArrayRef<float> values, PackedWeightType packedType,
            << logicalType.getNumElements();
   auto [rows, columns] = rowsAndColumns(logicalType);
   int64_t byteSize = packedType.getPackedByteSize();
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(byteSize, kBlobAlignment);
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocate(byteSize, kBlobAlignment);
   auto *bytes = reinterpret_cast<uint8_t *>(blob.getMutableData().data());
   switch (::lbc::quantizeRoundToNearest(encoding->toFormat(), values.data(),
                                         rows, columns, bytes)) {
@@ -122,9 +123,9 @@ mlir::lbc::unpackWeights(lowbit::ConstantOp constant) {
   auto [rows, columns] = rowsAndColumns(logicalType);
   AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
       logicalType.getNumElements() * sizeof(float), kBlobAlignment);
-  ::lbc::dequantize(encoding->toFormat(),
-                    reinterpret_cast<const uint8_t *>(packed.data()), rows,
-                    columns, reinterpret_cast<float *>(blob.getMutableData().data()));
+  ::lbc::dequantize(
+      encoding->toFormat(), reinterpret_cast<const uint8_t *>(packed.data()),
+      rows, columns, reinterpret_cast<float *>(blob.getMutableData().data()));
   return DenseResourceElementsAttr::get(logicalType, "lbc_dequantized_weight",
                                         std::move(blob));
 }

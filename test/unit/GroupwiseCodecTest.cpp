@@ -51,11 +51,12 @@ std::vector<uint8_t> referencePack(const std::vector<uint8_t> &codes,
   return bytes;
 }
 
-unsigned referenceCode(const uint8_t *groupBytes, unsigned index,
-                       unsigned bits, unsigned groupSize, PackOrder order) {
+unsigned referenceCode(const uint8_t *groupBytes, unsigned index, unsigned bits,
+                       unsigned groupSize, PackOrder order) {
   if (order == PackOrder::SplitHalves) {
     const unsigned half = groupSize / 2;
-    return index < half ? groupBytes[index] % 16 : groupBytes[index - half] / 16;
+    return index < half ? groupBytes[index] % 16
+                        : groupBytes[index - half] / 16;
   }
   unsigned code = 0;
   for (unsigned k = 0; k < bits; ++k) {
@@ -118,12 +119,14 @@ std::vector<float> referenceDecode(const GroupwiseFormat &format,
       const unsigned code =
           referenceCode(&blob[g * groupBytes], c % format.groupSize,
                         format.bits, format.groupSize, format.order);
-      const float scale = readScalar(format.scaleKind, &blob[scales + g * scaleBytes]);
+      const float scale =
+          readScalar(format.scaleKind, &blob[scales + g * scaleBytes]);
       const float zero =
           format.symmetric
               ? static_cast<float>(1u << (format.bits - 1))
-              : readScalar(format.zeroPointKind,
-                           &blob[zeros + g * scalarByteSize(format.zeroPointKind)]);
+              : readScalar(
+                    format.zeroPointKind,
+                    &blob[zeros + g * scalarByteSize(format.zeroPointKind)]);
       out[r * cols + c] = (static_cast<float>(code) - zero) * scale;
     }
   return out;
@@ -163,7 +166,8 @@ std::vector<float> referenceFit(const GroupwiseFormat &format,
       const float zero =
           asStored(format.zeroPointKind, scale == 0 ? 0.0f : -lo / scale);
       for (int64_t c = begin; c < end; ++c) {
-        float q = scale == 0 ? std::round(zero) : std::round(x[c] / scale + zero);
+        float q =
+            scale == 0 ? std::round(zero) : std::round(x[c] / scale + zero);
         q = std::min(maxCode, std::max(0.0f, q));
         out[r * cols + c] = (q - zero) * scale;
       }
@@ -218,8 +222,8 @@ TEST(GroupwiseCodec, PackMatchesBitwiseReferenceForEveryWidth) {
   for (unsigned bits = 2; bits <= 8; ++bits)
     for (unsigned groupSize : kGroupSizes)
       for (PackOrder order : {PackOrder::LsbFirst, PackOrder::SplitHalves}) {
-        GroupwiseFormat format =
-            makeFormat(bits, groupSize, true, ScalarKind::F16, ScalarKind::None, order);
+        GroupwiseFormat format = makeFormat(
+            bits, groupSize, true, ScalarKind::F16, ScalarKind::None, order);
         if (!validateFormat(format).empty())
           continue;
         std::vector<uint8_t> codes(groupSize);
@@ -236,49 +240,83 @@ TEST(GroupwiseCodec, PackMatchesBitwiseReferenceForEveryWidth) {
 }
 
 TEST(GroupwiseCodec, FormatValidation) {
-  EXPECT_EQ(validateFormat(makeFormat(4, 32, true, ScalarKind::F16, ScalarKind::None)), "");
-  EXPECT_NE(validateFormat(makeFormat(1, 32, true, ScalarKind::F16, ScalarKind::None)), "");
-  EXPECT_NE(validateFormat(makeFormat(9, 32, true, ScalarKind::F16, ScalarKind::None)), "");
-  EXPECT_NE(validateFormat(makeFormat(4, 12, true, ScalarKind::F16, ScalarKind::None)), "");
-  EXPECT_NE(validateFormat(makeFormat(4, 0, true, ScalarKind::F16, ScalarKind::None)), "");
-  EXPECT_NE(validateFormat(makeFormat(4, 32, true, ScalarKind::U8, ScalarKind::None)), "");
-  EXPECT_NE(validateFormat(makeFormat(4, 32, true, ScalarKind::F16, ScalarKind::U8)), "");
-  EXPECT_NE(validateFormat(makeFormat(4, 32, false, ScalarKind::F16, ScalarKind::None)), "");
-  EXPECT_NE(validateFormat(makeFormat(3, 32, true, ScalarKind::F16, ScalarKind::None,
-                                      PackOrder::SplitHalves)), "");
+  EXPECT_EQ(validateFormat(
+                makeFormat(4, 32, true, ScalarKind::F16, ScalarKind::None)),
+            "");
+  EXPECT_NE(validateFormat(
+                makeFormat(1, 32, true, ScalarKind::F16, ScalarKind::None)),
+            "");
+  EXPECT_NE(validateFormat(
+                makeFormat(9, 32, true, ScalarKind::F16, ScalarKind::None)),
+            "");
+  EXPECT_NE(validateFormat(
+                makeFormat(4, 12, true, ScalarKind::F16, ScalarKind::None)),
+            "");
+  EXPECT_NE(
+      validateFormat(makeFormat(4, 0, true, ScalarKind::F16, ScalarKind::None)),
+      "");
+  EXPECT_NE(
+      validateFormat(makeFormat(4, 32, true, ScalarKind::U8, ScalarKind::None)),
+      "");
+  EXPECT_NE(
+      validateFormat(makeFormat(4, 32, true, ScalarKind::F16, ScalarKind::U8)),
+      "");
+  EXPECT_NE(validateFormat(
+                makeFormat(4, 32, false, ScalarKind::F16, ScalarKind::None)),
+            "");
+  EXPECT_NE(
+      validateFormat(makeFormat(3, 32, true, ScalarKind::F16, ScalarKind::None,
+                                PackOrder::SplitHalves)),
+      "");
 }
 
 TEST(GroupwiseCodec, BitsPerWeightCountsScalesAndZeroPoints) {
   // llama.cpp's Q4_0, Q5_0, Q8_0 (fp16 scale per 32) and Q4_1 (+ fp16 min).
-  EXPECT_DOUBLE_EQ(bitsPerWeight(makeFormat(4, 32, true, ScalarKind::F16, ScalarKind::None)), 4.5);
-  EXPECT_DOUBLE_EQ(bitsPerWeight(makeFormat(5, 32, true, ScalarKind::F16, ScalarKind::None)), 5.5);
-  EXPECT_DOUBLE_EQ(bitsPerWeight(makeFormat(8, 32, true, ScalarKind::F16, ScalarKind::None)), 8.5);
-  EXPECT_DOUBLE_EQ(bitsPerWeight(makeFormat(4, 32, false, ScalarKind::F16, ScalarKind::F16)), 5.0);
-  EXPECT_DOUBLE_EQ(bitsPerWeight(makeFormat(4, 128, false, ScalarKind::F16, ScalarKind::U8)), 4.1875);
-  EXPECT_DOUBLE_EQ(bitsPerWeight(makeFormat(2, 64, true, ScalarKind::F32, ScalarKind::None)), 2.5);
+  EXPECT_DOUBLE_EQ(
+      bitsPerWeight(makeFormat(4, 32, true, ScalarKind::F16, ScalarKind::None)),
+      4.5);
+  EXPECT_DOUBLE_EQ(
+      bitsPerWeight(makeFormat(5, 32, true, ScalarKind::F16, ScalarKind::None)),
+      5.5);
+  EXPECT_DOUBLE_EQ(
+      bitsPerWeight(makeFormat(8, 32, true, ScalarKind::F16, ScalarKind::None)),
+      8.5);
+  EXPECT_DOUBLE_EQ(
+      bitsPerWeight(makeFormat(4, 32, false, ScalarKind::F16, ScalarKind::F16)),
+      5.0);
+  EXPECT_DOUBLE_EQ(
+      bitsPerWeight(makeFormat(4, 128, false, ScalarKind::F16, ScalarKind::U8)),
+      4.1875);
+  EXPECT_DOUBLE_EQ(
+      bitsPerWeight(makeFormat(2, 64, true, ScalarKind::F32, ScalarKind::None)),
+      2.5);
 }
 
 TEST(GroupwiseCodec, LayoutSectionsAreAlignedAndSized) {
-  GroupwiseFormat format = makeFormat(3, 32, false, ScalarKind::F16, ScalarKind::U8);
+  GroupwiseFormat format =
+      makeFormat(3, 32, false, ScalarKind::F16, ScalarKind::U8);
   GroupwiseLayout layout = computeLayout(format, 5, 70); // 3 groups per row
   EXPECT_EQ(layout.groupsPerRow, 3);
   EXPECT_EQ(layout.groupBytes, 12);
   EXPECT_EQ(layout.codesOffset, 0);
-  EXPECT_EQ(layout.scalesOffset, 192); // 15 groups * 12 bytes = 180 -> 192
+  EXPECT_EQ(layout.scalesOffset, 192);     // 15 groups * 12 bytes = 180 -> 192
   EXPECT_EQ(layout.zeroPointsOffset, 256); // 192 + 30 = 222 -> 256
   EXPECT_EQ(layout.totalBytes, 271);
-  GroupwiseLayout symmetric =
-      computeLayout(makeFormat(4, 32, true, ScalarKind::F16, ScalarKind::None), 2, 8);
+  GroupwiseLayout symmetric = computeLayout(
+      makeFormat(4, 32, true, ScalarKind::F16, ScalarKind::None), 2, 8);
   EXPECT_EQ(symmetric.totalBytes, 64 + 2 * 2);
 }
 
 TEST(GroupwiseCodec, HandComputedQ4Bytes) {
   // Same example as test/Quant/quantize-weights.mlir.
-  GroupwiseFormat format = makeFormat(4, 8, true, ScalarKind::F16, ScalarKind::None);
-  std::vector<float> w = {1, -2, 3, -4, 5, -6, 7, -8, 0.5f, 1.5f, -0.5f, 1, 2, -1, 0, 4};
+  GroupwiseFormat format =
+      makeFormat(4, 8, true, ScalarKind::F16, ScalarKind::None);
+  std::vector<float> w = {1,    -2,   3,     -4, 5, -6, 7, -8,
+                          0.5f, 1.5f, -0.5f, 1,  2, -1, 0, 4};
   std::vector<uint8_t> blob = quantize(format, w, 2, 8);
   ASSERT_EQ(blob.size(), 68u);
-  const std::vector<uint8_t> codes = {0x69, 0x4B, 0x2D, 0x0F, 0x57, 0x69, 0xA4, 0x08};
+  const std::vector<uint8_t> codes = {0x69, 0x4B, 0x2D, 0x0F,
+                                      0x57, 0x69, 0xA4, 0x08};
   EXPECT_TRUE(std::equal(codes.begin(), codes.end(), blob.begin()));
   EXPECT_TRUE(std::all_of(blob.begin() + 8, blob.begin() + 64,
                           [](uint8_t b) { return b == 0; }));
@@ -291,8 +329,10 @@ TEST(GroupwiseCodec, HandComputedQ4Bytes) {
 TEST(GroupwiseCodec, MatchesReferenceOnEveryWidthSchemeAndOddShape) {
   const std::pair<int64_t, int64_t> shapes[] = {{1, 1},  {3, 7},   {2, 33},
                                                 {5, 64}, {4, 100}, {7, 257}};
-  const ScalarKind scaleKinds[] = {ScalarKind::F16, ScalarKind::BF16, ScalarKind::F32};
-  const ScalarKind zeroKinds[] = {ScalarKind::U8, ScalarKind::F16, ScalarKind::F32};
+  const ScalarKind scaleKinds[] = {ScalarKind::F16, ScalarKind::BF16,
+                                   ScalarKind::F32};
+  const ScalarKind zeroKinds[] = {ScalarKind::U8, ScalarKind::F16,
+                                  ScalarKind::F32};
   unsigned seed = 0;
   int checkedFormats = 0;
   for (unsigned bits = 2; bits <= 8; ++bits)
@@ -310,7 +350,8 @@ TEST(GroupwiseCodec, MatchesReferenceOnEveryWidthSchemeAndOddShape) {
           std::vector<float> decoded(rows * cols);
           dequantize(format, blob.data(), rows, cols, decoded.data());
           std::vector<float> expected = referenceFit(format, w, rows, cols);
-          std::vector<float> fromBlob = referenceDecode(format, blob, rows, cols);
+          std::vector<float> fromBlob =
+              referenceDecode(format, blob, rows, cols);
           for (int64_t i = 0; i < rows * cols; ++i) {
             ASSERT_EQ(decoded[i], expected[i])
                 << bits << " bits, group " << groupSize << ", scheme " << scheme
@@ -327,7 +368,8 @@ TEST(GroupwiseCodec, ErrorShrinksWithBits) {
   std::vector<float> w = randomWeights(rows * cols, 99);
   double previous = std::numeric_limits<double>::infinity();
   for (unsigned bits = 2; bits <= 8; ++bits) {
-    GroupwiseFormat format = makeFormat(bits, 32, true, ScalarKind::F32, ScalarKind::None);
+    GroupwiseFormat format =
+        makeFormat(bits, 32, true, ScalarKind::F32, ScalarKind::None);
     std::vector<float> decoded(w.size());
     std::vector<uint8_t> blob = quantize(format, w, rows, cols);
     dequantize(format, blob.data(), rows, cols, decoded.data());
@@ -342,11 +384,12 @@ TEST(GroupwiseCodec, ErrorShrinksWithBits) {
 TEST(GroupwiseCodec, PaddingRuleStoresTheZeroCodeAndIgnoresPadding) {
   // K = 12 with group 8: the second group has 4 real values and 4 padding
   // positions. Padding must not affect the scale and must hold the code of 0.
-  const std::vector<float> row = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f,
+  const std::vector<float> row = {0.1f, 0.2f, 0.3f, 0.4f,  0.5f, 0.6f,
                                   0.7f, 0.8f, 1.0f, -3.0f, 2.0f, 0.5f};
   for (bool symmetric : {true, false}) {
-    GroupwiseFormat format = makeFormat(
-        4, 8, symmetric, ScalarKind::F32, symmetric ? ScalarKind::None : ScalarKind::U8);
+    GroupwiseFormat format =
+        makeFormat(4, 8, symmetric, ScalarKind::F32,
+                   symmetric ? ScalarKind::None : ScalarKind::U8);
     std::vector<uint8_t> blob = quantize(format, row, 1, 12);
     GroupwiseLayout layout = computeLayout(format, 1, 12);
     std::vector<uint8_t> codes(8);
@@ -377,8 +420,9 @@ TEST(GroupwiseCodec, PaddingRuleStoresTheZeroCodeAndIgnoresPadding) {
 
 TEST(GroupwiseCodec, ConstantAndZeroGroupsAreExact) {
   for (bool symmetric : {true, false}) {
-    GroupwiseFormat format = makeFormat(
-        3, 8, symmetric, ScalarKind::F32, symmetric ? ScalarKind::None : ScalarKind::F16);
+    GroupwiseFormat format =
+        makeFormat(3, 8, symmetric, ScalarKind::F32,
+                   symmetric ? ScalarKind::None : ScalarKind::F16);
     std::vector<float> w(24, 0.0f);
     std::fill(w.begin() + 8, w.begin() + 16, 0.75f);
     std::fill(w.begin() + 16, w.end(), -2.0f);
@@ -391,7 +435,8 @@ TEST(GroupwiseCodec, ConstantAndZeroGroupsAreExact) {
 }
 
 TEST(GroupwiseCodec, RejectsNonFiniteWeightsAndScaleOverflow) {
-  GroupwiseFormat format = makeFormat(4, 8, true, ScalarKind::F16, ScalarKind::None);
+  GroupwiseFormat format =
+      makeFormat(4, 8, true, ScalarKind::F16, ScalarKind::None);
   std::vector<uint8_t> blob(computeLayout(format, 1, 8).totalBytes);
   std::vector<float> w(8, 1.0f);
   w[3] = std::numeric_limits<float>::quiet_NaN();

@@ -36,7 +36,8 @@ TEST(HalfFloat, EveryHalfRoundTripsExactly) {
       EXPECT_TRUE(std::isnan(halfBitsToFloat(floatToHalfBits(value))));
       continue;
     }
-    ASSERT_EQ(floatToHalfBits(value), half) << "half bits 0x" << std::hex << bits;
+    ASSERT_EQ(floatToHalfBits(value), half)
+        << "half bits 0x" << std::hex << bits;
   }
 }
 
