@@ -63,6 +63,23 @@ namespace {
   return format;
 }
 
+/// Parses a bare keyword naming a value of `EnumT`.
+template <typename EnumT>
+ParseResult parseEnumKeyword(AsmParser &parser,
+                             std::optional<EnumT> (*symbolize)(StringRef),
+                             StringRef expected, EnumT &result) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef keyword;
+  if (parser.parseKeyword(&keyword))
+    return failure();
+  std::optional<EnumT> value = symbolize(keyword);
+  if (!value)
+    return parser.emitError(loc, "expected ")
+           << expected << ", got '" << keyword << "'";
+  result = *value;
+  return success();
+}
+
 } // namespace
 
 LogicalResult
@@ -150,26 +167,11 @@ Attribute GroupwiseEncodingAttr::parse(AsmParser &parser, Type) {
       return parser.parseType(scaleType);
     if (key == "zero_point")
       return parser.parseType(zeroPointType);
-    SMLoc valueLoc = parser.getCurrentLocation();
-    StringRef value;
-    if (parser.parseKeyword(&value))
-      return failure();
-    if (key == "scheme") {
-      std::optional<QuantScheme> parsed = symbolizeQuantScheme(value);
-      if (!parsed)
-        return parser.emitError(valueLoc, "expected 'symmetric' or "
-                                          "'asymmetric', got '")
-               << value << "'";
-      scheme = *parsed;
-      return success();
-    }
-    std::optional<PackOrder> parsed = symbolizePackOrder(value);
-    if (!parsed)
-      return parser.emitError(valueLoc, "expected 'lsb_first' or "
-                                        "'split_halves', got '")
-             << value << "'";
-    order = *parsed;
-    return success();
+    if (key == "scheme")
+      return parseEnumKeyword(parser, symbolizeQuantScheme,
+                              "'symmetric' or 'asymmetric'", scheme);
+    return parseEnumKeyword(parser, symbolizePackOrder,
+                            "'lsb_first' or 'split_halves'", order);
   };
 
   if (parser.parseLess() || parser.parseCommaSeparatedList(parseEntry) ||

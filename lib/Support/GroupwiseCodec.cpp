@@ -77,6 +77,21 @@ float loadScalar(ScalarKind kind, const uint8_t *src) {
   return 0.0f;
 }
 
+/// Calls fn(groupIndex, firstElement, count) for every group of the weight in
+/// blob order; `count` < groupSize for the padded last group of a row. Stops
+/// early when fn returns false.
+template <typename Fn>
+bool forEachGroup(const GroupwiseLayout &layout, unsigned groupSize, Fn &&fn) {
+  for (int64_t row = 0; row < layout.rows; ++row)
+    for (int64_t group = 0; group < layout.groupsPerRow; ++group) {
+      const int64_t begin = group * groupSize;
+      if (!fn(row * layout.groupsPerRow + group, row * layout.cols + begin,
+              std::min<int64_t>(groupSize, layout.cols - begin)))
+        return false;
+    }
+  return true;
+}
+
 uint8_t roundToCode(float value, unsigned maxCode) {
   const float rounded = std::round(value);
   return static_cast<uint8_t>(
@@ -193,80 +208,77 @@ void unpackGroupCodes(const GroupwiseFormat &format, const uint8_t *packed,
   }
 }
 
+/// Fits one group of `count` values (the rest of the group is padding) and
+/// writes its scale, zero point (asymmetric) and codes.
+static CodecStatus fitGroupRoundToNearest(const GroupwiseFormat &format,
+                                          const float *values, int64_t count,
+                                          uint8_t *scaleDst,
+                                          uint8_t *zeroPointDst,
+                                          uint8_t *codes) {
+  const unsigned maxCode = (1u << format.bits) - 1u;
+  float minValue = values[0], maxValue = values[0];
+  float signedMax = 0.0f;
+  for (int64_t i = 0; i < count; ++i) {
+    if (!std::isfinite(values[i]))
+      return CodecStatus::NonFiniteInput;
+    minValue = std::min(minValue, values[i]);
+    maxValue = std::max(maxValue, values[i]);
+    if (std::fabs(values[i]) > std::fabs(signedMax))
+      signedMax = values[i];
+  }
+
+  float scale, zeroPoint;
+  if (format.symmetric) {
+    // Q4_0's rule: the value of largest magnitude maps to code 0.
+    zeroPoint = static_cast<float>(1u << (format.bits - 1));
+    scale = storeScalar(format.scaleKind, signedMax / -zeroPoint, scaleDst);
+  } else {
+    // Integer zero points must lie on the code grid, which needs 0 inside the
+    // range; a constant group needs it too to get a non-zero scale.
+    if (format.zeroPointKind == ScalarKind::U8 || minValue == maxValue) {
+      minValue = std::min(minValue, 0.0f);
+      maxValue = std::max(maxValue, 0.0f);
+    }
+    scale = storeScalar(format.scaleKind, (maxValue - minValue) / maxCode,
+                        scaleDst);
+    zeroPoint =
+        storeScalar(format.zeroPointKind,
+                    scale != 0.0f ? -minValue / scale : 0.0f, zeroPointDst);
+  }
+  if (!std::isfinite(scale))
+    return CodecStatus::NonFiniteScale;
+
+  // Padding positions (past `count`) get the code of the value 0.
+  const uint8_t zeroCode = roundToCode(zeroPoint, maxCode);
+  for (unsigned i = 0; i < format.groupSize; ++i)
+    codes[i] = (i < count && scale != 0.0f)
+                   ? roundToCode(values[i] / scale + zeroPoint, maxCode)
+                   : zeroCode;
+  return CodecStatus::Ok;
+}
+
 CodecStatus quantizeRoundToNearest(const GroupwiseFormat &format,
                                    const float *weights, int64_t rows,
                                    int64_t cols, uint8_t *packed) {
   const GroupwiseLayout layout = computeLayout(format, rows, cols);
   std::memset(packed, 0, static_cast<size_t>(layout.totalBytes));
-  const unsigned groupSize = format.groupSize;
-  const unsigned maxCode = (1u << format.bits) - 1u;
-  const float symmetricOffset = static_cast<float>(1u << (format.bits - 1));
   const unsigned scaleBytes = scalarByteSize(format.scaleKind);
   const unsigned zeroPointBytes = scalarByteSize(format.zeroPointKind);
-  std::vector<uint8_t> codes(groupSize);
-
-  for (int64_t row = 0; row < rows; ++row) {
-    for (int64_t group = 0; group < layout.groupsPerRow; ++group) {
-      const int64_t groupIndex = row * layout.groupsPerRow + group;
-      const int64_t begin = group * groupSize;
-      const int64_t count = std::min<int64_t>(groupSize, cols - begin);
-      const float *values = weights + row * cols + begin;
-      uint8_t *scaleDst =
-          packed + layout.scalesOffset + groupIndex * scaleBytes;
-
-      float minValue = values[0], maxValue = values[0];
-      float signedMax = 0.0f, maxMagnitude = 0.0f;
-      for (int64_t i = 0; i < count; ++i) {
-        if (!std::isfinite(values[i]))
-          return CodecStatus::NonFiniteInput;
-        minValue = std::min(minValue, values[i]);
-        maxValue = std::max(maxValue, values[i]);
-        if (std::fabs(values[i]) > maxMagnitude) {
-          maxMagnitude = std::fabs(values[i]);
-          signedMax = values[i];
-        }
-      }
-
-      // Padding positions (past `count`) get the code of the value 0.
-      if (format.symmetric) {
-        // Q4_0's rule: the value of largest magnitude maps to code 0.
-        const float scale = storeScalar(format.scaleKind,
-                                        signedMax / -symmetricOffset, scaleDst);
-        if (!std::isfinite(scale))
-          return CodecStatus::NonFiniteScale;
-        for (unsigned i = 0; i < groupSize; ++i)
-          codes[i] =
-              (i < count && scale != 0.0f)
-                  ? roundToCode(values[i] / scale + symmetricOffset, maxCode)
-                  : static_cast<uint8_t>(symmetricOffset);
-      } else {
-        // Integer zero points must lie on the code grid, which needs 0 inside
-        // the range; a constant group needs it too to get a non-zero scale.
-        if (format.zeroPointKind == ScalarKind::U8 || minValue == maxValue) {
-          minValue = std::min(minValue, 0.0f);
-          maxValue = std::max(maxValue, 0.0f);
-        }
-        const float scale = storeScalar(
-            format.scaleKind, (maxValue - minValue) / maxCode, scaleDst);
-        if (!std::isfinite(scale))
-          return CodecStatus::NonFiniteScale;
-        uint8_t *zeroDst =
-            packed + layout.zeroPointsOffset + groupIndex * zeroPointBytes;
-        const float zeroPoint =
-            storeScalar(format.zeroPointKind,
-                        scale != 0.0f ? -minValue / scale : 0.0f, zeroDst);
-        const uint8_t zeroCode = roundToCode(zeroPoint, maxCode);
-        for (unsigned i = 0; i < groupSize; ++i)
-          codes[i] = (i < count && scale != 0.0f)
-                         ? roundToCode(values[i] / scale + zeroPoint, maxCode)
-                         : zeroCode;
-      }
-      packGroupCodes(format, codes.data(),
-                     packed + layout.codesOffset +
-                         groupIndex * layout.groupBytes);
-    }
-  }
-  return CodecStatus::Ok;
+  std::vector<uint8_t> codes(format.groupSize);
+  CodecStatus status = CodecStatus::Ok;
+  forEachGroup(layout, format.groupSize,
+               [&](int64_t group, int64_t first, int64_t count) {
+                 status = fitGroupRoundToNearest(
+                     format, weights + first, count,
+                     packed + layout.scalesOffset + group * scaleBytes,
+                     packed + layout.zeroPointsOffset + group * zeroPointBytes,
+                     codes.data());
+                 packGroupCodes(format, codes.data(),
+                                packed + layout.codesOffset +
+                                    group * layout.groupBytes);
+                 return status == CodecStatus::Ok;
+               });
+  return status;
 }
 
 void dequantize(const GroupwiseFormat &format, const uint8_t *packed,
@@ -278,27 +290,25 @@ void dequantize(const GroupwiseFormat &format, const uint8_t *packed,
   const unsigned zeroPointBytes = scalarByteSize(format.zeroPointKind);
   std::vector<uint8_t> codes(groupSize);
 
-  for (int64_t row = 0; row < rows; ++row) {
-    for (int64_t group = 0; group < layout.groupsPerRow; ++group) {
-      const int64_t groupIndex = row * layout.groupsPerRow + group;
-      const int64_t begin = group * groupSize;
-      const int64_t count = std::min<int64_t>(groupSize, cols - begin);
-      const float scale =
-          loadScalar(format.scaleKind,
-                     packed + layout.scalesOffset + groupIndex * scaleBytes);
-      const float zeroPoint =
-          format.symmetric ? symmetricOffset
-                           : loadScalar(format.zeroPointKind,
-                                        packed + layout.zeroPointsOffset +
-                                            groupIndex * zeroPointBytes);
-      unpackGroupCodes(
-          format, packed + layout.codesOffset + groupIndex * layout.groupBytes,
-          codes.data());
-      float *out = weights + row * cols + begin;
-      for (int64_t i = 0; i < count; ++i)
-        out[i] = (static_cast<float>(codes[i]) - zeroPoint) * scale;
-    }
-  }
+  forEachGroup(
+      layout, groupSize, [&](int64_t groupIndex, int64_t first, int64_t count) {
+        const float scale =
+            loadScalar(format.scaleKind,
+                       packed + layout.scalesOffset + groupIndex * scaleBytes);
+        const float zeroPoint =
+            format.symmetric ? symmetricOffset
+                             : loadScalar(format.zeroPointKind,
+                                          packed + layout.zeroPointsOffset +
+                                              groupIndex * zeroPointBytes);
+        unpackGroupCodes(format,
+                         packed + layout.codesOffset +
+                             groupIndex * layout.groupBytes,
+                         codes.data());
+        for (int64_t i = 0; i < count; ++i)
+          weights[first + i] =
+              (static_cast<float>(codes[i]) - zeroPoint) * scale;
+        return true;
+      });
 }
 
 } // namespace lbc
