@@ -14,18 +14,20 @@
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Quant/Passes.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/Transforms/Passes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
 
 #include <mutex>
 
 void mlir::lbc::registerLbcDialects(DialectRegistry &registry) {
-  registry.insert<lowbit::LowBitDialect, arith::ArithDialect, func::FuncDialect,
-                  math::MathDialect, tensor::TensorDialect>();
+  registry.insert<lowbit::LowBitDialect>();
+  // Code generation runs upstream passes that rely on interfaces registered
+  // as external models (bufferization, conversion to LLVM): register them
+  // all, as mlir-opt does.
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
 }
 
 void mlir::lbc::registerLbcPasses() {
@@ -34,9 +36,6 @@ void mlir::lbc::registerLbcPasses() {
   std::call_once(once, [] {
     registerQuantPasses();
     registerLbcPipelines();
-    // Upstream cleanups the pipeline runs and tests use.
-    registerCanonicalizerPass();
-    registerCSEPass();
-    registerSymbolDCEPass();
+    registerAllPasses();
   });
 }

@@ -48,4 +48,15 @@ void mlir::lbc::registerLbcPipelines() {
       [](function_ref<void(const detail::PassOptions &)> optionHandler) {
         optionHandler(LbcPipelineOptions());
       });
+  registerPassPipeline(
+      "lbc-codegen",
+      "Lower tensor-level IR to the LLVM dialect (CPU code generation)",
+      [](OpPassManager &pm, StringRef,
+         function_ref<LogicalResult(const Twine &)> errorHandler) {
+        std::string error;
+        if (failed(buildLbcCodegenPipeline(pm, error)))
+          return errorHandler(error);
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)>) {});
 }

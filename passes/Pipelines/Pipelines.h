@@ -31,8 +31,13 @@ struct LbcPipelineOptions : public PassPipelineOptions<LbcPipelineOptions> {
 /// in canonical stage order.
 void buildLbcPipeline(OpPassManager &pm, const Recipe &recipe);
 
-/// Registers `lbc-pipeline` for use in textual pipelines and on lbc-opt's
-/// command line.
+/// Adds the CPU code generation passes (tensors to the LLVM dialect) to a
+/// module pass manager. The model function must carry
+/// `llvm.emit_c_interface`.
+LogicalResult buildLbcCodegenPipeline(OpPassManager &pm, std::string &error);
+
+/// Registers `lbc-pipeline` and `lbc-codegen` for use in textual pipelines
+/// and on lbc-opt's command line.
 void registerLbcPipelines();
 
 } // namespace mlir::lbc

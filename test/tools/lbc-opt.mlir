@@ -1,6 +1,7 @@
 // RUN: lbc-opt --help | FileCheck %s --check-prefix=HELP
 // RUN: not lbc-opt %s 2>&1 | FileCheck %s --check-prefix=MALFORMED
-// RUN: not lbc-opt %S/does-not-exist.onnx 2>&1 | FileCheck %s --check-prefix=ONNX
+// RUN: not lbc-opt %S/does-not-exist.onnx -o %t.so 2>&1 | FileCheck %s --check-prefix=ONNX
+// RUN: not test -e %t.so
 // RUN: not lbc-opt %s --lbc-no-such-pass 2>&1 | FileCheck %s --check-prefix=NOPASS
 
 // --help lists every lbc pass and pipeline with its one-line description.
@@ -15,5 +16,5 @@ func.func @broken(%x: tensor<4xf32>) -> tensor<4xf32> {
   return %y : tensor<4xf32>
 }
 
-// ONNX: error: '{{.*}}does-not-exist.onnx': ONNX input is not supported by this build yet
+// ONNX: error: cannot read '{{.*}}does-not-exist.onnx': No such file or directory
 // NOPASS: Unknown command line argument '--lbc-no-such-pass'

@@ -4,31 +4,22 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// lbc-opt runs lbc's passes and pipelines over .mlir input (MlirOptMain
-// compatible). The ONNX-to-.so mode shares the same registration and pipeline
-// builder once the importer lands.
+// lbc-opt is two tools sharing one registration and one pipeline builder:
+// with an .onnx input it compiles the model to an artifact (compiler mode);
+// otherwise it runs passes over .mlir input (MlirOptMain compatible).
 //
 //===----------------------------------------------------------------------===//
 
+#include "lib/Compiler/Driver.h"
 #include "lib/Compiler/Registration.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/raw_ostream.h"
 
 int main(int argc, char **argv) {
-  // Until the ONNX importer exists, say so instead of feeding protobuf bytes
-  // to the MLIR parser.
-  for (int i = 1; i < argc; ++i) {
-    llvm::StringRef arg(argv[i]);
-    if (!arg.starts_with("-") && arg.ends_with(".onnx")) {
-      llvm::errs() << "lbc-opt: error: '" << arg
-                   << "': ONNX input is not supported by this build yet; "
-                      "lbc-opt reads .mlir files\n";
-      return 1;
-    }
-  }
+  // An .onnx input selects compiler mode; everything else is opt mode.
+  if (mlir::lbc::isCompilerInvocation(argc, argv))
+    return mlir::lbc::runCompilerDriver(argc, argv);
   mlir::DialectRegistry registry;
   mlir::lbc::registerLbcDialects(registry);
   mlir::lbc::registerLbcPasses();

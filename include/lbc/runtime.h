@@ -1,0 +1,107 @@
+/*===- runtime.h - lbc runtime C API ---------------------------*- C -*-===*\
+|*                                                                          *|
+|* Part of lbc, the low-bit compiler.                                       *|
+|*                                                                          *|
+|*===----------------------------------------------------------------------===*|
+|*                                                                          *|
+|* Load an lbc artifact (model.so), inspect its signature, run it. Every     *|
+|* call returns a status; lbc_last_error() gives the message of the last    *|
+|* failure on the calling thread. Nothing here aborts on bad input. A       *|
+|* loaded model may be run from several threads at once. docs/runtime.md    *|
+|* documents the ABI between artifacts and this runtime.                    *|
+|*                                                                          *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef LBC_RUNTIME_H
+#define LBC_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LBC_RUNTIME_ABI_VERSION 1
+
+typedef enum lbc_status {
+  LBC_OK = 0,
+  LBC_ERROR_INVALID_ARGUMENT = 1, /* null pointer, index out of range, ... */
+  LBC_ERROR_IO = 2,               /* the artifact cannot be opened/loaded */
+  LBC_ERROR_INVALID_ARTIFACT = 3, /* not an lbc artifact, or corrupt metadata */
+  LBC_ERROR_ABI_MISMATCH = 4,     /* built for another runtime ABI version */
+  LBC_ERROR_MISSING_INPUT = 5,    /* fewer inputs/outputs than the model has */
+  LBC_ERROR_DTYPE_MISMATCH = 6,
+  LBC_ERROR_SHAPE_MISMATCH = 7, /* rank, dims or buffer size */
+  LBC_ERROR_OUT_OF_MEMORY = 8
+} lbc_status;
+
+typedef enum lbc_dtype {
+  LBC_DTYPE_F32 = 0,
+  LBC_DTYPE_F16,
+  LBC_DTYPE_BF16,
+  LBC_DTYPE_F64,
+  LBC_DTYPE_I64,
+  LBC_DTYPE_I32,
+  LBC_DTYPE_I16,
+  LBC_DTYPE_I8,
+  LBC_DTYPE_BOOL /* one byte per element, 0 or 1 */
+} lbc_dtype;
+
+/* A tensor whose memory belongs to the caller (dense, row-major). */
+typedef struct lbc_tensor {
+  lbc_dtype dtype;
+  int32_t rank;
+  const int64_t *shape; /* rank entries */
+  void *data;
+  size_t size_bytes; /* must equal product(shape) * lbc_dtype_size(dtype) */
+} lbc_tensor;
+
+/* An input or output as the model declares it; -1 marks a dynamic dim. */
+typedef struct lbc_tensor_info {
+  const char *name;
+  lbc_dtype dtype;
+  int32_t rank;
+  const int64_t *shape;
+} lbc_tensor_info;
+
+typedef struct lbc_model lbc_model;
+
+/* The message of the last failed call on this thread ("" if none). */
+const char *lbc_last_error(void);
+const char *lbc_status_name(lbc_status status);
+size_t lbc_dtype_size(lbc_dtype dtype);
+const char *lbc_dtype_name(lbc_dtype dtype);
+
+lbc_status lbc_model_load(const char *path, lbc_model **model);
+void lbc_model_free(lbc_model *model);
+
+size_t lbc_model_num_inputs(const lbc_model *model);
+size_t lbc_model_num_outputs(const lbc_model *model);
+lbc_status lbc_model_input(const lbc_model *model, size_t index,
+                           lbc_tensor_info *info);
+lbc_status lbc_model_output(const lbc_model *model, size_t index,
+                            lbc_tensor_info *info);
+/* Recorded at compile time: the recipe, lbc's version, the target. */
+const char *lbc_model_recipe(const lbc_model *model);
+const char *lbc_model_lbc_version(const lbc_model *model);
+const char *lbc_model_target(const lbc_model *model);
+
+/* Runs the model. `inputs` and `outputs` are in signature order; outputs are
+ * written into the caller's buffers. Shapes, dtypes and sizes are checked
+ * before anything runs. */
+lbc_status lbc_model_run(const lbc_model *model, const lbc_tensor *inputs,
+                         size_t num_inputs, lbc_tensor *outputs,
+                         size_t num_outputs);
+
+/* Convenience: allocates a zeroed tensor for `info` (no dynamic dims) or for
+ * an explicit shape; free with lbc_tensor_free. */
+lbc_status lbc_tensor_alloc(lbc_dtype dtype, int32_t rank, const int64_t *shape,
+                            lbc_tensor *tensor);
+void lbc_tensor_free(lbc_tensor *tensor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LBC_RUNTIME_H */

@@ -1,0 +1,167 @@
+//===- Driver.cpp - lbc-opt's compiler mode: ONNX in, artifact out --------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Command line, stage sequencing and output selection of compiler mode.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Compiler/Driver.h"
+#include "lib/Compiler/Registration.h"
+#include "lib/Import/ONNX/ONNXImporter.h"
+#include "lib/Target/Artifact.h"
+#include "passes/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace mlir::lbc;
+
+static constexpr const char *kLbcVersion = "0.1.0";
+
+bool mlir::lbc::isCompilerInvocation(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg(argv[i]);
+    if (!arg.starts_with("-") && arg.ends_with(".onnx"))
+      return true;
+  }
+  return false;
+}
+
+namespace {
+
+enum class Emit { Auto, MLIR, LLVM, Object, SharedLibrary };
+
+/// The output kind from --emit, or from the output file's suffix.
+std::optional<Emit> resolveEmit(Emit requested, llvm::StringRef output) {
+  if (requested != Emit::Auto)
+    return requested;
+  llvm::StringRef extension = llvm::sys::path::extension(output);
+  if (extension == ".mlir")
+    return Emit::MLIR;
+  if (extension == ".ll")
+    return Emit::LLVM;
+  if (extension == ".o")
+    return Emit::Object;
+  if (extension == ".so")
+    return Emit::SharedLibrary;
+  return std::nullopt;
+}
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "lbc-opt: error: " << message << "\n";
+  return 1;
+}
+
+} // namespace
+
+int mlir::lbc::runCompilerDriver(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  llvm::cl::OptionCategory category("lbc compiler options");
+  llvm::cl::opt<std::string> input(llvm::cl::Positional,
+                                   llvm::cl::desc("<model.onnx>"),
+                                   llvm::cl::Required, llvm::cl::cat(category));
+  llvm::cl::opt<std::string> output(
+      "o", llvm::cl::desc("Output file (.so, .o, .ll or .mlir)"),
+      llvm::cl::value_desc("file"), llvm::cl::Required,
+      llvm::cl::cat(category));
+  llvm::cl::opt<std::string> recipeText(
+      "pipeline", llvm::cl::desc("Comma-separated recipe (default fp32)"),
+      llvm::cl::init("fp32"), llvm::cl::cat(category));
+  llvm::cl::opt<Emit> emit(
+      "emit", llvm::cl::desc("What to write (default: from -o's suffix)"),
+      llvm::cl::values(
+          clEnumValN(Emit::MLIR, "mlir", "MLIR after the recipe's transforms"),
+          clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR"),
+          clEnumValN(Emit::Object, "obj", "an object file"),
+          clEnumValN(Emit::SharedLibrary, "so", "a shared library (model.so)")),
+      llvm::cl::init(Emit::Auto), llvm::cl::cat(category));
+  llvm::cl::opt<std::string> cpu(
+      "cpu", llvm::cl::desc("Target CPU: native, x86-64-v3, x86-64-v4, ..."),
+      llvm::cl::init("native"), llvm::cl::cat(category));
+  llvm::cl::HideUnrelatedOptions(category);
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv,
+      "lbc-opt: compile an ONNX model to a native artifact\n\n"
+      "  lbc-opt model.onnx --pipeline=fp32 -o model.so\n");
+
+  // Copy the options out: lld, run in process later, re-parses LLVM's
+  // command-line state and would clobber them.
+  const std::string inputPath = input, outputPath = output, cpuName = cpu;
+  std::optional<Emit> kind = resolveEmit(emit, outputPath);
+  if (!kind)
+    return fail("cannot tell what to write from '" + outputPath +
+                "': use a .so, .o, .ll or .mlir suffix, or --emit=");
+  std::string error;
+  std::optional<Recipe> recipe = parseRecipe(recipeText, error);
+  if (!recipe)
+    return fail(error);
+  if (recipe->weights)
+    // Packed weights need the low-bit kernels; compiling them as FP32 would
+    // produce an artifact that is not what the recipe promises.
+    return fail("recipe step '" + recipe->str() +
+                "' needs low-bit kernels, which this build does not have yet; "
+                "ONNX models compile with --pipeline=fp32 for now");
+
+  DialectRegistry registry;
+  registerLbcDialects(registry);
+  registerLbcPasses();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  FailureOr<ImportedModel> imported = importONNXModel(&context, inputPath);
+  if (failed(imported))
+    return 1;
+  ModuleOp module = imported->module.get();
+  auto function = module.lookupSymbol<func::FuncOp>(kModelFunctionName);
+
+  PassManager transforms(&context);
+  buildLbcPipeline(transforms, *recipe);
+  if (failed(transforms.run(module)))
+    return 1;
+
+  if (*kind == Emit::MLIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module.print(os);
+    auto file = openOutputFile(outputPath, &error);
+    if (!file)
+      return fail(error);
+    file->os() << text;
+    file->keep();
+    return 0;
+  }
+
+  ArtifactInfo info = describeFunction(function);
+  info.recipe = recipe->str();
+  info.lbcVersion = kLbcVersion;
+  function->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                    UnitAttr::get(&context));
+  PassManager codegen(&context);
+  if (failed(buildLbcCodegenPipeline(codegen, error)))
+    return fail("internal error: " + error);
+  if (failed(codegen.run(module)))
+    return 1;
+
+  EmitKind emitKind = *kind == Emit::LLVM     ? EmitKind::LLVMIR
+                      : *kind == Emit::Object ? EmitKind::Object
+                                              : EmitKind::SharedLibrary;
+  TargetSelection target;
+  target.cpu = cpuName;
+  if (failed(emitArtifact(module, info, target, emitKind, outputPath)))
+    return 1;
+  return 0;
+}

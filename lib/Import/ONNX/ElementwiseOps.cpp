@@ -1,0 +1,337 @@
+//===- ElementwiseOps.cpp - ONNX elementwise op converters ----------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Unary and broadcasting n-ary elementwise ONNX ops as linalg.generic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ONNX/LinalgBuilders.h"
+#include "lib/Import/ONNX/NodeContext.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+using namespace mlir;
+using namespace mlir::lbc::onnx_import;
+
+namespace {
+
+bool isFloat(Value v) { return isa<FloatType>(v.getType()); }
+
+/// Converts a node whose result is `body` applied elementwise to all inputs
+/// (with numpy broadcasting).
+LogicalResult convertElementwise(NodeContext &ctx, ScalarBodyFn body) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  SmallVector<Value> inputs;
+  for (unsigned i = 0; i < ctx.numInputs(); ++i)
+    if (Value input = ctx.input(i))
+      inputs.push_back(input);
+  ctx.setResult(0, buildElementwise(ctx.b(), ctx.loc(), type, inputs, body));
+  return success();
+}
+
+/// Unary float op from a math/arith op class.
+template <typename FloatOp> LogicalResult convertFloatUnary(NodeContext &ctx) {
+  if (!isa<FloatType>(
+          cast<RankedTensorType>(ctx.input(0).getType()).getElementType()))
+    return ctx.error() << "expects a floating-point input";
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    return FloatOp::create(b, loc, a[0]).getResult();
+  });
+}
+
+/// Binary op with a float and an integer form, folded over all inputs (so
+/// variadic Max/Min/Sum/Mean work too).
+template <typename FloatOp, typename IntOp>
+LogicalResult convertArithmetic(NodeContext &ctx) {
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    Value acc = a[0];
+    for (Value v : a.drop_front())
+      acc = isFloat(acc) ? FloatOp::create(b, loc, acc, v).getResult()
+                         : IntOp::create(b, loc, acc, v).getResult();
+    return acc;
+  });
+}
+
+template <arith::CmpFPredicate FloatPredicate,
+          arith::CmpIPredicate IntPredicate>
+LogicalResult convertComparison(NodeContext &ctx) {
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    if (isFloat(a[0]))
+      return arith::CmpFOp::create(b, loc, FloatPredicate, a[0], a[1])
+          .getResult();
+    return arith::CmpIOp::create(b, loc, IntPredicate, a[0], a[1]).getResult();
+  });
+}
+
+template <typename LogicOp> LogicalResult convertLogic(NodeContext &ctx) {
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    return LogicOp::create(b, loc, a[0], a[1]).getResult();
+  });
+}
+
+LogicalResult convertNot(NodeContext &ctx) {
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    Value one = scalarConstant(b, loc, a[0].getType(), 1);
+    return arith::XOrIOp::create(b, loc, a[0], one).getResult();
+  });
+}
+
+LogicalResult convertMean(NodeContext &ctx) {
+  double count = ctx.numInputs();
+  return convertElementwise(
+      ctx, [count](OpBuilder &b, Location loc, ValueRange a) {
+        Value acc = a[0];
+        for (Value v : a.drop_front())
+          acc = arith::AddFOp::create(b, loc, acc, v);
+        Value n = scalarConstant(b, loc, acc.getType(), count);
+        return arith::DivFOp::create(b, loc, acc, n).getResult();
+      });
+}
+
+LogicalResult convertPow(NodeContext &ctx) {
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    Value exponent = castScalar(b, loc, a[1], a[0].getType());
+    return math::PowFOp::create(b, loc, a[0], exponent).getResult();
+  });
+}
+
+LogicalResult convertNeg(NodeContext &ctx) {
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    if (isFloat(a[0]))
+      return arith::NegFOp::create(b, loc, a[0]).getResult();
+    Value zero = scalarConstant(b, loc, a[0].getType(), 0);
+    return arith::SubIOp::create(b, loc, zero, a[0]).getResult();
+  });
+}
+
+LogicalResult convertAbs(NodeContext &ctx) {
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    if (isFloat(a[0]))
+      return math::AbsFOp::create(b, loc, a[0]).getResult();
+    return math::AbsIOp::create(b, loc, a[0]).getResult();
+  });
+}
+
+LogicalResult convertReciprocal(NodeContext &ctx) {
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    Value one = scalarConstant(b, loc, a[0].getType(), 1.0);
+    return arith::DivFOp::create(b, loc, one, a[0]).getResult();
+  });
+}
+
+LogicalResult convertRelu(NodeContext &ctx) {
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    Value zero = scalarConstant(b, loc, a[0].getType(), 0.0);
+    if (isFloat(a[0]))
+      return arith::MaximumFOp::create(b, loc, a[0], zero).getResult();
+    return arith::MaxSIOp::create(b, loc, a[0], zero).getResult();
+  });
+}
+
+Value sigmoid(OpBuilder &b, Location loc, Value x) {
+  Value one = scalarConstant(b, loc, x.getType(), 1.0);
+  Value negated = arith::NegFOp::create(b, loc, x);
+  Value exp = math::ExpOp::create(b, loc, negated);
+  Value denominator = arith::AddFOp::create(b, loc, one, exp);
+  return arith::DivFOp::create(b, loc, one, denominator);
+}
+
+LogicalResult convertSigmoid(NodeContext &ctx) {
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    return sigmoid(b, loc, a[0]);
+  });
+}
+
+LogicalResult convertLeakyRelu(NodeContext &ctx) {
+  float alpha = ctx.floatAttr("alpha", 0.01f);
+  return convertElementwise(ctx, [alpha](OpBuilder &b, Location loc,
+                                         ValueRange a) {
+    Value zero = scalarConstant(b, loc, a[0].getType(), 0.0);
+    Value scaled = arith::MulFOp::create(
+        b, loc, a[0], scalarConstant(b, loc, a[0].getType(), alpha));
+    Value positive =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, a[0], zero);
+    return arith::SelectOp::create(b, loc, positive, a[0], scaled).getResult();
+  });
+}
+
+/// max(0, min(1, alpha * x + beta)).
+Value hardSigmoid(OpBuilder &b, Location loc, Value x, double alpha,
+                  double beta) {
+  Type type = x.getType();
+  Value linear = arith::AddFOp::create(
+      b, loc,
+      arith::MulFOp::create(b, loc, x, scalarConstant(b, loc, type, alpha)),
+      scalarConstant(b, loc, type, beta));
+  Value upper = arith::MinimumFOp::create(b, loc, linear,
+                                          scalarConstant(b, loc, type, 1.0));
+  return arith::MaximumFOp::create(b, loc, upper,
+                                   scalarConstant(b, loc, type, 0.0));
+}
+
+LogicalResult convertHardSigmoid(NodeContext &ctx) {
+  double alpha = ctx.floatAttr("alpha", 0.2f),
+         beta = ctx.floatAttr("beta", 0.5f);
+  return convertElementwise(ctx, [=](OpBuilder &b, Location loc, ValueRange a) {
+    return hardSigmoid(b, loc, a[0], alpha, beta);
+  });
+}
+
+LogicalResult convertHardSwish(NodeContext &ctx) {
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    return arith::MulFOp::create(b, loc, a[0],
+                                 hardSigmoid(b, loc, a[0], 1.0 / 6.0, 0.5))
+        .getResult();
+  });
+}
+
+LogicalResult convertElu(NodeContext &ctx) {
+  double alpha = ctx.floatAttr("alpha", 1.0f);
+  return convertElementwise(ctx, [alpha](OpBuilder &b, Location loc,
+                                         ValueRange a) {
+    Type type = a[0].getType();
+    Value expm1 = math::ExpM1Op::create(b, loc, a[0]);
+    Value negative = arith::MulFOp::create(b, loc, expm1,
+                                           scalarConstant(b, loc, type, alpha));
+    Value positive =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, a[0],
+                              scalarConstant(b, loc, type, 0.0));
+    return arith::SelectOp::create(b, loc, positive, a[0], negative)
+        .getResult();
+  });
+}
+
+LogicalResult convertSoftplus(NodeContext &ctx) {
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    return math::Log1pOp::create(b, loc, math::ExpOp::create(b, loc, a[0]))
+        .getResult();
+  });
+}
+
+LogicalResult convertWhere(NodeContext &ctx) {
+  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+    return arith::SelectOp::create(b, loc, a[0], a[1], a[2]).getResult();
+  });
+}
+
+LogicalResult convertCast(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Type to = type.getElementType();
+  return convertElementwise(ctx,
+                            [to](OpBuilder &b, Location loc, ValueRange a) {
+                              return castScalar(b, loc, a[0], to);
+                            });
+}
+
+/// Clip: attributes before opset 11, optional inputs after.
+LogicalResult convertClip(NodeContext &ctx) {
+  Value input = ctx.input(0);
+  Type elementType = cast<RankedTensorType>(input.getType()).getElementType();
+  std::optional<double> low, high;
+  if (ctx.getOpset() < 11) {
+    low = ctx.floatAttr("min", -std::numeric_limits<float>::max());
+    high = ctx.floatAttr("max", std::numeric_limits<float>::max());
+  }
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value minInput = ctx.getOpset() >= 11 ? ctx.input(1) : Value();
+  Value maxInput = ctx.getOpset() >= 11 ? ctx.input(2) : Value();
+  SmallVector<Value> inputs = {input};
+  if (minInput)
+    inputs.push_back(minInput);
+  if (maxInput)
+    inputs.push_back(maxInput);
+  bool hasMin = minInput != nullptr, hasMax = maxInput != nullptr;
+  Value result = buildElementwise(
+      ctx.b(), ctx.loc(), type, inputs,
+      [&](OpBuilder &b, Location loc, ValueRange a) {
+        Value x = a[0];
+        unsigned next = 1;
+        auto bound = [&](bool fromInput, std::optional<double> constant) {
+          return fromInput  ? a[next++]
+                 : constant ? scalarConstant(b, loc, elementType, *constant)
+                            : Value();
+        };
+        Value lo = bound(hasMin, low);
+        Value hi = bound(hasMax, high);
+        bool isF = isa<FloatType>(elementType);
+        if (lo)
+          x = isF ? arith::MaximumFOp::create(b, loc, x, lo).getResult()
+                  : arith::MaxSIOp::create(b, loc, x, lo).getResult();
+        if (hi)
+          x = isF ? arith::MinimumFOp::create(b, loc, x, hi).getResult()
+                  : arith::MinSIOp::create(b, loc, x, hi).getResult();
+        return x;
+      });
+  ctx.setResult(0, result);
+  return success();
+}
+
+LogicalResult convertIdentity(NodeContext &ctx) {
+  ctx.setResult(0, ctx.input(0));
+  return success();
+}
+
+} // namespace
+
+void mlir::lbc::onnx_import::appendElementwiseConverters(
+    std::vector<OpConverter> &converters) {
+  const OpConverter table[] = {
+      {"Add", 7, convertArithmetic<arith::AddFOp, arith::AddIOp>},
+      {"Sub", 7, convertArithmetic<arith::SubFOp, arith::SubIOp>},
+      {"Mul", 7, convertArithmetic<arith::MulFOp, arith::MulIOp>},
+      {"Div", 7, convertArithmetic<arith::DivFOp, arith::DivSIOp>},
+      {"Max", 7, convertArithmetic<arith::MaximumFOp, arith::MaxSIOp>},
+      {"Min", 7, convertArithmetic<arith::MinimumFOp, arith::MinSIOp>},
+      {"Sum", 7, convertArithmetic<arith::AddFOp, arith::AddIOp>},
+      {"Mean", 7, convertMean},
+      {"Pow", 7, convertPow},
+      {"Equal", 7,
+       convertComparison<arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq>},
+      {"Less", 7,
+       convertComparison<arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt>},
+      {"LessOrEqual", 12,
+       convertComparison<arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle>},
+      {"Greater", 7,
+       convertComparison<arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt>},
+      {"GreaterOrEqual", 12,
+       convertComparison<arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge>},
+      {"And", 7, convertLogic<arith::AndIOp>},
+      {"Or", 7, convertLogic<arith::OrIOp>},
+      {"Xor", 7, convertLogic<arith::XOrIOp>},
+      {"Not", 7, convertNot},
+      {"Where", 9, convertWhere},
+      {"Cast", 7, convertCast},
+      {"Clip", 7, convertClip},
+      {"Neg", 7, convertNeg},
+      {"Abs", 7, convertAbs},
+      {"Reciprocal", 7, convertReciprocal},
+      {"Relu", 7, convertRelu},
+      {"LeakyRelu", 7, convertLeakyRelu},
+      {"Sigmoid", 7, convertSigmoid},
+      {"HardSigmoid", 7, convertHardSigmoid},
+      {"HardSwish", 14, convertHardSwish},
+      {"Elu", 7, convertElu},
+      {"Softplus", 7, convertSoftplus},
+      {"Exp", 7, convertFloatUnary<math::ExpOp>},
+      {"Log", 7, convertFloatUnary<math::LogOp>},
+      {"Sqrt", 7, convertFloatUnary<math::SqrtOp>},
+      {"Tanh", 7, convertFloatUnary<math::TanhOp>},
+      {"Erf", 9, convertFloatUnary<math::ErfOp>},
+      {"Floor", 7, convertFloatUnary<math::FloorOp>},
+      {"Ceil", 7, convertFloatUnary<math::CeilOp>},
+      {"Sin", 7, convertFloatUnary<math::SinOp>},
+      {"Cos", 7, convertFloatUnary<math::CosOp>},
+      {"Identity", 7, convertIdentity},
+  };
+  converters.insert(converters.end(), std::begin(table), std::end(table));
+}

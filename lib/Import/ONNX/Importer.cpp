@@ -1,0 +1,213 @@
+//===- Importer.cpp - ONNX graph to an MLIR function ----------------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Walks the ONNX graph in order: graph inputs become function arguments,
+// initializers become dense_resource constants, each node is converted by the
+// converter registered for its op type and opset, graph outputs are returned.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ONNX/NodeContext.h"
+#include "lib/Import/ONNX/ONNXImporter.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <algorithm>
+
+using namespace mlir;
+using namespace mlir::lbc;
+using namespace mlir::lbc::onnx_import;
+
+ImportedModel::ImportedModel() = default;
+ImportedModel::ImportedModel(ImportedModel &&) = default;
+ImportedModel::~ImportedModel() = default;
+
+void mlir::lbc::registerONNXImportDialects(DialectRegistry &registry) {
+  registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
+                  math::MathDialect, tensor::TensorDialect>();
+}
+
+namespace {
+
+/// Converters by op type, each list sorted by opset.
+class ConverterTable {
+public:
+  ConverterTable() {
+    std::vector<OpConverter> all;
+    appendElementwiseConverters(all);
+    appendLinearAlgebraConverters(all);
+    appendShapeConverters(all);
+    appendReductionConverters(all);
+    for (const OpConverter &converter : all)
+      byOp[converter.opType].push_back(converter);
+    for (auto &entry : byOp)
+      std::sort(entry.second.begin(), entry.second.end(),
+                [](const OpConverter &a, const OpConverter &b) {
+                  return a.sinceVersion < b.sinceVersion;
+                });
+  }
+
+  /// The converter for `opType` at `opset`; null if none applies.
+  const OpConverter *find(llvm::StringRef opType, int64_t opset,
+                          int *oldestSupported) const {
+    auto it = byOp.find(opType);
+    if (it == byOp.end())
+      return nullptr;
+    *oldestSupported = it->second.front().sinceVersion;
+    const OpConverter *best = nullptr;
+    for (const OpConverter &converter : it->second)
+      if (converter.sinceVersion <= opset)
+        best = &converter;
+    return best;
+  }
+
+private:
+  llvm::StringMap<std::vector<OpConverter>> byOp;
+};
+
+const ConverterTable &getConverterTable() {
+  static const ConverterTable table;
+  return table;
+}
+
+constexpr int64_t kMinIrVersion = 3, kMaxIrVersion = 10;
+constexpr int64_t kMinOpset = 7, kMaxOpset = 21;
+
+} // namespace
+
+FailureOr<ImportedModel> mlir::lbc::importONNXModel(MLIRContext *context,
+                                                    llvm::StringRef path) {
+  DialectRegistry registry;
+  registerONNXImportDialects(registry);
+  context->appendDialectRegistry(registry);
+  context->loadAllAvailableDialects();
+
+  Location fileLoc = FileLineColLoc::get(context, path, 0, 0);
+  std::string error;
+  std::unique_ptr<LoadedModel> loaded = onnx_import::loadModel(path, error);
+  if (!loaded)
+    return emitError(fileLoc) << error;
+  onnx::ModelProto &model = loaded->getModel();
+  const onnx::GraphProto &graph = model.graph();
+
+  if (model.ir_version() < kMinIrVersion || model.ir_version() > kMaxIrVersion)
+    return emitError(fileLoc) << "ONNX IR version " << model.ir_version()
+                              << " is not supported (lbc reads versions "
+                              << kMinIrVersion << ".." << kMaxIrVersion << ")";
+  int64_t opset = -1;
+  for (const auto &import : model.opset_import())
+    if (import.domain().empty() || import.domain() == "ai.onnx")
+      opset = import.version();
+  if (opset < kMinOpset || opset > kMaxOpset)
+    return emitError(fileLoc) << "default-domain opset " << opset
+                              << " is not supported (lbc reads opsets "
+                              << kMinOpset << ".." << kMaxOpset << ")";
+
+  ImportedModel result;
+  result.module = ModuleOp::create(fileLoc);
+  OpBuilder builder(context);
+  builder.setInsertionPointToEnd(result.module->getBody());
+  GraphContext graphContext(context, *loaded, builder);
+
+  // Graph inputs that are not initializers are the function's arguments.
+  llvm::StringSet<> initializerNames;
+  for (const onnx::TensorProto &tensor : graph.initializer())
+    initializerNames.insert(tensor.name());
+  SmallVector<Type> argumentTypes, resultTypes;
+  SmallVector<std::string> argumentNames;
+  for (const onnx::ValueInfoProto &input : graph.input()) {
+    if (initializerNames.contains(input.name()))
+      continue;
+    RankedTensorType type =
+        graphContext.convertTensorType(input.type(), input.name(), fileLoc);
+    if (!type)
+      return failure();
+    argumentTypes.push_back(type);
+    argumentNames.push_back(input.name());
+  }
+  for (const onnx::ValueInfoProto &output : graph.output()) {
+    RankedTensorType type =
+        graphContext.convertTensorType(output.type(), output.name(), fileLoc);
+    if (!type)
+      return failure();
+    resultTypes.push_back(type);
+  }
+
+  auto function =
+      func::FuncOp::create(builder, fileLoc, kModelFunctionName,
+                           builder.getFunctionType(argumentTypes, resultTypes));
+  for (auto [index, name] : llvm::enumerate(argumentNames))
+    function.setArgAttr(index, "lbc.name", builder.getStringAttr(name));
+  for (auto [index, output] : llvm::enumerate(graph.output()))
+    function.setResultAttr(index, "lbc.name",
+                           builder.getStringAttr(output.name()));
+  Block *body = function.addEntryBlock();
+  builder.setInsertionPointToStart(body);
+  for (auto [index, name] : llvm::enumerate(argumentNames))
+    graphContext.define(name, body->getArgument(index));
+
+  for (const onnx::TensorProto &tensor : graph.initializer()) {
+    Location loc = NameLoc::get(builder.getStringAttr(tensor.name()), fileLoc);
+    Value constant = graphContext.materializeTensor(tensor, loc);
+    if (!constant)
+      return failure();
+    graphContext.define(tensor.name(), constant);
+    graphContext.defineConstant(tensor.name(), &tensor);
+  }
+
+  const ConverterTable &converters = getConverterTable();
+  for (const onnx::NodeProto &node : graph.node()) {
+    NodeContext nodeContext(graphContext, node, opset);
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      return nodeContext.error() << "operators of domain '" << node.domain()
+                                 << "' are not supported";
+    for (const std::string &input : node.input())
+      if (!input.empty() && !graphContext.lookup(input))
+        return nodeContext.error()
+               << "input '" << input
+               << "' is not defined before its use (graph not in "
+                  "topological order?)";
+    int oldestSupported = 0;
+    const OpConverter *converter =
+        converters.find(node.op_type(), opset, &oldestSupported);
+    if (!converter) {
+      if (oldestSupported)
+        return nodeContext.error()
+               << "supported from opset " << oldestSupported << " only";
+      return nodeContext.error() << "operator is not supported by lbc";
+    }
+    if (failed(converter->convert(nodeContext)))
+      return failure();
+    for (const std::string &output : node.output())
+      if (!output.empty() && !graphContext.lookup(output))
+        return nodeContext.error()
+               << "internal error: converter did not define output '" << output
+               << "'";
+  }
+
+  SmallVector<Value> results;
+  for (auto [index, output] : llvm::enumerate(graph.output())) {
+    Value value = graphContext.lookup(output.name());
+    if (!value)
+      return emitError(fileLoc)
+             << "graph output '" << output.name() << "' is never computed";
+    if (value.getType() != resultTypes[index]) {
+      // Shape inference may know more than the declared output type: cast.
+      value =
+          tensor::CastOp::create(builder, fileLoc, resultTypes[index], value);
+    }
+    results.push_back(value);
+  }
+  func::ReturnOp::create(builder, fileLoc, results);
+  result.source = std::move(loaded);
+  return result;
+}

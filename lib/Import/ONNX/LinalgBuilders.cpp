@@ -1,0 +1,216 @@
+//===- LinalgBuilders.cpp - linalg helpers for the ONNX converters --------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Broadcasting elementwise generics, reductions, reshapes and casts.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ONNX/LinalgBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::lbc::onnx_import;
+
+Value mlir::lbc::onnx_import::createEmptyTensor(OpBuilder &b, Location loc,
+                                                RankedTensorType type,
+                                                ValueRange shapeSources) {
+  SmallVector<Value> dynamicSizes;
+  int64_t rank = type.getRank();
+  for (int64_t dim = 0; dim < rank; ++dim) {
+    if (!type.isDynamicDim(dim))
+      continue;
+    Value size;
+    for (Value source : shapeSources) {
+      auto sourceType = cast<RankedTensorType>(source.getType());
+      int64_t sourceDim = dim - (rank - sourceType.getRank());
+      if (sourceDim < 0 || sourceType.getDimSize(sourceDim) == 1)
+        continue;
+      size = tensor::DimOp::create(b, loc, source, sourceDim);
+      break;
+    }
+    if (!size)
+      size = arith::ConstantIndexOp::create(b, loc, 1);
+    dynamicSizes.push_back(size);
+  }
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(),
+                                 dynamicSizes);
+}
+
+Value mlir::lbc::onnx_import::buildElementwise(OpBuilder &b, Location loc,
+                                               RankedTensorType resultType,
+                                               ValueRange inputs,
+                                               ScalarBodyFn body) {
+  int64_t rank = resultType.getRank();
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineMap> maps;
+  for (Value input : inputs) {
+    auto type = cast<RankedTensorType>(input.getType());
+    SmallVector<AffineExpr> exprs;
+    for (int64_t dim = 0; dim < type.getRank(); ++dim) {
+      int64_t resultDim = rank - type.getRank() + dim;
+      bool broadcast =
+          type.getDimSize(dim) == 1 && resultType.getDimSize(resultDim) != 1;
+      exprs.push_back(broadcast ? getAffineConstantExpr(0, context)
+                                : getAffineDimExpr(resultDim, context));
+    }
+    maps.push_back(AffineMap::get(rank, 0, exprs, context));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = createEmptyTensor(b, loc, resultType, inputs);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value result = body(nested, nestedLoc, args.drop_back());
+        linalg::YieldOp::create(nested, nestedLoc, result);
+      });
+  return generic.getResult(0);
+}
+
+Value mlir::lbc::onnx_import::buildReduction(OpBuilder &b, Location loc,
+                                             Value input,
+                                             ArrayRef<int64_t> axes,
+                                             bool keepDims, TypedAttr init,
+                                             ScalarBodyFn combine) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inputType.getRank();
+  MLIRContext *context = b.getContext();
+  SmallVector<int64_t> reducedShape;
+  SmallVector<AffineExpr> outputExprs;
+  SmallVector<Value> dynamicSizes;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t dim = 0; dim < rank; ++dim) {
+    bool reduced = llvm::is_contained(axes, dim);
+    iterators.push_back(reduced ? utils::IteratorType::reduction
+                                : utils::IteratorType::parallel);
+    if (reduced)
+      continue;
+    reducedShape.push_back(inputType.getDimSize(dim));
+    outputExprs.push_back(getAffineDimExpr(dim, context));
+    if (inputType.isDynamicDim(dim))
+      dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, dim));
+  }
+  auto reducedType =
+      RankedTensorType::get(reducedShape, inputType.getElementType());
+  Value empty = tensor::EmptyOp::create(
+      b, loc, reducedShape, inputType.getElementType(), dynamicSizes);
+  Value initValue = arith::ConstantOp::create(b, loc, init);
+  Value filled =
+      linalg::FillOp::create(b, loc, ValueRange{initValue}, ValueRange{empty})
+          .getResult(0);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 AffineMap::get(rank, 0, outputExprs, context)};
+  Value reduced =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{reducedType}, ValueRange{input}, ValueRange{filled},
+          maps, iterators,
+          [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+            linalg::YieldOp::create(nested, nestedLoc,
+                                    combine(nested, nestedLoc, args));
+          })
+          .getResult(0);
+  if (!keepDims)
+    return reduced;
+  SmallVector<int64_t> keptShape(inputType.getShape());
+  for (int64_t axis : axes)
+    keptShape[axis] = 1;
+  // Each kept dim absorbs the reduced (now size 1) dims after it; the first
+  // one also absorbs any leading reduced dims.
+  SmallVector<int64_t> keptDims;
+  for (int64_t dim = 0; dim < rank; ++dim)
+    if (!llvm::is_contained(axes, dim))
+      keptDims.push_back(dim);
+  SmallVector<ReassociationIndices> reassociation;
+  for (auto [index, dim] : llvm::enumerate(keptDims)) {
+    int64_t begin = index == 0 ? 0 : dim;
+    int64_t end = index + 1 < keptDims.size() ? keptDims[index + 1] : rank;
+    reassociation.push_back(llvm::to_vector(llvm::seq<int64_t>(begin, end)));
+  }
+  auto keptType = RankedTensorType::get(keptShape, inputType.getElementType());
+  if (reducedShape.empty())
+    return tensor::ExpandShapeOp::create(b, loc, keptType, reduced,
+                                         ArrayRef<ReassociationIndices>{});
+  return tensor::ExpandShapeOp::create(b, loc, keptType, reduced,
+                                       reassociation);
+}
+
+Value mlir::lbc::onnx_import::buildReshape(OpBuilder &b, Location loc,
+                                           Value input, RankedTensorType type) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (inputType == type)
+    return input;
+  // Through a 1-D (or 0-D) view: both steps are pure metadata changes.
+  Value flat = input;
+  if (inputType.getRank() != 1) {
+    auto flatType = RankedTensorType::get({inputType.getNumElements()},
+                                          inputType.getElementType());
+    SmallVector<ReassociationIndices> all;
+    if (inputType.getRank() > 0)
+      all.push_back(
+          llvm::to_vector(llvm::seq<int64_t>(0, inputType.getRank())));
+    flat = tensor::CollapseShapeOp::create(b, loc, flatType, input, all);
+  }
+  if (type.getRank() == 1)
+    return flat;
+  SmallVector<ReassociationIndices> all;
+  if (type.getRank() > 0)
+    all.push_back(llvm::to_vector(llvm::seq<int64_t>(0, type.getRank())));
+  if (type.getRank() == 0)
+    return tensor::CollapseShapeOp::create(b, loc, type, flat, all);
+  return tensor::ExpandShapeOp::create(b, loc, type, flat, all);
+}
+
+Value mlir::lbc::onnx_import::castScalar(OpBuilder &b, Location loc,
+                                         Value value, Type to) {
+  Type from = value.getType();
+  if (from == to)
+    return value;
+  bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
+  if (fromFloat && toFloat)
+    return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
+               ? arith::ExtFOp::create(b, loc, to, value).getResult()
+               : arith::TruncFOp::create(b, loc, to, value).getResult();
+  if (fromFloat) {
+    if (to.isInteger(1)) {
+      Value zero = scalarConstant(b, loc, from, 0.0);
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, value,
+                                   zero);
+    }
+    return arith::FPToSIOp::create(b, loc, to, value);
+  }
+  if (toFloat)
+    return from.isInteger(1)
+               ? arith::UIToFPOp::create(b, loc, to, value).getResult()
+               : arith::SIToFPOp::create(b, loc, to, value).getResult();
+  if (to.isInteger(1)) {
+    Value zero = scalarConstant(b, loc, from, 0.0);
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, value, zero);
+  }
+  if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
+    return from.isInteger(1)
+               ? arith::ExtUIOp::create(b, loc, to, value).getResult()
+               : arith::ExtSIOp::create(b, loc, to, value).getResult();
+  return arith::TruncIOp::create(b, loc, to, value);
+}
+
+Value mlir::lbc::onnx_import::scalarConstant(OpBuilder &b, Location loc,
+                                             Type type, double value) {
+  if (auto floatType = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, value));
+  return arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(type, static_cast<int64_t>(value)));
+}
+
+std::optional<int64_t> mlir::lbc::onnx_import::normalizeAxis(int64_t axis,
+                                                             int64_t rank) {
+  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+    return std::nullopt;
+  return axis < 0 ? axis + rank : axis;
+}

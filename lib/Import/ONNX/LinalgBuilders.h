@@ -1,0 +1,57 @@
+//===- LinalgBuilders.h - linalg helpers for the ONNX converters -*- C++
+//-*-===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Builders shared by the op converters: numpy-broadcasting elementwise
+// generics, reductions, reshapes and scalar casts on tensors.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LBC_LIB_IMPORT_ONNX_LINALGBUILDERS_H
+#define LBC_LIB_IMPORT_ONNX_LINALGBUILDERS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+namespace mlir::lbc::onnx_import {
+
+/// Builds the scalar body of an elementwise op from the scalar operands.
+using ScalarBodyFn =
+    function_ref<Value(OpBuilder &, Location, ValueRange operands)>;
+
+/// An empty tensor of `type`; dynamic sizes are taken from the inputs, aligned
+/// to the right as in numpy broadcasting.
+Value createEmptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                        ValueRange shapeSources);
+
+/// result[i] = body(inputs broadcast to i) with numpy broadcasting.
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ValueRange inputs, ScalarBodyFn body);
+
+/// Reduces `input` over `axes` (normalized, sorted) with `combine`, starting
+/// from `init`; keeps reduced dims as size 1 when `keepDims`.
+Value buildReduction(OpBuilder &b, Location loc, Value input,
+                     ArrayRef<int64_t> axes, bool keepDims, TypedAttr init,
+                     ScalarBodyFn combine);
+
+/// Reshapes a static tensor to the static `type` (same element count).
+Value buildReshape(OpBuilder &b, Location loc, Value input,
+                   RankedTensorType type);
+
+/// Converts a scalar between int/float types (signed integer semantics;
+/// i1 is treated as unsigned).
+Value castScalar(OpBuilder &b, Location loc, Value value, Type to);
+
+/// A scalar constant of `type` with value `value`.
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);
+
+/// Normalizes a possibly negative axis into [0, rank); std::nullopt if out
+/// of range.
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+} // namespace mlir::lbc::onnx_import
+
+#endif // LBC_LIB_IMPORT_ONNX_LINALGBUILDERS_H

@@ -1,0 +1,198 @@
+//===- LinearAlgebraOps.cpp - ONNX MatMul and Gemm converters -------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// MatMul (numpy semantics, broadcast batch dims) and Gemm as linalg
+// contractions. Raising constant-weight contractions to lowbit.linear is a
+// separate pass, so the importer stays a faithful translation.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ONNX/LinalgBuilders.h"
+#include "lib/Import/ONNX/NodeContext.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::lbc::onnx_import;
+
+namespace {
+
+/// Batched contraction C[b..., m, n] = sum_k A[b..., m, k] * B[b..., k, n]
+/// with numpy broadcasting of the batch dims. `transposeA`/`transposeB` read
+/// A as [k, m] / B as [n, k] (rank-2 operands only).
+Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                       RankedTensorType resultType, bool transposeA,
+                       bool transposeB) {
+  MLIRContext *context = b.getContext();
+  int64_t batchRank = resultType.getRank() - 2;
+  int64_t loops = batchRank + 3; // batch..., m, n, k
+  AffineExpr m = getAffineDimExpr(batchRank, context);
+  AffineExpr n = getAffineDimExpr(batchRank + 1, context);
+  AffineExpr k = getAffineDimExpr(batchRank + 2, context);
+  auto operandMap = [&](Value operand, AffineExpr row, AffineExpr column) {
+    auto type = cast<RankedTensorType>(operand.getType());
+    int64_t operandBatch = type.getRank() - 2;
+    SmallVector<AffineExpr> exprs;
+    for (int64_t dim = 0; dim < operandBatch; ++dim) {
+      int64_t resultDim = batchRank - operandBatch + dim;
+      bool broadcast =
+          type.getDimSize(dim) == 1 && resultType.getDimSize(resultDim) != 1;
+      exprs.push_back(broadcast ? getAffineConstantExpr(0, context)
+                                : getAffineDimExpr(resultDim, context));
+    }
+    exprs.push_back(row);
+    exprs.push_back(column);
+    return AffineMap::get(loops, 0, exprs, context);
+  };
+  SmallVector<AffineExpr> resultExprs;
+  for (int64_t dim = 0; dim < batchRank + 2; ++dim)
+    resultExprs.push_back(getAffineDimExpr(dim, context));
+  SmallVector<AffineMap> maps = {
+      transposeA ? operandMap(lhs, k, m) : operandMap(lhs, m, k),
+      transposeB ? operandMap(rhs, n, k) : operandMap(rhs, k, n),
+      AffineMap::get(loops, 0, resultExprs, context)};
+  SmallVector<utils::IteratorType> iterators(loops - 1,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+
+  Type elementType = resultType.getElementType();
+  SmallVector<Value> dynamicSizes;
+  for (int64_t dim = 0; dim < resultType.getRank(); ++dim) {
+    if (!resultType.isDynamicDim(dim))
+      continue;
+    // m comes from lhs, n from rhs, batch dims from whichever is not 1.
+    Value source = dim == batchRank + 1 ? rhs : lhs;
+    auto sourceType = cast<RankedTensorType>(source.getType());
+    int64_t sourceDim = dim - (resultType.getRank() - sourceType.getRank());
+    if (dim == batchRank)
+      sourceDim = transposeA ? 1 : sourceType.getRank() - 2;
+    if (dim == batchRank + 1)
+      sourceDim = transposeB ? 0 : sourceType.getRank() - 1;
+    if (sourceDim < 0 ||
+        (dim < batchRank && sourceType.getDimSize(sourceDim) == 1)) {
+      source = source == lhs ? rhs : lhs;
+      sourceType = cast<RankedTensorType>(source.getType());
+      sourceDim = dim - (resultType.getRank() - sourceType.getRank());
+    }
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, source, sourceDim));
+  }
+  Value empty = tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                        elementType, dynamicSizes);
+  Value zero = scalarConstant(b, loc, elementType, 0.0);
+  Value init =
+      linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
+          .getResult(0);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{resultType}, ValueRange{lhs, rhs},
+             ValueRange{init}, maps, iterators,
+             [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+               Value a = castScalar(nested, nestedLoc, args[0], elementType);
+               Value c = castScalar(nested, nestedLoc, args[1], elementType);
+               Value sum;
+               if (isa<FloatType>(elementType))
+                 sum = arith::AddFOp::create(
+                     nested, nestedLoc, args[2],
+                     arith::MulFOp::create(nested, nestedLoc, a, c));
+               else
+                 sum = arith::AddIOp::create(
+                     nested, nestedLoc, args[2],
+                     arith::MulIOp::create(nested, nestedLoc, a, c));
+               linalg::YieldOp::create(nested, nestedLoc, sum);
+             })
+      .getResult(0);
+}
+
+/// Inserts a unit dim into a static tensor at `position`.
+Value insertUnitDim(OpBuilder &b, Location loc, Value value, int64_t position) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape.insert(shape.begin() + position, 1);
+  return buildReshape(b, loc, value,
+                      RankedTensorType::get(shape, type.getElementType()));
+}
+
+LogicalResult convertMatMul(NodeContext &ctx) {
+  RankedTensorType resultType = ctx.resultType(0);
+  if (!resultType)
+    return failure();
+  Value lhs = ctx.input(0), rhs = ctx.input(1);
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  bool vectorLhs = lhsType.getRank() == 1, vectorRhs = rhsType.getRank() == 1;
+  if ((vectorLhs && !lhsType.hasStaticShape()) ||
+      (vectorRhs && !rhsType.hasStaticShape()))
+    return ctx.error() << "1-D operands with dynamic size are not supported";
+  if (vectorLhs)
+    lhs = insertUnitDim(ctx.b(), ctx.loc(), lhs, 0);
+  if (vectorRhs)
+    rhs = insertUnitDim(ctx.b(), ctx.loc(), rhs, 1);
+  // The contraction's own result type: the final one with the vector dims
+  // put back.
+  SmallVector<int64_t> shape(resultType.getShape());
+  if (vectorLhs)
+    shape.insert(shape.end() - (vectorRhs ? 0 : 1), 1);
+  if (vectorRhs)
+    shape.push_back(1);
+  auto contractionType =
+      RankedTensorType::get(shape, resultType.getElementType());
+  Value result = buildContraction(ctx.b(), ctx.loc(), lhs, rhs, contractionType,
+                                  false, false);
+  if (contractionType != resultType)
+    result = buildReshape(ctx.b(), ctx.loc(), result, resultType);
+  ctx.setResult(0, result);
+  return success();
+}
+
+LogicalResult convertGemm(NodeContext &ctx) {
+  RankedTensorType resultType = ctx.resultType(0);
+  if (!resultType)
+    return failure();
+  Value a = ctx.input(0), bMatrix = ctx.input(1), c = ctx.input(2);
+  if (cast<RankedTensorType>(a.getType()).getRank() != 2 ||
+      cast<RankedTensorType>(bMatrix.getType()).getRank() != 2)
+    return ctx.error() << "expects rank-2 A and B";
+  bool transA = ctx.intAttr("transA", 0), transB = ctx.intAttr("transB", 0);
+  double alpha = ctx.floatAttr("alpha", 1.0f),
+         beta = ctx.floatAttr("beta", 1.0f);
+  Value product = buildContraction(ctx.b(), ctx.loc(), a, bMatrix, resultType,
+                                   transA, transB);
+  if (alpha == 1.0 && (!c || beta == 0.0)) {
+    ctx.setResult(0, product);
+    return success();
+  }
+  SmallVector<Value> inputs = {product};
+  if (c && beta != 0.0)
+    inputs.push_back(c);
+  Type elementType = resultType.getElementType();
+  ctx.setResult(
+      0, buildElementwise(
+             ctx.b(), ctx.loc(), resultType, inputs,
+             [&](OpBuilder &b, Location loc, ValueRange args) {
+               Value acc = args[0];
+               if (alpha != 1.0)
+                 acc = arith::MulFOp::create(
+                     b, loc, acc, scalarConstant(b, loc, elementType, alpha));
+               if (args.size() > 1) {
+                 Value bias = castScalar(b, loc, args[1], elementType);
+                 if (beta != 1.0)
+                   bias = arith::MulFOp::create(
+                       b, loc, bias, scalarConstant(b, loc, elementType, beta));
+                 acc = arith::AddFOp::create(b, loc, acc, bias);
+               }
+               return acc;
+             }));
+  return success();
+}
+
+} // namespace
+
+void mlir::lbc::onnx_import::appendLinearAlgebraConverters(
+    std::vector<OpConverter> &converters) {
+  converters.push_back({"MatMul", 7, convertMatMul});
+  converters.push_back({"Gemm", 7, convertGemm});
+}

@@ -1,0 +1,119 @@
+//===- ModelLoader.cpp - read, parse and shape-infer ONNX models ----------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Protobuf parsing, external data mapping and ONNX shape inference. This file
+// is compiled with exceptions because ONNX reports inference errors by
+// throwing; no exception leaves it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ONNX/ModelLoader.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Path.h"
+
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include <climits>
+#include <exception>
+
+using namespace mlir::lbc::onnx_import;
+
+LoadedModel::LoadedModel() : model(std::make_unique<onnx::ModelProto>()) {}
+LoadedModel::~LoadedModel() = default;
+
+std::optional<llvm::StringRef>
+LoadedModel::getRawData(const onnx::TensorProto &tensor, std::string &error) {
+  if (tensor.data_location() != onnx::TensorProto::EXTERNAL)
+    return llvm::StringRef(tensor.raw_data());
+  std::string location;
+  uint64_t offset = 0;
+  std::optional<uint64_t> length;
+  for (const onnx::StringStringEntryProto &entry : tensor.external_data()) {
+    if (entry.key() == "location")
+      location = entry.value();
+    else if (entry.key() == "offset")
+      offset = std::strtoull(entry.value().c_str(), nullptr, 10);
+    else if (entry.key() == "length")
+      length = std::strtoull(entry.value().c_str(), nullptr, 10);
+  }
+  if (location.empty()) {
+    error = "initializer '" + tensor.name() +
+            "' has external data without a location";
+    return std::nullopt;
+  }
+  llvm::SmallString<256> filePath = llvm::sys::path::parent_path(path);
+  llvm::sys::path::append(filePath, location);
+  auto &file = externalFiles[filePath];
+  if (!file) {
+    // Map the file read-only: a model whose weights exceed RAM or 2 GB
+    // imports without copying them.
+    auto buffer = llvm::MemoryBuffer::getFile(filePath, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer) {
+      error = "cannot open external data '" + std::string(filePath) +
+              "' of initializer '" + tensor.name() +
+              "': " + buffer.getError().message();
+      return std::nullopt;
+    }
+    file = std::move(*buffer);
+  }
+  uint64_t size = file->getBufferSize();
+  uint64_t count = length ? *length : size - std::min(offset, size);
+  if (offset > size || count > size - offset) {
+    error = "external data of initializer '" + tensor.name() + "' (offset " +
+            std::to_string(offset) + ", length " + std::to_string(count) +
+            ") runs past the end of '" + std::string(filePath) + "' (" +
+            std::to_string(size) + " bytes)";
+    return std::nullopt;
+  }
+  return file->getBuffer().substr(offset, count);
+}
+
+std::unique_ptr<LoadedModel>
+mlir::lbc::onnx_import::loadModel(llvm::StringRef path, std::string &error) {
+  auto loaded = std::make_unique<LoadedModel>();
+  loaded->path = path.str();
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    error = "cannot read '" + path.str() + "': " + buffer.getError().message();
+    return nullptr;
+  }
+  loaded->modelFile = std::move(*buffer);
+  llvm::StringRef bytes = loaded->modelFile->getBuffer();
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t *>(bytes.data()),
+      static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
+  stream.SetTotalBytesLimit(INT_MAX);
+  if (!loaded->model->ParseFromCodedStream(&stream) ||
+      !stream.ConsumedEntireMessage()) {
+    error = "'" + path.str() +
+            "' is not a valid ONNX model: protobuf parsing failed near byte " +
+            std::to_string(stream.CurrentPosition()) + " of " +
+            std::to_string(bytes.size());
+    return nullptr;
+  }
+  if (!loaded->model->has_graph()) {
+    error = "'" + path.str() + "' has no graph";
+    return nullptr;
+  }
+  try {
+    // Data propagation folds Shape -> Gather -> Concat chains into shapes.
+    onnx::ShapeInferenceOptions options(/*check_type=*/false,
+                                        /*error_mode=*/0,
+                                        /*enable_data_propagation=*/true);
+    onnx::shape_inference::InferShapes(
+        *loaded->model, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception &e) {
+    error = "ONNX shape inference failed on '" + path.str() + "': " + e.what();
+    return nullptr;
+  }
+  return loaded;
+}

@@ -1,0 +1,63 @@
+//===- ModelLoader.h - read, parse and shape-infer ONNX models --*- C++ -*-===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Loads an ONNX ModelProto from disk (memory-mapped), maps its external data
+// files, and runs ONNX's own shape inference so every value has a type. The
+// only place lbc calls into ONNX code that may throw.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LBC_LIB_IMPORT_ONNX_MODELLOADER_H
+#define LBC_LIB_IMPORT_ONNX_MODELLOADER_H
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <memory>
+#include <string>
+
+namespace onnx {
+class ModelProto;
+class TensorProto;
+} // namespace onnx
+
+namespace mlir::lbc::onnx_import {
+
+/// A parsed model plus the memory its weights live in. Initializer data that
+/// comes from external files is referenced, not copied, so this object must
+/// outlive every use of the imported weights.
+class LoadedModel {
+public:
+  LoadedModel();
+  ~LoadedModel();
+
+  onnx::ModelProto &getModel() { return *model; }
+  llvm::StringRef getPath() const { return path; }
+
+  /// The bytes of an initializer: raw_data, or external data read through a
+  /// memory map of the named file (kept open). Sets `error` and returns
+  /// std::nullopt when the external file is missing or too short.
+  std::optional<llvm::StringRef> getRawData(const onnx::TensorProto &tensor,
+                                            std::string &error);
+
+private:
+  friend std::unique_ptr<LoadedModel> loadModel(llvm::StringRef, std::string &);
+  std::unique_ptr<onnx::ModelProto> model;
+  std::string path;
+  std::unique_ptr<llvm::MemoryBuffer> modelFile;
+  llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> externalFiles;
+};
+
+/// Reads and parses `path` and infers shapes. On failure returns null and
+/// sets `error` to a message that names the file (and the byte offset for
+/// malformed protobuf).
+std::unique_ptr<LoadedModel> loadModel(llvm::StringRef path,
+                                       std::string &error);
+
+} // namespace mlir::lbc::onnx_import
+
+#endif // LBC_LIB_IMPORT_ONNX_MODELLOADER_H

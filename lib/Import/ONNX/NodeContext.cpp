@@ -1,0 +1,356 @@
+//===- NodeContext.cpp - what an ONNX op converter sees -------------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Type conversion, constant materialization and attribute access for the
+// ONNX op converters.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ONNX/NodeContext.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::lbc::onnx_import;
+
+Type mlir::lbc::onnx_import::convertElementType(MLIRContext *context,
+                                                int32_t onnxType) {
+  Builder b(context);
+  switch (onnxType) {
+  case onnx::TensorProto::FLOAT:
+    return b.getF32Type();
+  case onnx::TensorProto::DOUBLE:
+    return b.getF64Type();
+  case onnx::TensorProto::FLOAT16:
+    return b.getF16Type();
+  case onnx::TensorProto::BFLOAT16:
+    return b.getBF16Type();
+  case onnx::TensorProto::INT64:
+    return b.getI64Type();
+  case onnx::TensorProto::INT32:
+    return b.getI32Type();
+  case onnx::TensorProto::INT16:
+    return b.getI16Type();
+  case onnx::TensorProto::INT8:
+    return b.getI8Type();
+  case onnx::TensorProto::BOOL:
+    return b.getI1Type();
+  default:
+    return {};
+  }
+}
+
+std::string mlir::lbc::onnx_import::elementTypeName(int32_t onnxType) {
+  if (onnx::TensorProto::DataType_IsValid(onnxType))
+    return onnx::TensorProto::DataType_Name(
+        static_cast<onnx::TensorProto::DataType>(onnxType));
+  return "type " + std::to_string(onnxType);
+}
+
+//===----------------------------------------------------------------------===//
+// GraphContext
+//===----------------------------------------------------------------------===//
+
+GraphContext::GraphContext(MLIRContext *context, LoadedModel &model,
+                           OpBuilder &builder)
+    : context(context), model(model), builder(builder) {
+  const onnx::GraphProto &graph = model.getModel().graph();
+  for (const auto &info : graph.input())
+    valueTypes[info.name()] = &info.type();
+  for (const auto &info : graph.value_info())
+    valueTypes[info.name()] = &info.type();
+  for (const auto &info : graph.output())
+    valueTypes[info.name()] = &info.type();
+}
+
+const onnx::TypeProto *GraphContext::getValueType(llvm::StringRef name) const {
+  return valueTypes.lookup(name);
+}
+
+RankedTensorType GraphContext::convertTensorType(const onnx::TypeProto &type,
+                                                 llvm::StringRef valueName,
+                                                 Location loc) {
+  if (!type.has_tensor_type()) {
+    emitError(loc) << "value '" << valueName
+                   << "' is not a tensor (sequences, maps and optionals are "
+                      "not supported)";
+    return {};
+  }
+  const onnx::TypeProto::Tensor &tensor = type.tensor_type();
+  Type elementType = convertElementType(context, tensor.elem_type());
+  if (!elementType) {
+    emitError(loc) << "value '" << valueName
+                   << "' has unsupported element type "
+                   << elementTypeName(tensor.elem_type());
+    return {};
+  }
+  if (!tensor.has_shape()) {
+    emitError(loc) << "value '" << valueName
+                   << "' has unknown rank after shape inference";
+    return {};
+  }
+  SmallVector<int64_t> shape;
+  for (const auto &dim : tensor.shape().dim())
+    shape.push_back(dim.has_dim_value() ? dim.dim_value()
+                                        : ShapedType::kDynamic);
+  return RankedTensorType::get(shape, elementType);
+}
+
+std::optional<SmallVector<int64_t>>
+GraphContext::decodeIntegers(const onnx::TensorProto &tensor,
+                             std::string &error) {
+  SmallVector<int64_t> result;
+  int32_t type = tensor.data_type();
+  if (type != onnx::TensorProto::INT64 && type != onnx::TensorProto::INT32) {
+    error = "expected an INT64 or INT32 tensor, got " + elementTypeName(type);
+    return std::nullopt;
+  }
+  if (type == onnx::TensorProto::INT64 && tensor.int64_data_size()) {
+    result.assign(tensor.int64_data().begin(), tensor.int64_data().end());
+    return result;
+  }
+  if (type == onnx::TensorProto::INT32 && tensor.int32_data_size()) {
+    result.assign(tensor.int32_data().begin(), tensor.int32_data().end());
+    return result;
+  }
+  std::optional<llvm::StringRef> raw = model.getRawData(tensor, error);
+  if (!raw)
+    return std::nullopt;
+  size_t width = type == onnx::TensorProto::INT64 ? 8 : 4;
+  for (size_t offset = 0; offset + width <= raw->size(); offset += width) {
+    if (width == 8) {
+      int64_t value;
+      std::memcpy(&value, raw->data() + offset, 8);
+      result.push_back(value);
+    } else {
+      int32_t value;
+      std::memcpy(&value, raw->data() + offset, 4);
+      result.push_back(value);
+    }
+  }
+  return result;
+}
+
+/// Copies the typed (non-raw) fields of `tensor` as little-endian bytes of
+/// `elementType`.
+static std::string typedFieldBytes(const onnx::TensorProto &tensor,
+                                   Type elementType) {
+  std::string bytes;
+  auto append = [&](const void *data, size_t size) {
+    bytes.append(static_cast<const char *>(data), size);
+  };
+  if (elementType.isF32()) {
+    for (float v : tensor.float_data())
+      append(&v, 4);
+  } else if (elementType.isF64()) {
+    for (double v : tensor.double_data())
+      append(&v, 8);
+  } else if (elementType.isInteger(64)) {
+    for (int64_t v : tensor.int64_data())
+      append(&v, 8);
+  } else if (elementType.isInteger(32)) {
+    for (int32_t v : tensor.int32_data())
+      append(&v, 4);
+  } else if (elementType.isF16() || elementType.isBF16() ||
+             elementType.isInteger(16)) {
+    for (int32_t v : tensor.int32_data()) {
+      uint16_t low = static_cast<uint16_t>(v);
+      append(&low, 2);
+    }
+  } else if (elementType.isInteger(8) || elementType.isInteger(1)) {
+    for (int32_t v : tensor.int32_data()) {
+      uint8_t low = static_cast<uint8_t>(v);
+      append(&low, 1);
+    }
+  }
+  return bytes;
+}
+
+Value GraphContext::materializeTensor(const onnx::TensorProto &tensor,
+                                      Location loc) {
+  Type elementType = convertElementType(context, tensor.data_type());
+  if (!elementType) {
+    emitError(loc) << "tensor '" << tensor.name()
+                   << "' has unsupported element type "
+                   << elementTypeName(tensor.data_type());
+    return {};
+  }
+  SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
+  auto type = RankedTensorType::get(shape, elementType);
+  int64_t byteWidth =
+      std::max<int64_t>(1, elementType.getIntOrFloatBitWidth() / 8);
+  int64_t expectedBytes = type.getNumElements() * byteWidth;
+
+  std::string error;
+  std::string typedBytes;
+  llvm::StringRef bytes;
+  bool usesRaw = tensor.has_raw_data() ||
+                 tensor.data_location() == onnx::TensorProto::EXTERNAL;
+  if (usesRaw) {
+    std::optional<llvm::StringRef> raw = model.getRawData(tensor, error);
+    if (!raw) {
+      emitError(loc) << error;
+      return {};
+    }
+    bytes = *raw;
+  } else {
+    typedBytes = typedFieldBytes(tensor, elementType);
+    bytes = typedBytes;
+  }
+  if (static_cast<int64_t>(bytes.size()) != expectedBytes) {
+    emitError(loc) << "tensor '" << tensor.name() << "' holds " << bytes.size()
+                   << " bytes of data, its type " << type << " needs "
+                   << expectedBytes;
+    return {};
+  }
+
+  TypedAttr value;
+  if (type.getNumElements() <= 16) {
+    // Small tensors (shapes, scalars) stay readable and foldable.
+    bool isSplat = false;
+    if (DenseElementsAttr::isValidRawBuffer(
+            type, llvm::ArrayRef<char>(bytes.data(), bytes.size()), isSplat) &&
+        !elementType.isInteger(1))
+      value = DenseElementsAttr::getFromRawBuffer(
+          type, llvm::ArrayRef<char>(bytes.data(), bytes.size()));
+    else if (elementType.isInteger(1)) {
+      SmallVector<bool> bits;
+      for (char c : bytes)
+        bits.push_back(c != 0);
+      value = DenseElementsAttr::get(type, llvm::ArrayRef<bool>(bits));
+    }
+  }
+  if (!value) {
+    AsmResourceBlob blob;
+    constexpr size_t kAlignment = 64;
+    if (usesRaw && tensor.data_location() == onnx::TensorProto::EXTERNAL &&
+        reinterpret_cast<uintptr_t>(bytes.data()) % kAlignment == 0)
+      // Reference the memory-mapped file instead of copying the weights.
+      blob = UnmanagedAsmResourceBlob::allocateWithAlign(
+          llvm::ArrayRef<char>(bytes.data(), bytes.size()), kAlignment);
+    else
+      blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+          llvm::ArrayRef<char>(bytes.data(), bytes.size()), kAlignment);
+    std::string name = tensor.name().empty() ? "onnx_constant" : tensor.name();
+    value = DenseResourceElementsAttr::get(type, name, std::move(blob));
+  }
+  return arith::ConstantOp::create(builder, loc, value);
+}
+
+//===----------------------------------------------------------------------===//
+// NodeContext
+//===----------------------------------------------------------------------===//
+
+NodeContext::NodeContext(GraphContext &graph, const onnx::NodeProto &node,
+                         int64_t opset)
+    : graph(graph), node(node), opset(opset),
+      location(NameLoc::get(
+          StringAttr::get(graph.getContext(),
+                          node.name().empty() ? node.op_type() : node.name()),
+          FileLineColLoc::get(graph.getContext(), graph.getModel().getPath(), 0,
+                              0))) {}
+
+InFlightDiagnostic NodeContext::error() {
+  return emitError(location)
+         << "node '" << node.name() << "' (" << node.op_type() << ", domain '"
+         << (node.domain().empty() ? "ai.onnx" : node.domain()) << "', opset "
+         << opset << "): ";
+}
+
+Value NodeContext::input(unsigned i) const {
+  if (!hasInput(i))
+    return {};
+  return graph.lookup(node.input(i));
+}
+
+std::optional<SmallVector<int64_t>> NodeContext::constantIntsInput(unsigned i) {
+  const onnx::TensorProto *tensor =
+      hasInput(i) ? graph.getConstant(node.input(i)) : nullptr;
+  if (!tensor) {
+    error() << "input " << i << " ('" << (hasInput(i) ? node.input(i) : "")
+            << "') must be a constant known at compile time";
+    return std::nullopt;
+  }
+  std::string message;
+  auto values = graph.decodeIntegers(*tensor, message);
+  if (!values)
+    error() << "input " << i << ": " << message;
+  return values;
+}
+
+std::optional<double> NodeContext::constantScalarInput(unsigned i) {
+  const onnx::TensorProto *tensor =
+      hasInput(i) ? graph.getConstant(node.input(i)) : nullptr;
+  if (!tensor)
+    return std::nullopt;
+  std::string message;
+  if (tensor->data_type() == onnx::TensorProto::FLOAT) {
+    if (tensor->float_data_size())
+      return tensor->float_data(0);
+    std::optional<llvm::StringRef> raw =
+        graph.getModel().getRawData(*tensor, message);
+    if (!raw || raw->size() < 4)
+      return std::nullopt;
+    float value;
+    std::memcpy(&value, raw->data(), 4);
+    return value;
+  }
+  auto ints = graph.decodeIntegers(*tensor, message);
+  if (ints && !ints->empty())
+    return static_cast<double>((*ints)[0]);
+  return std::nullopt;
+}
+
+RankedTensorType NodeContext::resultType(unsigned i) {
+  llvm::StringRef name = node.output(i);
+  const onnx::TypeProto *type = graph.getValueType(name);
+  if (!type) {
+    error() << "shape inference gave no type for output '" << name << "'";
+    return {};
+  }
+  return graph.convertTensorType(*type, name, location);
+}
+
+void NodeContext::setResult(unsigned i, Value value) {
+  if (i < numResults() && !node.output(i).empty())
+    graph.define(node.output(i), value);
+}
+
+const onnx::AttributeProto *NodeContext::attr(llvm::StringRef name) const {
+  for (const onnx::AttributeProto &attribute : node.attribute())
+    if (attribute.name() == name)
+      return &attribute;
+  return nullptr;
+}
+
+int64_t NodeContext::intAttr(llvm::StringRef name, int64_t defaultValue) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a && a->has_i() ? a->i() : defaultValue;
+}
+
+float NodeContext::floatAttr(llvm::StringRef name, float defaultValue) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a && a->has_f() ? a->f() : defaultValue;
+}
+
+std::string NodeContext::stringAttr(llvm::StringRef name,
+                                    llvm::StringRef defaultValue) const {
+  const onnx::AttributeProto *a = attr(name);
+  return a && a->has_s() ? a->s() : defaultValue.str();
+}
+
+std::optional<SmallVector<int64_t>>
+NodeContext::intsAttr(llvm::StringRef name) const {
+  const onnx::AttributeProto *a = attr(name);
+  if (!a)
+    return std::nullopt;
+  return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
+}

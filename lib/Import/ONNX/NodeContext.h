@@ -1,0 +1,152 @@
+//===- NodeContext.h - what an ONNX op converter sees -----------*- C++ -*-===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// The state shared by the op converters: values by ONNX name, constant
+// tensors, result types from shape inference, attribute access, diagnostics,
+// and the opset-versioned converter table.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LBC_LIB_IMPORT_ONNX_NODECONTEXT_H
+#define LBC_LIB_IMPORT_ONNX_NODECONTEXT_H
+
+#include "lib/Import/ONNX/ModelLoader.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <optional>
+
+namespace mlir::lbc::onnx_import {
+
+/// Maps an ONNX element type to the MLIR type lbc uses (signless integers);
+/// null when unsupported.
+Type convertElementType(MLIRContext *context, int32_t onnxType);
+
+/// The ONNX name of an element type, for messages ("FLOAT", "INT64", ...).
+std::string elementTypeName(int32_t onnxType);
+
+/// Graph-wide import state.
+class GraphContext {
+public:
+  GraphContext(MLIRContext *context, LoadedModel &model, OpBuilder &builder);
+
+  MLIRContext *getContext() const { return context; }
+  LoadedModel &getModel() { return model; }
+  OpBuilder &getBuilder() { return builder; }
+
+  /// The inferred or declared type of a value; null if unknown.
+  const onnx::TypeProto *getValueType(llvm::StringRef name) const;
+  /// Converts an ONNX tensor type; emits at `loc` and returns null if the
+  /// element type or rank is unknown or unsupported.
+  RankedTensorType convertTensorType(const onnx::TypeProto &type,
+                                     llvm::StringRef valueName, Location loc);
+
+  Value lookup(llvm::StringRef name) const { return values.lookup(name); }
+  void define(llvm::StringRef name, Value value) { values[name] = value; }
+
+  /// A constant tensor known at import time (initializer or Constant node).
+  const onnx::TensorProto *getConstant(llvm::StringRef name) const {
+    return constants.lookup(name);
+  }
+  void defineConstant(llvm::StringRef name, const onnx::TensorProto *tensor) {
+    constants[name] = tensor;
+  }
+
+  /// Builds an arith.constant for `tensor` (a dense_resource blob, so big
+  /// weights are never dense element attributes). Emits and returns null on
+  /// unsupported element types or missing data.
+  Value materializeTensor(const onnx::TensorProto &tensor, Location loc);
+
+  /// Keeps a tensor made by a converter alive for the rest of the import.
+  void adoptTensor(std::unique_ptr<onnx::TensorProto> tensor) {
+    ownedTensors.push_back(std::move(tensor));
+  }
+
+  /// Decodes an integer tensor (INT64 or INT32) to values.
+  std::optional<SmallVector<int64_t>>
+  decodeIntegers(const onnx::TensorProto &tensor, std::string &error);
+
+private:
+  MLIRContext *context;
+  LoadedModel &model;
+  OpBuilder &builder;
+  llvm::StringMap<Value> values;
+  llvm::StringMap<const onnx::TensorProto *> constants;
+  llvm::StringMap<const onnx::TypeProto *> valueTypes;
+  std::vector<std::unique_ptr<onnx::TensorProto>> ownedTensors;
+};
+
+/// One node being converted.
+class NodeContext {
+public:
+  NodeContext(GraphContext &graph, const onnx::NodeProto &node, int64_t opset);
+
+  OpBuilder &b() { return graph.getBuilder(); }
+  Location loc() const { return location; }
+  MLIRContext *getContext() const { return graph.getContext(); }
+  const onnx::NodeProto &getNode() const { return node; }
+  int64_t getOpset() const { return opset; }
+  GraphContext &getGraph() { return graph; }
+
+  /// Starts an error that names the node, op type, domain and opset.
+  InFlightDiagnostic error();
+
+  unsigned numInputs() const { return node.input_size(); }
+  bool hasInput(unsigned i) const {
+    return i < numInputs() && !node.input(i).empty();
+  }
+  /// The value of input `i`; null if absent (optional input).
+  Value input(unsigned i) const;
+  /// Input `i` as a compile-time list of integers (a constant tensor), or
+  /// std::nullopt with an error emitted.
+  std::optional<SmallVector<int64_t>> constantIntsInput(unsigned i);
+  /// A scalar float from constant input `i`, if it is a constant.
+  std::optional<double> constantScalarInput(unsigned i);
+
+  unsigned numResults() const { return node.output_size(); }
+  /// The inferred type of result `i`; emits and returns null if unknown.
+  RankedTensorType resultType(unsigned i);
+  void setResult(unsigned i, Value value);
+
+  const onnx::AttributeProto *attr(llvm::StringRef name) const;
+  int64_t intAttr(llvm::StringRef name, int64_t defaultValue) const;
+  float floatAttr(llvm::StringRef name, float defaultValue) const;
+  std::string stringAttr(llvm::StringRef name,
+                         llvm::StringRef defaultValue) const;
+  std::optional<SmallVector<int64_t>> intsAttr(llvm::StringRef name) const;
+
+private:
+  GraphContext &graph;
+  const onnx::NodeProto &node;
+  int64_t opset;
+  Location location;
+};
+
+/// Converts one node; emits a diagnostic and fails when it cannot.
+using ConvertFn = LogicalResult (*)(NodeContext &);
+
+/// A converter for op `opType` of the default domain, valid from opset
+/// `sinceVersion` until the next entry for the same op.
+struct OpConverter {
+  const char *opType;
+  int sinceVersion;
+  ConvertFn convert;
+};
+
+/// Every converter, grouped by the file that defines them.
+void appendElementwiseConverters(std::vector<OpConverter> &converters);
+void appendLinearAlgebraConverters(std::vector<OpConverter> &converters);
+void appendShapeConverters(std::vector<OpConverter> &converters);
+void appendReductionConverters(std::vector<OpConverter> &converters);
+
+} // namespace mlir::lbc::onnx_import
+
+#endif // LBC_LIB_IMPORT_ONNX_NODECONTEXT_H

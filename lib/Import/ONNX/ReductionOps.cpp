@@ -1,0 +1,206 @@
+//===- ReductionOps.cpp - ONNX reduction and softmax converters -----------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Reduce{Sum,Mean,Max,Min,Prod} (axes as attribute or input, by opset),
+// Softmax and LogSoftmax (the opset 13 change of semantics included).
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ONNX/LinalgBuilders.h"
+#include "lib/Import/ONNX/NodeContext.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::lbc::onnx_import;
+
+namespace {
+
+enum class ReduceKind { Sum, Mean, Max, Min, Prod };
+
+/// The opset from which `axes` is an input instead of an attribute.
+int axesInputSince(ReduceKind kind) {
+  return kind == ReduceKind::Sum ? 13 : 18;
+}
+
+TypedAttr initialValue(OpBuilder &b, ReduceKind kind, Type type) {
+  bool isFloat = isa<FloatType>(type);
+  double value = 0.0;
+  if (kind == ReduceKind::Prod)
+    value = 1.0;
+  else if (kind == ReduceKind::Max)
+    value = isFloat ? -std::numeric_limits<double>::infinity()
+                    : static_cast<double>(std::numeric_limits<int64_t>::min());
+  else if (kind == ReduceKind::Min)
+    value = isFloat ? std::numeric_limits<double>::infinity()
+                    : static_cast<double>(std::numeric_limits<int64_t>::max());
+  if (isFloat)
+    return b.getFloatAttr(type, value);
+  if (kind == ReduceKind::Max)
+    return b.getIntegerAttr(
+        type, APInt::getSignedMinValue(type.getIntOrFloatBitWidth()));
+  if (kind == ReduceKind::Min)
+    return b.getIntegerAttr(
+        type, APInt::getSignedMaxValue(type.getIntOrFloatBitWidth()));
+  return b.getIntegerAttr(type, static_cast<int64_t>(value));
+}
+
+Value combine(OpBuilder &b, Location loc, ReduceKind kind, Value element,
+              Value acc) {
+  bool isFloat = isa<FloatType>(acc.getType());
+  switch (kind) {
+  case ReduceKind::Sum:
+  case ReduceKind::Mean:
+    return isFloat ? arith::AddFOp::create(b, loc, element, acc).getResult()
+                   : arith::AddIOp::create(b, loc, element, acc).getResult();
+  case ReduceKind::Prod:
+    return isFloat ? arith::MulFOp::create(b, loc, element, acc).getResult()
+                   : arith::MulIOp::create(b, loc, element, acc).getResult();
+  case ReduceKind::Max:
+    return isFloat ? arith::MaximumFOp::create(b, loc, element, acc).getResult()
+                   : arith::MaxSIOp::create(b, loc, element, acc).getResult();
+  case ReduceKind::Min:
+    return isFloat ? arith::MinimumFOp::create(b, loc, element, acc).getResult()
+                   : arith::MinSIOp::create(b, loc, element, acc).getResult();
+  }
+  return acc;
+}
+
+template <ReduceKind kind> LogicalResult convertReduce(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inputType.getRank();
+  std::optional<SmallVector<int64_t>> axes;
+  if (ctx.getOpset() >= axesInputSince(kind)) {
+    if (ctx.hasInput(1) && !(axes = ctx.constantIntsInput(1)))
+      return failure();
+  } else {
+    axes = ctx.intsAttr("axes");
+  }
+  bool keepDims = ctx.intAttr("keepdims", 1);
+  if (!axes || axes->empty()) {
+    if (ctx.intAttr("noop_with_empty_axes", 0)) {
+      ctx.setResult(0, input);
+      return success();
+    }
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  SmallVector<int64_t> normalized;
+  for (int64_t axis : *axes) {
+    std::optional<int64_t> a = normalizeAxis(axis, rank);
+    if (!a)
+      return ctx.error() << "axis " << axis << " out of range for rank "
+                         << rank;
+    normalized.push_back(*a);
+  }
+  llvm::sort(normalized);
+  normalized.erase(std::unique(normalized.begin(), normalized.end()),
+                   normalized.end());
+  Type elementType = inputType.getElementType();
+  Value result =
+      buildReduction(ctx.b(), ctx.loc(), input, normalized, keepDims,
+                     initialValue(ctx.b(), kind, elementType),
+                     [](OpBuilder &b, Location loc, ValueRange args) {
+                       return combine(b, loc, kind, args[0], args[1]);
+                     });
+  if (kind == ReduceKind::Mean) {
+    if (!inputType.hasStaticShape())
+      return ctx.error() << "ReduceMean needs static reduced dims";
+    double count = 1;
+    for (int64_t axis : normalized)
+      count *= inputType.getDimSize(axis);
+    result = buildElementwise(
+        ctx.b(), ctx.loc(), cast<RankedTensorType>(result.getType()),
+        ValueRange{result}, [&](OpBuilder &b, Location loc, ValueRange a) {
+          return arith::DivFOp::create(
+                     b, loc, a[0], scalarConstant(b, loc, elementType, count))
+              .getResult();
+        });
+  }
+  ctx.setResult(0, result);
+  return success();
+}
+
+/// Softmax (or LogSoftmax) over the reduced axes: opset 13 reduces one axis
+/// (default -1); earlier opsets flatten from `axis` (default 1) onwards.
+template <bool logarithm> LogicalResult convertSoftmax(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0);
+  int64_t rank = type.getRank();
+  bool singleAxis = ctx.getOpset() >= 13;
+  std::optional<int64_t> axis =
+      normalizeAxis(ctx.intAttr("axis", singleAxis ? -1 : 1), rank);
+  if (!axis)
+    return ctx.error() << "axis out of range";
+  SmallVector<int64_t> axes = {*axis};
+  if (!singleAxis)
+    axes = llvm::to_vector(llvm::seq<int64_t>(*axis, rank));
+  Type elementType = type.getElementType();
+  OpBuilder &b = ctx.b();
+  Location loc = ctx.loc();
+  Value max = buildReduction(
+      b, loc, input, axes, /*keepDims=*/true,
+      b.getFloatAttr(elementType, -std::numeric_limits<double>::infinity()),
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::MaximumFOp::create(nb, l, a[0], a[1]).getResult();
+      });
+  Value shifted = buildElementwise(
+      b, loc, type, ValueRange{input, max},
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::SubFOp::create(nb, l, a[0], a[1]).getResult();
+      });
+  Value exp =
+      buildElementwise(b, loc, type, ValueRange{shifted},
+                       [](OpBuilder &nb, Location l, ValueRange a) {
+                         return math::ExpOp::create(nb, l, a[0]).getResult();
+                       });
+  Value sum = buildReduction(
+      b, loc, exp, axes, /*keepDims=*/true, b.getFloatAttr(elementType, 0.0),
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
+      });
+  Value result;
+  if (logarithm)
+    result = buildElementwise(b, loc, type, ValueRange{shifted, sum},
+                              [](OpBuilder &nb, Location l, ValueRange a) {
+                                return arith::SubFOp::create(
+                                           nb, l, a[0],
+                                           math::LogOp::create(nb, l, a[1]))
+                                    .getResult();
+                              });
+  else
+    result = buildElementwise(
+        b, loc, type, ValueRange{exp, sum},
+        [](OpBuilder &nb, Location l, ValueRange a) {
+          return arith::DivFOp::create(nb, l, a[0], a[1]).getResult();
+        });
+  ctx.setResult(0, result);
+  return success();
+}
+
+} // namespace
+
+void mlir::lbc::onnx_import::appendReductionConverters(
+    std::vector<OpConverter> &converters) {
+  const OpConverter table[] = {
+      {"ReduceSum", 7, convertReduce<ReduceKind::Sum>},
+      {"ReduceMean", 7, convertReduce<ReduceKind::Mean>},
+      {"ReduceMax", 7, convertReduce<ReduceKind::Max>},
+      {"ReduceMin", 7, convertReduce<ReduceKind::Min>},
+      {"ReduceProd", 7, convertReduce<ReduceKind::Prod>},
+      {"Softmax", 7, convertSoftmax<false>},
+      {"LogSoftmax", 7, convertSoftmax<true>},
+  };
+  converters.insert(converters.end(), std::begin(table), std::end(table));
+}

@@ -1,0 +1,432 @@
+//===- ShapeOps.cpp - ONNX shape and data-movement converters -------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Reshape-like ops (through the inferred result type), Transpose, Concat,
+// Slice, Gather, Expand, Shape and the constant producers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ONNX/LinalgBuilders.h"
+#include "lib/Import/ONNX/NodeContext.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::lbc::onnx_import;
+
+namespace {
+
+/// Reshape, Flatten, Squeeze, Unsqueeze: the data does not move, the result
+/// shape is what shape inference says.
+LogicalResult convertReshapeLike(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0);
+  if (!type.hasStaticShape() ||
+      !cast<RankedTensorType>(input.getType()).hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet (result "
+                       << type << ")";
+  ctx.setResult(0, buildReshape(ctx.b(), ctx.loc(), input, type));
+  return success();
+}
+
+LogicalResult convertTranspose(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0);
+  int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+  SmallVector<int64_t> permutation;
+  if (auto perm = ctx.intsAttr("perm"))
+    permutation = *perm;
+  else
+    for (int64_t dim = rank - 1; dim >= 0; --dim)
+      permutation.push_back(dim);
+  if (static_cast<int64_t>(permutation.size()) != rank)
+    return ctx.error() << "perm has " << permutation.size()
+                       << " entries for a rank-" << rank << " input";
+  Value init = tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(),
+                                       type.getElementType(), ValueRange{});
+  if (!type.hasStaticShape()) {
+    SmallVector<Value> sizes;
+    for (int64_t dim = 0; dim < rank; ++dim)
+      if (type.isDynamicDim(dim))
+        sizes.push_back(
+            tensor::DimOp::create(ctx.b(), ctx.loc(), input, permutation[dim]));
+    init = tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(),
+                                   type.getElementType(), sizes);
+  }
+  ctx.setResult(0, linalg::TransposeOp::create(ctx.b(), ctx.loc(), input, init,
+                                               permutation)
+                       .getResult()[0]);
+  return success();
+}
+
+LogicalResult convertConcat(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  if (!type.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  std::optional<int64_t> axis =
+      normalizeAxis(ctx.intAttr("axis", 0), type.getRank());
+  if (!axis)
+    return ctx.error() << "axis out of range";
+  Value result = tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(),
+                                         type.getElementType());
+  int64_t offset = 0;
+  for (unsigned i = 0; i < ctx.numInputs(); ++i) {
+    Value input = ctx.input(i);
+    if (!input)
+      continue;
+    auto inputType = cast<RankedTensorType>(input.getType());
+    if (inputType.getNumElements() == 0)
+      continue;
+    SmallVector<int64_t> offsets(type.getRank(), 0), strides(type.getRank(), 1);
+    offsets[*axis] = offset;
+    result = tensor::InsertSliceOp::create(
+        ctx.b(), ctx.loc(), input, result, ValueRange{}, ValueRange{},
+        ValueRange{}, offsets, inputType.getShape(), strides);
+    offset += inputType.getDimSize(*axis);
+  }
+  ctx.setResult(0, result);
+  return success();
+}
+
+/// Slice with starts/ends/axes/steps as attributes (opset < 10) or constant
+/// inputs.
+LogicalResult convertSlice(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (!inputType.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  int64_t rank = inputType.getRank();
+  std::optional<SmallVector<int64_t>> starts, ends, axes, steps;
+  if (ctx.getOpset() < 10) {
+    starts = ctx.intsAttr("starts");
+    ends = ctx.intsAttr("ends");
+    axes = ctx.intsAttr("axes");
+  } else {
+    starts = ctx.constantIntsInput(1);
+    ends = ctx.constantIntsInput(2);
+    if (!starts || !ends)
+      return failure();
+    if (ctx.hasInput(3) && !(axes = ctx.constantIntsInput(3)))
+      return failure();
+    if (ctx.hasInput(4) && !(steps = ctx.constantIntsInput(4)))
+      return failure();
+  }
+  if (!starts || !ends || starts->size() != ends->size())
+    return ctx.error() << "starts and ends must be given with equal length";
+  SmallVector<int64_t> offsets(rank, 0), sizes(inputType.getShape()),
+      strides(rank, 1);
+  for (size_t i = 0; i < starts->size(); ++i) {
+    std::optional<int64_t> axis =
+        normalizeAxis(axes ? (*axes)[i] : static_cast<int64_t>(i), rank);
+    if (!axis)
+      return ctx.error() << "axis out of range";
+    int64_t dim = inputType.getDimSize(*axis);
+    int64_t step = steps ? (*steps)[i] : 1;
+    if (step == 0)
+      return ctx.error() << "step must not be 0";
+    int64_t start = (*starts)[i], end = (*ends)[i];
+    if (start < 0)
+      start += dim;
+    if (end < 0)
+      end += dim;
+    if (step > 0) {
+      start = std::clamp<int64_t>(start, 0, dim);
+      end = std::clamp<int64_t>(end, 0, dim);
+      sizes[*axis] = std::max<int64_t>(0, (end - start + step - 1) / step);
+    } else {
+      start = std::clamp<int64_t>(start, 0, dim - 1);
+      end = std::clamp<int64_t>(end, -1, dim - 1);
+      sizes[*axis] = std::max<int64_t>(0, (start - end - step - 1) / -step);
+    }
+    offsets[*axis] = start;
+    strides[*axis] = step;
+  }
+  if (llvm::all_of(strides, [](int64_t s) { return s > 0; })) {
+    ctx.setResult(0, tensor::ExtractSliceOp::create(
+                         ctx.b(), ctx.loc(), type, input, ValueRange{},
+                         ValueRange{}, ValueRange{}, offsets, sizes, strides));
+    return success();
+  }
+  // Negative steps: gather element by element.
+  Value init = tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(),
+                                       type.getElementType());
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  ctx.setResult(
+      0,
+      linalg::GenericOp::create(
+          ctx.b(), ctx.loc(), TypeRange{type}, ValueRange{}, ValueRange{init},
+          {ctx.b().getMultiDimIdentityMap(rank)}, iterators,
+          [&](OpBuilder &b, Location loc, ValueRange) {
+            SmallVector<Value> indices;
+            for (int64_t dim = 0; dim < rank; ++dim) {
+              Value i = linalg::IndexOp::create(b, loc, dim);
+              Value scaled = arith::MulIOp::create(
+                  b, loc, i,
+                  arith::ConstantIndexOp::create(b, loc, strides[dim]));
+              indices.push_back(arith::AddIOp::create(
+                  b, loc, scaled,
+                  arith::ConstantIndexOp::create(b, loc, offsets[dim])));
+            }
+            linalg::YieldOp::create(
+                b, loc,
+                tensor::ExtractOp::create(b, loc, input, indices).getResult());
+          })
+          .getResult(0));
+  return success();
+}
+
+LogicalResult convertGather(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value data = ctx.input(0), indices = ctx.input(1);
+  auto dataType = cast<RankedTensorType>(data.getType());
+  auto indicesType = cast<RankedTensorType>(indices.getType());
+  std::optional<int64_t> axis =
+      normalizeAxis(ctx.intAttr("axis", 0), dataType.getRank());
+  if (!axis)
+    return ctx.error() << "axis out of range";
+  if (!type.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  int64_t rank = type.getRank(), indexRank = indicesType.getRank();
+  MLIRContext *context = ctx.getContext();
+  SmallVector<AffineExpr> indexExprs;
+  for (int64_t dim = 0; dim < indexRank; ++dim)
+    indexExprs.push_back(getAffineDimExpr(*axis + dim, context));
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, indexExprs, context),
+                                 ctx.b().getMultiDimIdentityMap(rank)};
+  Value init = tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(),
+                                       type.getElementType());
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  int64_t axisSize = dataType.getDimSize(*axis);
+  ctx.setResult(
+      0, linalg::GenericOp::create(
+             ctx.b(), ctx.loc(), TypeRange{type}, ValueRange{indices},
+             ValueRange{init}, maps, iterators,
+             [&](OpBuilder &b, Location loc, ValueRange args) {
+               // Negative indices count from the end; indices out of range
+               // are clamped so the generated code never reads outside.
+               Value index = arith::IndexCastOp::create(
+                   b, loc, b.getIndexType(), args[0]);
+               Value size = arith::ConstantIndexOp::create(b, loc, axisSize);
+               Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+               Value negative = arith::CmpIOp::create(
+                   b, loc, arith::CmpIPredicate::slt, index, zero);
+               index = arith::SelectOp::create(
+                   b, loc, negative, arith::AddIOp::create(b, loc, index, size),
+                   index);
+               index = arith::MaxSIOp::create(b, loc, index, zero);
+               index = arith::MinSIOp::create(
+                   b, loc, index,
+                   arith::ConstantIndexOp::create(b, loc, axisSize - 1));
+               SmallVector<Value> dataIndices;
+               for (int64_t dim = 0; dim < dataType.getRank(); ++dim) {
+                 if (dim == *axis)
+                   dataIndices.push_back(index);
+                 else
+                   dataIndices.push_back(linalg::IndexOp::create(
+                       b, loc, dim < *axis ? dim : dim - 1 + indexRank));
+               }
+               linalg::YieldOp::create(
+                   b, loc,
+                   tensor::ExtractOp::create(b, loc, data, dataIndices)
+                       .getResult());
+             })
+             .getResult(0));
+  return success();
+}
+
+LogicalResult convertExpand(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  if (!type.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  ctx.setResult(0,
+                buildElementwise(
+                    ctx.b(), ctx.loc(), type, ValueRange{ctx.input(0)},
+                    [](OpBuilder &, Location, ValueRange a) { return a[0]; }));
+  return success();
+}
+
+LogicalResult convertShape(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inputType.getRank();
+  int64_t start = ctx.intAttr("start", 0), end = ctx.intAttr("end", rank);
+  start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+  end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+  SmallVector<Value> dims;
+  for (int64_t dim = start; dim < end; ++dim) {
+    Value size = tensor::DimOp::create(ctx.b(), ctx.loc(), input, dim);
+    dims.push_back(arith::IndexCastOp::create(ctx.b(), ctx.loc(),
+                                              ctx.b().getI64Type(), size));
+  }
+  ctx.setResult(0,
+                tensor::FromElementsOp::create(ctx.b(), ctx.loc(), type, dims));
+  return success();
+}
+
+LogicalResult convertConstant(NodeContext &ctx) {
+  const onnx::AttributeProto *value = ctx.attr("value");
+  if (!value || !value->has_t()) {
+    // value_float(s) / value_int(s): build a small TensorProto.
+    auto tensor = std::make_unique<onnx::TensorProto>();
+    if (const onnx::AttributeProto *f = ctx.attr("value_float")) {
+      tensor->set_data_type(onnx::TensorProto::FLOAT);
+      tensor->add_float_data(f->f());
+    } else if (const onnx::AttributeProto *fs = ctx.attr("value_floats")) {
+      tensor->set_data_type(onnx::TensorProto::FLOAT);
+      tensor->add_dims(fs->floats_size());
+      for (float v : fs->floats())
+        tensor->add_float_data(v);
+    } else if (const onnx::AttributeProto *i = ctx.attr("value_int")) {
+      tensor->set_data_type(onnx::TensorProto::INT64);
+      tensor->add_int64_data(i->i());
+    } else if (const onnx::AttributeProto *is = ctx.attr("value_ints")) {
+      tensor->set_data_type(onnx::TensorProto::INT64);
+      tensor->add_dims(is->ints_size());
+      for (int64_t v : is->ints())
+        tensor->add_int64_data(v);
+    } else {
+      return ctx.error() << "only tensor, float(s) and int(s) values are "
+                            "supported";
+    }
+    tensor->set_name(ctx.getNode().output(0));
+    const onnx::TensorProto *owned = tensor.get();
+    ctx.getGraph().adoptTensor(std::move(tensor));
+    Value constant = ctx.getGraph().materializeTensor(*owned, ctx.loc());
+    if (!constant)
+      return failure();
+    ctx.setResult(0, constant);
+    ctx.getGraph().defineConstant(ctx.getNode().output(0), owned);
+    return success();
+  }
+  Value constant = ctx.getGraph().materializeTensor(value->t(), ctx.loc());
+  if (!constant)
+    return failure();
+  ctx.setResult(0, constant);
+  ctx.getGraph().defineConstant(ctx.getNode().output(0), &value->t());
+  return success();
+}
+
+LogicalResult convertConstantOfShape(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  if (!type.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  Type elementType = type.getElementType();
+  double fillValue = 0.0;
+  if (const onnx::AttributeProto *value = ctx.attr("value")) {
+    const onnx::TensorProto &tensor = value->t();
+    std::string error;
+    if (tensor.data_type() == onnx::TensorProto::FLOAT) {
+      if (tensor.float_data_size())
+        fillValue = tensor.float_data(0);
+      else if (tensor.raw_data().size() >= 4) {
+        float v;
+        std::memcpy(&v, tensor.raw_data().data(), 4);
+        fillValue = v;
+      }
+    } else if (auto ints = ctx.getGraph().decodeIntegers(tensor, error);
+               ints && !ints->empty()) {
+      fillValue = static_cast<double>((*ints)[0]);
+    } else if (tensor.data_type() == onnx::TensorProto::BOOL) {
+      fillValue = tensor.int32_data_size()
+                      ? tensor.int32_data(0)
+                      : (tensor.raw_data().empty() ? 0 : tensor.raw_data()[0]);
+    }
+  }
+  Value empty =
+      tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(), elementType);
+  Value scalar = scalarConstant(ctx.b(), ctx.loc(), elementType, fillValue);
+  ctx.setResult(0, linalg::FillOp::create(ctx.b(), ctx.loc(),
+                                          ValueRange{scalar}, ValueRange{empty})
+                       .getResult(0));
+  return success();
+}
+
+LogicalResult convertRange(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  if (!type.hasStaticShape())
+    return ctx.error() << "the length must be known at compile time";
+  Value start = ctx.input(0), delta = ctx.input(2);
+  Type elementType = type.getElementType();
+  Value init =
+      tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(), elementType);
+  Value startScalar =
+      tensor::ExtractOp::create(ctx.b(), ctx.loc(), start, ValueRange{});
+  Value deltaScalar =
+      tensor::ExtractOp::create(ctx.b(), ctx.loc(), delta, ValueRange{});
+  ctx.setResult(
+      0,
+      linalg::GenericOp::create(
+          ctx.b(), ctx.loc(), TypeRange{type}, ValueRange{}, ValueRange{init},
+          {ctx.b().getMultiDimIdentityMap(1)}, {utils::IteratorType::parallel},
+          [&](OpBuilder &b, Location loc, ValueRange) {
+            Value i = arith::IndexCastOp::create(
+                b, loc, b.getI64Type(), linalg::IndexOp::create(b, loc, 0));
+            Value step = castScalar(b, loc, i, elementType);
+            Value offset =
+                isa<FloatType>(elementType)
+                    ? arith::MulFOp::create(b, loc, step, deltaScalar)
+                          .getResult()
+                    : arith::MulIOp::create(b, loc, step, deltaScalar)
+                          .getResult();
+            Value value =
+                isa<FloatType>(elementType)
+                    ? arith::AddFOp::create(b, loc, startScalar, offset)
+                          .getResult()
+                    : arith::AddIOp::create(b, loc, startScalar, offset)
+                          .getResult();
+            linalg::YieldOp::create(b, loc, value);
+          })
+          .getResult(0));
+  return success();
+}
+
+} // namespace
+
+void mlir::lbc::onnx_import::appendShapeConverters(
+    std::vector<OpConverter> &converters) {
+  const OpConverter table[] = {
+      {"Reshape", 7, convertReshapeLike},
+      {"Flatten", 7, convertReshapeLike},
+      {"Squeeze", 7, convertReshapeLike},
+      {"Unsqueeze", 7, convertReshapeLike},
+      {"Transpose", 7, convertTranspose},
+      {"Concat", 7, convertConcat},
+      {"Slice", 7, convertSlice},
+      {"Gather", 7, convertGather},
+      {"Expand", 8, convertExpand},
+      {"Shape", 7, convertShape},
+      {"Constant", 7, convertConstant},
+      {"ConstantOfShape", 9, convertConstantOfShape},
+      {"Range", 11, convertRange},
+  };
+  converters.insert(converters.end(), std::begin(table), std::end(table));
+}

@@ -1,0 +1,331 @@
+//===- Artifact.cpp - emit model.so / .o / .ll from LLVM-dialect MLIR -----===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// LLVM IR translation, entry-point generation, O3, object emission and
+// in-process linking with lld.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Target/Artifact.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "lld/Common/Driver.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+LLD_HAS_DRIVER(elf)
+
+using namespace mlir;
+using namespace mlir::lbc;
+
+static std::string elementTypeName(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  type.print(os);
+  return text;
+}
+
+ArtifactInfo mlir::lbc::describeFunction(func::FuncOp function) {
+  ArtifactInfo info;
+  info.entryFunction = function.getSymName().str();
+  auto describe = [](Type type, StringAttr name, size_t index,
+                     const char *prefix) {
+    TensorSignature signature;
+    auto tensor = cast<RankedTensorType>(type);
+    signature.name = name ? name.str() : prefix + std::to_string(index);
+    signature.elementType = elementTypeName(tensor.getElementType());
+    for (int64_t dim : tensor.getShape())
+      signature.shape.push_back(ShapedType::isDynamic(dim) ? -1 : dim);
+    return signature;
+  };
+  FunctionType type = function.getFunctionType();
+  for (unsigned i = 0; i < type.getNumInputs(); ++i)
+    info.inputs.push_back(describe(
+        type.getInput(i), function.getArgAttrOfType<StringAttr>(i, "lbc.name"),
+        i, "input"));
+  for (unsigned i = 0; i < type.getNumResults(); ++i)
+    info.outputs.push_back(describe(
+        type.getResult(i),
+        function.getResultAttrOfType<StringAttr>(i, "lbc.name"), i, "output"));
+  return info;
+}
+
+std::string mlir::lbc::formatArtifactInfo(const ArtifactInfo &info,
+                                          llvm::StringRef targetDescription) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "lbc-artifact " << kArtifactAbiVersion << "\n";
+  os << "lbc-version " << info.lbcVersion << "\n";
+  os << "recipe " << info.recipe << "\n";
+  os << "target " << targetDescription << "\n";
+  auto emit = [&](const char *kind, const TensorSignature &tensor) {
+    os << kind << " " << tensor.elementType << " " << tensor.shape.size();
+    for (int64_t dim : tensor.shape)
+      os << " " << dim;
+    // The name goes last: it may contain spaces (never newlines).
+    std::string name = tensor.name;
+    std::replace(name.begin(), name.end(), '\n', ' ');
+    os << " " << name << "\n";
+  };
+  for (const TensorSignature &tensor : info.inputs)
+    emit("input", tensor);
+  for (const TensorSignature &tensor : info.outputs)
+    emit("output", tensor);
+  return text;
+}
+
+namespace {
+
+/// Builds the TargetMachine for the requested CPU on the host's triple.
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const TargetSelection &target, std::string &error) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!llvmTarget)
+    return nullptr;
+  std::string cpu = target.cpu;
+  std::string features;
+  if (cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    llvm::SubtargetFeatures featureSet;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      featureSet.AddFeature(feature.first(), feature.second);
+    features = featureSet.getString();
+  }
+  llvm::TargetOptions options;
+  auto machine =
+      std::unique_ptr<llvm::TargetMachine>(llvmTarget->createTargetMachine(
+          triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
+          llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    error = "cannot create a target machine for CPU '" + cpu + "'";
+  return machine;
+}
+
+/// Adds `void lbc_run(void **descriptors)`, which calls the model's C
+/// interface with one memref descriptor pointer per input and output, plus
+/// `lbc_abi_version()` and the `lbc_artifact_info` string.
+LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
+                             llvm::StringRef targetDescription,
+                             std::string &error) {
+  llvm::LLVMContext &context = module.getContext();
+  std::string interfaceName = "_mlir_ciface_" + info.entryFunction;
+  llvm::Function *model = module.getFunction(interfaceName);
+  if (!model) {
+    error = "lowered module has no '" + interfaceName + "'";
+    return failure();
+  }
+  size_t expected = info.inputs.size() + info.outputs.size();
+  if (model->arg_size() != expected) {
+    error = "'" + interfaceName + "' takes " +
+            std::to_string(model->arg_size()) +
+            " arguments, the signature has " + std::to_string(expected) +
+            " tensors";
+    return failure();
+  }
+  llvm::IRBuilder<> builder(context);
+  llvm::Type *ptr = builder.getPtrTy();
+  auto *runType = llvm::FunctionType::get(builder.getVoidTy(), {ptr}, false);
+  auto *run = llvm::Function::Create(runType, llvm::Function::ExternalLinkage,
+                                     "lbc_run", module);
+  builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", run));
+  SmallVector<llvm::Value *> arguments;
+  for (unsigned i = 0; i < expected; ++i) {
+    llvm::Value *slot =
+        builder.CreateConstInBoundsGEP1_64(ptr, run->getArg(0), i);
+    arguments.push_back(builder.CreateLoad(ptr, slot));
+  }
+  builder.CreateCall(model, arguments);
+  builder.CreateRetVoid();
+
+  auto *versionType = llvm::FunctionType::get(builder.getInt32Ty(), false);
+  auto *version = llvm::Function::Create(
+      versionType, llvm::Function::ExternalLinkage, "lbc_abi_version", module);
+  builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", version));
+  builder.CreateRet(builder.getInt32(kArtifactAbiVersion));
+
+  llvm::Constant *text = llvm::ConstantDataArray::getString(
+      context, formatArtifactInfo(info, targetDescription));
+  new llvm::GlobalVariable(module, text->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, text,
+                           "lbc_artifact_info");
+  // Only the entry points are exported; everything else may be inlined away.
+  for (llvm::Function &function : module)
+    if (!function.isDeclaration() && &function != run && &function != version)
+      function.setVisibility(llvm::GlobalValue::HiddenVisibility);
+  return success();
+}
+
+/// Writes `data` to a temporary file next to `path`, then renames it into
+/// place, so readers never see a half-written artifact.
+LogicalResult
+writeAtomically(llvm::StringRef path,
+                function_ref<LogicalResult(llvm::StringRef)> write,
+                std::string &error) {
+  llvm::SmallString<256> temporary;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueFile(path + ".tmp-%%%%%%", temporary)) {
+    error =
+        "cannot create a file next to '" + path.str() + "': " + ec.message();
+    return failure();
+  }
+  if (failed(write(temporary))) {
+    llvm::sys::fs::remove(temporary);
+    return failure();
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temporary, path)) {
+    llvm::sys::fs::remove(temporary);
+    error = "cannot write '" + path.str() + "': " + ec.message();
+    return failure();
+  }
+  return success();
+}
+
+LogicalResult writeBytes(llvm::StringRef path, llvm::StringRef bytes,
+                         std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write '" + path.str() + "': " + ec.message();
+    return failure();
+  }
+  os << bytes;
+  os.close();
+  if (os.has_error()) {
+    error = "cannot write '" + path.str() + "': " + os.error().message();
+    return failure();
+  }
+  return success();
+}
+
+/// Links `objectPath` into the shared library `outputPath` with lld.
+LogicalResult linkSharedLibrary(llvm::StringRef objectPath,
+                                llvm::StringRef outputPath,
+                                std::string &error) {
+  std::string output = outputPath.str(), object = objectPath.str();
+  // libm provides expf/erff/...; the runtime's process has libc already.
+  std::vector<const char *> args = {
+      "ld.lld",      "-shared", "--no-undefined-version", "-O1",
+      "--as-needed", "-o",      output.c_str(),           object.c_str()};
+  static const char *libm = "/lib/x86_64-linux-gnu/libm.so.6";
+  if (llvm::sys::fs::exists(libm))
+    args.push_back(libm);
+  std::string messages;
+  llvm::raw_string_ostream messageStream(messages);
+  lld::Result result = lld::lldMain(args, messageStream, messageStream,
+                                    {{lld::Gnu, &lld::elf::link}});
+  if (result.retCode != 0) {
+    error = "linking '" + outputPath.str() + "' failed: " + messages;
+    return failure();
+  }
+  return success();
+}
+
+} // namespace
+
+LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
+                                      const TargetSelection &target,
+                                      EmitKind kind,
+                                      llvm::StringRef outputPath) {
+  Location loc = module.getLoc();
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createTargetMachine(target, error);
+  if (!machine)
+    return emitError(loc) << error;
+
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, "lbc_model");
+  if (!llvmModule)
+    return emitError(loc) << "translation to LLVM IR failed";
+  llvmModule->setTargetTriple(machine->getTargetTriple());
+  llvmModule->setDataLayout(machine->createDataLayout());
+  std::string targetDescription =
+      machine->getTargetTriple().str() + " " + machine->getTargetCPU().str();
+  if (failed(addEntryPoints(*llvmModule, info, targetDescription, error)))
+    return emitError(loc) << error;
+
+  auto optimize =
+      makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0, machine.get());
+  if (llvm::Error err = optimize(llvmModule.get()))
+    return emitError(loc) << "LLVM optimization failed: "
+                          << llvm::toString(std::move(err));
+
+  if (kind == EmitKind::LLVMIR) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    llvmModule->print(os, nullptr);
+    if (failed(writeAtomically(
+            outputPath,
+            [&](llvm::StringRef path) { return writeBytes(path, text, error); },
+            error)))
+      return emitError(loc) << error;
+    return success();
+  }
+
+  llvm::SmallString<0> objectBytes;
+  {
+    llvm::raw_svector_ostream os(objectBytes);
+    llvm::legacy::PassManager passes;
+    if (machine->addPassesToEmitFile(passes, os, nullptr,
+                                     llvm::CodeGenFileType::ObjectFile))
+      return emitError(loc) << "the target cannot emit object files";
+    passes.run(*llvmModule);
+  }
+  auto writeObject = [&](llvm::StringRef path) {
+    return writeBytes(path, objectBytes, error);
+  };
+  if (kind == EmitKind::Object) {
+    if (failed(writeAtomically(outputPath, writeObject, error)))
+      return emitError(loc) << error;
+    return success();
+  }
+  llvm::SmallString<256> objectPath;
+  int fd;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("lbc-model", "o", fd, objectPath))
+    return emitError(loc) << "cannot create a temporary object file: "
+                          << ec.message();
+  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  llvm::scope_exit removeObject([&] { llvm::sys::fs::remove(objectPath); });
+  if (failed(writeObject(objectPath)))
+    return emitError(loc) << error;
+  if (failed(writeAtomically(
+          outputPath,
+          [&](llvm::StringRef path) {
+            return linkSharedLibrary(objectPath, path, error);
+          },
+          error)))
+    return emitError(loc) << error;
+  return success();
+}

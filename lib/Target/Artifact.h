@@ -1,0 +1,69 @@
+//===- Artifact.h - emit model.so / .o / .ll from LLVM-dialect MLIR -*- C++
+//-*-===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// The last stage: translate the lowered module to LLVM IR, add the artifact's
+// entry points and metadata (docs/runtime.md), optimize, emit an object and
+// link a shared library in process with lld. Outputs are written atomically:
+// a failed run never leaves a file under the requested name.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LBC_LIB_TARGET_ARTIFACT_H
+#define LBC_LIB_TARGET_ARTIFACT_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::lbc {
+
+/// Version of the C ABI between artifacts and the runtime.
+constexpr unsigned kArtifactAbiVersion = 1;
+
+/// One input or output of the model as the runtime sees it.
+struct TensorSignature {
+  std::string name;
+  std::string elementType;    // f32, f16, f64, i64, i32, i8, i1, ...
+  std::vector<int64_t> shape; // -1 for a dynamic dimension
+};
+
+/// What the artifact records about itself.
+struct ArtifactInfo {
+  std::vector<TensorSignature> inputs, outputs;
+  std::string recipe;
+  std::string lbcVersion;
+  /// The symbol of the lowered model function (with a _mlir_ciface_ twin).
+  std::string entryFunction;
+};
+
+enum class EmitKind { LLVMIR, Object, SharedLibrary };
+
+/// Target CPU selection: "native", "x86-64-v3", "x86-64-v4", or an LLVM CPU
+/// name.
+struct TargetSelection {
+  std::string cpu = "native";
+};
+
+/// Reads the signature of `function` (tensor-typed, before lowering; names
+/// from `lbc.name` argument/result attributes).
+ArtifactInfo describeFunction(func::FuncOp function);
+
+/// Emits `module` (LLVM dialect) as `kind` to `outputPath`.
+LogicalResult emitArtifact(ModuleOp module, const ArtifactInfo &info,
+                           const TargetSelection &target, EmitKind kind,
+                           llvm::StringRef outputPath);
+
+/// The text stored in the artifact's `lbc_artifact_info` symbol.
+std::string formatArtifactInfo(const ArtifactInfo &info,
+                               llvm::StringRef targetDescription);
+
+} // namespace mlir::lbc
+
+#endif // LBC_LIB_TARGET_ARTIFACT_H

@@ -1,0 +1,44 @@
+//===- Codegen.cpp - tensors to the LLVM dialect --------------------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// The code generation pipeline for CPU: fuse elementwise ops, bufferize with
+// outputs as out-parameters, free intermediates, lower loops, math and memrefs
+// to the LLVM dialect. The model function keeps a C interface for the
+// artifact's entry point (docs/runtime.md).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Pipelines/Pipelines.h"
+
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+/// Kept textual so that `lbc-opt --lbc-codegen` and the driver run exactly
+/// the same passes, and a reader sees the whole pipeline at once.
+static constexpr const char *kCodegenPipeline =
+    // Fuse producer/consumer elementwise generics before buffers exist.
+    "func.func(linalg-fuse-elementwise-ops,canonicalize,cse),"
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    // Outputs become caller-provided buffers: the runtime owns all memory it
+    // hands to the model.
+    "buffer-results-to-out-params{hoist-static-allocs=true "
+    "modify-public-functions=true},"
+    "canonicalize,cse,"
+    "buffer-deallocation-pipeline,"
+    "func.func(convert-linalg-to-loops),"
+    "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+    "convert-math-to-llvm,convert-math-to-libm,"
+    "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
+    "convert-func-to-llvm,convert-cf-to-llvm,convert-ub-to-llvm,"
+    "reconcile-unrealized-casts";
+
+LogicalResult mlir::lbc::buildLbcCodegenPipeline(OpPassManager &pm,
+                                                 std::string &error) {
+  llvm::raw_string_ostream errorStream(error);
+  return parsePassPipeline(kCodegenPipeline, pm, errorStream);
+}

@@ -1,0 +1,394 @@
+//===- Model.cpp - load and run lbc artifacts -----------------------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// The runtime's C API: dlopen an artifact, check its ABI version, parse its
+// signature, validate caller tensors and call its entry point with one memref
+// descriptor per tensor. Links neither MLIR nor LLVM.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lbc/runtime.h"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+thread_local std::string lastError;
+
+lbc_status failWith(lbc_status status, std::string message) {
+  lastError = std::move(message);
+  return status;
+}
+
+struct TensorDecl {
+  std::string name;
+  lbc_dtype dtype;
+  std::vector<int64_t> shape;
+};
+
+bool parseDtype(const std::string &text, lbc_dtype &dtype) {
+  static const std::pair<const char *, lbc_dtype> names[] = {
+      {"f32", LBC_DTYPE_F32}, {"f16", LBC_DTYPE_F16}, {"bf16", LBC_DTYPE_BF16},
+      {"f64", LBC_DTYPE_F64}, {"i64", LBC_DTYPE_I64}, {"i32", LBC_DTYPE_I32},
+      {"i16", LBC_DTYPE_I16}, {"i8", LBC_DTYPE_I8},   {"i1", LBC_DTYPE_BOOL}};
+  for (const auto &[name, value] : names)
+    if (text == name) {
+      dtype = value;
+      return true;
+    }
+  return false;
+}
+
+} // namespace
+
+struct lbc_model {
+  void *handle = nullptr;
+  void (*run)(void **) = nullptr;
+  std::string recipe, lbcVersion, target;
+  std::vector<TensorDecl> inputs, outputs;
+
+  ~lbc_model() {
+    if (handle)
+      dlclose(handle);
+  }
+
+  /// Parses the artifact's `lbc_artifact_info` text (docs/runtime.md).
+  bool parseInfo(const char *text, std::string &error) {
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::istringstream fields(line);
+      std::string key;
+      fields >> key;
+      if (key == "recipe" || key == "lbc-version" || key == "target") {
+        std::string value;
+        std::getline(fields >> std::ws, value);
+        (key == "recipe"   ? recipe
+         : key == "target" ? target
+                           : lbcVersion) = value;
+      } else if (key == "input" || key == "output") {
+        TensorDecl tensor;
+        std::string dtype;
+        int rank = -1;
+        fields >> dtype >> rank;
+        if (!fields || rank < 0 || rank > 64 ||
+            !parseDtype(dtype, tensor.dtype)) {
+          error = "malformed signature line '" + line + "'";
+          return false;
+        }
+        tensor.shape.resize(rank);
+        for (int64_t &dim : tensor.shape)
+          fields >> dim;
+        std::getline(fields >> std::ws, tensor.name);
+        if (!fields && !fields.eof()) {
+          error = "malformed signature line '" + line + "'";
+          return false;
+        }
+        (key == "input" ? inputs : outputs).push_back(std::move(tensor));
+      }
+    }
+    return true;
+  }
+};
+
+extern "C" {
+
+const char *lbc_last_error(void) { return lastError.c_str(); }
+
+const char *lbc_status_name(lbc_status status) {
+  switch (status) {
+  case LBC_OK:
+    return "ok";
+  case LBC_ERROR_INVALID_ARGUMENT:
+    return "invalid argument";
+  case LBC_ERROR_IO:
+    return "I/O error";
+  case LBC_ERROR_INVALID_ARTIFACT:
+    return "invalid artifact";
+  case LBC_ERROR_ABI_MISMATCH:
+    return "ABI version mismatch";
+  case LBC_ERROR_MISSING_INPUT:
+    return "missing input";
+  case LBC_ERROR_DTYPE_MISMATCH:
+    return "dtype mismatch";
+  case LBC_ERROR_SHAPE_MISMATCH:
+    return "shape mismatch";
+  case LBC_ERROR_OUT_OF_MEMORY:
+    return "out of memory";
+  }
+  return "unknown status";
+}
+
+size_t lbc_dtype_size(lbc_dtype dtype) {
+  switch (dtype) {
+  case LBC_DTYPE_F64:
+  case LBC_DTYPE_I64:
+    return 8;
+  case LBC_DTYPE_F32:
+  case LBC_DTYPE_I32:
+    return 4;
+  case LBC_DTYPE_F16:
+  case LBC_DTYPE_BF16:
+  case LBC_DTYPE_I16:
+    return 2;
+  case LBC_DTYPE_I8:
+  case LBC_DTYPE_BOOL:
+    return 1;
+  }
+  return 0;
+}
+
+const char *lbc_dtype_name(lbc_dtype dtype) {
+  switch (dtype) {
+  case LBC_DTYPE_F32:
+    return "f32";
+  case LBC_DTYPE_F16:
+    return "f16";
+  case LBC_DTYPE_BF16:
+    return "bf16";
+  case LBC_DTYPE_F64:
+    return "f64";
+  case LBC_DTYPE_I64:
+    return "i64";
+  case LBC_DTYPE_I32:
+    return "i32";
+  case LBC_DTYPE_I16:
+    return "i16";
+  case LBC_DTYPE_I8:
+    return "i8";
+  case LBC_DTYPE_BOOL:
+    return "bool";
+  }
+  return "unknown";
+}
+
+lbc_status lbc_model_load(const char *path, lbc_model **model) {
+  if (!path || !model)
+    return failWith(LBC_ERROR_INVALID_ARGUMENT,
+                    "lbc_model_load: null path or result pointer");
+  *model = nullptr;
+  auto *loaded = new (std::nothrow) lbc_model;
+  if (!loaded)
+    return failWith(LBC_ERROR_OUT_OF_MEMORY, "lbc_model_load: out of memory");
+  loaded->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!loaded->handle) {
+    const char *reason = dlerror();
+    delete loaded;
+    return failWith(LBC_ERROR_IO, std::string("cannot load '") + path +
+                                      "': " + (reason ? reason : "unknown"));
+  }
+  auto version = reinterpret_cast<uint32_t (*)()>(
+      dlsym(loaded->handle, "lbc_abi_version"));
+  auto *info =
+      static_cast<const char *>(dlsym(loaded->handle, "lbc_artifact_info"));
+  loaded->run =
+      reinterpret_cast<void (*)(void **)>(dlsym(loaded->handle, "lbc_run"));
+  if (!version || !info || !loaded->run) {
+    delete loaded;
+    return failWith(LBC_ERROR_INVALID_ARTIFACT,
+                    std::string("'") + path +
+                        "' is not an lbc artifact (missing lbc_abi_version, "
+                        "lbc_artifact_info or lbc_run)");
+  }
+  if (version() != LBC_RUNTIME_ABI_VERSION) {
+    std::string message = std::string("'") + path + "' uses artifact ABI " +
+                          std::to_string(version()) + ", this runtime reads " +
+                          std::to_string(LBC_RUNTIME_ABI_VERSION);
+    delete loaded;
+    return failWith(LBC_ERROR_ABI_MISMATCH, message);
+  }
+  std::string error;
+  if (!loaded->parseInfo(info, error)) {
+    delete loaded;
+    return failWith(LBC_ERROR_INVALID_ARTIFACT,
+                    std::string("'") + path + "': " + error);
+  }
+  *model = loaded;
+  return LBC_OK;
+}
+
+void lbc_model_free(lbc_model *model) { delete model; }
+
+size_t lbc_model_num_inputs(const lbc_model *model) {
+  return model ? model->inputs.size() : 0;
+}
+
+size_t lbc_model_num_outputs(const lbc_model *model) {
+  return model ? model->outputs.size() : 0;
+}
+
+static lbc_status describe(const std::vector<TensorDecl> &tensors, size_t index,
+                           lbc_tensor_info *info, const char *what) {
+  if (!info || index >= tensors.size())
+    return failWith(LBC_ERROR_INVALID_ARGUMENT,
+                    std::string("no ") + what + " " + std::to_string(index));
+  const TensorDecl &tensor = tensors[index];
+  info->name = tensor.name.c_str();
+  info->dtype = tensor.dtype;
+  info->rank = static_cast<int32_t>(tensor.shape.size());
+  info->shape = tensor.shape.data();
+  return LBC_OK;
+}
+
+lbc_status lbc_model_input(const lbc_model *model, size_t index,
+                           lbc_tensor_info *info) {
+  if (!model)
+    return failWith(LBC_ERROR_INVALID_ARGUMENT, "null model");
+  return describe(model->inputs, index, info, "input");
+}
+
+lbc_status lbc_model_output(const lbc_model *model, size_t index,
+                            lbc_tensor_info *info) {
+  if (!model)
+    return failWith(LBC_ERROR_INVALID_ARGUMENT, "null model");
+  return describe(model->outputs, index, info, "output");
+}
+
+const char *lbc_model_recipe(const lbc_model *model) {
+  return model ? model->recipe.c_str() : "";
+}
+const char *lbc_model_lbc_version(const lbc_model *model) {
+  return model ? model->lbcVersion.c_str() : "";
+}
+const char *lbc_model_target(const lbc_model *model) {
+  return model ? model->target.c_str() : "";
+}
+
+/// Checks a caller tensor against its declaration.
+static lbc_status check(const TensorDecl &decl, const lbc_tensor &tensor,
+                        const char *what, size_t index) {
+  std::string where = std::string(what) + " " + std::to_string(index) + " ('" +
+                      decl.name + "')";
+  if (tensor.dtype != decl.dtype)
+    return failWith(LBC_ERROR_DTYPE_MISMATCH,
+                    where + ": expected dtype " + lbc_dtype_name(decl.dtype) +
+                        ", got " + lbc_dtype_name(tensor.dtype));
+  if (tensor.rank != static_cast<int32_t>(decl.shape.size()) ||
+      (tensor.rank > 0 && !tensor.shape))
+    return failWith(LBC_ERROR_SHAPE_MISMATCH,
+                    where + ": expected rank " +
+                        std::to_string(decl.shape.size()) + ", got " +
+                        std::to_string(tensor.rank));
+  size_t elements = 1;
+  for (int32_t dim = 0; dim < tensor.rank; ++dim) {
+    int64_t expected = decl.shape[dim], actual = tensor.shape[dim];
+    if (actual < 0 || (expected >= 0 && expected != actual))
+      return failWith(LBC_ERROR_SHAPE_MISMATCH,
+                      where + ": dimension " + std::to_string(dim) + " is " +
+                          std::to_string(actual) + ", expected " +
+                          std::to_string(expected));
+    elements *= static_cast<size_t>(actual);
+  }
+  if (tensor.size_bytes != elements * lbc_dtype_size(decl.dtype) ||
+      (elements && !tensor.data))
+    return failWith(LBC_ERROR_SHAPE_MISMATCH,
+                    where + ": buffer holds " +
+                        std::to_string(tensor.size_bytes) +
+                        " bytes, the shape needs " +
+                        std::to_string(elements * lbc_dtype_size(decl.dtype)));
+  return LBC_OK;
+}
+
+/// A memref descriptor: {allocated, aligned, offset, sizes[r], strides[r]}.
+static void buildDescriptor(const lbc_tensor &tensor,
+                            std::vector<int64_t> &descriptor) {
+  int32_t rank = tensor.rank;
+  descriptor.assign(3 + 2 * static_cast<size_t>(rank), 0);
+  int64_t pointer;
+  static_assert(sizeof(pointer) == sizeof(void *), "64-bit targets only");
+  std::memcpy(&pointer, &tensor.data, sizeof(pointer));
+  descriptor[0] = descriptor[1] = pointer;
+  int64_t stride = 1;
+  for (int32_t dim = rank - 1; dim >= 0; --dim) {
+    descriptor[3 + dim] = tensor.shape[dim];
+    descriptor[3 + rank + dim] = stride;
+    stride *= tensor.shape[dim];
+  }
+}
+
+lbc_status lbc_model_run(const lbc_model *model, const lbc_tensor *inputs,
+                         size_t num_inputs, lbc_tensor *outputs,
+                         size_t num_outputs) {
+  if (!model)
+    return failWith(LBC_ERROR_INVALID_ARGUMENT, "lbc_model_run: null model");
+  if (num_inputs != model->inputs.size() ||
+      num_outputs != model->outputs.size() || (num_inputs && !inputs) ||
+      (num_outputs && !outputs))
+    return failWith(LBC_ERROR_MISSING_INPUT,
+                    "lbc_model_run: the model takes " +
+                        std::to_string(model->inputs.size()) + " inputs and " +
+                        std::to_string(model->outputs.size()) +
+                        " outputs, got " + std::to_string(num_inputs) +
+                        " and " + std::to_string(num_outputs));
+  for (size_t i = 0; i < num_inputs; ++i)
+    if (lbc_status status = check(model->inputs[i], inputs[i], "input", i))
+      return status;
+  for (size_t i = 0; i < num_outputs; ++i)
+    if (lbc_status status = check(model->outputs[i], outputs[i], "output", i))
+      return status;
+  // Per-call descriptors keep concurrent runs independent.
+  std::vector<std::vector<int64_t>> descriptors(num_inputs + num_outputs);
+  std::vector<void *> arguments(num_inputs + num_outputs);
+  for (size_t i = 0; i < num_inputs + num_outputs; ++i) {
+    const lbc_tensor &tensor =
+        i < num_inputs ? inputs[i] : outputs[i - num_inputs];
+    buildDescriptor(tensor, descriptors[i]);
+    arguments[i] = descriptors[i].data();
+  }
+  model->run(arguments.data());
+  return LBC_OK;
+}
+
+lbc_status lbc_tensor_alloc(lbc_dtype dtype, int32_t rank, const int64_t *shape,
+                            lbc_tensor *tensor) {
+  if (!tensor || rank < 0 || (rank > 0 && !shape) || !lbc_dtype_size(dtype))
+    return failWith(LBC_ERROR_INVALID_ARGUMENT,
+                    "lbc_tensor_alloc: bad arguments");
+  size_t elements = 1;
+  for (int32_t dim = 0; dim < rank; ++dim) {
+    if (shape[dim] < 0)
+      return failWith(LBC_ERROR_SHAPE_MISMATCH,
+                      "lbc_tensor_alloc: dynamic or negative dimension");
+    elements *= static_cast<size_t>(shape[dim]);
+  }
+  size_t bytes = elements * lbc_dtype_size(dtype);
+  auto *dims =
+      static_cast<int64_t *>(std::malloc(sizeof(int64_t) * (rank + 1)));
+  // 64-byte alignment for SIMD loads; at least one line so data is non-null.
+  void *data = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
+  if (!dims || !data) {
+    std::free(dims);
+    std::free(data);
+    return failWith(LBC_ERROR_OUT_OF_MEMORY, "lbc_tensor_alloc: out of memory");
+  }
+  std::memcpy(dims, shape, sizeof(int64_t) * rank);
+  std::memset(data, 0, bytes);
+  tensor->dtype = dtype;
+  tensor->rank = rank;
+  tensor->shape = dims;
+  tensor->data = data;
+  tensor->size_bytes = bytes;
+  return LBC_OK;
+}
+
+void lbc_tensor_free(lbc_tensor *tensor) {
+  if (!tensor)
+    return;
+  std::free(const_cast<int64_t *>(tensor->shape));
+  std::free(tensor->data);
+  tensor->shape = nullptr;
+  tensor->data = nullptr;
+  tensor->size_bytes = 0;
+}
+
+} // extern "C"
