@@ -11,6 +11,7 @@
 #include "lib/Compiler/Registration.h"
 
 #include "dialects/LowBit/LowBitDialect.h"
+#include "passes/Codegen/CPU/Passes.h"
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Quant/Passes.h"
 
@@ -35,6 +36,7 @@ void mlir::lbc::registerLbcPasses() {
   static std::once_flag once;
   std::call_once(once, [] {
     registerQuantPasses();
+    registerCodegenCPUPasses();
     registerLbcPipelines();
     registerAllPasses();
   });

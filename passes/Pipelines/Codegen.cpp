@@ -30,7 +30,7 @@ static constexpr const char *kCodegenPipeline =
     "modify-public-functions=true},"
     "canonicalize,cse,"
     "buffer-deallocation-pipeline,"
-    "func.func(convert-linalg-to-loops),"
+    "func.func(lbc-expand-strided-copies,convert-linalg-to-loops),"
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
     "convert-math-to-llvm,convert-math-to-libm,"
     "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"

@@ -94,11 +94,22 @@ LogicalResult convertMean(NodeContext &ctx) {
       });
 }
 
+/// Pow for every type combination: float results use powf in the result
+/// type; integer results are computed in f64 and converted back.
 LogicalResult convertPow(NodeContext &ctx) {
-  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
-    Value exponent = castScalar(b, loc, a[1], a[0].getType());
-    return math::PowFOp::create(b, loc, a[0], exponent).getResult();
-  });
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Type resultElement = type.getElementType();
+  return convertElementwise(
+      ctx, [resultElement](OpBuilder &b, Location loc, ValueRange a) {
+        Type computeType =
+            isa<FloatType>(resultElement) ? resultElement : b.getF64Type();
+        Value base = castScalar(b, loc, a[0], computeType);
+        Value exponent = castScalar(b, loc, a[1], computeType);
+        Value power = math::PowFOp::create(b, loc, base, exponent);
+        return castScalar(b, loc, power, resultElement);
+      });
 }
 
 LogicalResult convertNeg(NodeContext &ctx) {
@@ -312,26 +323,26 @@ void mlir::lbc::onnx_import::appendElementwiseConverters(
       {"Where", 9, convertWhere},
       {"Cast", 7, convertCast},
       {"Clip", 7, convertClip},
-      {"Neg", 7, convertNeg},
-      {"Abs", 7, convertAbs},
-      {"Reciprocal", 7, convertReciprocal},
-      {"Relu", 7, convertRelu},
-      {"LeakyRelu", 7, convertLeakyRelu},
-      {"Sigmoid", 7, convertSigmoid},
-      {"HardSigmoid", 7, convertHardSigmoid},
+      {"Neg", 6, convertNeg},
+      {"Abs", 6, convertAbs},
+      {"Reciprocal", 6, convertReciprocal},
+      {"Relu", 6, convertRelu},
+      {"LeakyRelu", 6, convertLeakyRelu},
+      {"Sigmoid", 6, convertSigmoid},
+      {"HardSigmoid", 6, convertHardSigmoid},
       {"HardSwish", 14, convertHardSwish},
-      {"Elu", 7, convertElu},
-      {"Softplus", 7, convertSoftplus},
-      {"Exp", 7, convertFloatUnary<math::ExpOp>},
-      {"Log", 7, convertFloatUnary<math::LogOp>},
-      {"Sqrt", 7, convertFloatUnary<math::SqrtOp>},
-      {"Tanh", 7, convertFloatUnary<math::TanhOp>},
+      {"Elu", 6, convertElu},
+      {"Softplus", 6, convertSoftplus},
+      {"Exp", 6, convertFloatUnary<math::ExpOp>},
+      {"Log", 6, convertFloatUnary<math::LogOp>},
+      {"Sqrt", 6, convertFloatUnary<math::SqrtOp>},
+      {"Tanh", 6, convertFloatUnary<math::TanhOp>},
       {"Erf", 9, convertFloatUnary<math::ErfOp>},
-      {"Floor", 7, convertFloatUnary<math::FloorOp>},
-      {"Ceil", 7, convertFloatUnary<math::CeilOp>},
+      {"Floor", 6, convertFloatUnary<math::FloorOp>},
+      {"Ceil", 6, convertFloatUnary<math::CeilOp>},
       {"Sin", 7, convertFloatUnary<math::SinOp>},
       {"Cos", 7, convertFloatUnary<math::CosOp>},
-      {"Identity", 7, convertIdentity},
+      {"Identity", 6, convertIdentity},
   };
   converters.insert(converters.end(), std::begin(table), std::end(table));
 }

@@ -80,7 +80,9 @@ const ConverterTable &getConverterTable() {
 }
 
 constexpr int64_t kMinIrVersion = 3, kMaxIrVersion = 10;
-constexpr int64_t kMinOpset = 7, kMaxOpset = 21;
+// Opsets before 7 import as long as every node's converter covers them
+// (the converter table says from which opset each op is supported).
+constexpr int64_t kMinOpset = 1, kMaxOpset = 21;
 
 } // namespace
 
