@@ -47,6 +47,7 @@ public:
     appendLinearAlgebraConverters(all);
     appendShapeConverters(all);
     appendReductionConverters(all);
+    appendNeuralNetworkConverters(all);
     for (const OpConverter &converter : all)
       byOp[converter.opType].push_back(converter);
     for (auto &entry : byOp)

@@ -146,6 +146,7 @@ void appendElementwiseConverters(std::vector<OpConverter> &converters);
 void appendLinearAlgebraConverters(std::vector<OpConverter> &converters);
 void appendShapeConverters(std::vector<OpConverter> &converters);
 void appendReductionConverters(std::vector<OpConverter> &converters);
+void appendNeuralNetworkConverters(std::vector<OpConverter> &converters);
 
 } // namespace mlir::lbc::onnx_import
 

@@ -1,0 +1,554 @@
+//===- NeuralNetworkOps.cpp - ONNX convolution, pooling, normalization ----===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Conv (any spatial rank, groups, strides, dilations, explicit or auto
+// padding), MaxPool/AveragePool/GlobalAveragePool, BatchNormalization
+// (inference), LayerNormalization and Pad, as linalg generics over NC...
+// layouts.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Import/ONNX/LinalgBuilders.h"
+#include "lib/Import/ONNX/NodeContext.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::lbc::onnx_import;
+
+namespace {
+
+/// Spatial geometry of a windowed op (Conv, pooling).
+struct Window {
+  SmallVector<int64_t> kernel, strides, dilations, padBegin, padEnd;
+};
+
+/// Reads kernel/strides/dilations/pads/auto_pad for `spatialRank` dims of an
+/// NC... input; `kernel` comes from the weight for Conv.
+std::optional<Window> readWindow(NodeContext &ctx, RankedTensorType input,
+                                 ArrayRef<int64_t> kernel) {
+  int64_t spatial = input.getRank() - 2;
+  Window window;
+  window.kernel.assign(kernel.begin(), kernel.end());
+  window.strides =
+      ctx.intsAttr("strides").value_or(SmallVector<int64_t>(spatial, 1));
+  window.dilations =
+      ctx.intsAttr("dilations").value_or(SmallVector<int64_t>(spatial, 1));
+  SmallVector<int64_t> pads =
+      ctx.intsAttr("pads").value_or(SmallVector<int64_t>(2 * spatial, 0));
+  if (static_cast<int64_t>(window.kernel.size()) != spatial ||
+      static_cast<int64_t>(window.strides.size()) != spatial ||
+      static_cast<int64_t>(window.dilations.size()) != spatial ||
+      static_cast<int64_t>(pads.size()) != 2 * spatial) {
+    ctx.error() << "kernel_shape/strides/dilations/pads do not match the "
+                << spatial << " spatial dims of the input";
+    return std::nullopt;
+  }
+  window.padBegin.assign(pads.begin(), pads.begin() + spatial);
+  window.padEnd.assign(pads.begin() + spatial, pads.end());
+  std::string autoPad = ctx.stringAttr("auto_pad", "NOTSET");
+  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (int64_t d = 0; d < spatial; ++d) {
+      int64_t size = input.getDimSize(d + 2);
+      int64_t out = (size + window.strides[d] - 1) / window.strides[d];
+      int64_t extent = (window.kernel[d] - 1) * window.dilations[d] + 1;
+      int64_t total =
+          std::max<int64_t>(0, (out - 1) * window.strides[d] + extent - size);
+      int64_t small = total / 2, large = total - small;
+      window.padBegin[d] = autoPad == "SAME_UPPER" ? small : large;
+      window.padEnd[d] = autoPad == "SAME_UPPER" ? large : small;
+    }
+  } else if (autoPad == "VALID") {
+    std::fill(window.padBegin.begin(), window.padBegin.end(), 0);
+    std::fill(window.padEnd.begin(), window.padEnd.end(), 0);
+  }
+  return window;
+}
+
+/// Pads the spatial dims of an NC... tensor with `value`.
+Value padSpatial(OpBuilder &b, Location loc, Value input, const Window &window,
+                 double value) {
+  if (llvm::all_of(window.padBegin, [](int64_t p) { return p == 0; }) &&
+      llvm::all_of(window.padEnd, [](int64_t p) { return p == 0; }))
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<OpFoldResult> low(2, b.getIndexAttr(0)),
+      high(2, b.getIndexAttr(0));
+  SmallVector<int64_t> shape(type.getShape());
+  for (size_t d = 0; d < window.padBegin.size(); ++d) {
+    low.push_back(b.getIndexAttr(window.padBegin[d]));
+    high.push_back(b.getIndexAttr(window.padEnd[d]));
+    shape[d + 2] += window.padBegin[d] + window.padEnd[d];
+  }
+  auto paddedType = RankedTensorType::get(shape, type.getElementType());
+  Value padValue = scalarConstant(b, loc, type.getElementType(), value);
+  return tensor::PadOp::create(b, loc, paddedType, input, low, high, padValue);
+}
+
+/// Builds a windowed generic: loops (n, c-like dims..., out spatial...,
+/// reduction dims...) with the given maps and body.
+Value windowGeneric(
+    OpBuilder &b, Location loc, RankedTensorType resultType, ValueRange inputs,
+    ArrayRef<AffineMap> maps, int64_t reductionLoops, Value init,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  SmallVector<utils::IteratorType> iterators(
+      maps.back().getNumDims() - reductionLoops, utils::IteratorType::parallel);
+  iterators.append(reductionLoops, utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
+             iterators,
+             [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+               linalg::YieldOp::create(nested, nestedLoc,
+                                       body(nested, nestedLoc, args));
+             })
+      .getResult(0);
+}
+
+Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                   double value) {
+  Value empty =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  Value scalar = scalarConstant(b, loc, type.getElementType(), value);
+  return linalg::FillOp::create(b, loc, ValueRange{scalar}, ValueRange{empty})
+      .getResult(0);
+}
+
+LogicalResult convertConv(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0), weight = ctx.input(1), bias = ctx.input(2);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto weightType = cast<RankedTensorType>(weight.getType());
+  if (!inputType.hasStaticShape() || !weightType.hasStaticShape() ||
+      !type.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  int64_t spatial = inputType.getRank() - 2;
+  if (spatial < 1)
+    return ctx.error() << "expects an input of rank >= 3 (N, C, spatial...)";
+  std::optional<Window> window =
+      readWindow(ctx, inputType, weightType.getShape().drop_front(2));
+  if (!window)
+    return failure();
+  int64_t groups = ctx.intAttr("group", 1);
+  int64_t outChannels = weightType.getDimSize(0);
+  int64_t inPerGroup = weightType.getDimSize(1);
+  if (groups < 1 || outChannels % groups ||
+      inPerGroup * groups != inputType.getDimSize(1))
+    return ctx.error() << "group " << groups << " does not divide the "
+                       << inputType.getDimSize(1) << " input / " << outChannels
+                       << " output channels";
+  int64_t outPerGroup = outChannels / groups;
+  Value padded = padSpatial(ctx.b(), ctx.loc(), input, *window, 0.0);
+
+  // Grouped views: input [N, G, ICg, S...], weight [G, OCg, ICg, K...],
+  // result [N, G, OCg, O...], so every loop bound is a plain operand dim.
+  // Loops: n, g, oc, o_0..o_s | ic, k_0..k_s.
+  Type elementType = type.getElementType();
+  auto withGroups = [&](RankedTensorType t, int64_t dim, int64_t perGroup) {
+    SmallVector<int64_t> shape(t.getShape());
+    shape[dim] = perGroup;
+    shape.insert(shape.begin() + dim, groups);
+    return RankedTensorType::get(shape, elementType);
+  };
+  auto paddedType = cast<RankedTensorType>(padded.getType());
+  Value groupedInput = buildReshape(ctx.b(), ctx.loc(), padded,
+                                    withGroups(paddedType, 1, inPerGroup));
+  Value groupedWeight = buildReshape(ctx.b(), ctx.loc(), weight,
+                                     withGroups(weightType, 0, outPerGroup));
+  RankedTensorType groupedType = withGroups(type, 1, outPerGroup);
+  MLIRContext *context = ctx.getContext();
+  int64_t loops = 3 + spatial + 1 + spatial;
+  auto dim = [&](int64_t i) { return getAffineDimExpr(i, context); };
+  AffineExpr n = dim(0), g = dim(1), oc = dim(2), ic = dim(3 + spatial);
+  SmallVector<AffineExpr> inputExprs = {n, g, ic};
+  SmallVector<AffineExpr> weightExprs = {g, oc, ic};
+  SmallVector<AffineExpr> outputExprs = {n, g, oc};
+  for (int64_t d = 0; d < spatial; ++d) {
+    AffineExpr out = dim(3 + d), k = dim(4 + spatial + d);
+    inputExprs.push_back(out * window->strides[d] + k * window->dilations[d]);
+    weightExprs.push_back(k);
+    outputExprs.push_back(out);
+  }
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(loops, 0, inputExprs, context),
+      AffineMap::get(loops, 0, weightExprs, context),
+      AffineMap::get(loops, 0, outputExprs, context)};
+  Value grouped = windowGeneric(
+      ctx.b(), ctx.loc(), groupedType, ValueRange{groupedInput, groupedWeight},
+      maps, 1 + spatial, filledTensor(ctx.b(), ctx.loc(), groupedType, 0.0),
+      [](OpBuilder &b, Location loc, ValueRange a) {
+        return arith::AddFOp::create(b, loc, a[2],
+                                     arith::MulFOp::create(b, loc, a[0], a[1]))
+            .getResult();
+      });
+  Value result = buildReshape(ctx.b(), ctx.loc(), grouped, type);
+  if (bias) {
+    // Bias is per output channel (dim 1).
+    int64_t rank = type.getRank();
+    SmallVector<AffineMap> biasMaps = {
+        ctx.b().getMultiDimIdentityMap(rank),
+        AffineMap::get(rank, 0, {dim(1)}, context),
+        ctx.b().getMultiDimIdentityMap(rank)};
+    result = windowGeneric(
+        ctx.b(), ctx.loc(), type, ValueRange{result, bias}, biasMaps, 0,
+        tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(),
+                                type.getElementType()),
+        [](OpBuilder &b, Location loc, ValueRange a) {
+          return arith::AddFOp::create(b, loc, a[0], a[1]).getResult();
+        });
+  }
+  ctx.setResult(0, result);
+  return success();
+}
+
+template <bool isMax> LogicalResult convertPool(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  if (ctx.numResults() > 1 && !ctx.getNode().output(1).empty())
+    return ctx.error() << "the Indices output is not supported";
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (!inputType.hasStaticShape() || !type.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  int64_t spatial = inputType.getRank() - 2;
+  std::optional<SmallVector<int64_t>> kernel = ctx.intsAttr("kernel_shape");
+  if (!kernel)
+    return ctx.error() << "kernel_shape is required";
+  std::optional<Window> window = readWindow(ctx, inputType, *kernel);
+  if (!window)
+    return failure();
+  // ceil_mode makes the last window run past the padded input: pad more.
+  for (int64_t d = 0; d < spatial; ++d) {
+    int64_t extent = (window->kernel[d] - 1) * window->dilations[d] + 1;
+    int64_t needed = (type.getDimSize(d + 2) - 1) * window->strides[d] +
+                     extent - inputType.getDimSize(d + 2) - window->padBegin[d];
+    window->padEnd[d] = std::max(window->padEnd[d], needed);
+  }
+  double lowest = -std::numeric_limits<double>::infinity();
+  Value padded =
+      padSpatial(ctx.b(), ctx.loc(), input, *window, isMax ? lowest : 0.0);
+  MLIRContext *context = ctx.getContext();
+  int64_t loops = 2 + 2 * spatial;
+  auto dim = [&](int64_t i) { return getAffineDimExpr(i, context); };
+  SmallVector<AffineExpr> inputExprs = {dim(0), dim(1)}, kernelExprs,
+                          outputExprs = {dim(0), dim(1)};
+  for (int64_t d = 0; d < spatial; ++d) {
+    AffineExpr out = dim(2 + d), k = dim(2 + spatial + d);
+    inputExprs.push_back(out * window->strides[d] + k * window->dilations[d]);
+    kernelExprs.push_back(k);
+    outputExprs.push_back(out);
+  }
+  // A kernel-shaped dummy operand gives the reduction loops their bounds.
+  Value kernelShape = tensor::EmptyOp::create(
+      ctx.b(), ctx.loc(), window->kernel, type.getElementType());
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(loops, 0, inputExprs, context),
+      AffineMap::get(loops, 0, kernelExprs, context),
+      AffineMap::get(loops, 0, outputExprs, context)};
+  Value result = windowGeneric(
+      ctx.b(), ctx.loc(), type, ValueRange{padded, kernelShape}, maps, spatial,
+      filledTensor(ctx.b(), ctx.loc(), type, isMax ? lowest : 0.0),
+      [](OpBuilder &b, Location loc, ValueRange a) {
+        return isMax ? arith::MaximumFOp::create(b, loc, a[0], a[2]).getResult()
+                     : arith::AddFOp::create(b, loc, a[0], a[2]).getResult();
+      });
+  if (isMax) {
+    ctx.setResult(0, result);
+    return success();
+  }
+  // Average: divide by the window size, or by the number of real (unpadded)
+  // elements when count_include_pad = 0 (the ONNX default).
+  bool includePad = ctx.intAttr("count_include_pad", 0);
+  Value counts;
+  if (includePad) {
+    double size = 1;
+    for (int64_t k : window->kernel)
+      size *= k;
+    counts = filledTensor(ctx.b(), ctx.loc(), type, size);
+  } else {
+    Value ones = filledTensor(ctx.b(), ctx.loc(), inputType, 1.0);
+    Value paddedOnes = padSpatial(ctx.b(), ctx.loc(), ones, *window, 0.0);
+    counts = windowGeneric(
+        ctx.b(), ctx.loc(), type, ValueRange{paddedOnes, kernelShape}, maps,
+        spatial, filledTensor(ctx.b(), ctx.loc(), type, 0.0),
+        [](OpBuilder &b, Location loc, ValueRange a) {
+          return arith::AddFOp::create(b, loc, a[0], a[2]).getResult();
+        });
+  }
+  ctx.setResult(
+      0, buildElementwise(
+             ctx.b(), ctx.loc(), type, ValueRange{result, counts},
+             [](OpBuilder &b, Location loc, ValueRange a) {
+               return arith::DivFOp::create(b, loc, a[0], a[1]).getResult();
+             }));
+  return success();
+}
+
+template <bool isMax> LogicalResult convertGlobalPool(NodeContext &ctx) {
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (!inputType.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  SmallVector<int64_t> axes;
+  double count = 1;
+  for (int64_t d = 2; d < inputType.getRank(); ++d) {
+    axes.push_back(d);
+    count *= inputType.getDimSize(d);
+  }
+  Type elementType = inputType.getElementType();
+  double init = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
+  Value reduced = buildReduction(
+      ctx.b(), ctx.loc(), input, axes, /*keepDims=*/true,
+      ctx.b().getFloatAttr(elementType, init),
+      [](OpBuilder &b, Location loc, ValueRange a) {
+        return isMax ? arith::MaximumFOp::create(b, loc, a[0], a[1]).getResult()
+                     : arith::AddFOp::create(b, loc, a[0], a[1]).getResult();
+      });
+  if (!isMax)
+    reduced = buildElementwise(
+        ctx.b(), ctx.loc(), cast<RankedTensorType>(reduced.getType()),
+        ValueRange{reduced}, [&](OpBuilder &b, Location loc, ValueRange a) {
+          return arith::DivFOp::create(
+                     b, loc, a[0], scalarConstant(b, loc, elementType, count))
+              .getResult();
+        });
+  ctx.setResult(0, reduced);
+  return success();
+}
+
+/// y = scale * (x - mean) / sqrt(var + epsilon) + bias, per channel (dim 1).
+LogicalResult convertBatchNormalization(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  if (ctx.intAttr("training_mode", 0))
+    return ctx.error() << "training_mode is not supported";
+  double epsilon = ctx.floatAttr("epsilon", 1e-5f);
+  int64_t rank = type.getRank();
+  MLIRContext *context = ctx.getContext();
+  AffineMap identity = ctx.b().getMultiDimIdentityMap(rank);
+  AffineMap channel =
+      AffineMap::get(rank, 0, {getAffineDimExpr(1, context)}, context);
+  SmallVector<AffineMap> maps = {identity, channel, channel,
+                                 channel,  channel, identity};
+  Type elementType = type.getElementType();
+  Value result = windowGeneric(
+      ctx.b(), ctx.loc(), type,
+      ValueRange{ctx.input(0), ctx.input(1), ctx.input(2), ctx.input(3),
+                 ctx.input(4)},
+      maps, 0,
+      tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(), elementType),
+      [&](OpBuilder &b, Location loc, ValueRange a) {
+        Value centered = arith::SubFOp::create(b, loc, a[0], a[3]);
+        Value variance = arith::AddFOp::create(
+            b, loc, a[4], scalarConstant(b, loc, elementType, epsilon));
+        Value normalized = arith::MulFOp::create(
+            b, loc, centered, math::RsqrtOp::create(b, loc, variance));
+        return arith::AddFOp::create(
+                   b, loc, arith::MulFOp::create(b, loc, normalized, a[1]),
+                   a[2])
+            .getResult();
+      });
+  ctx.setResult(0, result);
+  return success();
+}
+
+/// LayerNormalization (opset 17): normalize over dims [axis, rank).
+LogicalResult convertLayerNormalization(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (!inputType.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  int64_t rank = inputType.getRank();
+  std::optional<int64_t> axis = normalizeAxis(ctx.intAttr("axis", -1), rank);
+  if (!axis)
+    return ctx.error() << "axis out of range";
+  double epsilon = ctx.floatAttr("epsilon", 1e-5f);
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(*axis, rank));
+  double count = 1;
+  for (int64_t a : axes)
+    count *= inputType.getDimSize(a);
+  Type elementType = inputType.getElementType();
+  OpBuilder &b = ctx.b();
+  Location loc = ctx.loc();
+  auto add = [](OpBuilder &nb, Location l, ValueRange a) {
+    return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
+  };
+  auto divideByCount = [&](Value sum) {
+    return buildElementwise(
+        b, loc, cast<RankedTensorType>(sum.getType()), ValueRange{sum},
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          return arith::DivFOp::create(
+                     nb, l, a[0], scalarConstant(nb, l, elementType, count))
+              .getResult();
+        });
+  };
+  Value mean = divideByCount(buildReduction(
+      b, loc, input, axes, true, b.getFloatAttr(elementType, 0.0), add));
+  Value centered = buildElementwise(
+      b, loc, inputType, ValueRange{input, mean},
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::SubFOp::create(nb, l, a[0], a[1]).getResult();
+      });
+  Value squares = buildElementwise(
+      b, loc, inputType, ValueRange{centered},
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::MulFOp::create(nb, l, a[0], a[0]).getResult();
+      });
+  Value variance = divideByCount(buildReduction(
+      b, loc, squares, axes, true, b.getFloatAttr(elementType, 0.0), add));
+  Value invStdDev = buildElementwise(
+      b, loc, cast<RankedTensorType>(variance.getType()), ValueRange{variance},
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value shifted = arith::AddFOp::create(
+            nb, l, a[0], scalarConstant(nb, l, elementType, epsilon));
+        return math::RsqrtOp::create(nb, l, shifted).getResult();
+      });
+  SmallVector<Value> operands = {centered, invStdDev, ctx.input(1)};
+  if (Value bias = ctx.input(2))
+    operands.push_back(bias);
+  Value result = buildElementwise(
+      b, loc, type, operands, [](OpBuilder &nb, Location l, ValueRange a) {
+        Value y = arith::MulFOp::create(
+            nb, l, arith::MulFOp::create(nb, l, a[0], a[1]), a[2]);
+        return a.size() > 3 ? arith::AddFOp::create(nb, l, y, a[3]).getResult()
+                            : y;
+      });
+  ctx.setResult(0, result);
+  if (ctx.numResults() > 1)
+    ctx.setResult(1, mean);
+  if (ctx.numResults() > 2)
+    ctx.setResult(2, invStdDev);
+  return success();
+}
+
+/// Pad (constant, edge, reflect): every output element reads a computed
+/// input index.
+LogicalResult convertPad(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (!inputType.hasStaticShape() || !type.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  int64_t rank = inputType.getRank();
+  std::optional<SmallVector<int64_t>> pads;
+  double constant = 0.0;
+  if (ctx.getOpset() < 11) {
+    pads = ctx.intsAttr("pads");
+    constant = ctx.floatAttr("value", 0.0f);
+  } else {
+    if (!(pads = ctx.constantIntsInput(1)))
+      return failure();
+    if (ctx.hasInput(2)) {
+      std::optional<double> value = ctx.constantScalarInput(2);
+      if (!value)
+        return ctx.error() << "constant_value must be a compile-time constant";
+      constant = *value;
+    }
+  }
+  SmallVector<int64_t> begin(rank, 0);
+  if (ctx.hasInput(3)) {
+    std::optional<SmallVector<int64_t>> axes = ctx.constantIntsInput(3);
+    if (!axes || pads->size() != 2 * axes->size())
+      return ctx.error() << "pads must have two entries per axis";
+    for (size_t i = 0; i < axes->size(); ++i) {
+      std::optional<int64_t> axis = normalizeAxis((*axes)[i], rank);
+      if (!axis)
+        return ctx.error() << "axis out of range";
+      begin[*axis] = (*pads)[i];
+    }
+  } else {
+    if (!pads || static_cast<int64_t>(pads->size()) != 2 * rank)
+      return ctx.error() << "pads must have 2 * rank entries";
+    for (int64_t d = 0; d < rank; ++d)
+      begin[d] = (*pads)[d];
+  }
+  std::string mode = ctx.stringAttr("mode", "constant");
+  if (mode != "constant" && mode != "edge" && mode != "reflect")
+    return ctx.error() << "pad mode '" << mode << "' is not supported";
+  Type elementType = type.getElementType();
+  Value init =
+      tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(), elementType);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Value result =
+      linalg::GenericOp::create(
+          ctx.b(), ctx.loc(), TypeRange{type}, ValueRange{}, ValueRange{init},
+          {ctx.b().getMultiDimIdentityMap(rank)}, iterators,
+          [&](OpBuilder &b, Location loc, ValueRange) {
+            Value inside = arith::ConstantIntOp::create(b, loc, 1, 1);
+            SmallVector<Value> indices;
+            for (int64_t d = 0; d < rank; ++d) {
+              int64_t size = inputType.getDimSize(d);
+              Value i = arith::SubIOp::create(
+                  b, loc, linalg::IndexOp::create(b, loc, d),
+                  arith::ConstantIndexOp::create(b, loc, begin[d]));
+              Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+              Value last = arith::ConstantIndexOp::create(b, loc, size - 1);
+              if (mode == "reflect" && size > 1) {
+                // Reflect around the edges without repeating them.
+                Value negative = arith::CmpIOp::create(
+                    b, loc, arith::CmpIPredicate::slt, i, zero);
+                i = arith::SelectOp::create(
+                    b, loc, negative, arith::SubIOp::create(b, loc, zero, i),
+                    i);
+                Value past = arith::CmpIOp::create(
+                    b, loc, arith::CmpIPredicate::sgt, i, last);
+                Value mirrored = arith::SubIOp::create(
+                    b, loc, arith::AddIOp::create(b, loc, last, last), i);
+                i = arith::SelectOp::create(b, loc, past, mirrored, i);
+              }
+              Value low = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::sge, i, zero);
+              Value high = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::sle, i, last);
+              inside = arith::AndIOp::create(
+                  b, loc, inside, arith::AndIOp::create(b, loc, low, high));
+              // Clamp so the read is always in bounds (edge mode's answer).
+              i = arith::MaxSIOp::create(b, loc, i, zero);
+              i = arith::MinSIOp::create(b, loc, i, last);
+              indices.push_back(i);
+            }
+            Value element = tensor::ExtractOp::create(b, loc, input, indices);
+            if (mode == "constant")
+              element = arith::SelectOp::create(
+                  b, loc, inside, element,
+                  scalarConstant(b, loc, elementType, constant));
+            linalg::YieldOp::create(b, loc, element);
+          })
+          .getResult(0);
+  ctx.setResult(0, result);
+  return success();
+}
+
+} // namespace
+
+void mlir::lbc::onnx_import::appendNeuralNetworkConverters(
+    std::vector<OpConverter> &converters) {
+  const OpConverter table[] = {
+      {"Conv", 1, convertConv},
+      {"MaxPool", 1, convertPool<true>},
+      {"AveragePool", 1, convertPool<false>},
+      {"GlobalAveragePool", 1, convertGlobalPool<false>},
+      {"GlobalMaxPool", 1, convertGlobalPool<true>},
+      {"BatchNormalization", 9, convertBatchNormalization},
+      {"LayerNormalization", 17, convertLayerNormalization},
+      {"Pad", 2, convertPad},
+  };
+  converters.insert(converters.end(), std::begin(table), std::end(table));
+}
