@@ -12,7 +12,9 @@
 #include "lib/Import/ONNX/NodeContext.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 using namespace mlir::lbc::onnx_import;
@@ -287,6 +289,55 @@ LogicalResult convertClip(NodeContext &ctx) {
   return success();
 }
 
+/// Trilu: keep the upper (j - i >= k) or lower (j - i <= k) triangle of the
+/// last two dims, zero elsewhere.
+LogicalResult convertTrilu(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  // k may be a runtime input: read it once, outside the loops.
+  Value k;
+  if (Value kTensor = ctx.input(1)) {
+    Value scalar =
+        tensor::ExtractOp::create(ctx.b(), ctx.loc(), kTensor, ValueRange{});
+    k = arith::IndexCastOp::create(ctx.b(), ctx.loc(), ctx.b().getIndexType(),
+                                   scalar);
+  } else {
+    k = arith::ConstantIndexOp::create(ctx.b(), ctx.loc(), 0);
+  }
+  bool upper = ctx.intAttr("upper", 1);
+  int64_t rank = type.getRank();
+  if (rank < 2)
+    return ctx.error() << "expects an input of rank >= 2";
+  Value input = ctx.input(0);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  AffineMap identity = ctx.b().getMultiDimIdentityMap(rank);
+  Value init = createEmptyTensor(ctx.b(), ctx.loc(), type, ValueRange{input});
+  Type elementType = type.getElementType();
+  ctx.setResult(
+      0, linalg::GenericOp::create(
+             ctx.b(), ctx.loc(), TypeRange{type}, ValueRange{input},
+             ValueRange{init}, {identity, identity}, iterators,
+             [&](OpBuilder &b, Location loc, ValueRange args) {
+               Value i = linalg::IndexOp::create(b, loc, rank - 2);
+               Value j = linalg::IndexOp::create(b, loc, rank - 1);
+               Value diagonal = arith::SubIOp::create(b, loc, j, i);
+               Value keep =
+                   arith::CmpIOp::create(b, loc,
+                                         upper ? arith::CmpIPredicate::sge
+                                               : arith::CmpIPredicate::sle,
+                                         diagonal, k);
+               Value zero = scalarConstant(b, loc, elementType, 0.0);
+               linalg::YieldOp::create(
+                   b, loc,
+                   arith::SelectOp::create(b, loc, keep, args[0], zero)
+                       .getResult());
+             })
+             .getResult(0));
+  return success();
+}
+
 LogicalResult convertIdentity(NodeContext &ctx) {
   ctx.setResult(0, ctx.input(0));
   return success();
@@ -343,6 +394,7 @@ void mlir::lbc::onnx_import::appendElementwiseConverters(
       {"Sin", 7, convertFloatUnary<math::SinOp>},
       {"Cos", 7, convertFloatUnary<math::CosOp>},
       {"Identity", 6, convertIdentity},
+      {"Trilu", 14, convertTrilu},
   };
   converters.insert(converters.end(), std::begin(table), std::end(table));
 }

@@ -13,7 +13,9 @@
 #include "lib/Import/ONNX/NodeContext.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <limits>
 
@@ -189,6 +191,76 @@ template <bool logarithm> LogicalResult convertSoftmax(NodeContext &ctx) {
   return success();
 }
 
+/// CumSum along a constant axis: out[i] = sum of x[j] for j <= i (j < i when
+/// exclusive; mirrored when reverse), as a masked reduction over a second
+/// copy of the axis. O(n^2) along the axis, which is short in practice
+/// (positions of a sequence).
+LogicalResult convertCumSum(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (!inputType.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  std::optional<SmallVector<int64_t>> axisValue = ctx.constantIntsInput(1);
+  if (!axisValue || axisValue->size() != 1)
+    return failure();
+  int64_t rank = inputType.getRank();
+  std::optional<int64_t> axis = normalizeAxis((*axisValue)[0], rank);
+  if (!axis)
+    return ctx.error() << "axis out of range";
+  bool exclusive = ctx.intAttr("exclusive", 0),
+       reverse = ctx.intAttr("reverse", 0);
+  MLIRContext *context = ctx.getContext();
+  // Loops: the rank output dims, then j (reduction) along the axis.
+  SmallVector<AffineExpr> inputExprs, outputExprs;
+  for (int64_t d = 0; d < rank; ++d) {
+    outputExprs.push_back(getAffineDimExpr(d, context));
+    inputExprs.push_back(getAffineDimExpr(d == *axis ? rank : d, context));
+  }
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(rank + 1, 0, inputExprs, context),
+      AffineMap::get(rank + 1, 0, outputExprs, context)};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  Type elementType = type.getElementType();
+  OpBuilder &b = ctx.b();
+  Value empty =
+      tensor::EmptyOp::create(b, ctx.loc(), type.getShape(), elementType);
+  Value zero = scalarConstant(b, ctx.loc(), elementType, 0.0);
+  Value init =
+      linalg::FillOp::create(b, ctx.loc(), ValueRange{zero}, ValueRange{empty})
+          .getResult(0);
+  int64_t axisDim = *axis;
+  Value result =
+      linalg::GenericOp::create(
+          b, ctx.loc(), TypeRange{type}, ValueRange{input}, ValueRange{init},
+          maps, iterators,
+          [&](OpBuilder &nb, Location loc, ValueRange args) {
+            Value i = linalg::IndexOp::create(nb, loc, axisDim);
+            Value j = linalg::IndexOp::create(nb, loc, rank);
+            arith::CmpIPredicate predicate =
+                reverse ? (exclusive ? arith::CmpIPredicate::sgt
+                                     : arith::CmpIPredicate::sge)
+                        : (exclusive ? arith::CmpIPredicate::slt
+                                     : arith::CmpIPredicate::sle);
+            Value take = arith::CmpIOp::create(nb, loc, predicate, j, i);
+            Value zeroElement = scalarConstant(nb, loc, elementType, 0.0);
+            Value term =
+                arith::SelectOp::create(nb, loc, take, args[0], zeroElement);
+            Value sum =
+                isa<FloatType>(elementType)
+                    ? arith::AddFOp::create(nb, loc, args[1], term).getResult()
+                    : arith::AddIOp::create(nb, loc, args[1], term).getResult();
+            linalg::YieldOp::create(nb, loc, sum);
+          })
+          .getResult(0);
+  ctx.setResult(0, result);
+  return success();
+}
+
 } // namespace
 
 void mlir::lbc::onnx_import::appendReductionConverters(
@@ -201,6 +273,7 @@ void mlir::lbc::onnx_import::appendReductionConverters(
       {"ReduceProd", 7, convertReduce<ReduceKind::Prod>},
       {"Softmax", 7, convertSoftmax<false>},
       {"LogSoftmax", 7, convertSoftmax<true>},
+      {"CumSum", 11, convertCumSum},
   };
   converters.insert(converters.end(), std::begin(table), std::end(table));
 }

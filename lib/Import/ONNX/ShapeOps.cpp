@@ -192,6 +192,66 @@ LogicalResult convertSlice(NodeContext &ctx) {
   return success();
 }
 
+/// Split: sizes from the `split` input (opset 13+) or attribute, else equal
+/// parts (the last one smaller when uneven, as opset 18 defines).
+LogicalResult convertSplit(NodeContext &ctx) {
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (!inputType.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  int64_t rank = inputType.getRank();
+  std::optional<int64_t> axis = normalizeAxis(ctx.intAttr("axis", 0), rank);
+  if (!axis)
+    return ctx.error() << "axis out of range";
+  int64_t total = inputType.getDimSize(*axis);
+  int64_t parts = ctx.numResults();
+  std::optional<SmallVector<int64_t>> sizes;
+  if (ctx.getOpset() < 13) {
+    sizes = ctx.intsAttr("split");
+  } else if (ctx.hasInput(1)) {
+    if (ctx.getGraph().getConstant(ctx.getNode().input(1))) {
+      if (!(sizes = ctx.constantIntsInput(1)))
+        return failure();
+    } else {
+      // Sizes given at run time: usable when the declared output shapes
+      // already fix them.
+      sizes.emplace();
+      for (int64_t i = 0; i < parts; ++i) {
+        RankedTensorType partType = ctx.resultType(i);
+        if (!partType || partType.isDynamicDim(*axis))
+          return ctx.error() << "split sizes must be constants or fixed by "
+                                "the output shapes";
+        sizes->push_back(partType.getDimSize(*axis));
+      }
+    }
+  }
+  if (!sizes) {
+    int64_t chunk = (total + parts - 1) / parts;
+    sizes.emplace();
+    for (int64_t i = 0, left = total; i < parts; ++i, left -= chunk)
+      sizes->push_back(std::min(chunk, std::max<int64_t>(left, 0)));
+  }
+  if (static_cast<int64_t>(sizes->size()) != parts)
+    return ctx.error() << "split has " << sizes->size() << " sizes for "
+                       << parts << " outputs";
+  int64_t offset = 0;
+  for (int64_t i = 0; i < parts; ++i) {
+    SmallVector<int64_t> offsets(rank, 0), shape(inputType.getShape()),
+        strides(rank, 1);
+    offsets[*axis] = offset;
+    shape[*axis] = (*sizes)[i];
+    auto partType = RankedTensorType::get(shape, inputType.getElementType());
+    ctx.setResult(i, tensor::ExtractSliceOp::create(
+                         ctx.b(), ctx.loc(), partType, input, ValueRange{},
+                         ValueRange{}, ValueRange{}, offsets, shape, strides));
+    offset += (*sizes)[i];
+  }
+  if (offset != total)
+    return ctx.error() << "split sizes add up to " << offset
+                       << ", the axis has " << total;
+  return success();
+}
+
 LogicalResult convertGather(NodeContext &ctx) {
   RankedTensorType type = ctx.resultType(0);
   if (!type)
@@ -422,6 +482,7 @@ void mlir::lbc::onnx_import::appendShapeConverters(
       {"Concat", 7, convertConcat},
       {"Slice", 7, convertSlice},
       {"Gather", 7, convertGather},
+      {"Split", 2, convertSplit},
       {"Expand", 8, convertExpand},
       {"Shape", 7, convertShape},
       {"Constant", 7, convertConstant},
