@@ -7,6 +7,9 @@ packages=(
   cmake ninja-build g++                              # build
   llvm-22-dev libmlir-22-dev mlir-22-tools           # LLVM/MLIR 22 (libMLIR.so, mlir-tblgen)
   llvm-22-tools                                      # lit, FileCheck, not
+  liblld-22-dev lld-22                               # in-process linking of model.so
+  libonnx-dev libprotobuf-dev                        # the ONNX importer
+  python3-onnx libonnx-testdata                      # ONNX's node tests, test models
   libgtest-dev                                       # unit tests
   python3 python3-numpy                              # lit, the example's reference maths
 )

@@ -11,11 +11,12 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.lbc_obj_root, "test")
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit",
+                   "conformance"]
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["lbc-opt"], [config.lbc_tools_dir])
+llvm_config.add_tool_substitutions(["lbc-opt", "lbc-run"], [config.lbc_tools_dir])
 config.substitutions.append(("%lbc_src_root", config.lbc_src_root))
 # The python that runs lit (Debian's /usr/bin/python3, which has numpy).
 config.substitutions.append(("%python", sys.executable))

@@ -373,7 +373,7 @@ void mlir::lbc::onnx_import::appendElementwiseConverters(
       {"Not", 7, convertNot},
       {"Where", 9, convertWhere},
       {"Cast", 7, convertCast},
-      {"Clip", 7, convertClip},
+      {"Clip", 6, convertClip},
       {"Neg", 6, convertNeg},
       {"Abs", 6, convertAbs},
       {"Reciprocal", 6, convertReciprocal},

@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""Writes small ONNX models for the importer's lit tests.
+
+  make_model.py CASE OUTPUT_DIR    writes OUTPUT_DIR/model.onnx (plus, for
+                                   some cases, external data, an input.npy and
+                                   the numpy reference expected.npy)
+"""
+
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def tensor(name, shape, dtype=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, dtype, shape)
+
+
+def model(nodes, inputs, outputs, initializers=(), opset=17, ir_version=8):
+    graph = helper.make_graph(nodes, "test", inputs, outputs, list(initializers))
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = ir_version
+    return m
+
+
+def case_add_broadcast(out):
+    return model([helper.make_node("Add", ["x", "y"], ["z"], name="add0")],
+                 [tensor("x", [2, 3]), tensor("y", [3])], [tensor("z", [2, 3])])
+
+
+def case_matmul_weight(out):
+    w = numpy_helper.from_array(np.arange(8 * 16, dtype=np.float32).reshape(8, 16), "w")
+    return model([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")],
+                 [tensor("x", [4, 8])], [tensor("y", [4, 16])], [w])
+
+
+def case_gemm(out):
+    return model([helper.make_node("Gemm", ["a", "b", "c"], ["y"], name="gemm",
+                                   transB=1, alpha=2.0)],
+                 [tensor("a", [4, 8]), tensor("b", [16, 8]), tensor("c", [16])],
+                 [tensor("y", [4, 16])])
+
+
+def case_softmax(opset):
+    def make(out):
+        return model([helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1)],
+                     [tensor("x", [2, 3, 4])], [tensor("y", [2, 3, 4])], opset=opset)
+    return make
+
+
+def case_clip_attributes(out):
+    return model([helper.make_node("Clip", ["x"], ["y"], name="clip", min=-1.0, max=1.0)],
+                 [tensor("x", [5])], [tensor("y", [5])], opset=6)
+
+
+def case_unsupported_op(out):
+    return model([helper.make_node("Frobnicate", ["x"], ["y"], name="frob0")],
+                 [tensor("x", [5])], [tensor("y", [5])])
+
+
+def case_custom_domain(out):
+    m = model([helper.make_node("FusedGemm", ["x"], ["y"], name="fused",
+                                domain="com.microsoft")],
+              [tensor("x", [5])], [tensor("y", [5])])
+    m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    return m
+
+
+def case_opset_too_new(out):
+    return model([helper.make_node("Relu", ["x"], ["y"])],
+                 [tensor("x", [5])], [tensor("y", [5])], opset=30)
+
+
+def case_external_data(out):
+    """A weight kept in model.onnx.data, read through mmap."""
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(32, 16)).astype(np.float32)
+    b = rng.normal(size=(16,)).astype(np.float32)
+    x = rng.normal(size=(3, 32)).astype(np.float32)
+    weight = numpy_helper.from_array(w, "w")
+    bias = numpy_helper.from_array(b, "b")
+    m = model([helper.make_node("MatMul", ["x", "w"], ["h"]),
+               helper.make_node("Add", ["h", "b"], ["s"]),
+               helper.make_node("Relu", ["s"], ["y"])],
+              [tensor("x", [3, 32])], [tensor("y", [3, 16])], [weight, bias])
+    onnx.save_model(m, os.path.join(out, "model.onnx"), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location="model.onnx.data",
+                    size_threshold=0)
+    np.save(os.path.join(out, "input.npy"), x)
+    np.save(os.path.join(out, "expected.npy"), np.maximum(x @ w + b, 0))
+    return None
+
+
+def case_missing_external_data(out):
+    case_external_data(out)
+    os.remove(os.path.join(out, "model.onnx.data"))
+    return None
+
+
+CASES = {
+    "add_broadcast": case_add_broadcast,
+    "matmul_weight": case_matmul_weight,
+    "gemm": case_gemm,
+    "softmax_opset11": case_softmax(11),
+    "softmax_opset13": case_softmax(13),
+    "clip_attributes": case_clip_attributes,
+    "unsupported_op": case_unsupported_op,
+    "custom_domain": case_custom_domain,
+    "opset_too_new": case_opset_too_new,
+    "external_data": case_external_data,
+    "missing_external_data": case_missing_external_data,
+}
+
+
+def main():
+    name, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    made = CASES[name](out)
+    if made is not None:
+        onnx.save_model(made, os.path.join(out, "model.onnx"))
+
+
+if __name__ == "__main__":
+    main()
