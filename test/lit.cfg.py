@@ -20,3 +20,5 @@ llvm_config.add_tool_substitutions(["lbc-opt", "lbc-run"], [config.lbc_tools_dir
 config.substitutions.append(("%lbc_src_root", config.lbc_src_root))
 # The python that runs lit (Debian's /usr/bin/python3, which has numpy).
 config.substitutions.append(("%python", sys.executable))
+config.substitutions.append(("%runtime_dir", os.path.join(config.lbc_obj_root, "test", "runtime")))
+config.substitutions.append(("%bin_dir", config.lbc_tools_dir))
