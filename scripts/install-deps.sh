@@ -10,6 +10,7 @@ packages=(
   liblld-22-dev lld-22                               # in-process linking of model.so
   libonnx-dev libprotobuf-dev                        # the ONNX importer
   python3-onnx libonnx-testdata                      # ONNX's node tests, test models
+  python3-torch libopenblas0-pthread                 # Llama test models (torch exports)
   libgtest-dev                                       # unit tests
   python3 python3-numpy                              # lit, the example's reference maths
 )

@@ -1,0 +1,31 @@
+//===- ShapeFolding.h - fold ONNX shape computations to constants -*- C++
+//-*-===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Exporters (torch in particular) emit shape arithmetic as graph nodes: Shape
+// -> Gather -> Concat -> Where -> Expand. With static input shapes all of it
+// is known at compile time. This folds such integer computations into
+// Constant nodes so that shape inference can give every tensor a static type.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LBC_LIB_IMPORT_ONNX_SHAPEFOLDING_H
+#define LBC_LIB_IMPORT_ONNX_SHAPEFOLDING_H
+
+namespace onnx {
+class ModelProto;
+} // namespace onnx
+
+namespace mlir::lbc::onnx_import {
+
+/// Replaces every node whose outputs are small integer/bool tensors computable
+/// from constants and static shapes by a Constant node. Returns how many
+/// nodes were folded.
+int foldShapeComputations(onnx::ModelProto &model);
+
+} // namespace mlir::lbc::onnx_import
+
+#endif // LBC_LIB_IMPORT_ONNX_SHAPEFOLDING_H
