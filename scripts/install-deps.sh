@@ -11,6 +11,7 @@ packages=(
   libonnx-dev libprotobuf-dev                        # the ONNX importer
   python3-onnx libonnx-testdata                      # ONNX's node tests, test models
   python3-torch libopenblas0-pthread                 # Llama test models (torch exports)
+  libdnnl-dev                                        # oneDNN: the benchmarks' peer
   libgtest-dev                                       # unit tests
   python3 python3-numpy                              # lit, the example's reference maths
 )

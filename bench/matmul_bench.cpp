@@ -1,0 +1,115 @@
+//===- matmul_bench.cpp - lbc matmul vs oneDNN vs memory bandwidth --------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Times an lbc-compiled MatMul artifact through the runtime, oneDNN's sgemm
+// on the same shape, and a streaming read of a buffer larger than L3, all in
+// one process and one run (the machines are noisy: only same-run ratios
+// mean anything). Prints one JSON line.
+//
+// usage: lbc-bench-matmul MODEL.so M K N [REPEATS]
+//
+//===----------------------------------------------------------------------===//
+
+#include "lbc/runtime.h"
+
+#include <dnnl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+namespace {
+
+double medianMs(int repeats, const std::function<void()> &fn) {
+  fn(); // warm up
+  std::vector<double> times;
+  for (int i = 0; i < repeats; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    fn();
+    times.push_back(std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+/// GB/s of a single-threaded streaming read of `bytes` (summing floats so
+/// the loads cannot be removed).
+double streamingReadGBps(size_t bytes) {
+  std::vector<float> buffer(bytes / sizeof(float), 1.0f);
+  volatile float sink = 0;
+  double ms = medianMs(5, [&] {
+    float sums[16] = {0};
+    for (size_t i = 0; i + 16 <= buffer.size(); i += 16)
+      for (int j = 0; j < 16; ++j)
+        sums[j] += buffer[i + j];
+    float total = 0;
+    for (float s : sums)
+      total += s;
+    sink = total;
+  });
+  (void)sink;
+  return bytes / ms / 1e6;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    std::fprintf(stderr, "usage: lbc-bench-matmul MODEL.so M K N [REPEATS]\n");
+    return 1;
+  }
+  int64_t m = std::atoll(argv[2]), k = std::atoll(argv[3]), n = std::atoll(argv[4]);
+  int repeats = argc > 5 ? std::atoi(argv[5]) : 10;
+  lbc_model *model = nullptr;
+  if (lbc_model_load(argv[1], &model) != LBC_OK) {
+    std::fprintf(stderr, "lbc-bench-matmul: %s\n", lbc_last_error());
+    return 1;
+  }
+  std::vector<float> a(m * k), b(k * n), c(m * n), reference(m * n);
+  for (size_t i = 0; i < a.size(); ++i)
+    a[i] = static_cast<float>((i * 7919) % 17) / 17.0f - 0.5f;
+  for (size_t i = 0; i < b.size(); ++i)
+    b[i] = static_cast<float>((i * 104729) % 13) / 13.0f - 0.5f;
+  int64_t shapeA[2] = {m, k}, shapeB[2] = {k, n}, shapeC[2] = {m, n};
+  lbc_tensor inputs[2] = {
+      {LBC_DTYPE_F32, 2, shapeA, a.data(), a.size() * sizeof(float)},
+      {LBC_DTYPE_F32, 2, shapeB, b.data(), b.size() * sizeof(float)}};
+  lbc_tensor output = {LBC_DTYPE_F32, 2, shapeC, c.data(), c.size() * sizeof(float)};
+
+  double lbcMs = medianMs(repeats, [&] {
+    lbc_model_run(model, inputs, 2, &output, 1);
+  });
+  double onednnMs = medianMs(repeats, [&] {
+    dnnl_sgemm('N', 'N', m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f,
+               reference.data(), n);
+  });
+  double maxError = 0, maxValue = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    maxError = std::max(maxError, double(std::abs(c[i] - reference[i])));
+    maxValue = std::max(maxValue, double(std::abs(reference[i])));
+  }
+  double stream = streamingReadGBps(512u << 20);
+  double flops = 2.0 * m * n * k, weightBytes = 4.0 * k * n;
+  std::printf(
+      "{\"bench\": \"matmul\", \"m\": %lld, \"k\": %lld, \"n\": %lld, "
+      "\"threads\": 1, \"lbc_ms\": %.3f, \"onednn_ms\": %.3f, "
+      "\"lbc_gflops\": %.2f, \"onednn_gflops\": %.2f, "
+      "\"lbc_weight_gbps\": %.2f, \"onednn_weight_gbps\": %.2f, "
+      "\"stream_read_gbps\": %.2f, \"lbc_vs_onednn\": %.3f, "
+      "\"lbc_vs_stream\": %.3f, \"max_rel_error\": %.2e}\n",
+      (long long)m, (long long)k, (long long)n, lbcMs, onednnMs,
+      flops / lbcMs / 1e6, flops / onednnMs / 1e6, weightBytes / lbcMs / 1e6,
+      weightBytes / onednnMs / 1e6, stream, onednnMs / lbcMs,
+      weightBytes / lbcMs / 1e6 / stream, maxError / std::max(maxValue, 1e-30));
+  lbc_model_free(model);
+  return 0;
+}
