@@ -30,10 +30,17 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
                        bool transposeB) {
   MLIRContext *context = b.getContext();
   int64_t batchRank = resultType.getRank() - 2;
-  int64_t loops = batchRank + 3; // batch..., m, n, k
+  // Loop order batch..., m, k, n: with n innermost, B and C are read along
+  // rows (unit stride) and the inner loop carries no reduction, so it
+  // vectorizes without reassociating floating-point sums. With B transposed
+  // ([n, k]) the reduction goes innermost instead, to keep unit stride.
+  int64_t loops = batchRank + 3;
+  bool reductionInnermost = transposeB;
   AffineExpr m = getAffineDimExpr(batchRank, context);
-  AffineExpr n = getAffineDimExpr(batchRank + 1, context);
-  AffineExpr k = getAffineDimExpr(batchRank + 2, context);
+  AffineExpr k = getAffineDimExpr(batchRank + (reductionInnermost ? 2 : 1),
+                                  context);
+  AffineExpr n = getAffineDimExpr(batchRank + (reductionInnermost ? 1 : 2),
+                                  context);
   auto operandMap = [&](Value operand, AffineExpr row, AffineExpr column) {
     auto type = cast<RankedTensorType>(operand.getType());
     int64_t operandBatch = type.getRank() - 2;
@@ -50,15 +57,18 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
     return AffineMap::get(loops, 0, exprs, context);
   };
   SmallVector<AffineExpr> resultExprs;
-  for (int64_t dim = 0; dim < batchRank + 2; ++dim)
+  for (int64_t dim = 0; dim < batchRank; ++dim)
     resultExprs.push_back(getAffineDimExpr(dim, context));
+  resultExprs.push_back(m);
+  resultExprs.push_back(n);
   SmallVector<AffineMap> maps = {
       transposeA ? operandMap(lhs, k, m) : operandMap(lhs, m, k),
       transposeB ? operandMap(rhs, n, k) : operandMap(rhs, k, n),
       AffineMap::get(loops, 0, resultExprs, context)};
-  SmallVector<utils::IteratorType> iterators(loops - 1,
+  SmallVector<utils::IteratorType> iterators(loops,
                                              utils::IteratorType::parallel);
-  iterators.push_back(utils::IteratorType::reduction);
+  iterators[batchRank + (reductionInnermost ? 2 : 1)] =
+      utils::IteratorType::reduction;
 
   Type elementType = resultType.getElementType();
   SmallVector<Value> dynamicSizes;
