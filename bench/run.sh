@@ -9,7 +9,7 @@ build=${LBC_BUILD_DIR:-$root/build}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export OMP_NUM_THREADS=1
-for shape in "1 4096 4096" "512 1024 1024"; do
+for shape in "1 4096 4096" "512 4096 4096"; do
   read -r m k n <<< "$shape"
   /usr/bin/python3 "$root/bench/make_matmul.py" "$m" "$k" "$n" "$work/mm.onnx"
   "$build/bin/lbc-opt" "$work/mm.onnx" -o "$work/mm.so"

@@ -22,6 +22,8 @@ using namespace mlir;
 static constexpr const char *kCodegenPipeline =
     // Fuse producer/consumer elementwise generics before buffers exist.
     "func.func(linalg-fuse-elementwise-ops,canonicalize,cse),"
+    // Register-tiled, vectorized matmul/GEMV (tensor level).
+    "lbc-tile-and-vectorize-contractions,canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     // Outputs become caller-provided buffers: the runtime owns all memory it
@@ -31,7 +33,9 @@ static constexpr const char *kCodegenPipeline =
     "canonicalize,cse,"
     "buffer-deallocation-pipeline,"
     "func.func(lbc-expand-strided-copies,convert-linalg-to-loops),"
+    "convert-vector-to-scf{full-unroll=true},"
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+    "convert-vector-to-llvm,"
     "convert-math-to-llvm,convert-math-to-libm,"
     "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-func-to-llvm,convert-cf-to-llvm,convert-ub-to-llvm,"

@@ -18,6 +18,11 @@
 
 namespace mlir::lbc::onnx_import {
 
+/// Marks a 2-D contraction generic with loops (m, k, n) and a multiply-add
+/// body, which CPU code generation tiles and vectorizes
+/// (lbc-tile-and-vectorize-contractions).
+constexpr llvm::StringLiteral kContractionMarker = "lbc.contraction";
+
 /// Builds the scalar body of an elementwise op from the scalar operands.
 using ScalarBodyFn =
     function_ref<Value(OpBuilder &, Location, ValueRange operands)>;

@@ -37,10 +37,10 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
   int64_t loops = batchRank + 3;
   bool reductionInnermost = transposeB;
   AffineExpr m = getAffineDimExpr(batchRank, context);
-  AffineExpr k = getAffineDimExpr(batchRank + (reductionInnermost ? 2 : 1),
-                                  context);
-  AffineExpr n = getAffineDimExpr(batchRank + (reductionInnermost ? 1 : 2),
-                                  context);
+  AffineExpr k =
+      getAffineDimExpr(batchRank + (reductionInnermost ? 2 : 1), context);
+  AffineExpr n =
+      getAffineDimExpr(batchRank + (reductionInnermost ? 1 : 2), context);
   auto operandMap = [&](Value operand, AffineExpr row, AffineExpr column) {
     auto type = cast<RankedTensorType>(operand.getType());
     int64_t operandBatch = type.getRank() - 2;
@@ -97,24 +97,30 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
   Value init =
       linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
           .getResult(0);
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{resultType}, ValueRange{lhs, rhs},
-             ValueRange{init}, maps, iterators,
-             [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-               Value a = castScalar(nested, nestedLoc, args[0], elementType);
-               Value c = castScalar(nested, nestedLoc, args[1], elementType);
-               Value sum;
-               if (isa<FloatType>(elementType))
-                 sum = arith::AddFOp::create(
-                     nested, nestedLoc, args[2],
-                     arith::MulFOp::create(nested, nestedLoc, a, c));
-               else
-                 sum = arith::AddIOp::create(
-                     nested, nestedLoc, args[2],
-                     arith::MulIOp::create(nested, nestedLoc, a, c));
-               linalg::YieldOp::create(nested, nestedLoc, sum);
-             })
-      .getResult(0);
+  auto contraction = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, ValueRange{lhs, rhs}, ValueRange{init},
+      maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        Value a = castScalar(nested, nestedLoc, args[0], elementType);
+        Value c = castScalar(nested, nestedLoc, args[1], elementType);
+        Value sum;
+        // `contract` lets LLVM fuse the multiply-add into an FMA.
+        auto contract = arith::FastMathFlags::contract;
+        if (isa<FloatType>(elementType))
+          sum = arith::AddFOp::create(
+              nested, nestedLoc, args[2],
+              arith::MulFOp::create(nested, nestedLoc, a, c, contract),
+              contract);
+        else
+          sum = arith::AddIOp::create(
+              nested, nestedLoc, args[2],
+              arith::MulIOp::create(nested, nestedLoc, a, c));
+        linalg::YieldOp::create(nested, nestedLoc, sum);
+      });
+  // Code generation tiles and vectorizes ops carrying this marker.
+  if (!reductionInnermost && batchRank == 0)
+    contraction->setAttr(kContractionMarker, b.getUnitAttr());
+  return contraction.getResult(0);
 }
 
 /// Inserts a unit dim into a static tensor at `position`.

@@ -26,4 +26,22 @@ def ExpandStridedCopiesPass
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def TileAndVectorizeContractionsPass
+    : Pass<"lbc-tile-and-vectorize-contractions", "::mlir::ModuleOp"> {
+  let summary = "Register-tile and vectorize 2-D contractions (matmul, GEMV)";
+  let description = [{
+    For every `linalg.generic` marked `lbc.contraction` (loops m, k, n; see
+    the ONNX importer) with static shapes and at least 8 rows, tiles m and n
+    by 8 x 32 around an innermost k loop, vectorizes the tile into a
+    contraction lowered to outer products (FMAs), and keeps the accumulator
+    tile in registers across the k loop. Other shapes keep the loops that
+    LLVM vectorizes (best measured for GEMV). Runs at tensor level, before
+    bufferization, through the transform dialect.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect", "::mlir::transform::TransformDialect"
+  ];
+}
+
 #endif // LBC_PASSES_CODEGEN_CPU_PASSES_TD

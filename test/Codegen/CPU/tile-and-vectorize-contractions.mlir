@@ -1,0 +1,85 @@
+// RUN: lbc-opt %s --split-input-file --lbc-tile-and-vectorize-contractions --canonicalize | FileCheck %s
+
+#A = affine_map<(d0, d1, d2) -> (d0, d1)>
+#B = affine_map<(d0, d1, d2) -> (d1, d2)>
+#C = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// A marked 16x8 * 8x64 contraction: m and n tiled by 8 x 32, k innermost with
+// the 8x32 accumulator carried in registers; the product and its accumulation
+// keep `contract` so that LLVM emits FMAs.
+// CHECK-LABEL: func.func @matmul
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c32
+// CHECK: vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args({{.*}}) -> ({{.*}}vector<8x32xf32>)
+// CHECK: arith.mulf {{.*}} fastmath<contract> : vector<8x1x32xf32>
+// CHECK: arith.addf {{.*}} fastmath<contract> : vector<256xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<8x32xf32>, tensor<8x32xf32>
+// CHECK-NOT: linalg.generic
+func.func @matmul(%a: tensor<16x8xf32>, %b: tensor<8x64xf32>, %c: tensor<16x64xf32>) -> tensor<16x64xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<16x8xf32>, tensor<8x64xf32>) outs(%c : tensor<16x64xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x64xf32>
+  return %r : tensor<16x64xf32>
+}
+
+// -----
+
+#A = affine_map<(d0, d1, d2) -> (d0, d1)>
+#B = affine_map<(d0, d1, d2) -> (d1, d2)>
+#C = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// Shapes the tile does not divide (12 rows), single rows (GEMV) and unmarked
+// generics keep their loops.
+// CHECK-LABEL: func.func @untouched
+// CHECK-NOT: scf.for
+// CHECK-COUNT-3: linalg.generic
+func.func @untouched(%a: tensor<12x8xf32>, %b: tensor<8x64xf32>, %c: tensor<12x64xf32>,
+                     %v: tensor<1x8xf32>, %cv: tensor<1x64xf32>) -> (tensor<12x64xf32>, tensor<1x64xf32>, tensor<12x64xf32>) {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<12x8xf32>, tensor<8x64xf32>) outs(%c : tensor<12x64xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<12x64xf32>
+  %g = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%v, %b : tensor<1x8xf32>, tensor<8x64xf32>) outs(%cv : tensor<1x64xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x64xf32>
+  %u = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<12x8xf32>, tensor<8x64xf32>) outs(%c : tensor<12x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<12x64xf32>
+  return %r, %g, %u : tensor<12x64xf32>, tensor<1x64xf32>, tensor<12x64xf32>
+}
+
+// -----
+
+#A = affine_map<(d0, d1, d2) -> (d0, d1)>
+#B = affine_map<(d0, d1, d2) -> (d1, d2)>
+#C = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// Large operands are first blocked 256 (k) x 256 (n), n outermost, so each
+// block of B is reused from L2 by all row tiles; then register-tiled.
+// CHECK-LABEL: func.func @blocked
+// CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256
+// CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c32
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args({{.*}}) -> ({{.*}}vector<8x32xf32>)
+func.func @blocked(%a: tensor<16x512xf32>, %b: tensor<512x512xf32>, %c: tensor<16x512xf32>) -> tensor<16x512xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<16x512xf32>, tensor<512x512xf32>) outs(%c : tensor<16x512xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x512xf32>
+  return %r : tensor<16x512xf32>
+}
