@@ -6,6 +6,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${LBC_BUILD_DIR:-$root/build}
 
 "$root/scripts/build.sh"
+"$root/scripts/install-npm-models.sh" "$build"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -22,3 +22,5 @@ config.substitutions.append(("%lbc_src_root", config.lbc_src_root))
 config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%runtime_dir", os.path.join(config.lbc_obj_root, "test", "runtime")))
 config.substitutions.append(("%bin_dir", config.lbc_tools_dir))
+# npm packages installed by scripts/install-npm-models.sh (ONNX Runtime, models).
+config.substitutions.append(("%npm_modules", config.lbc_npm_modules))

@@ -92,6 +92,15 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   llvm::cl::opt<std::string> cpu(
       "cpu", llvm::cl::desc("Target CPU: native, x86-64-v3, x86-64-v4, ..."),
       llvm::cl::init("native"), llvm::cl::cat(category));
+  llvm::cl::list<std::string> inputShapes(
+      "input-shape",
+      llvm::cl::desc("Fix an input's shape: NAME=D0,D1,... (repeatable)"),
+      llvm::cl::value_desc("name=dims"), llvm::cl::cat(category));
+  llvm::cl::list<std::string> namedDims(
+      "dim",
+      llvm::cl::desc("Fix a named (symbolic) dimension: NAME=SIZE, e.g. "
+                     "batch=1 (repeatable)"),
+      llvm::cl::value_desc("name=size"), llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
@@ -106,6 +115,41 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
     return fail("cannot tell what to write from '" + outputPath +
                 "': use a .so, .o, .ll or .mlir suffix, or --emit=");
   std::string error;
+  onnx_import::ShapeBindings bindings;
+  auto splitBinding = [&](llvm::StringRef text, const char *flag,
+                          std::string &name,
+                          SmallVectorImpl<int64_t> &values) -> bool {
+    auto [left, right] = text.rsplit('=');
+    name = left.str();
+    SmallVector<llvm::StringRef> parts;
+    right.split(parts, ',');
+    for (llvm::StringRef part : parts) {
+      int64_t value;
+      if (part.trim().getAsInteger(10, value) || value < 0) {
+        error = std::string("--") + flag + "='" + text.str() +
+                "': expected NAME=" +
+                (std::string(flag) == "dim" ? "SIZE" : "D0,D1,...") +
+                " with non-negative integers";
+        return false;
+      }
+      values.push_back(value);
+    }
+    return !name.empty() && !values.empty();
+  };
+  for (const std::string &text : inputShapes) {
+    std::string name;
+    SmallVector<int64_t> dims;
+    if (!splitBinding(text, "input-shape", name, dims))
+      return fail(error.empty() ? "bad --input-shape '" + text + "'" : error);
+    bindings.inputShapes[name].assign(dims.begin(), dims.end());
+  }
+  for (const std::string &text : namedDims) {
+    std::string name;
+    SmallVector<int64_t> dims;
+    if (!splitBinding(text, "dim", name, dims) || dims.size() != 1)
+      return fail(error.empty() ? "bad --dim '" + text + "'" : error);
+    bindings.namedDims[name] = dims[0];
+  }
   std::optional<Recipe> recipe = parseRecipe(recipeText, error);
   if (!recipe)
     return fail(error);
@@ -122,7 +166,8 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
-  FailureOr<ImportedModel> imported = importONNXModel(&context, inputPath);
+  FailureOr<ImportedModel> imported =
+      importONNXModel(&context, inputPath, bindings);
   if (failed(imported))
     return 1;
   ModuleOp module = imported->module.get();

@@ -87,8 +87,9 @@ constexpr int64_t kMinOpset = 1, kMaxOpset = 21;
 
 } // namespace
 
-FailureOr<ImportedModel> mlir::lbc::importONNXModel(MLIRContext *context,
-                                                    llvm::StringRef path) {
+FailureOr<ImportedModel>
+mlir::lbc::importONNXModel(MLIRContext *context, llvm::StringRef path,
+                           const onnx_import::ShapeBindings &bindings) {
   DialectRegistry registry;
   registerONNXImportDialects(registry);
   context->appendDialectRegistry(registry);
@@ -96,7 +97,8 @@ FailureOr<ImportedModel> mlir::lbc::importONNXModel(MLIRContext *context,
 
   Location fileLoc = FileLineColLoc::get(context, path, 0, 0);
   std::string error;
-  std::unique_ptr<LoadedModel> loaded = onnx_import::loadModel(path, error);
+  std::unique_ptr<LoadedModel> loaded =
+      onnx_import::loadModel(path, bindings, error);
   if (!loaded)
     return emitError(fileLoc) << error;
   onnx::ModelProto &model = loaded->getModel();

@@ -23,6 +23,7 @@
 
 #include <climits>
 #include <exception>
+#include <map>
 
 using namespace mlir::lbc::onnx_import;
 
@@ -77,8 +78,55 @@ LoadedModel::getRawData(const onnx::TensorProto &tensor, std::string &error) {
   return file->getBuffer().substr(offset, count);
 }
 
-std::unique_ptr<LoadedModel>
-mlir::lbc::onnx_import::loadModel(llvm::StringRef path, std::string &error) {
+/// Fixes open dimensions of the graph inputs as `bindings` say. Returns false
+/// with `error` set on unknown inputs and contradictions.
+static bool bindInputShapes(onnx::GraphProto &graph,
+                            const ShapeBindings &bindings, std::string &error) {
+  std::map<std::string, bool> used;
+  for (onnx::ValueInfoProto &input : *graph.mutable_input()) {
+    if (!input.type().has_tensor_type())
+      continue;
+    onnx::TensorShapeProto *shape =
+        input.mutable_type()->mutable_tensor_type()->mutable_shape();
+    auto given = bindings.inputShapes.find(input.name());
+    if (given != bindings.inputShapes.end()) {
+      used[input.name()] = true;
+      const std::vector<int64_t> &dims = given->second;
+      if (input.type().tensor_type().has_shape() &&
+          shape->dim_size() != static_cast<int>(dims.size())) {
+        error = "--input-shape for '" + input.name() + "' has " +
+                std::to_string(dims.size()) + " dims, the input has rank " +
+                std::to_string(shape->dim_size());
+        return false;
+      }
+      shape->clear_dim();
+      for (int64_t dim : dims)
+        shape->add_dim()->set_dim_value(dim);
+      continue;
+    }
+    for (onnx::TensorShapeProto::Dimension &dim : *shape->mutable_dim()) {
+      if (!dim.has_dim_param())
+        continue;
+      auto named = bindings.namedDims.find(dim.dim_param());
+      if (named != bindings.namedDims.end())
+        dim.set_dim_value(named->second);
+    }
+  }
+  for (const auto &[name, dims] : bindings.inputShapes) {
+    if (used.count(name))
+      continue;
+    error = "--input-shape names '" + name +
+            "', which is not an input of the "
+            "model; its inputs are:";
+    for (const onnx::ValueInfoProto &input : graph.input())
+      error += " '" + input.name() + "'";
+    return false;
+  }
+  return true;
+}
+
+std::unique_ptr<LoadedModel> mlir::lbc::onnx_import::loadModel(
+    llvm::StringRef path, const ShapeBindings &bindings, std::string &error) {
   auto loaded = std::make_unique<LoadedModel>();
   loaded->path = path.str();
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
@@ -103,6 +151,10 @@ mlir::lbc::onnx_import::loadModel(llvm::StringRef path, std::string &error) {
   }
   if (!loaded->model->has_graph()) {
     error = "'" + path.str() + "' has no graph";
+    return nullptr;
+  }
+  if (!bindInputShapes(*loaded->model->mutable_graph(), bindings, error)) {
+    error = "'" + path.str() + "': " + error;
     return nullptr;
   }
   try {

@@ -17,8 +17,10 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace onnx {
 class ModelProto;
@@ -26,6 +28,13 @@ class TensorProto;
 } // namespace onnx
 
 namespace mlir::lbc::onnx_import {
+
+/// Compile-time values for the dimensions a model leaves open: whole input
+/// shapes by input name, and named (symbolic) dimensions such as "batch".
+struct ShapeBindings {
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  std::map<std::string, int64_t> namedDims;
+};
 
 /// A parsed model plus the memory its weights live in. Initializer data that
 /// comes from external files is referenced, not copied, so this object must
@@ -45,17 +54,20 @@ public:
                                             std::string &error);
 
 private:
-  friend std::unique_ptr<LoadedModel> loadModel(llvm::StringRef, std::string &);
+  friend std::unique_ptr<LoadedModel>
+  loadModel(llvm::StringRef, const ShapeBindings &, std::string &);
   std::unique_ptr<onnx::ModelProto> model;
   std::string path;
   std::unique_ptr<llvm::MemoryBuffer> modelFile;
   llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> externalFiles;
 };
 
-/// Reads and parses `path` and infers shapes. On failure returns null and
-/// sets `error` to a message that names the file (and the byte offset for
-/// malformed protobuf).
+/// Reads and parses `path`, applies `bindings` to the graph inputs, folds
+/// shape computations and infers shapes. On failure returns null and sets
+/// `error` to a message that names the file (and the byte offset for
+/// malformed protobuf) or the input.
 std::unique_ptr<LoadedModel> loadModel(llvm::StringRef path,
+                                       const ShapeBindings &bindings,
                                        std::string &error);
 
 } // namespace mlir::lbc::onnx_import

@@ -16,6 +16,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include "lib/Import/ONNX/ModelLoader.h"
+
 #include <memory>
 
 namespace mlir::lbc {
@@ -41,8 +43,9 @@ struct ImportedModel {
 /// results carry `lbc.name` attributes with the ONNX value names. Emits a
 /// diagnostic (naming node, op type, domain and opset where it applies) and
 /// fails on malformed or unsupported models.
-FailureOr<ImportedModel> importONNXModel(MLIRContext *context,
-                                         llvm::StringRef path);
+FailureOr<ImportedModel>
+importONNXModel(MLIRContext *context, llvm::StringRef path,
+                const onnx_import::ShapeBindings &bindings = {});
 
 /// Registers the dialects the importer produces.
 void registerONNXImportDialects(DialectRegistry &registry);

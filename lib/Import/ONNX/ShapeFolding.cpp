@@ -323,13 +323,29 @@ private:
     }
     if (op == "Slice") {
       const IntTensor *data = get(node, 0);
-      const IntTensor *starts = get(node, 1), *ends = get(node, 2);
-      if (!data || !starts || !ends || data->dims.size() != 1 ||
-          starts->values.size() != 1)
+      if (!data || data->dims.size() != 1)
         return std::nullopt;
-      const IntTensor *steps = get(node, 4);
-      int64_t size = data->dims[0], step = steps ? steps->values[0] : 1;
-      int64_t start = starts->values[0], end = ends->values[0];
+      int64_t start, end, step = 1;
+      if (node.input_size() == 1) {
+        // Opset < 10: starts/ends as attributes.
+        const auto *starts = findAttribute(node, "starts");
+        const auto *ends = findAttribute(node, "ends");
+        if (!starts || !ends || starts->ints_size() != 1 ||
+            ends->ints_size() != 1)
+          return std::nullopt;
+        start = starts->ints(0);
+        end = ends->ints(0);
+      } else {
+        const IntTensor *starts = get(node, 1), *ends = get(node, 2);
+        if (!starts || !ends || starts->values.size() != 1 ||
+            ends->values.size() != 1)
+          return std::nullopt;
+        const IntTensor *steps = get(node, 4);
+        start = starts->values[0];
+        end = ends->values[0];
+        step = steps ? steps->values[0] : 1;
+      }
+      int64_t size = data->dims[0];
       if (step <= 0)
         return std::nullopt;
       start = std::clamp<int64_t>(start < 0 ? start + size : start, 0, size);

@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""Compiles a real ONNX model with lbc and compares it with ONNX Runtime.
+
+  compare_with_ort.py MODEL.onnx --work DIR [--input-shape NAME=D0,D1,...]...
+      [--dim NAME=SIZE]... [--lbc-opt P] [--lbc-run P] [--node-modules DIR]
+      [--tolerance 1e-4]
+
+Makes seeded random inputs for the model's signature (with the given shapes),
+runs ONNX Runtime (npm onnxruntime-node, through ort_run.js) and lbc's
+artifact (lbc-opt + lbc-run) on them, and prints, per output, the error
+max|lbc - ort| / max|ort|. Exits 1 above the tolerance.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model")
+    parser.add_argument("--work", required=True)
+    parser.add_argument("--input-shape", action="append", default=[])
+    parser.add_argument("--dim", action="append", default=[])
+    parser.add_argument("--lbc-opt", default="lbc-opt")
+    parser.add_argument("--lbc-run", default="lbc-run")
+    parser.add_argument("--node-modules", required=True)
+    parser.add_argument("--tolerance", type=float, default=1e-4)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+
+    shapes = {s.split("=")[0]: [int(d) for d in s.split("=")[1].split(",")]
+              for s in args.input_shape}
+    dims = {s.split("=")[0]: int(s.split("=")[1]) for s in args.dim}
+    model = onnx.load(args.model, load_external_data=False)
+    initializers = {t.name for t in model.graph.initializer}
+    rng = np.random.default_rng(args.seed)
+    feeds = []
+    for value in model.graph.input:
+        if value.name in initializers:
+            continue
+        tensor_type = value.type.tensor_type
+        shape = shapes.get(value.name) or [
+            d.dim_value if d.HasField("dim_value") else dims[d.dim_param]
+            for d in tensor_type.shape.dim]
+        if tensor_type.elem_type == onnx.TensorProto.FLOAT:
+            data = rng.normal(size=shape).astype(np.float32)
+        elif tensor_type.elem_type == onnx.TensorProto.INT64:
+            data = rng.integers(0, 4, size=shape).astype(np.int64)
+        else:
+            sys.exit(f"input {value.name}: unsupported element type {tensor_type.elem_type}")
+        path = os.path.join(args.work, f"{value.name.replace('/', '_')}.npy")
+        np.save(path, data)
+        feeds.append((value.name, path))
+
+    environment = dict(os.environ, NODE_PATH=args.node_modules)
+    subprocess.run(["node", os.path.join(HERE, "ort_run.js"), args.model, args.work]
+                   + [f"{n}={p}" for n, p in feeds], check=True, env=environment)
+    artifact = os.path.join(args.work, "model.so")
+    compile_command = [args.lbc_opt, args.model, "-o", artifact]
+    compile_command += [f"--input-shape={s}" for s in args.input_shape]
+    compile_command += [f"--dim={d}" for d in args.dim]
+    subprocess.run(compile_command, check=True)
+    run_command = [args.lbc_run, artifact, "--output-dir", args.work]
+    for name, path in feeds:
+        run_command += ["--input", f"{name}={path}"]
+    subprocess.run(run_command, check=True, stdout=subprocess.DEVNULL)
+
+    ok = True
+    index = 0
+    while os.path.exists(os.path.join(args.work, f"expected_{index}.npy")):
+        expected = np.load(os.path.join(args.work, f"expected_{index}.npy"))
+        actual = np.load(os.path.join(args.work, f"output_{index}.npy"))
+        if expected.shape != actual.shape:
+            print(f"output {index}: shape {actual.shape} != ORT {expected.shape}")
+            ok = False
+        else:
+            scale = max(float(np.abs(expected).max()), 1e-30)
+            error = float(np.abs(actual.astype(np.float64) - expected).max()) / scale
+            verdict = "ok" if error <= args.tolerance else "TOO LARGE"
+            print(f"output {index}: shape {actual.shape} error vs ORT {error:.2e} {verdict}")
+            ok = ok and error <= args.tolerance
+        index += 1
+    sys.exit(0 if ok and index else 1)
+
+
+if __name__ == "__main__":
+    main()
