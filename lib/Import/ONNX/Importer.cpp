@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "llvm/ADT/StringSet.h"
@@ -48,6 +49,7 @@ public:
     appendShapeConverters(all);
     appendReductionConverters(all);
     appendNeuralNetworkConverters(all);
+    appendControlFlowConverters(all);
     for (const OpConverter &converter : all)
       byOp[converter.opType].push_back(converter);
     for (auto &entry : byOp)
@@ -86,6 +88,43 @@ constexpr int64_t kMinIrVersion = 3, kMaxIrVersion = 10;
 constexpr int64_t kMinOpset = 1, kMaxOpset = 21;
 
 } // namespace
+
+LogicalResult GraphContext::convertNodes(const onnx::GraphProto &graph) {
+  for (const auto &info : graph.value_info())
+    addValueType(info.name(), &info.type());
+  for (const auto &info : graph.output())
+    addValueType(info.name(), &info.type());
+  const ConverterTable &converters = getConverterTable();
+  for (const onnx::NodeProto &node : graph.node()) {
+    NodeContext nodeContext(*this, node, opset);
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+      return nodeContext.error() << "operators of domain '" << node.domain()
+                                 << "' are not supported";
+    for (const std::string &input : node.input())
+      if (!input.empty() && !lookup(input))
+        return nodeContext.error()
+               << "input '" << input
+               << "' is not defined before its use (graph not in "
+                  "topological order?)";
+    int oldestSupported = 0;
+    const OpConverter *converter =
+        converters.find(node.op_type(), opset, &oldestSupported);
+    if (!converter) {
+      if (oldestSupported)
+        return nodeContext.error()
+               << "supported from opset " << oldestSupported << " only";
+      return nodeContext.error() << "operator is not supported by lbc";
+    }
+    if (failed(converter->convert(nodeContext)))
+      return failure();
+    for (const std::string &output : node.output())
+      if (!output.empty() && !lookup(output))
+        return nodeContext.error()
+               << "internal error: converter did not define output '" << output
+               << "'";
+  }
+  return success();
+}
 
 FailureOr<ImportedModel>
 mlir::lbc::importONNXModel(MLIRContext *context, llvm::StringRef path,
@@ -169,35 +208,9 @@ mlir::lbc::importONNXModel(MLIRContext *context, llvm::StringRef path,
     graphContext.defineConstant(tensor.name(), &tensor);
   }
 
-  const ConverterTable &converters = getConverterTable();
-  for (const onnx::NodeProto &node : graph.node()) {
-    NodeContext nodeContext(graphContext, node, opset);
-    if (!node.domain().empty() && node.domain() != "ai.onnx")
-      return nodeContext.error() << "operators of domain '" << node.domain()
-                                 << "' are not supported";
-    for (const std::string &input : node.input())
-      if (!input.empty() && !graphContext.lookup(input))
-        return nodeContext.error()
-               << "input '" << input
-               << "' is not defined before its use (graph not in "
-                  "topological order?)";
-    int oldestSupported = 0;
-    const OpConverter *converter =
-        converters.find(node.op_type(), opset, &oldestSupported);
-    if (!converter) {
-      if (oldestSupported)
-        return nodeContext.error()
-               << "supported from opset " << oldestSupported << " only";
-      return nodeContext.error() << "operator is not supported by lbc";
-    }
-    if (failed(converter->convert(nodeContext)))
-      return failure();
-    for (const std::string &output : node.output())
-      if (!output.empty() && !graphContext.lookup(output))
-        return nodeContext.error()
-               << "internal error: converter did not define output '" << output
-               << "'";
-  }
+  graphContext.setOpset(opset);
+  if (failed(graphContext.convertNodes(graph)))
+    return failure();
 
   SmallVector<Value> results;
   for (auto [index, output] : llvm::enumerate(graph.output())) {

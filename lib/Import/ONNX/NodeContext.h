@@ -65,6 +65,18 @@ public:
   /// unsupported element types or missing data.
   Value materializeTensor(const onnx::TensorProto &tensor, Location loc);
 
+  /// The default-domain opset of the model.
+  int64_t getOpset() const { return opset; }
+  void setOpset(int64_t value) { opset = value; }
+
+  /// Converts the nodes of `graph` (the main graph or a subgraph, whose
+  /// outer-scope values stay visible) at the builder's insertion point.
+  LogicalResult convertNodes(const onnx::GraphProto &graph);
+
+  void addValueType(llvm::StringRef name, const onnx::TypeProto *type) {
+    valueTypes[name] = type;
+  }
+
   /// Keeps a tensor made by a converter alive for the rest of the import.
   void adoptTensor(std::unique_ptr<onnx::TensorProto> tensor) {
     ownedTensors.push_back(std::move(tensor));
@@ -82,6 +94,7 @@ private:
   llvm::StringMap<const onnx::TensorProto *> constants;
   llvm::StringMap<const onnx::TypeProto *> valueTypes;
   std::vector<std::unique_ptr<onnx::TensorProto>> ownedTensors;
+  int64_t opset = 0;
 };
 
 /// One node being converted.
@@ -147,6 +160,7 @@ void appendLinearAlgebraConverters(std::vector<OpConverter> &converters);
 void appendShapeConverters(std::vector<OpConverter> &converters);
 void appendReductionConverters(std::vector<OpConverter> &converters);
 void appendNeuralNetworkConverters(std::vector<OpConverter> &converters);
+void appendControlFlowConverters(std::vector<OpConverter> &converters);
 
 } // namespace mlir::lbc::onnx_import
 

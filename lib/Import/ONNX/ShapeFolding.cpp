@@ -178,8 +178,17 @@ public:
 
   int run() {
     int folded = 0;
-    for (onnx::NodeProto &node : *graph.mutable_node()) {
-      if (node.output_size() != 1 || !node.domain().empty())
+    auto *nodes = graph.mutable_node();
+    for (int index = 0; index < nodes->size(); ++index) {
+      onnx::NodeProto &node = *nodes->Mutable(index);
+      if (!node.domain().empty())
+        continue;
+      if (node.op_type() == "If") {
+        if (inlineIf(index))
+          ++folded, --index; // process the inlined branch from its start
+        continue;
+      }
+      if (node.output_size() != 1)
         continue;
       std::optional<IntTensor> value = evaluate(node);
       if (!value)
@@ -199,6 +208,72 @@ public:
       ++folded;
     }
     return folded;
+  }
+
+private:
+  /// Replaces the If at `index` by the nodes of the branch its (known)
+  /// condition selects, renaming the branch's own values so they cannot
+  /// collide with the outer graph's, and Identity nodes for its outputs.
+  bool inlineIf(int index) {
+    auto *nodes = graph.mutable_node();
+    const onnx::NodeProto node = nodes->Get(index);
+    const IntTensor *condition = get(node, 0);
+    if (!condition || condition->values.size() != 1)
+      return false;
+    const onnx::AttributeProto *branch = findAttribute(
+        node, condition->values[0] ? "then_branch" : "else_branch");
+    if (!branch || !branch->has_g())
+      return false;
+    const onnx::GraphProto &body = branch->g();
+    if (body.output_size() != node.output_size())
+      return false;
+    std::string prefix = (node.name().empty() ? node.output(0) : node.name()) +
+                         (condition->values[0] ? "/then/" : "/else/");
+    std::map<std::string, std::string> renamed;
+    for (const onnx::TensorProto &init : body.initializer()) {
+      onnx::TensorProto *copy = graph.add_initializer();
+      *copy = init;
+      copy->set_name(prefix + init.name());
+      renamed[init.name()] = copy->name();
+      if (auto t = fromProto(*copy))
+        known[copy->name()] = *t;
+    }
+    std::vector<onnx::NodeProto> inlined;
+    for (onnx::NodeProto inner : body.node()) {
+      for (std::string &input : *inner.mutable_input()) {
+        auto it = renamed.find(input);
+        if (it != renamed.end())
+          input = it->second;
+      }
+      for (std::string &output : *inner.mutable_output()) {
+        renamed[output] = prefix + output;
+        output = prefix + output;
+      }
+      inner.set_name(prefix + inner.name());
+      inlined.push_back(std::move(inner));
+    }
+    for (int i = 0; i < node.output_size(); ++i) {
+      onnx::NodeProto identity;
+      identity.set_op_type("Identity");
+      identity.set_name(prefix + "output_" + std::to_string(i));
+      const std::string &source = body.output(i).name();
+      auto it = renamed.find(source);
+      identity.add_input(it != renamed.end() ? it->second : source);
+      identity.add_output(node.output(i));
+      inlined.push_back(std::move(identity));
+    }
+    // Splice: nodes before `index`, the branch, nodes after.
+    google::protobuf::RepeatedPtrField<onnx::NodeProto> spliced;
+    for (int i = 0; i < nodes->size(); ++i) {
+      if (i != index) {
+        *spliced.Add() = nodes->Get(i);
+        continue;
+      }
+      for (onnx::NodeProto &inner : inlined)
+        *spliced.Add() = std::move(inner);
+    }
+    nodes->Swap(&spliced);
+    return true;
   }
 
 private:

@@ -22,8 +22,9 @@ class ModelProto;
 namespace mlir::lbc::onnx_import {
 
 /// Replaces every node whose outputs are small integer/bool tensors computable
-/// from constants and static shapes by a Constant node. Returns how many
-/// nodes were folded.
+/// from constants and static shapes by a Constant node, and every If whose
+/// condition is such a constant by the nodes of the branch it takes. Returns
+/// how many nodes were folded or inlined.
 int foldShapeComputations(onnx::ModelProto &model);
 
 } // namespace mlir::lbc::onnx_import
