@@ -121,6 +121,73 @@ Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
       .getResult(0);
 }
 
+/// Grouped convolution of an already padded NC... input with an
+/// [OC, IC/groups, K...] weight, plus an optional per-channel bias.
+Value buildConvolution(OpBuilder &b, Location loc, Value padded, Value weight,
+                       Value bias, ArrayRef<int64_t> strides,
+                       ArrayRef<int64_t> dilations, int64_t groups,
+                       RankedTensorType type) {
+  auto weightType = cast<RankedTensorType>(weight.getType());
+  int64_t spatial = type.getRank() - 2;
+  int64_t outPerGroup = weightType.getDimSize(0) / groups;
+  int64_t inPerGroup = weightType.getDimSize(1);
+  // Grouped views: input [N, G, ICg, S...], weight [G, OCg, ICg, K...],
+  // result [N, G, OCg, O...], so every loop bound is a plain operand dim.
+  // Loops: n, g, oc, o_0..o_s | ic, k_0..k_s.
+  Type elementType = type.getElementType();
+  auto withGroups = [&](RankedTensorType t, int64_t dim, int64_t perGroup) {
+    SmallVector<int64_t> shape(t.getShape());
+    shape[dim] = perGroup;
+    shape.insert(shape.begin() + dim, groups);
+    return RankedTensorType::get(shape, elementType);
+  };
+  auto paddedType = cast<RankedTensorType>(padded.getType());
+  Value groupedInput =
+      buildReshape(b, loc, padded, withGroups(paddedType, 1, inPerGroup));
+  Value groupedWeight =
+      buildReshape(b, loc, weight, withGroups(weightType, 0, outPerGroup));
+  RankedTensorType groupedType = withGroups(type, 1, outPerGroup);
+  MLIRContext *context = b.getContext();
+  int64_t loops = 3 + spatial + 1 + spatial;
+  auto dim = [&](int64_t i) { return getAffineDimExpr(i, context); };
+  AffineExpr n = dim(0), g = dim(1), oc = dim(2), ic = dim(3 + spatial);
+  SmallVector<AffineExpr> inputExprs = {n, g, ic};
+  SmallVector<AffineExpr> weightExprs = {g, oc, ic};
+  SmallVector<AffineExpr> outputExprs = {n, g, oc};
+  for (int64_t d = 0; d < spatial; ++d) {
+    AffineExpr out = dim(3 + d), k = dim(4 + spatial + d);
+    inputExprs.push_back(out * strides[d] + k * dilations[d]);
+    weightExprs.push_back(k);
+    outputExprs.push_back(out);
+  }
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(loops, 0, inputExprs, context),
+      AffineMap::get(loops, 0, weightExprs, context),
+      AffineMap::get(loops, 0, outputExprs, context)};
+  Value grouped = windowGeneric(
+      b, loc, groupedType, ValueRange{groupedInput, groupedWeight}, maps,
+      1 + spatial, filledTensor(b, loc, groupedType, 0.0),
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::AddFOp::create(nb, l, a[2],
+                                     arith::MulFOp::create(nb, l, a[0], a[1]))
+            .getResult();
+      });
+  Value result = buildReshape(b, loc, grouped, type);
+  if (!bias)
+    return result;
+  // Bias is per output channel (dim 1).
+  int64_t rank = type.getRank();
+  SmallVector<AffineMap> biasMaps = {b.getMultiDimIdentityMap(rank),
+                                     AffineMap::get(rank, 0, {dim(1)}, context),
+                                     b.getMultiDimIdentityMap(rank)};
+  return windowGeneric(
+      b, loc, type, ValueRange{result, bias}, biasMaps, 0,
+      tensor::EmptyOp::create(b, loc, type.getShape(), elementType),
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
+      });
+}
+
 LogicalResult convertConv(NodeContext &ctx) {
   RankedTensorType type = ctx.resultType(0);
   if (!type)
@@ -140,73 +207,127 @@ LogicalResult convertConv(NodeContext &ctx) {
     return failure();
   int64_t groups = ctx.intAttr("group", 1);
   int64_t outChannels = weightType.getDimSize(0);
-  int64_t inPerGroup = weightType.getDimSize(1);
   if (groups < 1 || outChannels % groups ||
-      inPerGroup * groups != inputType.getDimSize(1))
+      weightType.getDimSize(1) * groups != inputType.getDimSize(1))
     return ctx.error() << "group " << groups << " does not divide the "
                        << inputType.getDimSize(1) << " input / " << outChannels
                        << " output channels";
-  int64_t outPerGroup = outChannels / groups;
   Value padded = padSpatial(ctx.b(), ctx.loc(), input, *window, 0.0);
+  ctx.setResult(0, buildConvolution(ctx.b(), ctx.loc(), padded, weight, bias,
+                                    window->strides, window->dilations, groups,
+                                    type));
+  return success();
+}
 
-  // Grouped views: input [N, G, ICg, S...], weight [G, OCg, ICg, K...],
-  // result [N, G, OCg, O...], so every loop bound is a plain operand dim.
-  // Loops: n, g, oc, o_0..o_s | ic, k_0..k_s.
+/// ConvTranspose as a convolution: the input spread out by the stride (zeros
+/// between elements), padded by dilation * (kernel - 1) minus the ONNX pads,
+/// convolved with the spatially flipped weight whose in/out channels are
+/// swapped per group.
+LogicalResult convertConvTranspose(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0), weight = ctx.input(1), bias = ctx.input(2);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto weightType = cast<RankedTensorType>(weight.getType());
+  if (!inputType.hasStaticShape() || !weightType.hasStaticShape() ||
+      !type.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  int64_t spatial = inputType.getRank() - 2;
+  int64_t groups = ctx.intAttr("group", 1);
+  int64_t inChannels = weightType.getDimSize(0);
+  int64_t outPerGroup = weightType.getDimSize(1);
+  if (spatial < 1 || groups < 1 || inChannels % groups ||
+      inChannels != inputType.getDimSize(1))
+    return ctx.error() << "weight [" << inChannels << ", " << outPerGroup
+                       << ", ...] does not fit the input with group " << groups;
+  int64_t inPerGroup = inChannels / groups;
+  SmallVector<int64_t> kernel(weightType.getShape().drop_front(2));
+  SmallVector<int64_t> strides =
+      ctx.intsAttr("strides").value_or(SmallVector<int64_t>(spatial, 1));
+  SmallVector<int64_t> dilations =
+      ctx.intsAttr("dilations").value_or(SmallVector<int64_t>(spatial, 1));
+  SmallVector<int64_t> outputPadding =
+      ctx.intsAttr("output_padding").value_or(SmallVector<int64_t>(spatial, 0));
+  std::optional<SmallVector<int64_t>> pads = ctx.intsAttr("pads");
+  std::string autoPad = ctx.stringAttr("auto_pad", "NOTSET");
+  bool outputShapeGiven = ctx.attr("output_shape") != nullptr;
+  OpBuilder &b = ctx.b();
+  Location loc = ctx.loc();
   Type elementType = type.getElementType();
-  auto withGroups = [&](RankedTensorType t, int64_t dim, int64_t perGroup) {
-    SmallVector<int64_t> shape(t.getShape());
-    shape[dim] = perGroup;
-    shape.insert(shape.begin() + dim, groups);
-    return RankedTensorType::get(shape, elementType);
-  };
-  auto paddedType = cast<RankedTensorType>(padded.getType());
-  Value groupedInput = buildReshape(ctx.b(), ctx.loc(), padded,
-                                    withGroups(paddedType, 1, inPerGroup));
-  Value groupedWeight = buildReshape(ctx.b(), ctx.loc(), weight,
-                                     withGroups(weightType, 0, outPerGroup));
-  RankedTensorType groupedType = withGroups(type, 1, outPerGroup);
-  MLIRContext *context = ctx.getContext();
-  int64_t loops = 3 + spatial + 1 + spatial;
-  auto dim = [&](int64_t i) { return getAffineDimExpr(i, context); };
-  AffineExpr n = dim(0), g = dim(1), oc = dim(2), ic = dim(3 + spatial);
-  SmallVector<AffineExpr> inputExprs = {n, g, ic};
-  SmallVector<AffineExpr> weightExprs = {g, oc, ic};
-  SmallVector<AffineExpr> outputExprs = {n, g, oc};
+
+  // Spread the input: x_up[i * stride] = x[i].
+  SmallVector<int64_t> upShape(inputType.getShape());
+  for (int64_t d = 0; d < spatial; ++d)
+    upShape[d + 2] = (upShape[d + 2] - 1) * strides[d] + 1;
+  auto upType = RankedTensorType::get(upShape, elementType);
+  SmallVector<int64_t> offsets(upShape.size(), 0), steps(upShape.size(), 1);
+  for (int64_t d = 0; d < spatial; ++d)
+    steps[d + 2] = strides[d];
+  Value spread = tensor::InsertSliceOp::create(
+      b, loc, input, filledTensor(b, loc, upType, 0.0), ValueRange{},
+      ValueRange{}, ValueRange{}, offsets, inputType.getShape(), steps);
+
+  Window window;
+  window.kernel = kernel;
+  window.strides.assign(spatial, 1);
+  window.dilations = dilations;
   for (int64_t d = 0; d < spatial; ++d) {
-    AffineExpr out = dim(3 + d), k = dim(4 + spatial + d);
-    inputExprs.push_back(out * window->strides[d] + k * window->dilations[d]);
-    weightExprs.push_back(k);
-    outputExprs.push_back(out);
+    int64_t full = (inputType.getDimSize(d + 2) - 1) * strides[d] +
+                   (kernel[d] - 1) * dilations[d] + 1 + outputPadding[d];
+    int64_t total = full - type.getDimSize(d + 2);
+    int64_t begin;
+    if (pads && !outputShapeGiven && autoPad == "NOTSET")
+      begin = (*pads)[d];
+    else
+      begin = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+    int64_t end = total - begin;
+    int64_t reach = (kernel[d] - 1) * dilations[d];
+    window.padBegin.push_back(reach - begin);
+    window.padEnd.push_back(reach - end + outputPadding[d]);
+    if (window.padBegin.back() < 0 || window.padEnd.back() < 0)
+      return ctx.error() << "pads larger than the kernel's reach are not "
+                            "supported";
   }
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(loops, 0, inputExprs, context),
-      AffineMap::get(loops, 0, weightExprs, context),
-      AffineMap::get(loops, 0, outputExprs, context)};
-  Value grouped = windowGeneric(
-      ctx.b(), ctx.loc(), groupedType, ValueRange{groupedInput, groupedWeight},
-      maps, 1 + spatial, filledTensor(ctx.b(), ctx.loc(), groupedType, 0.0),
-      [](OpBuilder &b, Location loc, ValueRange a) {
-        return arith::AddFOp::create(b, loc, a[2],
-                                     arith::MulFOp::create(b, loc, a[0], a[1]))
-            .getResult();
-      });
-  Value result = buildReshape(ctx.b(), ctx.loc(), grouped, type);
-  if (bias) {
-    // Bias is per output channel (dim 1).
-    int64_t rank = type.getRank();
-    SmallVector<AffineMap> biasMaps = {
-        ctx.b().getMultiDimIdentityMap(rank),
-        AffineMap::get(rank, 0, {dim(1)}, context),
-        ctx.b().getMultiDimIdentityMap(rank)};
-    result = windowGeneric(
-        ctx.b(), ctx.loc(), type, ValueRange{result, bias}, biasMaps, 0,
-        tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(),
-                                type.getElementType()),
-        [](OpBuilder &b, Location loc, ValueRange a) {
-          return arith::AddFOp::create(b, loc, a[0], a[1]).getResult();
-        });
-  }
-  ctx.setResult(0, result);
+  Value padded = padSpatial(b, loc, spread, window, 0.0);
+
+  // w'[g*OCg + oc, ic, k...] = w[g*ICg + ic, oc, K-1-k...].
+  SmallVector<int64_t> flippedShape = {groups * outPerGroup, inPerGroup};
+  flippedShape.append(kernel.begin(), kernel.end());
+  auto flippedType = RankedTensorType::get(flippedShape, elementType);
+  int64_t rank = flippedType.getRank();
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Value flipped =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{flippedType}, ValueRange{},
+          ValueRange{
+              tensor::EmptyOp::create(b, loc, flippedShape, elementType)},
+          {b.getMultiDimIdentityMap(rank)}, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange) {
+            Value o = linalg::IndexOp::create(nb, l, 0);
+            Value i = linalg::IndexOp::create(nb, l, 1);
+            Value perGroup = arith::ConstantIndexOp::create(nb, l, outPerGroup);
+            Value group = arith::DivUIOp::create(nb, l, o, perGroup);
+            SmallVector<Value> indices = {
+                arith::AddIOp::create(
+                    nb, l,
+                    arith::MulIOp::create(
+                        nb, l, group,
+                        arith::ConstantIndexOp::create(nb, l, inPerGroup)),
+                    i),
+                arith::RemUIOp::create(nb, l, o, perGroup)};
+            for (int64_t d = 0; d < spatial; ++d)
+              indices.push_back(arith::SubIOp::create(
+                  nb, l, arith::ConstantIndexOp::create(nb, l, kernel[d] - 1),
+                  linalg::IndexOp::create(nb, l, 2 + d)));
+            linalg::YieldOp::create(
+                nb, l,
+                tensor::ExtractOp::create(nb, l, weight, indices).getResult());
+          })
+          .getResult(0);
+  ctx.setResult(0, buildConvolution(b, loc, padded, flipped, bias,
+                                    window.strides, dilations, groups, type));
   return success();
 }
 
@@ -542,6 +663,7 @@ void mlir::lbc::onnx_import::appendNeuralNetworkConverters(
     std::vector<OpConverter> &converters) {
   const OpConverter table[] = {
       {"Conv", 1, convertConv},
+      {"ConvTranspose", 1, convertConvTranspose},
       {"MaxPool", 1, convertPool<true>},
       {"AveragePool", 1, convertPool<false>},
       {"GlobalAveragePool", 1, convertGlobalPool<false>},
