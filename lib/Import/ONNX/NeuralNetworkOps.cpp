@@ -19,6 +19,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <limits>
 
 using namespace mlir;
@@ -280,7 +282,11 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
     if (pads && !outputShapeGiven && autoPad == "NOTSET")
       begin = (*pads)[d];
     else
-      begin = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      // ONNX's formula with floor division: a negative total (output_shape
+      // beyond the full size) puts the extra zeros at the end.
+      begin = autoPad == "SAME_UPPER"
+                  ? llvm::divideFloorSigned(total, 2)
+                  : total - llvm::divideFloorSigned(total, 2);
     int64_t end = total - begin;
     int64_t reach = (kernel[d] - 1) * dilations[d];
     window.padBegin.push_back(reach - begin);
@@ -657,6 +663,196 @@ LogicalResult convertPad(NodeContext &ctx) {
   return success();
 }
 
+/// Resize (nearest and n-linear) over the dims whose scale is not 1, with
+/// ONNX's coordinate transformations and nearest rounding modes. Every
+/// output element reads its (clamped) source elements with tensor.extract.
+LogicalResult convertResize(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (!inputType.hasStaticShape() || !type.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  int64_t rank = type.getRank();
+  std::string mode = ctx.stringAttr("mode", "nearest");
+  if (mode != "nearest" && mode != "linear")
+    return ctx.error() << "mode '" << mode << "' is not supported";
+  std::string transform =
+      ctx.stringAttr("coordinate_transformation_mode",
+                     ctx.getOpset() < 11 ? "asymmetric" : "half_pixel");
+  if (transform != "half_pixel" && transform != "asymmetric" &&
+      transform != "align_corners" && transform != "pytorch_half_pixel" &&
+      transform != "tf_half_pixel_for_nn")
+    return ctx.error() << "coordinate_transformation_mode '" << transform
+                       << "' is not supported";
+  std::string nearestMode =
+      ctx.stringAttr("nearest_mode", "round_prefer_floor");
+  // Scales come from the `scales` input when given, else from the sizes
+  // (the inferred result shape).
+  unsigned scalesInput = ctx.getOpset() < 11 ? 1 : 2;
+  std::optional<SmallVector<double>> scales =
+      ctx.constantFloatsInput(scalesInput);
+  OpBuilder &b = ctx.b();
+  Location loc = ctx.loc();
+  // Scales given at run time only move sample positions (the output shape
+  // is known): read them once, before the loops.
+  Value runtimeScales =
+      ctx.getGraph().getConstant(
+          ctx.hasInput(scalesInput) ? ctx.getNode().input(scalesInput) : "")
+          ? Value()
+          : ctx.input(scalesInput);
+  if (runtimeScales &&
+      cast<RankedTensorType>(runtimeScales.getType()).getNumElements() != rank)
+    runtimeScales = Value(); // empty scales: sizes decide
+  SmallVector<double> scale(rank);
+  SmallVector<Value> scaleValues(rank);
+  SmallVector<int64_t> resized;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t in = inputType.getDimSize(d), out = type.getDimSize(d);
+    scale[d] = scales && static_cast<int64_t>(scales->size()) == rank
+                   ? (*scales)[d]
+                   : static_cast<double>(out) / in;
+    if (runtimeScales) {
+      Value position = arith::ConstantIndexOp::create(b, loc, d);
+      scaleValues[d] = tensor::ExtractOp::create(b, loc, runtimeScales,
+                                                 ValueRange{position});
+    } else {
+      scaleValues[d] =
+          arith::ConstantOp::create(b, loc, b.getF32FloatAttr(scale[d]));
+    }
+    // With run-time scales, a dim whose size does not change is taken to
+    // have scale 1 (batch and channels).
+    if (in != out || (!runtimeScales && scale[d] != 1.0))
+      resized.push_back(d);
+  }
+  if (mode == "linear" && resized.size() > 3)
+    return ctx.error() << "linear resize of more than 3 dims is not supported";
+  Type elementType = type.getElementType();
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), elementType);
+  Value result =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{type}, ValueRange{}, ValueRange{init},
+          {b.getMultiDimIdentityMap(rank)}, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange) {
+            auto f32 = [&](double v) {
+              return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(v))
+                  .getResult();
+            };
+            // Source coordinate (float) of each resized dim.
+            SmallVector<Value> source(rank), index(rank);
+            for (int64_t d = 0; d < rank; ++d) {
+              Value i = linalg::IndexOp::create(nb, l, d);
+              index[d] = i;
+              if (!llvm::is_contained(resized, d))
+                continue;
+              Value x = arith::UIToFPOp::create(
+                  nb, l, nb.getF32Type(),
+                  arith::IndexCastUIOp::create(nb, l, nb.getI64Type(), i));
+              int64_t in = inputType.getDimSize(d), out = type.getDimSize(d);
+              Value value;
+              if (transform == "align_corners") {
+                // ONNX uses the scaled size (in * scale), not the rounded
+                // output size: x * (in - 1) / (in * scale - 1).
+                Value scaledSize = arith::MulFOp::create(nb, l, f32(double(in)),
+                                                         scaleValues[d]);
+                value = out == 1 ? f32(0)
+                                 : arith::DivFOp::create(
+                                       nb, l,
+                                       arith::MulFOp::create(
+                                           nb, l, x, f32(double(in - 1))),
+                                       arith::SubFOp::create(nb, l, scaledSize,
+                                                             f32(1.0)))
+                                       .getResult();
+              } else if (transform == "asymmetric")
+                value = arith::DivFOp::create(nb, l, x, scaleValues[d]);
+              else if (transform == "tf_half_pixel_for_nn")
+                value = arith::DivFOp::create(
+                    nb, l, arith::AddFOp::create(nb, l, x, f32(0.5)),
+                    scaleValues[d]);
+              else if (transform == "pytorch_half_pixel" && out == 1)
+                value = f32(0);
+              else
+                value = arith::SubFOp::create(
+                    nb, l,
+                    arith::DivFOp::create(
+                        nb, l, arith::AddFOp::create(nb, l, x, f32(0.5)),
+                        scaleValues[d]),
+                    f32(0.5));
+              source[d] = value;
+            }
+            auto clampIndex = [&](Value floatIndex, int64_t size) {
+              Value asInt =
+                  arith::FPToSIOp::create(nb, l, nb.getI64Type(), floatIndex);
+              Value low = arith::ConstantIntOp::create(nb, l, 0, 64);
+              Value high = arith::ConstantIntOp::create(nb, l, size - 1, 64);
+              asInt = arith::MaxSIOp::create(nb, l, asInt, low);
+              asInt = arith::MinSIOp::create(nb, l, asInt, high);
+              return arith::IndexCastOp::create(nb, l, nb.getIndexType(), asInt)
+                  .getResult();
+            };
+            if (mode == "nearest") {
+              SmallVector<Value> indices = index;
+              for (int64_t d : resized) {
+                Value x = source[d];
+                Value rounded;
+                if (nearestMode == "floor")
+                  rounded = math::FloorOp::create(nb, l, x);
+                else if (nearestMode == "ceil")
+                  rounded = math::CeilOp::create(nb, l, x);
+                else if (nearestMode == "round_prefer_ceil")
+                  rounded = math::FloorOp::create(
+                      nb, l, arith::AddFOp::create(nb, l, x, f32(0.5)));
+                else // round_prefer_floor
+                  rounded = math::CeilOp::create(
+                      nb, l, arith::SubFOp::create(nb, l, x, f32(0.5)));
+                indices[d] = clampIndex(rounded, inputType.getDimSize(d));
+              }
+              linalg::YieldOp::create(
+                  nb, l,
+                  tensor::ExtractOp::create(nb, l, input, indices).getResult());
+              return;
+            }
+            // Linear: blend the 2^k neighbours.
+            SmallVector<Value> lower(rank), upper(rank), weight(rank);
+            for (int64_t d : resized) {
+              int64_t size = inputType.getDimSize(d);
+              Value floorValue = math::FloorOp::create(nb, l, source[d]);
+              weight[d] = arith::SubFOp::create(nb, l, source[d], floorValue);
+              lower[d] = clampIndex(floorValue, size);
+              upper[d] = clampIndex(
+                  arith::AddFOp::create(nb, l, floorValue, f32(1.0)), size);
+            }
+            Value sum;
+            for (unsigned corner = 0; corner < (1u << resized.size());
+                 ++corner) {
+              SmallVector<Value> indices = index;
+              Value factor = f32(1.0);
+              for (auto [bit, d] : llvm::enumerate(resized)) {
+                bool high = corner & (1u << bit);
+                indices[d] = high ? upper[d] : lower[d];
+                Value w =
+                    high ? weight[d]
+                         : arith::SubFOp::create(nb, l, f32(1.0), weight[d])
+                               .getResult();
+                factor = arith::MulFOp::create(nb, l, factor, w);
+              }
+              Value element = castScalar(
+                  nb, l, tensor::ExtractOp::create(nb, l, input, indices),
+                  nb.getF32Type());
+              Value term = arith::MulFOp::create(nb, l, element, factor);
+              sum = sum ? arith::AddFOp::create(nb, l, sum, term).getResult()
+                        : term;
+            }
+            linalg::YieldOp::create(nb, l, castScalar(nb, l, sum, elementType));
+          })
+          .getResult(0);
+  ctx.setResult(0, result);
+  return success();
+}
+
 } // namespace
 
 void mlir::lbc::onnx_import::appendNeuralNetworkConverters(
@@ -671,6 +867,7 @@ void mlir::lbc::onnx_import::appendNeuralNetworkConverters(
       {"BatchNormalization", 9, convertBatchNormalization},
       {"LayerNormalization", 17, convertLayerNormalization},
       {"Pad", 2, convertPad},
+      {"Resize", 10, convertResize},
   };
   converters.insert(converters.end(), std::begin(table), std::end(table));
 }

@@ -286,6 +286,29 @@ std::optional<SmallVector<int64_t>> NodeContext::constantIntsInput(unsigned i) {
   return values;
 }
 
+std::optional<SmallVector<double>>
+NodeContext::constantFloatsInput(unsigned i) {
+  const onnx::TensorProto *tensor =
+      hasInput(i) ? graph.getConstant(node.input(i)) : nullptr;
+  if (!tensor || tensor->data_type() != onnx::TensorProto::FLOAT)
+    return std::nullopt;
+  SmallVector<double> values(tensor->float_data().begin(),
+                             tensor->float_data().end());
+  if (!values.empty())
+    return values;
+  std::string message;
+  std::optional<llvm::StringRef> raw =
+      graph.getModel().getRawData(*tensor, message);
+  if (!raw)
+    return std::nullopt;
+  for (size_t offset = 0; offset + 4 <= raw->size(); offset += 4) {
+    float value;
+    std::memcpy(&value, raw->data() + offset, 4);
+    values.push_back(value);
+  }
+  return values;
+}
+
 std::optional<double> NodeContext::constantScalarInput(unsigned i) {
   const onnx::TensorProto *tensor =
       hasInput(i) ? graph.getConstant(node.input(i)) : nullptr;

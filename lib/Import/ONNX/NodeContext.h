@@ -121,6 +121,9 @@ public:
   /// Input `i` as a compile-time list of integers (a constant tensor), or
   /// std::nullopt with an error emitted.
   std::optional<SmallVector<int64_t>> constantIntsInput(unsigned i);
+  /// Input `i` as compile-time floats (a FLOAT constant); std::nullopt if it
+  /// is absent or not a constant (no error emitted).
+  std::optional<SmallVector<double>> constantFloatsInput(unsigned i);
   /// A scalar float from constant input `i`, if it is a constant.
   std::optional<double> constantScalarInput(unsigned i);
 
