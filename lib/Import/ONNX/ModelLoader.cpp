@@ -125,6 +125,29 @@ static bool bindInputShapes(onnx::GraphProto &graph,
   return true;
 }
 
+/// Drops value_info entries (in the graph and every subgraph) that have a
+/// symbolic or unknown dim: once inputs are bound, inference recomputes them,
+/// and a stale symbolic entry would otherwise win the merge.
+static void dropSymbolicValueInfo(onnx::GraphProto &graph) {
+  auto *infos = graph.mutable_value_info();
+  for (int i = infos->size() - 1; i >= 0; --i) {
+    const onnx::TypeProto &type = infos->Get(i).type();
+    bool symbolic = !type.has_tensor_type() || !type.tensor_type().has_shape();
+    if (!symbolic)
+      for (const auto &dim : type.tensor_type().shape().dim())
+        symbolic = symbolic || !dim.has_dim_value();
+    if (symbolic)
+      infos->DeleteSubrange(i, 1);
+  }
+  for (onnx::NodeProto &node : *graph.mutable_node())
+    for (onnx::AttributeProto &attribute : *node.mutable_attribute()) {
+      if (attribute.has_g())
+        dropSymbolicValueInfo(*attribute.mutable_g());
+      for (onnx::GraphProto &g : *attribute.mutable_graphs())
+        dropSymbolicValueInfo(g);
+    }
+}
+
 std::unique_ptr<LoadedModel> mlir::lbc::onnx_import::loadModel(
     llvm::StringRef path, const ShapeBindings &bindings, std::string &error) {
   auto loaded = std::make_unique<LoadedModel>();
@@ -157,6 +180,7 @@ std::unique_ptr<LoadedModel> mlir::lbc::onnx_import::loadModel(
     error = "'" + path.str() + "': " + error;
     return nullptr;
   }
+  dropSymbolicValueInfo(*loaded->model->mutable_graph());
   try {
     // Data propagation folds simple Shape -> Gather -> Concat chains; the
     // shape folder takes the rest (Where, Equal, ConstantOfShape, ...), after

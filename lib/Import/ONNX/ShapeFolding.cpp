@@ -163,7 +163,14 @@ const onnx::AttributeProto *findAttribute(const onnx::NodeProto &node,
 
 class Folder {
 public:
-  explicit Folder(onnx::GraphProto &graph) : graph(graph) {
+  /// `outer` is the enclosing graph's folder for a subgraph (If branches see
+  /// the outer scope's values).
+  explicit Folder(onnx::GraphProto &graph, const Folder *outer = nullptr)
+      : graph(graph) {
+    if (outer) {
+      known = outer->known;
+      types = outer->types;
+    }
     for (const auto &init : graph.initializer())
       if (auto t = fromProto(init))
         known[init.name()] = *t;
@@ -184,8 +191,14 @@ public:
       if (!node.domain().empty())
         continue;
       if (node.op_type() == "If") {
-        if (inlineIf(index))
+        if (inlineIf(index)) {
           ++folded, --index; // process the inlined branch from its start
+          continue;
+        }
+        // A data-dependent If: fold inside its branches.
+        for (onnx::AttributeProto &attribute : *node.mutable_attribute())
+          if (attribute.has_g())
+            folded += Folder(*attribute.mutable_g(), this).run();
         continue;
       }
       if (node.output_size() != 1)
