@@ -67,7 +67,8 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "usage: lbc-bench-matmul MODEL.so M K N [REPEATS]\n");
     return 1;
   }
-  int64_t m = std::atoll(argv[2]), k = std::atoll(argv[3]), n = std::atoll(argv[4]);
+  int64_t m = std::atoll(argv[2]), k = std::atoll(argv[3]),
+          n = std::atoll(argv[4]);
   int repeats = argc > 5 ? std::atoi(argv[5]) : 10;
   lbc_model *model = nullptr;
   if (lbc_model_load(argv[1], &model) != LBC_OK) {
@@ -83,11 +84,11 @@ int main(int argc, char **argv) {
   lbc_tensor inputs[2] = {
       {LBC_DTYPE_F32, 2, shapeA, a.data(), a.size() * sizeof(float)},
       {LBC_DTYPE_F32, 2, shapeB, b.data(), b.size() * sizeof(float)}};
-  lbc_tensor output = {LBC_DTYPE_F32, 2, shapeC, c.data(), c.size() * sizeof(float)};
+  lbc_tensor output = {LBC_DTYPE_F32, 2, shapeC, c.data(),
+                       c.size() * sizeof(float)};
 
-  double lbcMs = medianMs(repeats, [&] {
-    lbc_model_run(model, inputs, 2, &output, 1);
-  });
+  double lbcMs =
+      medianMs(repeats, [&] { lbc_model_run(model, inputs, 2, &output, 1); });
   double onednnMs = medianMs(repeats, [&] {
     dnnl_sgemm('N', 'N', m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f,
                reference.data(), n);
@@ -99,17 +100,17 @@ int main(int argc, char **argv) {
   }
   double stream = streamingReadGBps(512u << 20);
   double flops = 2.0 * m * n * k, weightBytes = 4.0 * k * n;
-  std::printf(
-      "{\"bench\": \"matmul\", \"m\": %lld, \"k\": %lld, \"n\": %lld, "
-      "\"threads\": 1, \"lbc_ms\": %.3f, \"onednn_ms\": %.3f, "
-      "\"lbc_gflops\": %.2f, \"onednn_gflops\": %.2f, "
-      "\"lbc_weight_gbps\": %.2f, \"onednn_weight_gbps\": %.2f, "
-      "\"stream_read_gbps\": %.2f, \"lbc_vs_onednn\": %.3f, "
-      "\"lbc_vs_stream\": %.3f, \"max_rel_error\": %.2e}\n",
-      (long long)m, (long long)k, (long long)n, lbcMs, onednnMs,
-      flops / lbcMs / 1e6, flops / onednnMs / 1e6, weightBytes / lbcMs / 1e6,
-      weightBytes / onednnMs / 1e6, stream, onednnMs / lbcMs,
-      weightBytes / lbcMs / 1e6 / stream, maxError / std::max(maxValue, 1e-30));
+  std::printf("{\"bench\": \"matmul\", \"m\": %lld, \"k\": %lld, \"n\": %lld, "
+              "\"threads\": 1, \"lbc_ms\": %.3f, \"onednn_ms\": %.3f, "
+              "\"lbc_gflops\": %.2f, \"onednn_gflops\": %.2f, "
+              "\"lbc_weight_gbps\": %.2f, \"onednn_weight_gbps\": %.2f, "
+              "\"stream_read_gbps\": %.2f, \"lbc_vs_onednn\": %.3f, "
+              "\"lbc_vs_stream\": %.3f, \"max_rel_error\": %.2e}\n",
+              (long long)m, (long long)k, (long long)n, lbcMs, onednnMs,
+              flops / lbcMs / 1e6, flops / onednnMs / 1e6,
+              weightBytes / lbcMs / 1e6, weightBytes / onednnMs / 1e6, stream,
+              onednnMs / lbcMs, weightBytes / lbcMs / 1e6 / stream,
+              maxError / std::max(maxValue, 1e-30));
   lbc_model_free(model);
   return 0;
 }

