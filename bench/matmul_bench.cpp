@@ -70,6 +70,9 @@ int main(int argc, char **argv) {
   int64_t m = std::atoll(argv[2]), k = std::atoll(argv[3]),
           n = std::atoll(argv[4]);
   int repeats = argc > 5 ? std::atoi(argv[5]) : 10;
+  // Both sides use OpenMP threads: OMP_NUM_THREADS sets the count for both.
+  const char *threadsText = std::getenv("OMP_NUM_THREADS");
+  int threads = threadsText ? std::atoi(threadsText) : 0;
   lbc_model *model = nullptr;
   if (lbc_model_load(argv[1], &model) != LBC_OK) {
     std::fprintf(stderr, "lbc-bench-matmul: %s\n", lbc_last_error());
@@ -101,13 +104,13 @@ int main(int argc, char **argv) {
   double stream = streamingReadGBps(512u << 20);
   double flops = 2.0 * m * n * k, weightBytes = 4.0 * k * n;
   std::printf("{\"bench\": \"matmul\", \"m\": %lld, \"k\": %lld, \"n\": %lld, "
-              "\"threads\": 1, \"lbc_ms\": %.3f, \"onednn_ms\": %.3f, "
+              "\"threads\": %d, \"lbc_ms\": %.3f, \"onednn_ms\": %.3f, "
               "\"lbc_gflops\": %.2f, \"onednn_gflops\": %.2f, "
               "\"lbc_weight_gbps\": %.2f, \"onednn_weight_gbps\": %.2f, "
               "\"stream_read_gbps\": %.2f, \"lbc_vs_onednn\": %.3f, "
               "\"lbc_vs_stream\": %.3f, \"max_rel_error\": %.2e}\n",
-              (long long)m, (long long)k, (long long)n, lbcMs, onednnMs,
-              flops / lbcMs / 1e6, flops / onednnMs / 1e6,
+              (long long)m, (long long)k, (long long)n, threads, lbcMs,
+              onednnMs, flops / lbcMs / 1e6, flops / onednnMs / 1e6,
               weightBytes / lbcMs / 1e6, weightBytes / onednnMs / 1e6, stream,
               onednnMs / lbcMs, weightBytes / lbcMs / 1e6 / stream,
               maxError / std::max(maxValue, 1e-30));

@@ -87,6 +87,11 @@ const char *lbc_model_recipe(const lbc_model *model);
 const char *lbc_model_lbc_version(const lbc_model *model);
 const char *lbc_model_target(const lbc_model *model);
 
+/* Sets how many threads the model's parallel loops use when it is run from
+ * the calling thread or any other (0 = the OpenMP default: OMP_NUM_THREADS
+ * or all cores). */
+lbc_status lbc_model_set_num_threads(lbc_model *model, int32_t num_threads);
+
 /* Runs the model. `inputs` and `outputs` are in signature order; outputs are
  * written into the caller's buffers. Shapes, dtypes and sizes are checked
  * before anything runs. */

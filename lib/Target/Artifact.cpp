@@ -15,6 +15,7 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "lld/Common/Driver.h"
@@ -237,6 +238,13 @@ LogicalResult linkSharedLibrary(llvm::StringRef objectPath,
   static const char *libm = "/lib/x86_64-linux-gnu/libm.so.6";
   if (llvm::sys::fs::exists(libm))
     args.push_back(libm);
+  // LLVM's OpenMP runtime runs the parallel loops (the artifact's thread
+  // pool); it lives next to this LLVM.
+  static const char *libomp = "/usr/lib/llvm-22/lib/libomp.so.5";
+  if (llvm::sys::fs::exists(libomp)) {
+    args.push_back(libomp);
+    args.push_back("-rpath=/usr/lib/llvm-22/lib");
+  }
   std::string messages;
   llvm::raw_string_ostream messageStream(messages);
   lld::Result result = lld::lldMain(args, messageStream, messageStream,
@@ -263,6 +271,7 @@ LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
 
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  registerOpenMPDialectTranslation(*module.getContext());
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "lbc_model");

@@ -33,12 +33,16 @@ static constexpr const char *kCodegenPipeline =
     "canonicalize,cse,"
     "buffer-deallocation-pipeline,"
     "func.func(lbc-expand-strided-copies,convert-linalg-to-loops),"
+    // Parallel tiles (scf.forall) run as OpenMP worksharing loops.
+    "func.func(scf-forall-to-parallel),convert-scf-to-openmp,"
+    "lbc-inline-alloca-scopes,"
     "convert-vector-to-scf{full-unroll=true},"
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
     "convert-vector-to-llvm,"
     "convert-math-to-llvm,convert-math-to-libm,"
     "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-func-to-llvm,convert-cf-to-llvm,convert-ub-to-llvm,"
+    "convert-openmp-to-llvm,"
     "reconcile-unrealized-casts";
 
 LogicalResult mlir::lbc::buildLbcCodegenPipeline(OpPassManager &pm,

@@ -54,6 +54,10 @@ bool parseDtype(const std::string &text, lbc_dtype &dtype) {
 struct lbc_model {
   void *handle = nullptr;
   void (*run)(void **) = nullptr;
+  /// The artifact's thread pool is OpenMP's (libomp, loaded with it); null
+  /// for artifacts without parallel loops.
+  void (*setOpenMPThreads)(int) = nullptr;
+  int32_t numThreads = 0;
   std::string recipe, lbcVersion, target;
   std::vector<TensorDecl> inputs, outputs;
 
@@ -207,6 +211,8 @@ lbc_status lbc_model_load(const char *path, lbc_model **model) {
     delete loaded;
     return failWith(LBC_ERROR_ABI_MISMATCH, message);
   }
+  loaded->setOpenMPThreads = reinterpret_cast<void (*)(int)>(
+      dlsym(loaded->handle, "omp_set_num_threads"));
   std::string error;
   if (!loaded->parseInfo(info, error)) {
     delete loaded;
@@ -316,6 +322,14 @@ static void buildDescriptor(const lbc_tensor &tensor,
   }
 }
 
+lbc_status lbc_model_set_num_threads(lbc_model *model, int32_t num_threads) {
+  if (!model || num_threads < 0)
+    return failWith(LBC_ERROR_INVALID_ARGUMENT,
+                    "lbc_model_set_num_threads: null model or negative count");
+  model->numThreads = num_threads;
+  return LBC_OK;
+}
+
 lbc_status lbc_model_run(const lbc_model *model, const lbc_tensor *inputs,
                          size_t num_inputs, lbc_tensor *outputs,
                          size_t num_outputs) {
@@ -345,6 +359,10 @@ lbc_status lbc_model_run(const lbc_model *model, const lbc_tensor *inputs,
     buildDescriptor(tensor, descriptors[i]);
     arguments[i] = descriptors[i].data();
   }
+  // OpenMP's thread count is a per-thread setting: apply it on the thread
+  // that runs the model.
+  if (model->numThreads > 0 && model->setOpenMPThreads)
+    model->setOpenMPThreads(model->numThreads);
   model->run(arguments.data());
   return LBC_OK;
 }

@@ -66,6 +66,8 @@ int main(int argc, char **argv) {
   lbc_tensor_info info;
   report("input 5", lbc_model_input(model, 5, &info));
   report("null model run", lbc_model_run(NULL, NULL, 0, NULL, 0));
+  report("negative threads", lbc_model_set_num_threads(model, -1));
+  report("two threads", lbc_model_set_num_threads(model, 2));
 
   float x[ELEMENTS], y[ELEMENTS], z[ELEMENTS];
   for (int i = 0; i < ELEMENTS; ++i) {

@@ -34,6 +34,8 @@ const char *kUsage =
     "  --output-dir DIR                  write output_<i>.npy for each output\n"
     "  --bench N                         run N more times, print latency\n"
     "  --seed S                          seed for random inputs (default 0)\n"
+    "  --threads N                       threads for parallel loops (default:\n"
+    "                                    OMP_NUM_THREADS or all cores)\n"
     "  --info                            print the signature and exit\n";
 
 int fail(const std::string &message) {
@@ -122,6 +124,7 @@ int main(int argc, char **argv) {
   std::vector<std::pair<std::string, std::string>> inputFiles; // name, path
   int bench = 0;
   unsigned seed = 0;
+  int threads = 0;
   bool infoOnly = false;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
@@ -160,6 +163,13 @@ int main(int argc, char **argv) {
       if (!text)
         return 1;
       seed = static_cast<unsigned>(std::strtoul(text, nullptr, 10));
+    } else if (arg == "--threads") {
+      const char *text = value("--threads");
+      if (!text)
+        return 1;
+      threads = std::atoi(text);
+      if (threads <= 0)
+        return fail("--threads needs a positive count");
     } else if (arg == "--info") {
       infoOnly = true;
     } else {
@@ -170,6 +180,8 @@ int main(int argc, char **argv) {
   lbc_model *model = nullptr;
   if (lbc_model_load(modelPath.c_str(), &model) != LBC_OK)
     return fail(lbc_last_error());
+  if (threads > 0)
+    lbc_model_set_num_threads(model, threads);
   size_t numInputs = lbc_model_num_inputs(model);
   size_t numOutputs = lbc_model_num_outputs(model);
   std::printf("model %s: recipe %s, lbc %s, target %s\n", modelPath.c_str(),

@@ -44,4 +44,16 @@ def TileAndVectorizeContractionsPass
   ];
 }
 
+def InlineAllocaScopesPass
+    : Pass<"lbc-inline-alloca-scopes", "::mlir::ModuleOp"> {
+  let summary = "Inline memref.alloca_scope regions that allocate nothing";
+  let description = [{
+    convert-scf-to-openmp wraps every parallel loop body in a
+    `memref.alloca_scope`, whose region must stay a single block, so the
+    loops inside could not be lowered to control flow. A scope whose body
+    has no `memref.alloca` frees nothing and is inlined; scopes that do
+    allocate are kept.
+  }];
+}
+
 #endif // LBC_PASSES_CODEGEN_CPU_PASSES_TD

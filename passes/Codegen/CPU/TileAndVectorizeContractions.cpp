@@ -102,12 +102,17 @@ struct TileAndVectorizeContractionsPass
           "!transform.any_op\n",
           id);
       if (tile->cacheBlock[0]) {
+        // Column blocks are independent: they become an scf.forall, which
+        // code generation runs on the thread pool. The k blocks inside are
+        // sequential.
         steps += llvm::formatv(
-            "    %block{0}, %bn{0}, %bk{0} = "
-            "transform.structured.tile_using_for "
-            "%op{0} tile_sizes [0, {1}, {2}] interchange = [0, 2, 1] : "
-            "(!transform.any_op) -> (!transform.any_op, !transform.any_op, "
-            "!transform.any_op)\n",
+            "    %column{0}, %forall{0} = "
+            "transform.structured.tile_using_forall "
+            "%op{0} tile_sizes [0, 0, {2}] : (!transform.any_op) -> "
+            "(!transform.any_op, !transform.any_op)\n"
+            "    %block{0}, %bk{0} = transform.structured.tile_using_for "
+            "%column{0} tile_sizes [0, {1}, 0] : "
+            "(!transform.any_op) -> (!transform.any_op, !transform.any_op)\n",
             id, tile->cacheBlock[0], tile->cacheBlock[1]);
         target = llvm::formatv("%block{0}", id);
       }

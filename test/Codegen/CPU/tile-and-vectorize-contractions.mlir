@@ -66,10 +66,11 @@ func.func @untouched(%a: tensor<12x8xf32>, %b: tensor<8x64xf32>, %c: tensor<12x6
 #B = affine_map<(d0, d1, d2) -> (d1, d2)>
 #C = affine_map<(d0, d1, d2) -> (d0, d2)>
 
-// Large operands are first blocked 256 (k) x 256 (n), n outermost, so each
-// block of B is reused from L2 by all row tiles; then register-tiled.
+// Large operands are first blocked 256 (k) x 256 (n), n outermost and
+// parallel (scf.forall: the thread pool), so each block of B is reused from
+// L2 by all row tiles; then register-tiled.
 // CHECK-LABEL: func.func @blocked
-// CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256
+// CHECK: scf.forall (%{{.*}}) in (2)
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256
 // CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c32
