@@ -6,8 +6,9 @@
 For each model: compile with lbc-opt (shapes fixed as in the tests), make
 seeded inputs, time lbc-run --bench N (median) and ONNX Runtime (npm
 onnxruntime-node, intra-op threads = --threads) on the same inputs, and print a
-JSON line with both medians and their ratio. lbc runs on one thread (no thread
-pool yet); ONNX Runtime with --threads.
+JSON line with both medians and their ratio. Both run with --threads threads
+(lbc-run --threads: OpenMP for lbc's parallel loops; ONNX Runtime's intra-op
+pool).
 """
 
 import argparse
@@ -84,7 +85,7 @@ def main():
             subprocess.run([os.path.join(args.build, "bin", "lbc-opt"), path, "-o", artifact]
                            + flags, check=True)
             command = [os.path.join(args.build, "bin", "lbc-run"), artifact,
-                       "--bench", str(args.repeats)]
+                       "--bench", str(args.repeats), "--threads", str(args.threads)]
             for n, f in feeds:
                 command += ["--input", f"{n}={f}"]
             out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
@@ -95,7 +96,7 @@ def main():
                                  check=True, capture_output=True, text=True,
                                  env=dict(os.environ, NODE_PATH=npm))
             ort_ms = float(ort.stdout.strip())
-            print(json.dumps({"bench": "model", "model": name, "lbc_threads": 1,
+            print(json.dumps({"bench": "model", "model": name, "lbc_threads": args.threads,
                               "ort_threads": args.threads, "lbc_ms": lbc_ms,
                               "ort_ms": ort_ms, "lbc_speedup_vs_ort": round(ort_ms / lbc_ms, 3)}))
             sys.stdout.flush()
