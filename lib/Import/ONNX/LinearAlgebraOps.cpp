@@ -20,14 +20,14 @@
 using namespace mlir;
 using namespace mlir::lbc::onnx_import;
 
-namespace {
-
 /// Batched contraction C[b..., m, n] = sum_k A[b..., m, k] * B[b..., k, n]
 /// with numpy broadcasting of the batch dims. `transposeA`/`transposeB` read
 /// A as [k, m] / B as [n, k] (rank-2 operands only).
-Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                       RankedTensorType resultType, bool transposeA,
-                       bool transposeB) {
+Value mlir::lbc::onnx_import::buildContraction(OpBuilder &b, Location loc,
+                                               Value lhs, Value rhs,
+                                               RankedTensorType resultType,
+                                               bool transposeA,
+                                               bool transposeB) {
   MLIRContext *context = b.getContext();
   int64_t batchRank = resultType.getRank() - 2;
   // Loop order batch..., m, k, n: with n innermost, B and C are read along
@@ -122,6 +122,8 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
     contraction->setAttr(kContractionMarker, b.getUnitAttr());
   return contraction.getResult(0);
 }
+
+namespace {
 
 /// Inserts a unit dim into a static tensor at `position`.
 Value insertUnitDim(OpBuilder &b, Location loc, Value value, int64_t position) {

@@ -203,6 +203,103 @@ Value buildConvolution(OpBuilder &b, Location loc, Value padded, Value weight,
       });
 }
 
+/// A single-image, ungrouped convolution as W[OC, IC*K] x cols[IC*K, O],
+/// where cols is the padded input itself for pointwise (1x1, stride 1)
+/// convolutions and its im2col expansion otherwise. The product is a marked
+/// contraction, so code generation register-tiles and parallelizes it.
+Value buildConvolutionAsMatmul(OpBuilder &b, Location loc, Value padded,
+                               Value weight, Value bias, const Window &window,
+                               RankedTensorType type) {
+  auto paddedType = cast<RankedTensorType>(padded.getType());
+  auto weightType = cast<RankedTensorType>(weight.getType());
+  Type elementType = type.getElementType();
+  int64_t spatial = type.getRank() - 2;
+  int64_t inChannels = paddedType.getDimSize(1);
+  int64_t outChannels = type.getDimSize(1);
+  int64_t kernelSize = 1, outputSize = 1;
+  for (int64_t d = 0; d < spatial; ++d) {
+    kernelSize *= window.kernel[d];
+    outputSize *= type.getDimSize(d + 2);
+  }
+  int64_t reduction = inChannels * kernelSize;
+  auto colsType = RankedTensorType::get({reduction, outputSize}, elementType);
+  bool pointwise =
+      kernelSize == 1 &&
+      llvm::all_of(window.strides, [](int64_t s) { return s == 1; });
+  Value cols;
+  if (pointwise) {
+    cols = buildReshape(b, loc, padded, colsType);
+  } else {
+    SmallVector<utils::IteratorType> iterators(2,
+                                               utils::IteratorType::parallel);
+    cols =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{colsType}, ValueRange{},
+            ValueRange{tensor::EmptyOp::create(b, loc, colsType.getShape(),
+                                               elementType)},
+            {b.getMultiDimIdentityMap(2)}, iterators,
+            [&](OpBuilder &nb, Location l, ValueRange) {
+              auto index = [&](int64_t v) {
+                return arith::ConstantIndexOp::create(nb, l, v).getResult();
+              };
+              Value row = linalg::IndexOp::create(nb, l, 0);
+              Value column = linalg::IndexOp::create(nb, l, 1);
+              SmallVector<Value> indices = {
+                  index(0),
+                  arith::DivUIOp::create(nb, l, row, index(kernelSize))};
+              Value kernelRest =
+                  arith::RemUIOp::create(nb, l, row, index(kernelSize));
+              Value outputRest = column;
+              int64_t kernelStride = kernelSize, outputStride = outputSize;
+              for (int64_t d = 0; d < spatial; ++d) {
+                kernelStride /= window.kernel[d];
+                outputStride /= type.getDimSize(d + 2);
+                Value k = arith::DivUIOp::create(nb, l, kernelRest,
+                                                 index(kernelStride));
+                kernelRest = arith::RemUIOp::create(nb, l, kernelRest,
+                                                    index(kernelStride));
+                Value o = arith::DivUIOp::create(nb, l, outputRest,
+                                                 index(outputStride));
+                outputRest = arith::RemUIOp::create(nb, l, outputRest,
+                                                    index(outputStride));
+                indices.push_back(arith::AddIOp::create(
+                    nb, l,
+                    arith::MulIOp::create(nb, l, o, index(window.strides[d])),
+                    arith::MulIOp::create(nb, l, k,
+                                          index(window.dilations[d]))));
+              }
+              linalg::YieldOp::create(
+                  nb, l,
+                  tensor::ExtractOp::create(nb, l, padded, indices)
+                      .getResult());
+            })
+            .getResult(0);
+  }
+  Value matrix =
+      buildReshape(b, loc, weight,
+                   RankedTensorType::get({outChannels, reduction},
+                                         weightType.getElementType()));
+  Value product = buildContraction(
+      b, loc, matrix, cols,
+      RankedTensorType::get({outChannels, outputSize}, elementType),
+      /*transposeA=*/false, /*transposeB=*/false);
+  Value result = buildReshape(b, loc, product, type);
+  if (!bias)
+    return result;
+  int64_t rank = type.getRank();
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineMap> biasMaps = {
+      b.getMultiDimIdentityMap(rank),
+      AffineMap::get(rank, 0, {getAffineDimExpr(1, context)}, context),
+      b.getMultiDimIdentityMap(rank)};
+  return windowGeneric(
+      b, loc, type, ValueRange{result, bias}, biasMaps, 0,
+      tensor::EmptyOp::create(b, loc, type.getShape(), elementType),
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
+      });
+}
+
 LogicalResult convertConv(NodeContext &ctx) {
   RankedTensorType type = ctx.resultType(0);
   if (!type)
@@ -228,6 +325,11 @@ LogicalResult convertConv(NodeContext &ctx) {
                        << inputType.getDimSize(1) << " input / " << outChannels
                        << " output channels";
   Value padded = padSpatial(ctx.b(), ctx.loc(), input, *window, 0.0);
+  if (groups == 1 && inputType.getDimSize(0) == 1) {
+    ctx.setResult(0, buildConvolutionAsMatmul(ctx.b(), ctx.loc(), padded,
+                                              weight, bias, *window, type));
+    return success();
+  }
   ctx.setResult(0, buildConvolution(ctx.b(), ctx.loc(), padded, weight, bias,
                                     window->strides, window->dilations, groups,
                                     type));
