@@ -123,6 +123,25 @@ Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
       .getResult(0);
 }
 
+/// Adds a per-channel (dim 1) bias to an NC... tensor; `bias` may be null.
+Value addChannelBias(OpBuilder &b, Location loc, Value result, Value bias) {
+  if (!bias)
+    return result;
+  auto type = cast<RankedTensorType>(result.getType());
+  int64_t rank = type.getRank();
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineMap> maps = {
+      b.getMultiDimIdentityMap(rank),
+      AffineMap::get(rank, 0, {getAffineDimExpr(1, context)}, context),
+      b.getMultiDimIdentityMap(rank)};
+  return windowGeneric(
+      b, loc, type, ValueRange{result, bias}, maps, 0,
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType()),
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
+      });
+}
+
 /// Grouped convolution of an already padded NC... input with an
 /// [OC, IC/groups, K...] weight, plus an optional per-channel bias.
 Value buildConvolution(OpBuilder &b, Location loc, Value padded, Value weight,
@@ -187,20 +206,7 @@ Value buildConvolution(OpBuilder &b, Location loc, Value padded, Value weight,
                     .getResult());
           })
           .getResult(0);
-  Value result = buildReshape(b, loc, grouped, type);
-  if (!bias)
-    return result;
-  // Bias is per output channel (dim 1).
-  int64_t rank = type.getRank();
-  SmallVector<AffineMap> biasMaps = {b.getMultiDimIdentityMap(rank),
-                                     AffineMap::get(rank, 0, {dim(1)}, context),
-                                     b.getMultiDimIdentityMap(rank)};
-  return windowGeneric(
-      b, loc, type, ValueRange{result, bias}, biasMaps, 0,
-      tensor::EmptyOp::create(b, loc, type.getShape(), elementType),
-      [](OpBuilder &nb, Location l, ValueRange a) {
-        return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
-      });
+  return addChannelBias(b, loc, buildReshape(b, loc, grouped, type), bias);
 }
 
 /// A single-image, ungrouped convolution as W[OC, IC*K] x cols[IC*K, O],
@@ -283,21 +289,7 @@ Value buildConvolutionAsMatmul(OpBuilder &b, Location loc, Value padded,
       b, loc, matrix, cols,
       RankedTensorType::get({outChannels, outputSize}, elementType),
       /*transposeA=*/false, /*transposeB=*/false);
-  Value result = buildReshape(b, loc, product, type);
-  if (!bias)
-    return result;
-  int64_t rank = type.getRank();
-  MLIRContext *context = b.getContext();
-  SmallVector<AffineMap> biasMaps = {
-      b.getMultiDimIdentityMap(rank),
-      AffineMap::get(rank, 0, {getAffineDimExpr(1, context)}, context),
-      b.getMultiDimIdentityMap(rank)};
-  return windowGeneric(
-      b, loc, type, ValueRange{result, bias}, biasMaps, 0,
-      tensor::EmptyOp::create(b, loc, type.getShape(), elementType),
-      [](OpBuilder &nb, Location l, ValueRange a) {
-        return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
-      });
+  return addChannelBias(b, loc, buildReshape(b, loc, product, type), bias);
 }
 
 LogicalResult convertConv(NodeContext &ctx) {
