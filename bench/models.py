@@ -19,10 +19,9 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
-import onnx
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "test", "models"))
+from model_inputs import make_inputs  # noqa: E402
 
 
 def models(npm, work):
@@ -42,35 +41,6 @@ def models(npm, work):
         yield f"llama_{config}_{mode}", os.path.join(out, "model.onnx"), []
 
 
-def inputs_for(path, flags, work, name):
-    shapes = {}
-    dims = {}
-    for flag in flags:
-        key, _, value = flag.partition("=")
-        if key == "--input-shape":
-            n, _, d = value.partition("=")
-            shapes[n] = [int(x) for x in d.split(",")]
-        elif key == "--dim":
-            n, _, d = value.partition("=")
-            dims[n] = int(d)
-    model = onnx.load(path, load_external_data=False)
-    initializers = {t.name for t in model.graph.initializer}
-    rng = np.random.default_rng(0)
-    feeds = []
-    for value in model.graph.input:
-        if value.name in initializers:
-            continue
-        t = value.type.tensor_type
-        shape = shapes.get(value.name) or [
-            d.dim_value if d.HasField("dim_value") else dims[d.dim_param] for d in t.shape.dim]
-        data = (rng.normal(size=shape).astype(np.float32) if t.elem_type == 1
-                else rng.integers(0, 4, size=shape).astype(np.int64))
-        file = os.path.join(work, f"{name}_{len(feeds)}.npy")
-        np.save(file, data)
-        feeds.append((value.name, file))
-    return feeds
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -80,7 +50,7 @@ def main():
     npm = os.path.join(args.build, "npm", "node_modules")
     with tempfile.TemporaryDirectory() as work:
         for name, path, flags in models(npm, work):
-            feeds = inputs_for(path, flags, work, name)
+            feeds = make_inputs(path, flags, work, prefix=name)
             artifact = os.path.join(work, f"{name}.so")
             subprocess.run([os.path.join(args.build, "bin", "lbc-opt"), path, "-o", artifact]
                            + flags, check=True)

@@ -21,7 +21,8 @@ import subprocess
 import sys
 
 import numpy as np
-import onnx
+
+from model_inputs import make_inputs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -40,37 +41,15 @@ def main():
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
 
-    shapes = {s.split("=")[0]: [int(d) for d in s.split("=")[1].split(",")]
-              for s in args.input_shape}
-    dims = {s.split("=")[0]: int(s.split("=")[1]) for s in args.dim}
-    model = onnx.load(args.model, load_external_data=False)
-    initializers = {t.name for t in model.graph.initializer}
-    rng = np.random.default_rng(args.seed)
-    feeds = []
-    for value in model.graph.input:
-        if value.name in initializers:
-            continue
-        tensor_type = value.type.tensor_type
-        shape = shapes.get(value.name) or [
-            d.dim_value if d.HasField("dim_value") else dims[d.dim_param]
-            for d in tensor_type.shape.dim]
-        if tensor_type.elem_type == onnx.TensorProto.FLOAT:
-            data = rng.normal(size=shape).astype(np.float32)
-        elif tensor_type.elem_type == onnx.TensorProto.INT64:
-            data = rng.integers(0, 4, size=shape).astype(np.int64)
-        else:
-            sys.exit(f"input {value.name}: unsupported element type {tensor_type.elem_type}")
-        path = os.path.join(args.work, f"{value.name.replace('/', '_')}.npy")
-        np.save(path, data)
-        feeds.append((value.name, path))
+    flags = [f"--input-shape={s}" for s in args.input_shape]
+    flags += [f"--dim={d}" for d in args.dim]
+    feeds = make_inputs(args.model, flags, args.work, seed=args.seed)
 
     environment = dict(os.environ, NODE_PATH=args.node_modules)
     subprocess.run(["node", os.path.join(HERE, "ort_run.js"), args.model, args.work]
                    + [f"{n}={p}" for n, p in feeds], check=True, env=environment)
     artifact = os.path.join(args.work, "model.so")
-    compile_command = [args.lbc_opt, args.model, "-o", artifact]
-    compile_command += [f"--input-shape={s}" for s in args.input_shape]
-    compile_command += [f"--dim={d}" for d in args.dim]
+    compile_command = [args.lbc_opt, args.model, "-o", artifact] + flags
     subprocess.run(compile_command, check=True)
     run_command = [args.lbc_run, artifact, "--output-dir", args.work]
     for name, path in feeds:
