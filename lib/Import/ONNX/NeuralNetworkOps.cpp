@@ -682,21 +682,46 @@ LogicalResult convertPad(NodeContext &ctx) {
   int64_t rank = inputType.getRank();
   std::optional<SmallVector<int64_t>> pads;
   double constant = 0.0;
+  // Pads and the constant given at run time: the output shape is static, so
+  // only where the input starts in each dim is computed, before the loops.
+  SmallVector<Value> runtimeBegin;
+  Value runtimeConstant;
+  OpBuilder &builder = ctx.b();
   if (ctx.getOpset() < 11) {
     pads = ctx.intsAttr("pads");
     constant = ctx.floatAttr("value", 0.0f);
   } else {
-    if (!(pads = ctx.constantIntsInput(1)))
-      return failure();
+    bool padsConstant = ctx.getGraph().getConstant(ctx.getNode().input(1));
+    if (padsConstant) {
+      if (!(pads = ctx.constantIntsInput(1)))
+        return failure();
+    } else {
+      if (ctx.hasInput(3))
+        return ctx.error() << "pads given at run time with axes are not "
+                              "supported";
+      for (int64_t d = 0; d < rank; ++d) {
+        Value element = tensor::ExtractOp::create(
+            builder, ctx.loc(), ctx.input(1),
+            ValueRange{arith::ConstantIndexOp::create(builder, ctx.loc(), d)});
+        runtimeBegin.push_back(arith::IndexCastOp::create(
+            builder, ctx.loc(), builder.getIndexType(), element));
+      }
+    }
     if (ctx.hasInput(2)) {
-      std::optional<double> value = ctx.constantScalarInput(2);
-      if (!value)
-        return ctx.error() << "constant_value must be a compile-time constant";
-      constant = *value;
+      if (std::optional<double> value = ctx.constantScalarInput(2)) {
+        constant = *value;
+      } else {
+        auto valueType = cast<RankedTensorType>(ctx.input(2).getType());
+        runtimeConstant = tensor::ExtractOp::create(
+            builder, ctx.loc(), ctx.input(2),
+            SmallVector<Value>(
+                valueType.getRank(),
+                arith::ConstantIndexOp::create(builder, ctx.loc(), 0)));
+      }
     }
   }
   SmallVector<int64_t> begin(rank, 0);
-  if (ctx.hasInput(3)) {
+  if (runtimeBegin.empty() && ctx.hasInput(3)) {
     std::optional<SmallVector<int64_t>> axes = ctx.constantIntsInput(3);
     if (!axes || pads->size() != 2 * axes->size())
       return ctx.error() << "pads must have two entries per axis";
@@ -706,7 +731,7 @@ LogicalResult convertPad(NodeContext &ctx) {
         return ctx.error() << "axis out of range";
       begin[*axis] = (*pads)[i];
     }
-  } else {
+  } else if (runtimeBegin.empty()) {
     if (!pads || static_cast<int64_t>(pads->size()) != 2 * rank)
       return ctx.error() << "pads must have 2 * rank entries";
     for (int64_t d = 0; d < rank; ++d)
@@ -731,7 +756,10 @@ LogicalResult convertPad(NodeContext &ctx) {
               int64_t size = inputType.getDimSize(d);
               Value i = arith::SubIOp::create(
                   b, loc, linalg::IndexOp::create(b, loc, d),
-                  arith::ConstantIndexOp::create(b, loc, begin[d]));
+                  runtimeBegin.empty()
+                      ? arith::ConstantIndexOp::create(b, loc, begin[d])
+                            .getResult()
+                      : runtimeBegin[d]);
               Value zero = arith::ConstantIndexOp::create(b, loc, 0);
               Value last = arith::ConstantIndexOp::create(b, loc, size - 1);
               if (mode == "reflect" && size > 1) {
@@ -762,7 +790,9 @@ LogicalResult convertPad(NodeContext &ctx) {
             if (mode == "constant")
               element = arith::SelectOp::create(
                   b, loc, inside, element,
-                  scalarConstant(b, loc, elementType, constant));
+                  runtimeConstant
+                      ? runtimeConstant
+                      : scalarConstant(b, loc, elementType, constant));
             linalg::YieldOp::create(b, loc, element);
           })
           .getResult(0);

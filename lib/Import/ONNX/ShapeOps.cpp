@@ -101,8 +101,98 @@ LogicalResult convertConcat(NodeContext &ctx) {
   return success();
 }
 
+/// Element `i` of a 1-D integer tensor as an i64, read at run time.
+Value extractInteger(OpBuilder &b, Location loc, Value tensor, int64_t i) {
+  Value element = tensor::ExtractOp::create(
+      b, loc, tensor, ValueRange{arith::ConstantIndexOp::create(b, loc, i)});
+  return castScalar(b, loc, element, b.getI64Type());
+}
+
+/// Slice whose starts/axes/steps are only known at run time. The output
+/// shape is static (shape inference knows it), so only where each dim starts
+/// and how it steps is computed, with ONNX's clamping, before a gather that
+/// clamps every read into bounds.
+LogicalResult convertSliceAtRunTime(NodeContext &ctx, RankedTensorType type) {
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inputType.getRank();
+  if (!type.hasStaticShape())
+    return ctx.error() << "slice bounds given at run time need a static "
+                          "output shape";
+  auto startsType = cast<RankedTensorType>(ctx.input(1).getType());
+  if (startsType.getRank() != 1 || startsType.isDynamicDim(0))
+    return ctx.error() << "starts must be a 1-D tensor of static length";
+  OpBuilder &b = ctx.b();
+  Location loc = ctx.loc();
+  auto i64 = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, v, 64).getResult();
+  };
+  using Pred = arith::CmpIPredicate;
+  auto cmp = [&](Pred p, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, p, x, y).getResult();
+  };
+  auto select = [&](Value c, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, c, x, y).getResult();
+  };
+  auto clamp = [&](Value x, Value low, Value high) {
+    return arith::MinSIOp::create(b, loc,
+                                  arith::MaxSIOp::create(b, loc, x, low), high);
+  };
+  SmallVector<Value> offsets(rank, i64(0)), steps(rank, i64(1));
+  for (int64_t i = 0; i < startsType.getDimSize(0); ++i) {
+    Value axis =
+        ctx.hasInput(3) ? extractInteger(b, loc, ctx.input(3), i) : i64(i);
+    axis = select(cmp(Pred::slt, axis, i64(0)),
+                  arith::AddIOp::create(b, loc, axis, i64(rank)), axis);
+    Value start = extractInteger(b, loc, ctx.input(1), i);
+    Value step =
+        ctx.hasInput(4) ? extractInteger(b, loc, ctx.input(4), i) : i64(1);
+    for (int64_t d = 0; d < rank; ++d) {
+      Value size = i64(inputType.getDimSize(d));
+      Value s = select(cmp(Pred::slt, start, i64(0)),
+                       arith::AddIOp::create(b, loc, start, size), start);
+      s = select(cmp(Pred::sgt, step, i64(0)), clamp(s, i64(0), size),
+                 clamp(s, i64(0), arith::SubIOp::create(b, loc, size, i64(1))));
+      Value here = cmp(Pred::eq, axis, i64(d));
+      offsets[d] = select(here, s, offsets[d]);
+      steps[d] = select(here, step, steps[d]);
+    }
+  }
+  Value init =
+      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  ctx.setResult(
+      0,
+      linalg::GenericOp::create(
+          b, loc, TypeRange{type}, ValueRange{}, ValueRange{init},
+          {b.getMultiDimIdentityMap(rank)}, iterators,
+          [&](OpBuilder &nb, Location l, ValueRange) {
+            SmallVector<Value> indices;
+            for (int64_t d = 0; d < rank; ++d) {
+              Value i = arith::IndexCastOp::create(
+                  nb, l, nb.getI64Type(), linalg::IndexOp::create(nb, l, d));
+              Value at = arith::AddIOp::create(
+                  nb, l, offsets[d], arith::MulIOp::create(nb, l, i, steps[d]));
+              at = arith::MaxSIOp::create(
+                  nb, l, at, arith::ConstantIntOp::create(nb, l, 0, 64));
+              at = arith::MinSIOp::create(
+                  nb, l, at,
+                  arith::ConstantIntOp::create(
+                      nb, l, inputType.getDimSize(d) - 1, 64));
+              indices.push_back(
+                  arith::IndexCastOp::create(nb, l, nb.getIndexType(), at));
+            }
+            linalg::YieldOp::create(
+                nb, l,
+                tensor::ExtractOp::create(nb, l, input, indices).getResult());
+          })
+          .getResult(0));
+  return success();
+}
+
 /// Slice with starts/ends/axes/steps as attributes (opset < 10) or constant
-/// inputs.
+/// inputs (or at run time, above).
 LogicalResult convertSlice(NodeContext &ctx) {
   RankedTensorType type = ctx.resultType(0);
   if (!type)
@@ -118,6 +208,12 @@ LogicalResult convertSlice(NodeContext &ctx) {
     ends = ctx.intsAttr("ends");
     axes = ctx.intsAttr("axes");
   } else {
+    auto isConstant = [&](unsigned i) {
+      return !ctx.hasInput(i) ||
+             ctx.getGraph().getConstant(ctx.getNode().input(i));
+    };
+    if (!isConstant(1) || !isConstant(3) || !isConstant(4))
+      return convertSliceAtRunTime(ctx, type);
     starts = ctx.constantIntsInput(1);
     ends = ctx.constantIntsInput(2);
     if (!starts || !ends)
