@@ -51,7 +51,8 @@ const char *npyDescr(lbc_dtype dtype) {
   case LBC_DTYPE_BOOL:
     return "|b1";
   case LBC_DTYPE_BF16:
-    return nullptr;
+    // numpy has no bfloat16: its bits, as ONNX's own test data stores them.
+    return "<u2";
   }
   return nullptr;
 }
@@ -105,7 +106,7 @@ bool readNpy(const std::string &path, const std::string &data,
   static const std::pair<const char *, lbc_dtype> descrs[] = {
       {"<f4", LBC_DTYPE_F32}, {"<f2", LBC_DTYPE_F16}, {"<f8", LBC_DTYPE_F64},
       {"<i8", LBC_DTYPE_I64}, {"<i4", LBC_DTYPE_I32}, {"<i2", LBC_DTYPE_I16},
-      {"|i1", LBC_DTYPE_I8},  {"|b1", LBC_DTYPE_BOOL}};
+      {"|i1", LBC_DTYPE_I8},  {"|b1", LBC_DTYPE_BOOL}, {"<u2", LBC_DTYPE_BF16}};
   bool known = false;
   for (const auto &[name, dtype] : descrs)
     if (descr == name) {
@@ -192,6 +193,11 @@ bool readTensorProto(const std::string &path, const std::string &data,
     break;
   case onnx::TensorProto::FLOAT16:
     tensor.dtype = LBC_DTYPE_F16;
+    fromTyped(proto.int32_data(), uint16_t());
+    break;
+  case onnx::TensorProto::BFLOAT16:
+  case onnx::TensorProto::UINT16: // ONNX's test data stores bfloat16 bits so
+    tensor.dtype = LBC_DTYPE_BF16;
     fromTyped(proto.int32_data(), uint16_t());
     break;
   default:
