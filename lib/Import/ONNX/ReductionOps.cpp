@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <limits>
@@ -195,29 +196,16 @@ template <bool logarithm> LogicalResult convertSoftmax(NodeContext &ctx) {
 /// exclusive; mirrored when reverse), as a masked reduction over a second
 /// copy of the axis. O(n^2) along the axis, which is short in practice
 /// (positions of a sequence).
-LogicalResult convertCumSum(NodeContext &ctx) {
-  RankedTensorType type = ctx.resultType(0);
-  if (!type)
-    return failure();
-  Value input = ctx.input(0);
-  auto inputType = cast<RankedTensorType>(input.getType());
-  if (!inputType.hasStaticShape())
-    return ctx.error() << "dynamic shapes are not supported here yet";
-  std::optional<SmallVector<int64_t>> axisValue = ctx.constantIntsInput(1);
-  if (!axisValue || axisValue->size() != 1)
-    return failure();
-  int64_t rank = inputType.getRank();
-  std::optional<int64_t> axis = normalizeAxis((*axisValue)[0], rank);
-  if (!axis)
-    return ctx.error() << "axis out of range";
-  bool exclusive = ctx.intAttr("exclusive", 0),
-       reverse = ctx.intAttr("reverse", 0);
-  MLIRContext *context = ctx.getContext();
+Value buildCumSum(OpBuilder &b, Location loc, Value input,
+                  RankedTensorType type, int64_t axis, bool exclusive,
+                  bool reverse) {
+  int64_t rank = type.getRank();
+  MLIRContext *context = b.getContext();
   // Loops: the rank output dims, then j (reduction) along the axis.
   SmallVector<AffineExpr> inputExprs, outputExprs;
   for (int64_t d = 0; d < rank; ++d) {
     outputExprs.push_back(getAffineDimExpr(d, context));
-    inputExprs.push_back(getAffineDimExpr(d == *axis ? rank : d, context));
+    inputExprs.push_back(getAffineDimExpr(d == axis ? rank : d, context));
   }
   SmallVector<AffineMap> maps = {
       AffineMap::get(rank + 1, 0, inputExprs, context),
@@ -226,38 +214,96 @@ LogicalResult convertCumSum(NodeContext &ctx) {
                                              utils::IteratorType::parallel);
   iterators.push_back(utils::IteratorType::reduction);
   Type elementType = type.getElementType();
-  OpBuilder &b = ctx.b();
-  Value empty =
-      tensor::EmptyOp::create(b, ctx.loc(), type.getShape(), elementType);
-  Value zero = scalarConstant(b, ctx.loc(), elementType, 0.0);
+  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(), elementType);
+  Value zero = scalarConstant(b, loc, elementType, 0.0);
   Value init =
-      linalg::FillOp::create(b, ctx.loc(), ValueRange{zero}, ValueRange{empty})
+      linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
           .getResult(0);
-  int64_t axisDim = *axis;
-  Value result =
-      linalg::GenericOp::create(
-          b, ctx.loc(), TypeRange{type}, ValueRange{input}, ValueRange{init},
-          maps, iterators,
-          [&](OpBuilder &nb, Location loc, ValueRange args) {
-            Value i = linalg::IndexOp::create(nb, loc, axisDim);
-            Value j = linalg::IndexOp::create(nb, loc, rank);
-            arith::CmpIPredicate predicate =
-                reverse ? (exclusive ? arith::CmpIPredicate::sgt
-                                     : arith::CmpIPredicate::sge)
-                        : (exclusive ? arith::CmpIPredicate::slt
-                                     : arith::CmpIPredicate::sle);
-            Value take = arith::CmpIOp::create(nb, loc, predicate, j, i);
-            Value zeroElement = scalarConstant(nb, loc, elementType, 0.0);
-            Value term =
-                arith::SelectOp::create(nb, loc, take, args[0], zeroElement);
-            Value sum =
-                isa<FloatType>(elementType)
-                    ? arith::AddFOp::create(nb, loc, args[1], term).getResult()
-                    : arith::AddIOp::create(nb, loc, args[1], term).getResult();
-            linalg::YieldOp::create(nb, loc, sum);
-          })
-          .getResult(0);
-  ctx.setResult(0, result);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{type}, ValueRange{input}, ValueRange{init}, maps,
+             iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value i = linalg::IndexOp::create(nb, l, axis);
+               Value j = linalg::IndexOp::create(nb, l, rank);
+               arith::CmpIPredicate predicate =
+                   reverse ? (exclusive ? arith::CmpIPredicate::sgt
+                                        : arith::CmpIPredicate::sge)
+                           : (exclusive ? arith::CmpIPredicate::slt
+                                        : arith::CmpIPredicate::sle);
+               Value take = arith::CmpIOp::create(nb, l, predicate, j, i);
+               Value term = arith::SelectOp::create(
+                   nb, l, take, args[0],
+                   scalarConstant(nb, l, elementType, 0.0));
+               Value sum =
+                   isa<FloatType>(elementType)
+                       ? arith::AddFOp::create(nb, l, args[1], term).getResult()
+                       : arith::AddIOp::create(nb, l, args[1], term)
+                             .getResult();
+               linalg::YieldOp::create(nb, l, sum);
+             })
+      .getResult(0);
+}
+
+/// CumSum along `axis`: out[i] = sum of x[j] for j <= i (j < i when
+/// exclusive; mirrored when reverse), as a masked reduction over a second
+/// copy of the axis. O(n^2) along the axis, which is short in practice
+/// (positions of a sequence). An axis known only at run time selects one of
+/// the rank variants with scf.index_switch.
+LogicalResult convertCumSum(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (!inputType.hasStaticShape() || !type.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  int64_t rank = inputType.getRank();
+  bool exclusive = ctx.intAttr("exclusive", 0),
+       reverse = ctx.intAttr("reverse", 0);
+  OpBuilder &b = ctx.b();
+  Location loc = ctx.loc();
+  if (ctx.getGraph().getConstant(ctx.getNode().input(1))) {
+    std::optional<SmallVector<int64_t>> axisValue = ctx.constantIntsInput(1);
+    if (!axisValue || axisValue->size() != 1)
+      return ctx.error() << "axis must be a single integer";
+    std::optional<int64_t> axis = normalizeAxis((*axisValue)[0], rank);
+    if (!axis)
+      return ctx.error() << "axis out of range";
+    ctx.setResult(0,
+                  buildCumSum(b, loc, input, type, *axis, exclusive, reverse));
+    return success();
+  }
+  auto axisType = cast<RankedTensorType>(ctx.input(1).getType());
+  Value axis = castScalar(
+      b, loc,
+      tensor::ExtractOp::create(
+          b, loc, ctx.input(1),
+          SmallVector<Value>(axisType.getRank(),
+                             arith::ConstantIndexOp::create(b, loc, 0))),
+      b.getI64Type());
+  // Normalize a negative axis; out-of-range values take the default case
+  // (axis 0), never an out-of-bounds access.
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, axis,
+                            arith::ConstantIntOp::create(b, loc, 0, 64));
+  axis = arith::SelectOp::create(
+      b, loc, negative,
+      arith::AddIOp::create(b, loc, axis,
+                            arith::ConstantIntOp::create(b, loc, rank, 64)),
+      axis);
+  Value selector = arith::IndexCastOp::create(b, loc, b.getIndexType(), axis);
+  SmallVector<int64_t> cases = llvm::to_vector(llvm::seq<int64_t>(1, rank));
+  auto switchOp = scf::IndexSwitchOp::create(b, loc, TypeRange{type}, selector,
+                                             cases, cases.size());
+  OpBuilder::InsertionGuard guard(b);
+  for (int64_t d = 0; d < rank; ++d) {
+    Region &region =
+        d == 0 ? switchOp.getDefaultRegion() : switchOp.getCaseRegions()[d - 1];
+    b.setInsertionPointToStart(&region.emplaceBlock());
+    scf::YieldOp::create(
+        b, loc, buildCumSum(b, loc, input, type, d, exclusive, reverse));
+  }
+  ctx.setResult(0, switchOp.getResult(0));
   return success();
 }
 
