@@ -800,7 +800,7 @@ LogicalResult convertPad(NodeContext &ctx) {
   return success();
 }
 
-/// Resize (nearest and n-linear) over the dims whose scale is not 1, with
+/// Resize (nearest, n-linear, cubic) over the dims whose scale is not 1, with
 /// ONNX's coordinate transformations and nearest rounding modes. Every
 /// output element reads its (clamped) source elements with tensor.extract.
 LogicalResult convertResize(NodeContext &ctx) {
@@ -813,8 +813,10 @@ LogicalResult convertResize(NodeContext &ctx) {
     return ctx.error() << "dynamic shapes are not supported here yet";
   int64_t rank = type.getRank();
   std::string mode = ctx.stringAttr("mode", "nearest");
-  if (mode != "nearest" && mode != "linear")
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
     return ctx.error() << "mode '" << mode << "' is not supported";
+  double cubicA = ctx.floatAttr("cubic_coeff_a", -0.75f);
+  bool excludeOutside = ctx.intAttr("exclude_outside", 0);
   std::string transform =
       ctx.stringAttr("coordinate_transformation_mode",
                      ctx.getOpset() < 11 ? "asymmetric" : "half_pixel");
@@ -863,8 +865,10 @@ LogicalResult convertResize(NodeContext &ctx) {
     if (in != out || (!runtimeScales && scale[d] != 1.0))
       resized.push_back(d);
   }
-  if (mode == "linear" && resized.size() > 3)
-    return ctx.error() << "linear resize of more than 3 dims is not supported";
+  if ((mode == "linear" && resized.size() > 3) ||
+      (mode == "cubic" && resized.size() > 2))
+    return ctx.error() << mode << " resize of " << resized.size()
+                       << " dims is not supported";
   Type elementType = type.getElementType();
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
@@ -952,29 +956,86 @@ LogicalResult convertResize(NodeContext &ctx) {
                   tensor::ExtractOp::create(nb, l, input, indices).getResult());
               return;
             }
-            // Linear: blend the 2^k neighbours.
-            SmallVector<Value> lower(rank), upper(rank), weight(rank);
+            // Linear (2 taps per dim) or cubic (4 taps, Keys' kernel with
+            // coefficient A): neighbours from floor(x) - (taps/2 - 1), edge
+            // values past the border (or, with exclude_outside, weight 0 and
+            // the rest renormalized); the sum runs over all tap combinations.
+            int taps = mode == "linear" ? 2 : 4;
+            SmallVector<SmallVector<Value>> tapIndex(rank), tapWeight(rank);
             for (int64_t d : resized) {
               int64_t size = inputType.getDimSize(d);
               Value floorValue = math::FloorOp::create(nb, l, source[d]);
-              weight[d] = arith::SubFOp::create(nb, l, source[d], floorValue);
-              lower[d] = clampIndex(floorValue, size);
-              upper[d] = clampIndex(
-                  arith::AddFOp::create(nb, l, floorValue, f32(1.0)), size);
+              Value t = arith::SubFOp::create(nb, l, source[d], floorValue);
+              Value weightSum = f32(0.0);
+              for (int tap = 0; tap < taps; ++tap) {
+                double offset = tap - (taps / 2 - 1);
+                Value position =
+                    arith::AddFOp::create(nb, l, floorValue, f32(offset));
+                tapIndex[d].push_back(clampIndex(position, size));
+                Value w;
+                if (taps == 2) {
+                  w = tap == 0 ? arith::SubFOp::create(nb, l, f32(1.0), t)
+                                     .getResult()
+                               : t;
+                } else {
+                  // Distance of this tap from x: |tap offset - t|.
+                  Value distance = math::AbsFOp::create(
+                      nb, l, arith::SubFOp::create(nb, l, f32(offset), t));
+                  double a = cubicA;
+                  // |d| <= 1: (A+2)|d|^3 - (A+3)|d|^2 + 1;
+                  // 1 < |d| < 2: A|d|^3 - 5A|d|^2 + 8A|d| - 4A.
+                  Value d2 = arith::MulFOp::create(nb, l, distance, distance);
+                  Value d3 = arith::MulFOp::create(nb, l, d2, distance);
+                  Value near = arith::AddFOp::create(
+                      nb, l,
+                      arith::SubFOp::create(
+                          nb, l, arith::MulFOp::create(nb, l, f32(a + 2), d3),
+                          arith::MulFOp::create(nb, l, f32(a + 3), d2)),
+                      f32(1.0));
+                  Value far = arith::SubFOp::create(
+                      nb, l,
+                      arith::AddFOp::create(
+                          nb, l,
+                          arith::SubFOp::create(
+                              nb, l, arith::MulFOp::create(nb, l, f32(a), d3),
+                              arith::MulFOp::create(nb, l, f32(5 * a), d2)),
+                          arith::MulFOp::create(nb, l, f32(8 * a), distance)),
+                      f32(4 * a));
+                  Value isNear = arith::CmpFOp::create(
+                      nb, l, arith::CmpFPredicate::OLE, distance, f32(1.0));
+                  w = arith::SelectOp::create(nb, l, isNear, near, far);
+                }
+                if (excludeOutside) {
+                  Value inside = arith::AndIOp::create(
+                      nb, l,
+                      arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGE,
+                                            position, f32(0.0)),
+                      arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLE,
+                                            position, f32(double(size - 1))));
+                  w = arith::SelectOp::create(nb, l, inside, w, f32(0.0));
+                }
+                weightSum = arith::AddFOp::create(nb, l, weightSum, w);
+                tapWeight[d].push_back(w);
+              }
+              if (excludeOutside)
+                for (Value &w : tapWeight[d])
+                  w = arith::DivFOp::create(nb, l, w, weightSum);
             }
             Value sum;
-            for (unsigned corner = 0; corner < (1u << resized.size());
-                 ++corner) {
+            int64_t combinations = 1;
+            for (size_t i = 0; i < resized.size(); ++i)
+              combinations *= taps;
+            for (int64_t combination = 0; combination < combinations;
+                 ++combination) {
               SmallVector<Value> indices = index;
               Value factor = f32(1.0);
-              for (auto [bit, d] : llvm::enumerate(resized)) {
-                bool high = corner & (1u << bit);
-                indices[d] = high ? upper[d] : lower[d];
-                Value w =
-                    high ? weight[d]
-                         : arith::SubFOp::create(nb, l, f32(1.0), weight[d])
-                               .getResult();
-                factor = arith::MulFOp::create(nb, l, factor, w);
+              int64_t rest = combination;
+              for (int64_t d : resized) {
+                int tap = rest % taps;
+                rest /= taps;
+                indices[d] = tapIndex[d][tap];
+                factor =
+                    arith::MulFOp::create(nb, l, factor, tapWeight[d][tap]);
               }
               Value element = castScalar(
                   nb, l, tensor::ExtractOp::create(nb, l, input, indices),
