@@ -75,6 +75,127 @@ Value combine(OpBuilder &b, Location loc, ReduceKind kind, Value element,
   return acc;
 }
 
+/// Reduces `input` over the sorted, normalized `axes` (Mean divides by the
+/// reduced count; the shape is static).
+template <ReduceKind kind>
+Value buildReduce(OpBuilder &b, Location loc, Value input,
+                  ArrayRef<int64_t> axes, bool keepDims) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  Type elementType = inputType.getElementType();
+  Value result = buildReduction(b, loc, input, axes, keepDims,
+                                initialValue(b, kind, elementType),
+                                [](OpBuilder &nb, Location l, ValueRange args) {
+                                  return combine(nb, l, kind, args[0], args[1]);
+                                });
+  if (kind != ReduceKind::Mean)
+    return result;
+  double count = 1;
+  for (int64_t axis : axes)
+    count *= inputType.getDimSize(axis);
+  return buildElementwise(
+      b, loc, cast<RankedTensorType>(result.getType()), ValueRange{result},
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::DivFOp::create(nb, l, a[0],
+                                     scalarConstant(nb, l, elementType, count))
+            .getResult();
+      });
+}
+
+/// The axis sets that turn `input` into `output` (static shapes). Reducing a
+/// dim of size 1 changes nothing when dims are kept, so with keepdims the
+/// answer is unique; without, equal sizes can leave several candidates.
+SmallVector<SmallVector<int64_t>>
+candidateAxes(RankedTensorType input, RankedTensorType output, bool keepDims) {
+  int64_t rank = input.getRank();
+  SmallVector<SmallVector<int64_t>> candidates;
+  if (keepDims) {
+    SmallVector<int64_t> axes;
+    for (int64_t d = 0; d < rank; ++d)
+      if (output.getDimSize(d) == 1 && input.getDimSize(d) != 1)
+        axes.push_back(d);
+    candidates.push_back(axes);
+    return candidates;
+  }
+  for (uint64_t mask = 0; mask < (1ull << rank); ++mask) {
+    if (llvm::popcount(mask) != rank - output.getRank())
+      continue;
+    SmallVector<int64_t> axisList, kept;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (mask & (1ull << d))
+        axisList.push_back(d);
+      else
+        kept.push_back(input.getDimSize(d));
+    }
+    if (llvm::equal(kept, output.getShape()))
+      candidates.push_back(axisList);
+  }
+  return candidates;
+}
+
+/// Axes known only at run time: the static shapes leave a few candidate
+/// axis sets; a mask of the run-time axes selects one with scf.index_switch
+/// (a mask that matches none takes the first candidate).
+template <ReduceKind kind>
+LogicalResult convertReduceAtRunTime(NodeContext &ctx, RankedTensorType type,
+                                     bool keepDims) {
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inputType.getRank();
+  SmallVector<SmallVector<int64_t>> candidates =
+      candidateAxes(inputType, type, keepDims);
+  if (candidates.empty())
+    return ctx.error() << "no set of axes turns " << inputType << " into "
+                       << type;
+  OpBuilder &b = ctx.b();
+  Location loc = ctx.loc();
+  if (candidates.size() == 1) {
+    ctx.setResult(0, buildReduce<kind>(b, loc, input, candidates[0], keepDims));
+    return success();
+  }
+  auto axesType = cast<RankedTensorType>(ctx.input(1).getType());
+  Value mask = arith::ConstantIntOp::create(b, loc, 0, 64);
+  for (int64_t i = 0; i < axesType.getNumElements(); ++i) {
+    Value axis =
+        castScalar(b, loc,
+                   tensor::ExtractOp::create(
+                       b, loc, ctx.input(1),
+                       ValueRange{arith::ConstantIndexOp::create(b, loc, i)}),
+                   b.getI64Type());
+    Value negative =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, axis,
+                              arith::ConstantIntOp::create(b, loc, 0, 64));
+    axis = arith::SelectOp::create(
+        b, loc, negative,
+        arith::AddIOp::create(b, loc, axis,
+                              arith::ConstantIntOp::create(b, loc, rank, 64)),
+        axis);
+    mask = arith::OrIOp::create(
+        b, loc, mask,
+        arith::ShLIOp::create(
+            b, loc, arith::ConstantIntOp::create(b, loc, 1, 64), axis));
+  }
+  SmallVector<int64_t> cases;
+  for (const SmallVector<int64_t> &axes : llvm::drop_begin(candidates)) {
+    int64_t bits = 0;
+    for (int64_t axis : axes)
+      bits |= int64_t(1) << axis;
+    cases.push_back(bits);
+  }
+  Value selector = arith::IndexCastOp::create(b, loc, b.getIndexType(), mask);
+  auto switchOp = scf::IndexSwitchOp::create(b, loc, TypeRange{type}, selector,
+                                             cases, cases.size());
+  OpBuilder::InsertionGuard guard(b);
+  for (auto [index, axes] : llvm::enumerate(candidates)) {
+    Region &region = index == 0 ? switchOp.getDefaultRegion()
+                                : switchOp.getCaseRegions()[index - 1];
+    b.setInsertionPointToStart(&region.emplaceBlock());
+    scf::YieldOp::create(b, loc,
+                         buildReduce<kind>(b, loc, input, axes, keepDims));
+  }
+  ctx.setResult(0, switchOp.getResult(0));
+  return success();
+}
+
 template <ReduceKind kind> LogicalResult convertReduce(NodeContext &ctx) {
   RankedTensorType type = ctx.resultType(0);
   if (!type)
@@ -82,14 +203,26 @@ template <ReduceKind kind> LogicalResult convertReduce(NodeContext &ctx) {
   Value input = ctx.input(0);
   auto inputType = cast<RankedTensorType>(input.getType());
   int64_t rank = inputType.getRank();
+  bool keepDims = ctx.intAttr("keepdims", 1);
   std::optional<SmallVector<int64_t>> axes;
   if (ctx.getOpset() >= axesInputSince(kind)) {
-    if (ctx.hasInput(1) && !(axes = ctx.constantIntsInput(1)))
+    bool runtimeAxes =
+        ctx.hasInput(1) && !ctx.getGraph().getConstant(ctx.getNode().input(1));
+    auto axesType = runtimeAxes ? cast<RankedTensorType>(ctx.input(1).getType())
+                                : RankedTensorType();
+    if (runtimeAxes && axesType.hasStaticShape() &&
+        axesType.getNumElements() == 0) {
+      axes.emplace(); // an empty axes tensor: known without its values
+    } else if (runtimeAxes) {
+      if (!inputType.hasStaticShape() || !type.hasStaticShape())
+        return ctx.error() << "axes given at run time need static shapes";
+      return convertReduceAtRunTime<kind>(ctx, type, keepDims);
+    } else if (ctx.hasInput(1) && !(axes = ctx.constantIntsInput(1))) {
       return failure();
+    }
   } else {
     axes = ctx.intsAttr("axes");
   }
-  bool keepDims = ctx.intAttr("keepdims", 1);
   if (!axes || axes->empty()) {
     if (ctx.intAttr("noop_with_empty_axes", 0)) {
       ctx.setResult(0, input);
@@ -108,28 +241,10 @@ template <ReduceKind kind> LogicalResult convertReduce(NodeContext &ctx) {
   llvm::sort(normalized);
   normalized.erase(std::unique(normalized.begin(), normalized.end()),
                    normalized.end());
-  Type elementType = inputType.getElementType();
-  Value result =
-      buildReduction(ctx.b(), ctx.loc(), input, normalized, keepDims,
-                     initialValue(ctx.b(), kind, elementType),
-                     [](OpBuilder &b, Location loc, ValueRange args) {
-                       return combine(b, loc, kind, args[0], args[1]);
-                     });
-  if (kind == ReduceKind::Mean) {
-    if (!inputType.hasStaticShape())
-      return ctx.error() << "ReduceMean needs static reduced dims";
-    double count = 1;
-    for (int64_t axis : normalized)
-      count *= inputType.getDimSize(axis);
-    result = buildElementwise(
-        ctx.b(), ctx.loc(), cast<RankedTensorType>(result.getType()),
-        ValueRange{result}, [&](OpBuilder &b, Location loc, ValueRange a) {
-          return arith::DivFOp::create(
-                     b, loc, a[0], scalarConstant(b, loc, elementType, count))
-              .getResult();
-        });
-  }
-  ctx.setResult(0, result);
+  if (kind == ReduceKind::Mean && !inputType.hasStaticShape())
+    return ctx.error() << "ReduceMean needs static reduced dims";
+  ctx.setResult(
+      0, buildReduce<kind>(ctx.b(), ctx.loc(), input, normalized, keepDims));
   return success();
 }
 
