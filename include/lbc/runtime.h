@@ -45,7 +45,11 @@ typedef enum lbc_dtype {
   LBC_DTYPE_I32,
   LBC_DTYPE_I16,
   LBC_DTYPE_I8,
-  LBC_DTYPE_BOOL /* one byte per element, 0 or 1 */
+  LBC_DTYPE_BOOL, /* one byte per element, 0 or 1 */
+  LBC_DTYPE_U8,
+  LBC_DTYPE_U16,
+  LBC_DTYPE_U32,
+  LBC_DTYPE_U64
 } lbc_dtype;
 
 /* A tensor whose memory belongs to the caller (dense, row-major). */

@@ -49,12 +49,14 @@ static std::string elementTypeName(Type type) {
 ArtifactInfo mlir::lbc::describeFunction(func::FuncOp function) {
   ArtifactInfo info;
   info.entryFunction = function.getSymName().str();
-  auto describe = [](Type type, StringAttr name, size_t index,
-                     const char *prefix) {
+  auto describe = [](Type type, StringAttr name, bool isUnsigned,
+                     size_t index, const char *prefix) {
     TensorSignature signature;
     auto tensor = cast<RankedTensorType>(type);
     signature.name = name ? name.str() : prefix + std::to_string(index);
     signature.elementType = elementTypeName(tensor.getElementType());
+    if (isUnsigned && tensor.getElementType().isSignlessInteger())
+      signature.elementType[0] = 'u'; // i8 -> u8: lbc.unsigned from the importer
     for (int64_t dim : tensor.getShape())
       signature.shape.push_back(ShapedType::isDynamic(dim) ? -1 : dim);
     return signature;
@@ -63,11 +65,12 @@ ArtifactInfo mlir::lbc::describeFunction(func::FuncOp function) {
   for (unsigned i = 0; i < type.getNumInputs(); ++i)
     info.inputs.push_back(describe(
         type.getInput(i), function.getArgAttrOfType<StringAttr>(i, "lbc.name"),
-        i, "input"));
+        function.getArgAttr(i, "lbc.unsigned") != nullptr, i, "input"));
   for (unsigned i = 0; i < type.getNumResults(); ++i)
     info.outputs.push_back(describe(
         type.getResult(i),
-        function.getResultAttrOfType<StringAttr>(i, "lbc.name"), i, "output"));
+        function.getResultAttrOfType<StringAttr>(i, "lbc.name"),
+        function.getResultAttr(i, "lbc.unsigned") != nullptr, i, "output"));
   return info;
 }
 

@@ -40,7 +40,9 @@ bool parseDtype(const std::string &text, lbc_dtype &dtype) {
   static const std::pair<const char *, lbc_dtype> names[] = {
       {"f32", LBC_DTYPE_F32}, {"f16", LBC_DTYPE_F16}, {"bf16", LBC_DTYPE_BF16},
       {"f64", LBC_DTYPE_F64}, {"i64", LBC_DTYPE_I64}, {"i32", LBC_DTYPE_I32},
-      {"i16", LBC_DTYPE_I16}, {"i8", LBC_DTYPE_I8},   {"i1", LBC_DTYPE_BOOL}};
+      {"i16", LBC_DTYPE_I16}, {"i8", LBC_DTYPE_I8},   {"i1", LBC_DTYPE_BOOL},
+      {"u8", LBC_DTYPE_U8},   {"u16", LBC_DTYPE_U16}, {"u32", LBC_DTYPE_U32},
+      {"u64", LBC_DTYPE_U64}};
   for (const auto &[name, value] : names)
     if (text == name) {
       dtype = value;
@@ -137,16 +139,20 @@ size_t lbc_dtype_size(lbc_dtype dtype) {
   switch (dtype) {
   case LBC_DTYPE_F64:
   case LBC_DTYPE_I64:
+  case LBC_DTYPE_U64:
     return 8;
   case LBC_DTYPE_F32:
   case LBC_DTYPE_I32:
+  case LBC_DTYPE_U32:
     return 4;
   case LBC_DTYPE_F16:
   case LBC_DTYPE_BF16:
   case LBC_DTYPE_I16:
+  case LBC_DTYPE_U16:
     return 2;
   case LBC_DTYPE_I8:
   case LBC_DTYPE_BOOL:
+  case LBC_DTYPE_U8:
     return 1;
   }
   return 0;
@@ -172,6 +178,14 @@ const char *lbc_dtype_name(lbc_dtype dtype) {
     return "i8";
   case LBC_DTYPE_BOOL:
     return "bool";
+  case LBC_DTYPE_U8:
+    return "u8";
+  case LBC_DTYPE_U16:
+    return "u16";
+  case LBC_DTYPE_U32:
+    return "u32";
+  case LBC_DTYPE_U64:
+    return "u64";
   }
   return "unknown";
 }

@@ -50,9 +50,16 @@ const char *npyDescr(lbc_dtype dtype) {
     return "|i1";
   case LBC_DTYPE_BOOL:
     return "|b1";
-  case LBC_DTYPE_BF16:
-    // numpy has no bfloat16: its bits, as ONNX's own test data stores them.
+  case LBC_DTYPE_BF16: // numpy has no bfloat16: its bits, as ONNX's own
+                       // test data stores them
+  case LBC_DTYPE_U16:
     return "<u2";
+  case LBC_DTYPE_U8:
+    return "|u1";
+  case LBC_DTYPE_U32:
+    return "<u4";
+  case LBC_DTYPE_U64:
+    return "<u8";
   }
   return nullptr;
 }
@@ -106,7 +113,8 @@ bool readNpy(const std::string &path, const std::string &data,
   static const std::pair<const char *, lbc_dtype> descrs[] = {
       {"<f4", LBC_DTYPE_F32}, {"<f2", LBC_DTYPE_F16}, {"<f8", LBC_DTYPE_F64},
       {"<i8", LBC_DTYPE_I64}, {"<i4", LBC_DTYPE_I32}, {"<i2", LBC_DTYPE_I16},
-      {"|i1", LBC_DTYPE_I8},  {"|b1", LBC_DTYPE_BOOL}, {"<u2", LBC_DTYPE_BF16}};
+      {"|i1", LBC_DTYPE_I8},  {"|b1", LBC_DTYPE_BOOL}, {"|u1", LBC_DTYPE_U8},
+      {"<u2", LBC_DTYPE_U16}, {"<u4", LBC_DTYPE_U32},  {"<u8", LBC_DTYPE_U64}};
   bool known = false;
   for (const auto &[name, dtype] : descrs)
     if (descr == name) {
@@ -196,9 +204,24 @@ bool readTensorProto(const std::string &path, const std::string &data,
     fromTyped(proto.int32_data(), uint16_t());
     break;
   case onnx::TensorProto::BFLOAT16:
-  case onnx::TensorProto::UINT16: // ONNX's test data stores bfloat16 bits so
     tensor.dtype = LBC_DTYPE_BF16;
     fromTyped(proto.int32_data(), uint16_t());
+    break;
+  case onnx::TensorProto::UINT8:
+    tensor.dtype = LBC_DTYPE_U8;
+    fromTyped(proto.int32_data(), uint8_t());
+    break;
+  case onnx::TensorProto::UINT16:
+    tensor.dtype = LBC_DTYPE_U16;
+    fromTyped(proto.int32_data(), uint16_t());
+    break;
+  case onnx::TensorProto::UINT32:
+    tensor.dtype = LBC_DTYPE_U32;
+    fromTyped(proto.uint64_data(), uint32_t());
+    break;
+  case onnx::TensorProto::UINT64:
+    tensor.dtype = LBC_DTYPE_U64;
+    fromTyped(proto.uint64_data(), uint64_t());
     break;
   default:
     error = "'" + path + "': unsupported TensorProto data type " +

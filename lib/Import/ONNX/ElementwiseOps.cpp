@@ -47,27 +47,36 @@ template <typename FloatOp> LogicalResult convertFloatUnary(NodeContext &ctx) {
   });
 }
 
-/// Binary op with a float and an integer form, folded over all inputs (so
-/// variadic Max/Min/Sum/Mean work too).
-template <typename FloatOp, typename IntOp>
+/// Binary op with float, signed and unsigned integer forms, folded over all
+/// inputs (so variadic Max/Min/Sum work too).
+template <typename FloatOp, typename IntOp, typename UnsignedOp = IntOp>
 LogicalResult convertArithmetic(NodeContext &ctx) {
-  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
-    Value acc = a[0];
-    for (Value v : a.drop_front())
-      acc = isFloat(acc) ? FloatOp::create(b, loc, acc, v).getResult()
-                         : IntOp::create(b, loc, acc, v).getResult();
-    return acc;
-  });
+  bool isUnsigned = ctx.isUnsignedInput(0);
+  return convertElementwise(
+      ctx, [isUnsigned](OpBuilder &b, Location loc, ValueRange a) {
+        Value acc = a[0];
+        for (Value v : a.drop_front())
+          acc = isFloat(acc) ? FloatOp::create(b, loc, acc, v).getResult()
+                : isUnsigned ? UnsignedOp::create(b, loc, acc, v).getResult()
+                             : IntOp::create(b, loc, acc, v).getResult();
+        return acc;
+      });
 }
 
 template <arith::CmpFPredicate FloatPredicate,
-          arith::CmpIPredicate IntPredicate>
+          arith::CmpIPredicate IntPredicate,
+          arith::CmpIPredicate UnsignedPredicate = IntPredicate>
 LogicalResult convertComparison(NodeContext &ctx) {
-  return convertElementwise(ctx, [](OpBuilder &b, Location loc, ValueRange a) {
+  bool isUnsigned = ctx.isUnsignedInput(0);
+  return convertElementwise(ctx, [isUnsigned](OpBuilder &b, Location loc,
+                                              ValueRange a) {
     if (isFloat(a[0]))
       return arith::CmpFOp::create(b, loc, FloatPredicate, a[0], a[1])
           .getResult();
-    return arith::CmpIOp::create(b, loc, IntPredicate, a[0], a[1]).getResult();
+    return arith::CmpIOp::create(b, loc,
+                                 isUnsigned ? UnsignedPredicate : IntPredicate,
+                                 a[0], a[1])
+        .getResult();
   });
 }
 
@@ -103,15 +112,17 @@ LogicalResult convertPow(NodeContext &ctx) {
   if (!type)
     return failure();
   Type resultElement = type.getElementType();
-  return convertElementwise(
-      ctx, [resultElement](OpBuilder &b, Location loc, ValueRange a) {
-        Type computeType =
-            isa<FloatType>(resultElement) ? resultElement : b.getF64Type();
-        Value base = castScalar(b, loc, a[0], computeType);
-        Value exponent = castScalar(b, loc, a[1], computeType);
-        Value power = math::PowFOp::create(b, loc, base, exponent);
-        return castScalar(b, loc, power, resultElement);
-      });
+  bool unsignedBase = ctx.isUnsignedInput(0),
+       unsignedExponent = ctx.isUnsignedInput(1),
+       unsignedResult = ctx.isUnsignedResult(0);
+  return convertElementwise(ctx, [=](OpBuilder &b, Location loc, ValueRange a) {
+    Type computeType =
+        isa<FloatType>(resultElement) ? resultElement : b.getF64Type();
+    Value base = castScalar(b, loc, a[0], computeType, unsignedBase);
+    Value exponent = castScalar(b, loc, a[1], computeType, unsignedExponent);
+    Value power = math::PowFOp::create(b, loc, base, exponent);
+    return castScalar(b, loc, power, resultElement, false, unsignedResult);
+  });
 }
 
 LogicalResult convertNeg(NodeContext &ctx) {
@@ -238,10 +249,11 @@ LogicalResult convertCast(NodeContext &ctx) {
   if (!type)
     return failure();
   Type to = type.getElementType();
-  return convertElementwise(ctx,
-                            [to](OpBuilder &b, Location loc, ValueRange a) {
-                              return castScalar(b, loc, a[0], to);
-                            });
+  bool fromUnsigned = ctx.isUnsignedInput(0),
+       toUnsigned = ctx.isUnsignedResult(0);
+  return convertElementwise(ctx, [=](OpBuilder &b, Location loc, ValueRange a) {
+    return castScalar(b, loc, a[0], to, fromUnsigned, toUnsigned);
+  });
 }
 
 /// Clip: attributes before opset 11, optional inputs after.
@@ -351,22 +363,29 @@ void mlir::lbc::onnx_import::appendElementwiseConverters(
       {"Add", 7, convertArithmetic<arith::AddFOp, arith::AddIOp>},
       {"Sub", 7, convertArithmetic<arith::SubFOp, arith::SubIOp>},
       {"Mul", 7, convertArithmetic<arith::MulFOp, arith::MulIOp>},
-      {"Div", 7, convertArithmetic<arith::DivFOp, arith::DivSIOp>},
-      {"Max", 7, convertArithmetic<arith::MaximumFOp, arith::MaxSIOp>},
-      {"Min", 7, convertArithmetic<arith::MinimumFOp, arith::MinSIOp>},
+      {"Div", 7,
+       convertArithmetic<arith::DivFOp, arith::DivSIOp, arith::DivUIOp>},
+      {"Max", 7,
+       convertArithmetic<arith::MaximumFOp, arith::MaxSIOp, arith::MaxUIOp>},
+      {"Min", 7,
+       convertArithmetic<arith::MinimumFOp, arith::MinSIOp, arith::MinUIOp>},
       {"Sum", 7, convertArithmetic<arith::AddFOp, arith::AddIOp>},
       {"Mean", 7, convertMean},
       {"Pow", 7, convertPow},
       {"Equal", 7,
        convertComparison<arith::CmpFPredicate::OEQ, arith::CmpIPredicate::eq>},
       {"Less", 7,
-       convertComparison<arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt>},
+       convertComparison<arith::CmpFPredicate::OLT, arith::CmpIPredicate::slt,
+                         arith::CmpIPredicate::ult>},
       {"LessOrEqual", 12,
-       convertComparison<arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle>},
+       convertComparison<arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle,
+                         arith::CmpIPredicate::ule>},
       {"Greater", 7,
-       convertComparison<arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt>},
+       convertComparison<arith::CmpFPredicate::OGT, arith::CmpIPredicate::sgt,
+                         arith::CmpIPredicate::ugt>},
       {"GreaterOrEqual", 12,
-       convertComparison<arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge>},
+       convertComparison<arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge,
+                         arith::CmpIPredicate::uge>},
       {"And", 7, convertLogic<arith::AndIOp>},
       {"Or", 7, convertLogic<arith::OrIOp>},
       {"Xor", 7, convertLogic<arith::XOrIOp>},

@@ -189,11 +189,31 @@ mlir::lbc::importONNXModel(MLIRContext *context, llvm::StringRef path,
   auto function =
       func::FuncOp::create(builder, fileLoc, kModelFunctionName,
                            builder.getFunctionType(argumentTypes, resultTypes));
+  // Names and unsignedness (MLIR integers are signless) travel to the
+  // artifact's signature.
+  auto isUnsignedInfo = [](const onnx::ValueInfoProto &info) {
+    return info.type().has_tensor_type() &&
+           onnx_import::isUnsignedElementType(
+               info.type().tensor_type().elem_type());
+  };
   for (auto [index, name] : llvm::enumerate(argumentNames))
     function.setArgAttr(index, "lbc.name", builder.getStringAttr(name));
-  for (auto [index, output] : llvm::enumerate(graph.output()))
+  {
+    unsigned index = 0;
+    for (const onnx::ValueInfoProto &input : graph.input()) {
+      if (initializerNames.contains(input.name()))
+        continue;
+      if (isUnsignedInfo(input))
+        function.setArgAttr(index, "lbc.unsigned", builder.getUnitAttr());
+      ++index;
+    }
+  }
+  for (auto [index, output] : llvm::enumerate(graph.output())) {
     function.setResultAttr(index, "lbc.name",
                            builder.getStringAttr(output.name()));
+    if (isUnsignedInfo(output))
+      function.setResultAttr(index, "lbc.unsigned", builder.getUnitAttr());
+  }
   Block *body = function.addEntryBlock();
   builder.setInsertionPointToStart(body);
   for (auto [index, name] : llvm::enumerate(argumentNames))

@@ -168,10 +168,12 @@ Value mlir::lbc::onnx_import::buildReshape(OpBuilder &b, Location loc,
 }
 
 Value mlir::lbc::onnx_import::castScalar(OpBuilder &b, Location loc,
-                                         Value value, Type to) {
+                                         Value value, Type to,
+                                         bool fromUnsigned, bool toUnsigned) {
   Type from = value.getType();
   if (from == to)
     return value;
+  fromUnsigned = fromUnsigned || from.isInteger(1);
   bool fromFloat = isa<FloatType>(from), toFloat = isa<FloatType>(to);
   if (fromFloat && toFloat)
     return from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth()
@@ -183,10 +185,11 @@ Value mlir::lbc::onnx_import::castScalar(OpBuilder &b, Location loc,
       return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, value,
                                    zero);
     }
-    return arith::FPToSIOp::create(b, loc, to, value);
+    return toUnsigned ? arith::FPToUIOp::create(b, loc, to, value).getResult()
+                      : arith::FPToSIOp::create(b, loc, to, value).getResult();
   }
   if (toFloat)
-    return from.isInteger(1)
+    return fromUnsigned
                ? arith::UIToFPOp::create(b, loc, to, value).getResult()
                : arith::SIToFPOp::create(b, loc, to, value).getResult();
   if (to.isInteger(1)) {
@@ -194,9 +197,8 @@ Value mlir::lbc::onnx_import::castScalar(OpBuilder &b, Location loc,
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, value, zero);
   }
   if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
-    return from.isInteger(1)
-               ? arith::ExtUIOp::create(b, loc, to, value).getResult()
-               : arith::ExtSIOp::create(b, loc, to, value).getResult();
+    return fromUnsigned ? arith::ExtUIOp::create(b, loc, to, value).getResult()
+                        : arith::ExtSIOp::create(b, loc, to, value).getResult();
   return arith::TruncIOp::create(b, loc, to, value);
 }
 

@@ -54,9 +54,10 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
 Value buildReshape(OpBuilder &b, Location loc, Value input,
                    RankedTensorType type);
 
-/// Converts a scalar between int/float types (signed integer semantics;
-/// i1 is treated as unsigned).
-Value castScalar(OpBuilder &b, Location loc, Value value, Type to);
+/// Converts a scalar between int/float types. Integers are signed unless
+/// `fromUnsigned`/`toUnsigned` say otherwise (i1 is always unsigned).
+Value castScalar(OpBuilder &b, Location loc, Value value, Type to,
+                 bool fromUnsigned = false, bool toUnsigned = false);
 
 /// A scalar constant of `type` with value `value`.
 Value scalarConstant(OpBuilder &b, Location loc, Type type, double value);

@@ -40,7 +40,14 @@ Type mlir::lbc::onnx_import::convertElementType(MLIRContext *context,
   case onnx::TensorProto::INT16:
     return b.getI16Type();
   case onnx::TensorProto::INT8:
+  case onnx::TensorProto::UINT8:
     return b.getI8Type();
+  case onnx::TensorProto::UINT16:
+    return b.getI16Type();
+  case onnx::TensorProto::UINT32:
+    return b.getI32Type();
+  case onnx::TensorProto::UINT64:
+    return b.getI64Type();
   case onnx::TensorProto::BOOL:
     return b.getI1Type();
   default:
@@ -69,6 +76,21 @@ GraphContext::GraphContext(MLIRContext *context, LoadedModel &model,
     valueTypes[info.name()] = &info.type();
   for (const auto &info : graph.output())
     valueTypes[info.name()] = &info.type();
+}
+
+bool mlir::lbc::onnx_import::isUnsignedElementType(int32_t onnxType) {
+  return onnxType == onnx::TensorProto::UINT8 ||
+         onnxType == onnx::TensorProto::UINT16 ||
+         onnxType == onnx::TensorProto::UINT32 ||
+         onnxType == onnx::TensorProto::UINT64;
+}
+
+bool GraphContext::isUnsigned(llvm::StringRef name) const {
+  if (const onnx::TensorProto *constant = getConstant(name))
+    return isUnsignedElementType(constant->data_type());
+  const onnx::TypeProto *type = getValueType(name);
+  return type && type->has_tensor_type() &&
+         isUnsignedElementType(type->tensor_type().elem_type());
 }
 
 const onnx::TypeProto *GraphContext::getValueType(llvm::StringRef name) const {

@@ -30,6 +30,10 @@ namespace mlir::lbc::onnx_import {
 /// null when unsupported.
 Type convertElementType(MLIRContext *context, int32_t onnxType);
 
+/// True for ONNX's unsigned integer types (imported as signless integers:
+/// converters pick unsigned arithmetic from this).
+bool isUnsignedElementType(int32_t onnxType);
+
 /// The ONNX name of an element type, for messages ("FLOAT", "INT64", ...).
 std::string elementTypeName(int32_t onnxType);
 
@@ -50,6 +54,8 @@ public:
                                      llvm::StringRef valueName, Location loc);
 
   Value lookup(llvm::StringRef name) const { return values.lookup(name); }
+  /// Whether the named value has an unsigned integer type.
+  bool isUnsigned(llvm::StringRef name) const;
   void define(llvm::StringRef name, Value value) { values[name] = value; }
 
   /// A constant tensor known at import time (initializer or Constant node).
@@ -126,6 +132,14 @@ public:
   std::optional<SmallVector<double>> constantFloatsInput(unsigned i);
   /// A scalar float from constant input `i`, if it is a constant.
   std::optional<double> constantScalarInput(unsigned i);
+
+  /// Whether input `i` / result `i` has an unsigned integer type.
+  bool isUnsignedInput(unsigned i) const {
+    return hasInput(i) && graph.isUnsigned(node.input(i));
+  }
+  bool isUnsignedResult(unsigned i) const {
+    return i < numResults() && graph.isUnsigned(node.output(i));
+  }
 
   unsigned numResults() const { return node.output_size(); }
   /// The inferred type of result `i`; emits and returns null if unknown.
