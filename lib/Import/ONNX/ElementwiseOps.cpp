@@ -251,9 +251,20 @@ LogicalResult convertCast(NodeContext &ctx) {
   Type to = type.getElementType();
   bool fromUnsigned = ctx.isUnsignedInput(0),
        toUnsigned = ctx.isUnsignedResult(0);
-  return convertElementwise(ctx, [=](OpBuilder &b, Location loc, ValueRange a) {
-    return castScalar(b, loc, a[0], to, fromUnsigned, toUnsigned);
-  });
+  // Before opset 19, ONNX's reference casts f32 to bf16 by truncation (keep
+  // the upper 16 bits); from 19 on it rounds to nearest even, as arith does.
+  bool truncateToBF16 = to.isBF16() && ctx.getOpset() < 19;
+  return convertElementwise(
+      ctx, [=](OpBuilder &b, Location loc, ValueRange a) -> Value {
+        if (truncateToBF16 && a[0].getType().isF32()) {
+          Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), a[0]);
+          Value high = arith::ShRUIOp::create(
+              b, loc, bits, arith::ConstantIntOp::create(b, loc, 16, 32));
+          Value half = arith::TruncIOp::create(b, loc, b.getI16Type(), high);
+          return arith::BitcastOp::create(b, loc, to, half);
+        }
+        return castScalar(b, loc, a[0], to, fromUnsigned, toUnsigned);
+      });
 }
 
 /// Clip: attributes before opset 11, optional inputs after.

@@ -21,6 +21,8 @@
 
 #include "llvm/Support/MathExtras.h"
 
+#include <cmath>
+
 #include <limits>
 
 using namespace mlir;
@@ -468,7 +470,13 @@ template <bool isMax> LogicalResult convertPool(NodeContext &ctx) {
                      extent - inputType.getDimSize(d + 2) - window->padBegin[d];
     window->padEnd[d] = std::max(window->padEnd[d], needed);
   }
-  double lowest = -std::numeric_limits<double>::infinity();
+  // Max pooling starts from (and pads with) the element type's lowest value.
+  Type poolElement = type.getElementType();
+  bool isUnsigned = ctx.isUnsignedInput(0);
+  double lowest =
+      isa<FloatType>(poolElement) ? -std::numeric_limits<double>::infinity()
+      : isUnsigned                ? 0.0
+                   : -std::ldexp(1.0, poolElement.getIntOrFloatBitWidth() - 1);
   Value padded =
       padSpatial(ctx.b(), ctx.loc(), input, *window, isMax ? lowest : 0.0);
   MLIRContext *context = ctx.getContext();
@@ -492,9 +500,14 @@ template <bool isMax> LogicalResult convertPool(NodeContext &ctx) {
   Value result = windowGeneric(
       ctx.b(), ctx.loc(), type, ValueRange{padded, kernelShape}, maps, spatial,
       filledTensor(ctx.b(), ctx.loc(), type, isMax ? lowest : 0.0),
-      [](OpBuilder &b, Location loc, ValueRange a) {
-        return isMax ? arith::MaximumFOp::create(b, loc, a[0], a[2]).getResult()
-                     : arith::AddFOp::create(b, loc, a[0], a[2]).getResult();
+      [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+        if (!isMax)
+          return arith::AddFOp::create(b, loc, a[0], a[2]);
+        if (isa<FloatType>(poolElement))
+          return arith::MaximumFOp::create(b, loc, a[0], a[2]);
+        if (isUnsigned)
+          return arith::MaxUIOp::create(b, loc, a[0], a[2]);
+        return arith::MaxSIOp::create(b, loc, a[0], a[2]);
       });
   if (isMax) {
     ctx.setResult(0, result);
