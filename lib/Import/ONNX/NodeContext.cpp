@@ -281,8 +281,18 @@ NodeContext::NodeContext(GraphContext &graph, const onnx::NodeProto &node,
                               0))) {}
 
 InFlightDiagnostic NodeContext::error() {
+  // Unnamed nodes (common in exports) are named by their first output.
+  std::string name = "unnamed node";
+  if (!node.name().empty())
+    name = "node '" + node.name() + "'";
+  else
+    for (const std::string &output : node.output())
+      if (!output.empty()) {
+        name = "node producing '" + output + "'";
+        break;
+      }
   return emitError(location)
-         << "node '" << node.name() << "' (" << node.op_type() << ", domain '"
+         << name << " (" << node.op_type() << ", domain '"
          << (node.domain().empty() ? "ai.onnx" : node.domain()) << "', opset "
          << opset << "): ";
 }
