@@ -49,14 +49,15 @@ static std::string elementTypeName(Type type) {
 ArtifactInfo mlir::lbc::describeFunction(func::FuncOp function) {
   ArtifactInfo info;
   info.entryFunction = function.getSymName().str();
-  auto describe = [](Type type, StringAttr name, bool isUnsigned,
-                     size_t index, const char *prefix) {
+  auto describe = [](Type type, StringAttr name, bool isUnsigned, size_t index,
+                     const char *prefix) {
     TensorSignature signature;
     auto tensor = cast<RankedTensorType>(type);
     signature.name = name ? name.str() : prefix + std::to_string(index);
     signature.elementType = elementTypeName(tensor.getElementType());
     if (isUnsigned && tensor.getElementType().isSignlessInteger())
-      signature.elementType[0] = 'u'; // i8 -> u8: lbc.unsigned from the importer
+      signature.elementType[0] =
+          'u'; // i8 -> u8: lbc.unsigned from the importer
     for (int64_t dim : tensor.getShape())
       signature.shape.push_back(ShapedType::isDynamic(dim) ? -1 : dim);
     return signature;
@@ -234,20 +235,14 @@ LogicalResult linkSharedLibrary(llvm::StringRef objectPath,
                                 llvm::StringRef outputPath,
                                 std::string &error) {
   std::string output = outputPath.str(), object = objectPath.str();
-  // libm provides expf/erff/...; the runtime's process has libc already.
   std::vector<const char *> args = {
       "ld.lld",      "-shared", "--no-undefined-version", "-O1",
       "--as-needed", "-o",      output.c_str(),           object.c_str()};
-  static const char *libm = "/lib/x86_64-linux-gnu/libm.so.6";
-  if (llvm::sys::fs::exists(libm))
-    args.push_back(libm);
-  // LLVM's OpenMP runtime runs the parallel loops (the artifact's thread
-  // pool); it lives next to this LLVM.
-  static const char *libomp = "/usr/lib/llvm-22/lib/libomp.so.5";
-  if (llvm::sys::fs::exists(libomp)) {
-    args.push_back(libomp);
-    args.push_back("-rpath=/usr/lib/llvm-22/lib");
-  }
+  // libm provides expf/erff/...; LLVM's OpenMP runtime runs the parallel
+  // loops (the artifact's thread pool). Both found by CMake.
+  args.push_back(LBC_LIBM_PATH);
+  args.push_back(LBC_LIBOMP_PATH);
+  args.push_back("-rpath=" LBC_LIBOMP_DIR);
   std::string messages;
   llvm::raw_string_ostream messageStream(messages);
   lld::Result result = lld::lldMain(args, messageStream, messageStream,
