@@ -12,6 +12,7 @@
 
 #include "dialects/LowBit/LowBitDialect.h"
 #include "passes/Codegen/CPU/Passes.h"
+#include "passes/Fusion/Passes.h"
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Quant/Passes.h"
 
@@ -37,6 +38,7 @@ void mlir::lbc::registerLbcPasses() {
   std::call_once(once, [] {
     registerQuantPasses();
     registerCodegenCPUPasses();
+    registerFusionPasses();
     registerLbcPipelines();
     registerAllPasses();
   });

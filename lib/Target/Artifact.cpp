@@ -12,6 +12,7 @@
 #include "lib/Target/Artifact.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -134,10 +135,15 @@ createTargetMachine(const TargetSelection &target, std::string &error) {
   return machine;
 }
 
-/// Adds `void lbc_run(void **descriptors)`, which calls the model's C
-/// interface with one memref descriptor pointer per input and output, plus
-/// `lbc_abi_version()` and the `lbc_artifact_info` string.
+/// Adds the entry points of docs/runtime.md: `lbc_run(void **descriptors)`,
+/// which calls the model's C interface with one memref descriptor pointer
+/// per input and output; for a model with a planned workspace (`workspace`
+/// bytes, see lbc-plan-workspace) also `lbc_workspace_size()` and
+/// `lbc_run_with_workspace(descriptors, workspace)`, with `lbc_run`
+/// allocating a workspace per call; `lbc_abi_version()` and the
+/// `lbc_artifact_info` string.
 LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
+                             std::optional<uint64_t> workspace,
                              llvm::StringRef targetDescription,
                              std::string &error) {
   llvm::LLVMContext &context = module.getContext();
@@ -147,32 +153,93 @@ LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
     error = "lowered module has no '" + interfaceName + "'";
     return failure();
   }
-  size_t expected = info.inputs.size() + info.outputs.size();
+  size_t tensors = info.inputs.size() + info.outputs.size();
+  size_t expected = tensors + (workspace ? 1 : 0);
   if (model->arg_size() != expected) {
     error = "'" + interfaceName + "' takes " +
             std::to_string(model->arg_size()) +
-            " arguments, the signature has " + std::to_string(expected) +
-            " tensors";
+            " arguments, the signature has " + std::to_string(tensors) +
+            " tensors" + (workspace ? " and a workspace" : "");
     return failure();
   }
   llvm::IRBuilder<> builder(context);
   llvm::Type *ptr = builder.getPtrTy();
+  llvm::Type *i64 = builder.getInt64Ty();
+  SmallVector<llvm::GlobalValue *> exported;
+  // Calls the model with the descriptors in `slots` and, when planned, a
+  // memref<?xi8> descriptor of `workspacePointer`.
+  auto callModel = [&](llvm::Value *slots, llvm::Value *workspacePointer) {
+    SmallVector<llvm::Value *> arguments;
+    for (unsigned i = 0; i < tensors; ++i) {
+      llvm::Value *slot = builder.CreateConstInBoundsGEP1_64(ptr, slots, i);
+      arguments.push_back(builder.CreateLoad(ptr, slot));
+    }
+    if (workspace) {
+      auto *arrayType = llvm::ArrayType::get(i64, 1);
+      auto *descriptorType = llvm::StructType::get(
+          context, {ptr, ptr, i64, arrayType, arrayType});
+      llvm::Value *descriptor = builder.CreateAlloca(descriptorType);
+      llvm::Value *fields[] = {workspacePointer, workspacePointer,
+                               builder.getInt64(0), builder.getInt64(*workspace),
+                               builder.getInt64(1)};
+      for (unsigned i = 0; i < 5; ++i) {
+        SmallVector<llvm::Value *> path = {builder.getInt32(0),
+                                           builder.getInt32(i)};
+        if (i >= 3)
+          path.push_back(builder.getInt32(0));
+        builder.CreateStore(fields[i],
+                            builder.CreateInBoundsGEP(descriptorType,
+                                                      descriptor, path));
+      }
+      arguments.push_back(descriptor);
+    }
+    builder.CreateCall(model, arguments);
+  };
+
   auto *runType = llvm::FunctionType::get(builder.getVoidTy(), {ptr}, false);
   auto *run = llvm::Function::Create(runType, llvm::Function::ExternalLinkage,
                                      "lbc_run", module);
+  exported.push_back(run);
   builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", run));
-  SmallVector<llvm::Value *> arguments;
-  for (unsigned i = 0; i < expected; ++i) {
-    llvm::Value *slot =
-        builder.CreateConstInBoundsGEP1_64(ptr, run->getArg(0), i);
-    arguments.push_back(builder.CreateLoad(ptr, slot));
+  if (!workspace || *workspace == 0) {
+    callModel(run->getArg(0), llvm::ConstantPointerNull::get(
+                                   llvm::PointerType::getUnqual(context)));
+  } else {
+    // A workspace per call: correct for callers that link the artifact
+    // directly; the runtime keeps workspaces instead.
+    llvm::FunctionCallee allocate = module.getOrInsertFunction(
+        "aligned_alloc", llvm::FunctionType::get(ptr, {i64, i64}, false));
+    llvm::FunctionCallee release = module.getOrInsertFunction(
+        "free", llvm::FunctionType::get(builder.getVoidTy(), {ptr}, false));
+    llvm::Value *memory = builder.CreateCall(
+        allocate, {builder.getInt64(64), builder.getInt64(*workspace)});
+    callModel(run->getArg(0), memory);
+    builder.CreateCall(release, {memory});
   }
-  builder.CreateCall(model, arguments);
   builder.CreateRetVoid();
+
+  if (workspace) {
+    auto *runWithWorkspace = llvm::Function::Create(
+        llvm::FunctionType::get(builder.getVoidTy(), {ptr, ptr}, false),
+        llvm::Function::ExternalLinkage, "lbc_run_with_workspace", module);
+    exported.push_back(runWithWorkspace);
+    builder.SetInsertPoint(
+        llvm::BasicBlock::Create(context, "entry", runWithWorkspace));
+    callModel(runWithWorkspace->getArg(0), runWithWorkspace->getArg(1));
+    builder.CreateRetVoid();
+
+    auto *size = llvm::Function::Create(
+        llvm::FunctionType::get(i64, false), llvm::Function::ExternalLinkage,
+        "lbc_workspace_size", module);
+    exported.push_back(size);
+    builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", size));
+    builder.CreateRet(builder.getInt64(*workspace));
+  }
 
   auto *versionType = llvm::FunctionType::get(builder.getInt32Ty(), false);
   auto *version = llvm::Function::Create(
       versionType, llvm::Function::ExternalLinkage, "lbc_abi_version", module);
+  exported.push_back(version);
   builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", version));
   builder.CreateRet(builder.getInt32(kArtifactAbiVersion));
 
@@ -183,7 +250,7 @@ LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
                            "lbc_artifact_info");
   // Only the entry points are exported; everything else may be inlined away.
   for (llvm::Function &function : module)
-    if (!function.isDeclaration() && &function != run && &function != version)
+    if (!function.isDeclaration() && !llvm::is_contained(exported, &function))
       function.setVisibility(llvm::GlobalValue::HiddenVisibility);
   return success();
 }
@@ -267,6 +334,13 @@ LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
   if (!machine)
     return emitError(loc) << error;
 
+  // The workspace planner (lbc-plan-workspace) records its size on the
+  // entry function; the attribute survives the lowering to llvm.func.
+  std::optional<uint64_t> workspace;
+  if (auto entry = module.lookupSymbol<LLVM::LLVMFuncOp>(info.entryFunction))
+    if (auto size = entry->getAttrOfType<IntegerAttr>("lbc.workspace_size"))
+      workspace = size.getValue().getZExtValue();
+
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
   registerOpenMPDialectTranslation(*module.getContext());
@@ -279,7 +353,7 @@ LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
   llvmModule->setDataLayout(machine->createDataLayout());
   std::string targetDescription =
       machine->getTargetTriple().str() + " " + machine->getTargetCPU().str();
-  if (failed(addEntryPoints(*llvmModule, info, targetDescription, error)))
+  if (failed(addEntryPoints(*llvmModule, info, workspace, targetDescription, error)))
     return emitError(loc) << error;
 
   auto optimize =

@@ -21,7 +21,7 @@ using namespace mlir;
 /// the same passes, and a reader sees the whole pipeline at once.
 static constexpr const char *kCodegenPipeline =
     // Fuse producer/consumer elementwise generics before buffers exist.
-    "func.func(linalg-fuse-elementwise-ops,canonicalize,cse),"
+    "func.func(lbc-fuse-elementwise,canonicalize,cse),"
     // Register-tiled, vectorized matmul/GEMV (tensor level).
     "lbc-tile-and-vectorize-contractions,canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries "
@@ -31,6 +31,8 @@ static constexpr const char *kCodegenPipeline =
     "buffer-results-to-out-params{hoist-static-allocs=true "
     "modify-public-functions=true},"
     "canonicalize,cse,"
+    // Static intermediates share one workspace that the runtime keeps.
+    "lbc-plan-workspace,"
     "buffer-deallocation-pipeline,"
     "func.func(lbc-expand-strided-copies,convert-linalg-to-loops),"
     // Parallel tiles (scf.forall) run as OpenMP worksharing loops.

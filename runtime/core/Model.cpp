@@ -12,10 +12,13 @@
 
 #include "lbc/runtime.h"
 
+#include "runtime/core/WorkspacePool.h"
+
 #include <dlfcn.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <sstream>
 #include <string>
@@ -56,6 +59,10 @@ bool parseDtype(const std::string &text, lbc_dtype &dtype) {
 struct lbc_model {
   void *handle = nullptr;
   void (*run)(void **) = nullptr;
+  /// Artifacts with a planned workspace (docs/runtime.md) run with one from
+  /// `workspaces`; others allocate their own intermediates.
+  void (*runWithWorkspace)(void **, void *) = nullptr;
+  mutable std::unique_ptr<lbc::runtime::WorkspacePool> workspaces;
   /// The artifact's thread pool is OpenMP's (libomp, loaded with it); null
   /// for artifacts without parallel loops.
   void (*setOpenMPThreads)(int) = nullptr;
@@ -198,7 +205,12 @@ lbc_status lbc_model_load(const char *path, lbc_model **model) {
   auto *loaded = new (std::nothrow) lbc_model;
   if (!loaded)
     return failWith(LBC_ERROR_OUT_OF_MEMORY, "lbc_model_load: out of memory");
-  loaded->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  // dlopen searches the library path for a name without a slash; an artifact
+  // named on a command line ("model.so") means the file in this directory.
+  std::string file(path);
+  if (file.find('/') == std::string::npos)
+    file = "./" + file;
+  loaded->handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!loaded->handle) {
     const char *reason = dlerror();
     delete loaded;
@@ -225,6 +237,13 @@ lbc_status lbc_model_load(const char *path, lbc_model **model) {
     delete loaded;
     return failWith(LBC_ERROR_ABI_MISMATCH, message);
   }
+  auto workspaceSize = reinterpret_cast<uint64_t (*)()>(
+      dlsym(loaded->handle, "lbc_workspace_size"));
+  loaded->runWithWorkspace = reinterpret_cast<void (*)(void **, void *)>(
+      dlsym(loaded->handle, "lbc_run_with_workspace"));
+  if (workspaceSize && loaded->runWithWorkspace)
+    loaded->workspaces =
+        std::make_unique<lbc::runtime::WorkspacePool>(workspaceSize());
   loaded->setOpenMPThreads = reinterpret_cast<void (*)(int)>(
       dlsym(loaded->handle, "omp_set_num_threads"));
   std::string error;
@@ -377,7 +396,18 @@ lbc_status lbc_model_run(const lbc_model *model, const lbc_tensor *inputs,
   // that runs the model.
   if (model->numThreads > 0 && model->setOpenMPThreads)
     model->setOpenMPThreads(model->numThreads);
-  model->run(arguments.data());
+  if (!model->workspaces) {
+    model->run(arguments.data());
+    return LBC_OK;
+  }
+  void *workspace = model->workspaces->acquire();
+  if (!workspace && model->workspaces->bytes())
+    return failWith(LBC_ERROR_OUT_OF_MEMORY,
+                    "lbc_model_run: cannot allocate the " +
+                        std::to_string(model->workspaces->bytes()) +
+                        "-byte workspace");
+  model->runWithWorkspace(arguments.data(), workspace);
+  model->workspaces->release(workspace);
   return LBC_OK;
 }
 

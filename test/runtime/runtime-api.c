@@ -4,7 +4,9 @@
 |*                                                                          *|
 |* Drives the C API with bad input of every kind and prints the status and  *|
 |* message of each call (checked by FileCheck), then runs one model from    *|
-|* several threads at once and compares every result with a single run.    *|
+|* several threads at once and compares every result with a single run,    *|
+|* and finally calls the artifact's own `lbc_run` (no runtime: it brings   *|
+|* its workspace itself).                                                   *|
 |* Usage: runtime-api ADD_MODEL.so NOT_AN_ARTIFACT.so WRONG_ABI.so           *|
 |* where ADD_MODEL adds two f32 [3,4,5] inputs.                              *|
 |*                                                                          *|
@@ -12,7 +14,9 @@
 
 #include "lbc/runtime.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -112,5 +116,38 @@ int main(int argc, char **argv) {
   }
   printf("%d threads x 300 runs: %d mismatches\n", kThreads, mismatches);
   lbc_model_free(model);
-  return mismatches != 0;
+
+  // The direct ABI (docs/runtime.md): memref descriptors of rank 3.
+  void *artifact = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  void (*run)(void **) = artifact ? (void (*)(void **))dlsym(artifact, "lbc_run")
+                                  : NULL;
+  if (!run)
+    return 1;
+  struct {
+    float *allocated, *aligned;
+    int64_t offset, sizes[3], strides[3];
+  } descriptors[3];
+  float *buffers[3] = {x, y, z};
+  for (int i = 0; i < 3; ++i) {
+    descriptors[i].allocated = descriptors[i].aligned = buffers[i];
+    descriptors[i].offset = 0;
+    for (int d = 0; d < 3; ++d)
+      descriptors[i].sizes[d] = kShape[d];
+    descriptors[i].strides[0] = 20;
+    descriptors[i].strides[1] = 5;
+    descriptors[i].strides[2] = 1;
+  }
+  for (int i = 0; i < ELEMENTS; ++i) {
+    x[i] = (float)i;
+    y[i] = 0.5f;
+    z[i] = 0;
+  }
+  void *arguments[3] = {&descriptors[0], &descriptors[1], &descriptors[2]};
+  run(arguments);
+  int wrong = 0;
+  for (int i = 0; i < ELEMENTS; ++i)
+    wrong += z[i] != (float)i + 0.5f;
+  printf("direct lbc_run: %d wrong\n", wrong);
+  dlclose(artifact);
+  return mismatches != 0 || wrong != 0;
 }

@@ -238,50 +238,39 @@ Value buildConvolutionAsMatmul(OpBuilder &b, Location loc, Value padded,
   if (pointwise) {
     cols = buildReshape(b, loc, padded, colsType);
   } else {
-    SmallVector<utils::IteratorType> iterators(2,
-                                               utils::IteratorType::parallel);
-    cols =
+    // cols[c, k_0..k_s, o_0..o_s] = padded[0, c, o_d * stride + k_d * dilation]
+    // with affine maps only: the innermost loop walks an input row, so the
+    // copy vectorizes into plain (strided only for stride > 1) loads.
+    MLIRContext *context = b.getContext();
+    int64_t loops = 1 + 2 * spatial;
+    SmallVector<int64_t> expandedShape = {inChannels};
+    for (int64_t d = 0; d < spatial; ++d)
+      expandedShape.push_back(window.kernel[d]);
+    for (int64_t d = 0; d < spatial; ++d)
+      expandedShape.push_back(type.getDimSize(d + 2));
+    SmallVector<AffineExpr> inputExprs = {getAffineConstantExpr(0, context),
+                                          getAffineDimExpr(0, context)};
+    for (int64_t d = 0; d < spatial; ++d)
+      inputExprs.push_back(
+          getAffineDimExpr(1 + spatial + d, context) * window.strides[d] +
+          getAffineDimExpr(1 + d, context) * window.dilations[d]);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(loops, 0, inputExprs, context),
+        b.getMultiDimIdentityMap(loops)};
+    auto expandedType = RankedTensorType::get(expandedShape, elementType);
+    Value expanded =
         linalg::GenericOp::create(
-            b, loc, TypeRange{colsType}, ValueRange{},
-            ValueRange{tensor::EmptyOp::create(b, loc, colsType.getShape(),
+            b, loc, TypeRange{expandedType}, ValueRange{padded},
+            ValueRange{tensor::EmptyOp::create(b, loc, expandedShape,
                                                elementType)},
-            {b.getMultiDimIdentityMap(2)}, iterators,
-            [&](OpBuilder &nb, Location l, ValueRange) {
-              auto index = [&](int64_t v) {
-                return arith::ConstantIndexOp::create(nb, l, v).getResult();
-              };
-              Value row = linalg::IndexOp::create(nb, l, 0);
-              Value column = linalg::IndexOp::create(nb, l, 1);
-              SmallVector<Value> indices = {
-                  index(0),
-                  arith::DivUIOp::create(nb, l, row, index(kernelSize))};
-              Value kernelRest =
-                  arith::RemUIOp::create(nb, l, row, index(kernelSize));
-              Value outputRest = column;
-              int64_t kernelStride = kernelSize, outputStride = outputSize;
-              for (int64_t d = 0; d < spatial; ++d) {
-                kernelStride /= window.kernel[d];
-                outputStride /= type.getDimSize(d + 2);
-                Value k = arith::DivUIOp::create(nb, l, kernelRest,
-                                                 index(kernelStride));
-                kernelRest = arith::RemUIOp::create(nb, l, kernelRest,
-                                                    index(kernelStride));
-                Value o = arith::DivUIOp::create(nb, l, outputRest,
-                                                 index(outputStride));
-                outputRest = arith::RemUIOp::create(nb, l, outputRest,
-                                                    index(outputStride));
-                indices.push_back(arith::AddIOp::create(
-                    nb, l,
-                    arith::MulIOp::create(nb, l, o, index(window.strides[d])),
-                    arith::MulIOp::create(nb, l, k,
-                                          index(window.dilations[d]))));
-              }
-              linalg::YieldOp::create(
-                  nb, l,
-                  tensor::ExtractOp::create(nb, l, padded, indices)
-                      .getResult());
+            maps,
+            SmallVector<utils::IteratorType>(loops,
+                                             utils::IteratorType::parallel),
+            [](OpBuilder &nb, Location l, ValueRange a) {
+              linalg::YieldOp::create(nb, l, a[0]);
             })
             .getResult(0);
+    cols = buildReshape(b, loc, expanded, colsType);
   }
   Value matrix =
       buildReshape(b, loc, weight,

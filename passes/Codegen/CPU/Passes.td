@@ -44,6 +44,23 @@ def TileAndVectorizeContractionsPass
   ];
 }
 
+def PlanWorkspacePass : Pass<"lbc-plan-workspace", "::mlir::ModuleOp"> {
+  let summary = "Place static intermediate buffers in one reused workspace";
+  let description = [{
+    Runs after bufferization, before deallocation. In every public function,
+    each `memref.alloc` of static shape at the top level of the body becomes
+    a `memref.view` into a new trailing `memref<?xi8>` argument (the
+    workspace) at an offset chosen so that buffers whose live ranges overlap
+    never share bytes (greedy placement, largest first, 64-byte aligned).
+    The function gets `lbc.workspace_size` (bytes). The runtime keeps
+    workspaces between runs, so a run neither allocates nor page-faults for
+    its intermediates. Buffers of dynamic size, inside loops or branches, or
+    that escape (returned) keep their own allocation.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def InlineAllocaScopesPass
     : Pass<"lbc-inline-alloca-scopes", "::mlir::ModuleOp"> {
   let summary = "Inline memref.alloca_scope regions that allocate nothing";

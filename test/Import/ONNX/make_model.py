@@ -99,8 +99,23 @@ def case_missing_external_data(out):
     return None
 
 
+def case_add_with_intermediate(out):
+    # z = first half of Concat(x + y, x + y): the concatenation is an
+    # intermediate buffer (in the planned workspace) and z == x + y exactly.
+    starts = numpy_helper.from_array(np.array([0], dtype=np.int64), "starts")
+    ends = numpy_helper.from_array(np.array([3], dtype=np.int64), "ends")
+    axes = numpy_helper.from_array(np.array([0], dtype=np.int64), "axes")
+    return model([helper.make_node("Add", ["x", "y"], ["t"], name="sum"),
+                  helper.make_node("Concat", ["t", "t"], ["both"], axis=0, name="concat"),
+                  helper.make_node("Slice", ["both", "starts", "ends", "axes"], ["z"],
+                                   name="slice")],
+                 [tensor("x", [3, 4, 5]), tensor("y", [3, 4, 5])],
+                 [tensor("z", [3, 4, 5])], [starts, ends, axes])
+
+
 CASES = {
     "add_broadcast": case_add_broadcast,
+    "add_with_intermediate": case_add_with_intermediate,
     "matmul_weight": case_matmul_weight,
     "gemm": case_gemm,
     "softmax_opset11": case_softmax(11),

@@ -1,0 +1,187 @@
+//===- PlanWorkspace.cpp - static intermediates in one reused workspace ---===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Replaces the static top-level allocations of a bufferized function with
+// views into a caller-provided workspace, packing buffers whose lifetimes do
+// not overlap into the same bytes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Codegen/CPU/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/DataLayoutInterfaces.h"
+#include "llvm/Support/MathExtras.h"
+
+#include <algorithm>
+
+namespace mlir::lbc {
+#define GEN_PASS_DEF_PLANWORKSPACEPASS
+#include "passes/Codegen/CPU/Passes.h.inc"
+} // namespace mlir::lbc
+
+using namespace mlir;
+
+namespace {
+
+/// Alignment of every buffer in the workspace: one cache line, which also
+/// covers the widest vector loads (AVX-512).
+constexpr uint64_t kBufferAlignment = 64;
+
+/// One planned allocation: its lifetime in top-level op positions (both
+/// ends inclusive) and its place in the workspace.
+struct Buffer {
+  memref::AllocOp alloc;
+  int64_t start = 0, end = 0;
+  uint64_t size = 0, offset = 0;
+
+  bool overlapsInTime(const Buffer &other) const {
+    return start <= other.end && other.start <= end;
+  }
+};
+
+/// The position of the last top-level op that uses `root` or a value that
+/// may alias it, or nothing when the buffer escapes the function.
+std::optional<int64_t>
+lastUse(Value root, Block &body,
+        const DenseMap<Operation *, int64_t> &positions) {
+  SmallVector<Value> worklist = {root};
+  DenseSet<Value> seen = {root};
+  int64_t last = -1;
+  auto addAliases = [&](ValueRange values) {
+    for (Value value : values)
+      if (isa<BaseMemRefType>(value.getType()) && seen.insert(value).second)
+        worklist.push_back(value);
+  };
+  while (!worklist.empty()) {
+    Value value = worklist.pop_back_val();
+    for (OpOperand &use : value.getUses()) {
+      Operation *user = use.getOwner();
+      Operation *top = body.findAncestorOpInBlock(*user);
+      if (!top)
+        return std::nullopt;
+      if (user->hasTrait<OpTrait::IsTerminator>()) {
+        // A yielded buffer lives on in the parent's results; a returned one
+        // outlives the call.
+        Operation *parent = user->getParentOp();
+        if (isa<FunctionOpInterface>(parent))
+          return std::nullopt;
+        addAliases(parent->getResults());
+      }
+      last = std::max(last, positions.lookup(top));
+      // Views, casts and region arguments fed by the buffer alias it.
+      addAliases(user->getResults());
+      for (Region &region : user->getRegions())
+        for (Block &block : region)
+          addAliases(block.getArguments());
+    }
+  }
+  return last;
+}
+
+/// Places buffers largest first, each at the lowest 64-byte-aligned offset
+/// that no lifetime-overlapping placed buffer occupies. Returns the size.
+uint64_t placeBuffers(SmallVectorImpl<Buffer> &buffers) {
+  SmallVector<Buffer *> order;
+  for (Buffer &buffer : buffers)
+    order.push_back(&buffer);
+  std::stable_sort(order.begin(), order.end(), [](Buffer *a, Buffer *b) {
+    return a->size > b->size;
+  });
+  SmallVector<Buffer *> placed;
+  uint64_t total = 0;
+  for (Buffer *buffer : order) {
+    SmallVector<Buffer *> conflicts;
+    for (Buffer *other : placed)
+      if (buffer->overlapsInTime(*other))
+        conflicts.push_back(other);
+    llvm::sort(conflicts,
+               [](Buffer *a, Buffer *b) { return a->offset < b->offset; });
+    uint64_t offset = 0;
+    for (Buffer *other : conflicts) {
+      if (offset + buffer->size <= other->offset)
+        break;
+      offset = std::max(
+          offset, llvm::alignTo(other->offset + other->size, kBufferAlignment));
+    }
+    buffer->offset = offset;
+    total = std::max(total, offset + buffer->size);
+    placed.push_back(buffer);
+  }
+  return llvm::alignTo(total, kBufferAlignment);
+}
+
+/// Plans the workspace of one function body; returns its size in bytes.
+uint64_t planFunction(func::FuncOp function) {
+  Block &body = function.getBody().front();
+  DenseMap<Operation *, int64_t> positions;
+  int64_t position = 0;
+  for (Operation &op : body)
+    positions[&op] = position++;
+
+  DataLayout layout = DataLayout::closest(function);
+  SmallVector<Buffer> buffers;
+  for (Operation &op : body) {
+    auto alloc = dyn_cast<memref::AllocOp>(&op);
+    if (!alloc)
+      continue;
+    MemRefType type = alloc.getType();
+    if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+        type.getMemorySpace() ||
+        alloc.getAlignment().value_or(0) > kBufferAlignment)
+      continue;
+    std::optional<int64_t> end = lastUse(alloc, body, positions);
+    if (!end)
+      continue;
+    Buffer buffer;
+    buffer.alloc = alloc;
+    buffer.start = positions[alloc];
+    buffer.end = std::max(*end, buffer.start);
+    uint64_t elementBytes =
+        std::max<uint64_t>(1, layout.getTypeSize(type.getElementType()));
+    buffer.size = std::max<uint64_t>(1, type.getNumElements() * elementBytes);
+    buffers.push_back(buffer);
+  }
+  uint64_t size = placeBuffers(buffers);
+
+  MLIRContext *context = function.getContext();
+  auto workspaceType = MemRefType::get({ShapedType::kDynamic},
+                                       IntegerType::get(context, 8));
+  unsigned index = function.getNumArguments();
+  (void)function.insertArgument(index, workspaceType, {}, function.getLoc());
+  function.setArgAttr(index, "lbc.workspace", UnitAttr::get(context));
+  Value workspace = function.getArgument(index);
+  OpBuilder builder(context);
+  for (Buffer &buffer : buffers) {
+    builder.setInsertionPoint(buffer.alloc);
+    Location loc = buffer.alloc.getLoc();
+    Value offset = arith::ConstantIndexOp::create(
+        builder, loc, static_cast<int64_t>(buffer.offset));
+    Value view = memref::ViewOp::create(builder, loc, buffer.alloc.getType(),
+                                        workspace, offset, ValueRange{});
+    buffer.alloc.replaceAllUsesWith(view);
+    buffer.alloc.erase();
+  }
+  return size;
+}
+
+struct PlanWorkspacePass
+    : public mlir::lbc::impl::PlanWorkspacePassBase<PlanWorkspacePass> {
+  void runOnOperation() override {
+    for (auto function : getOperation().getOps<func::FuncOp>()) {
+      if (function.isDeclaration() || !function.isPublic())
+        continue;
+      uint64_t size = planFunction(function);
+      function->setAttr("lbc.workspace_size",
+                        IntegerAttr::get(IntegerType::get(&getContext(), 64),
+                                         static_cast<int64_t>(size)));
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,56 @@
+// RUN: lbc-opt %s --split-input-file --lbc-plan-workspace | FileCheck %s
+
+// Largest first: %b (80 floats = 320 B), alive throughout, goes to offset 0
+// and %a (256 B) after it at 320; %a dies at the copy into %b, so %c,
+// allocated after that, reuses %a's bytes. The workspace is the trailing
+// argument and its size (320 + 256) the function attribute.
+// CHECK-LABEL: func.func @reuse
+// CHECK-SAME: (%[[IN:.*]]: memref<64xf32>, %[[OUT:.*]]: memref<64xf32>, %[[WS:.*]]: memref<?xi8> {lbc.workspace})
+// CHECK-SAME: attributes {lbc.workspace_size = 576 : i64}
+// CHECK-NOT: memref.alloc
+// CHECK: %[[C320:.*]] = arith.constant 320 : index
+// CHECK: %[[A:.*]] = memref.view %[[WS]][%[[C320]]][] : memref<?xi8> to memref<64xf32>
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[B:.*]] = memref.view %[[WS]][%[[C0]]][] : memref<?xi8> to memref<80xf32>
+// CHECK: memref.copy %[[IN]], %[[A]]
+// CHECK: %[[C320B:.*]] = arith.constant 320 : index
+// CHECK: memref.view %[[WS]][%[[C320B]]][] : memref<?xi8> to memref<16xf32>
+func.func @reuse(%in: memref<64xf32>, %out: memref<64xf32>) {
+  %a = memref.alloc() : memref<64xf32>
+  %b = memref.alloc() : memref<80xf32>
+  memref.copy %in, %a : memref<64xf32> to memref<64xf32>
+  %bv = memref.subview %b[0] [64] [1] : memref<80xf32> to memref<64xf32, strided<[1]>>
+  memref.copy %a, %bv : memref<64xf32> to memref<64xf32, strided<[1]>>
+  %c = memref.alloc() : memref<16xf32>
+  %cv = memref.subview %bv[0] [16] [1] : memref<64xf32, strided<[1]>> to memref<16xf32, strided<[1]>>
+  memref.copy %cv, %c : memref<16xf32, strided<[1]>> to memref<16xf32>
+  %ov = memref.subview %out[0] [16] [1] : memref<64xf32> to memref<16xf32, strided<[1]>>
+  memref.copy %c, %ov : memref<16xf32> to memref<16xf32, strided<[1]>>
+  memref.copy %bv, %out : memref<64xf32, strided<[1]>> to memref<64xf32>
+  return
+}
+
+// -----
+
+// A buffer used inside a loop lives until the loop ends: %t (used in the
+// loop) and %u (allocated before it) overlap in time and do not share bytes.
+// Dynamic and returned buffers keep their allocations.
+// CHECK-LABEL: func.func @keep
+// CHECK-SAME: attributes {lbc.workspace_size = 128 : i64}
+// CHECK-DAG: memref.view %{{.*}}[%c0{{.*}}][] : memref<?xi8> to memref<4xf32>
+// CHECK-DAG: memref.view %{{.*}}[%c64{{.*}}][] : memref<?xi8> to memref<4xf32>
+// CHECK-DAG: memref.alloc(%{{.*}}) : memref<?xf32>
+// CHECK-DAG: memref.alloc() : memref<2xf32>
+func.func @keep(%n: index, %in: memref<4xf32>) -> memref<2xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %t = memref.alloc() : memref<4xf32>
+  %u = memref.alloc() : memref<4xf32>
+  memref.copy %in, %u : memref<4xf32> to memref<4xf32>
+  scf.for %i = %c0 to %n step %c1 {
+    memref.copy %u, %t : memref<4xf32> to memref<4xf32>
+  }
+  %d = memref.alloc(%n) : memref<?xf32>
+  %r = memref.alloc() : memref<2xf32>
+  return %r : memref<2xf32>
+}
