@@ -145,6 +145,24 @@ LogicalResult convertMatMul(NodeContext &ctx) {
   if ((vectorLhs && !lhsType.hasStaticShape()) ||
       (vectorRhs && !rhsType.hasStaticShape()))
     return ctx.error() << "1-D operands with dynamic size are not supported";
+  // [..., M, K] x [K, N] (every linear layer of a transformer: batch and
+  // sequence before the features) is one 2-D contraction over the collapsed
+  // rows, so that it gets the register-tiled matmul code.
+  if (rhsType.getRank() == 2 && lhsType.getRank() > 2 &&
+      lhsType.hasStaticShape() && resultType.hasStaticShape()) {
+    int64_t rows = lhsType.getNumElements() / lhsType.getShape().back();
+    Type elementType = resultType.getElementType();
+    Value rowsLhs = buildReshape(
+        ctx.b(), ctx.loc(), lhs,
+        RankedTensorType::get({rows, lhsType.getShape().back()},
+                              lhsType.getElementType()));
+    Value product = buildContraction(
+        ctx.b(), ctx.loc(), rowsLhs, rhs,
+        RankedTensorType::get({rows, rhsType.getDimSize(1)}, elementType),
+        false, false);
+    ctx.setResult(0, buildReshape(ctx.b(), ctx.loc(), product, resultType));
+    return success();
+  }
   if (vectorLhs)
     lhs = insertUnitDim(ctx.b(), ctx.loc(), lhs, 0);
   if (vectorRhs)

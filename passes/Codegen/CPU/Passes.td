@@ -31,12 +31,15 @@ def TileAndVectorizeContractionsPass
   let summary = "Register-tile and vectorize 2-D contractions (matmul, GEMV)";
   let description = [{
     For every `linalg.generic` marked `lbc.contraction` (loops m, k, n; see
-    the ONNX importer) with static shapes and at least 8 rows, tiles m and n
-    by 8 x 32 around an innermost k loop, vectorizes the tile into a
+    the ONNX importer) with static shapes: with at least 8 rows, tiles m and
+    n by 8 x 32 around an innermost k loop, vectorizes the tile into a
     contraction lowered to outer products (FMAs), and keeps the accumulator
-    tile in registers across the k loop. Other shapes keep the loops that
-    LLVM vectorizes (best measured for GEMV). Runs at tensor level, before
-    bufferization, through the transform dialect.
+    tile in registers across k (256 x 256 blocks of B first, column blocks
+    in parallel). With fewer rows (GEMV), reads B row by row in steps of 8
+    rows, updating the accumulator rows in L1 with vector FMAs; a long k
+    range is split into 8 slices run in parallel into partial rows that are
+    summed afterwards. Shapes the tiles do not divide keep their loops. Runs
+    at tensor level, before bufferization, through the transform dialect.
   }];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",

@@ -11,7 +11,10 @@
 
 #include "passes/Codegen/CPU/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -29,30 +32,54 @@ constexpr llvm::StringLiteral kIdAttr = "lbc.contraction_id";
 
 /// How one contraction (loops m, k, n) is tiled.
 struct TileChoice {
-  /// Cache block [k, n] tiled first (n outer, then k), so that the block of
-  /// B is reused from L2 by every row tile; zero when the operands are small.
-  std::array<int64_t, 2> cacheBlock;
-  std::array<int64_t, 3> sizes; // register tile: m, k, n
+  /// Columns of B per parallel block (an scf.forall, run on the thread
+  /// pool), and the k rows per sequential block inside it; zero for none.
+  int64_t columnBlock = 0, depthBlock = 0;
+  /// The k range split into this many slices that run in parallel, each
+  /// into its own partial result, summed afterwards; zero for none.
+  int64_t depthSlices = 0;
+  std::array<int64_t, 3> sizes; // vector tile: m, k, n
   /// Loops m, n outside and k innermost, with the accumulator tile kept in
-  /// registers across k; otherwise the loops stay m, k, n.
+  /// registers across k; otherwise the loops stay m, k, n and each k step
+  /// updates the accumulator row in memory (L1).
   bool accumulateInRegisters;
 };
 
-/// The tiling for static sizes, or nothing when the shape does not divide
-/// or tiling does not pay.
+/// The largest of `candidates` that divides `size`, or 0.
+int64_t largestDivisor(int64_t size, ArrayRef<int64_t> candidates) {
+  for (int64_t candidate : candidates)
+    if (size % candidate == 0)
+      return candidate;
+  return 0;
+}
+
+/// The tiling for static sizes, or nothing when the shape does not divide.
 std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n) {
+  if (m < 8) {
+    // Fewer than 8 rows (decode GEMV): bandwidth-bound, so B is read row by
+    // row, contiguously (what hardware prefetchers stream best): each step
+    // adds x[k..k+7] * B[k..k+7, tile] to the accumulator rows, which stay
+    // in L1 (8 rows per step: one accumulator load/store per 8 rows of B).
+    // Explicit vectors, not LLVM's loop vectorizer, which gives up when the
+    // operands share the workspace. Threads split k, not n: column blocks
+    // cut every row of B into pieces, which measured 2x slower.
+    int64_t columns = largestDivisor(n, m <= 2 ? ArrayRef<int64_t>{64, 32, 16, 8}
+                                               : ArrayRef<int64_t>{32, 16, 8});
+    if (!columns)
+      return std::nullopt;
+    constexpr int64_t kSlices = 8;
+    int64_t slices = k % kSlices == 0 && k >= 128 * kSlices ? kSlices : 0;
+    int64_t rows = largestDivisor(slices ? k / slices : k, {8, 4, 2, 1});
+    TileChoice choice{0, 0, slices, {m, rows, columns}, false};
+    return choice;
+  }
   // Matrices: an 8 x 32 accumulator tile (16 zmm registers) updated by one
-  // outer product per k. Fewer than 8 rows (decode GEMV) is bandwidth-bound:
-  // the untiled m, k, n loops, which LLVM vectorizes along the rows of B,
-  // measured faster than any register tiling tried (bench/run.sh: 5.4 ms vs
-  // 8.7 ms for 1x4096x4096 with 4 x 256 strips).
-  if (m < 8)
-    return std::nullopt;
-  // 256 x 256 floats of B (256 KiB) fit the 1 MiB L2 with room for A and C.
+  // outer product per k. 256 x 256 floats of B (256 KiB) fit the 1 MiB L2
+  // with room for A and C.
   constexpr int64_t kBlock = 256;
-  TileChoice choice{{0, 0}, {8, 1, 32}, true};
+  TileChoice choice{0, 0, 0, {8, 1, 32}, true};
   if (k % kBlock == 0 && n % kBlock == 0 && (k > kBlock || n > kBlock))
-    choice.cacheBlock = {kBlock, kBlock};
+    choice.columnBlock = choice.depthBlock = kBlock;
   if (m % choice.sizes[0] || n % choice.sizes[2])
     return std::nullopt;
   return choice;
@@ -60,11 +87,18 @@ std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n) {
 
 /// The vectorized reduction adds the products without the `contract` flag
 /// the scalar body had, which blocks FMA formation in LLVM. Give each vector
-/// add of a contract-flagged product (through shape casts) the flag back.
+/// add of a contract-flagged product (through shape casts and extracts) the
+/// flag back.
 void allowFusedMultiplyAdd(ModuleOp module) {
   auto contractedProduct = [](Value value) {
-    while (auto cast = value.getDefiningOp<vector::ShapeCastOp>())
-      value = cast.getSource();
+    while (Operation *op = value.getDefiningOp()) {
+      if (auto cast = dyn_cast<vector::ShapeCastOp>(op))
+        value = cast.getSource();
+      else if (auto extract = dyn_cast<vector::ExtractOp>(op))
+        value = extract.getSource();
+      else
+        break;
+    }
     auto mul = value.getDefiningOp<arith::MulFOp>();
     return mul && bitEnumContainsAll(mul.getFastmath(),
                                      arith::FastMathFlags::contract);
@@ -76,6 +110,78 @@ void allowFusedMultiplyAdd(ModuleOp module) {
   });
 }
 
+/// Types of a transform op result list: `count` any_op handles.
+std::string anyOps(int64_t count) {
+  std::string types;
+  for (int64_t i = 0; i < count; ++i)
+    types += std::string(i ? ", " : "") + "!transform.any_op";
+  return count == 1 ? types : "(" + types + ")";
+}
+
+/// Splits the k range of a GEMV-shaped contraction into `slices` pieces
+/// whose partial results are independent: P[s, m, n] = sum over the s-th
+/// k slice, then C = C0 + sum_s P[s]. Each partial row is contiguous, so
+/// every slice streams whole rows of B. Returns (partial op, sum op).
+std::pair<linalg::GenericOp, linalg::GenericOp>
+splitDepth(linalg::GenericOp op, int64_t slices) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  MLIRContext *context = op.getContext();
+  Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
+  Value init = op.getDpsInits()[0];
+  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  int64_t m = bounds[0], k = bounds[1], n = bounds[2], depth = k / slices;
+  Type elementType = cast<RankedTensorType>(init.getType()).getElementType();
+  auto tensorOf = [&](ArrayRef<int64_t> shape, Value like) {
+    return RankedTensorType::get(
+        shape, cast<RankedTensorType>(like.getType()).getElementType());
+  };
+  Value lhs3 = tensor::ExpandShapeOp::create(
+      b, loc, tensorOf({m, slices, depth}, lhs), lhs,
+      SmallVector<ReassociationIndices>{{0}, {1, 2}});
+  Value rhs3 = tensor::ExpandShapeOp::create(
+      b, loc, tensorOf({slices, depth, n}, rhs), rhs,
+      SmallVector<ReassociationIndices>{{0, 1}, {2}});
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
+  Value partialInit =
+      linalg::FillOp::create(
+          b, loc, zero,
+          tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{slices, m, n},
+                                  elementType)
+              .getResult())
+          .getResult(0);
+  auto dims = [&](int64_t count, ArrayRef<unsigned> which) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned d : which)
+      exprs.push_back(getAffineDimExpr(d, context));
+    return AffineMap::get(count, 0, exprs, context);
+  };
+  using utils::IteratorType;
+  // Loops s, m, kk, n.
+  auto partial = linalg::GenericOp::create(
+      b, loc, TypeRange{partialInit.getType()}, ValueRange{lhs3, rhs3},
+      ValueRange{partialInit},
+      {dims(4, {1, 0, 2}), dims(4, {0, 2, 3}), dims(4, {0, 1, 3})},
+      {IteratorType::parallel, IteratorType::parallel,
+       IteratorType::reduction, IteratorType::parallel});
+  IRMapping mapping;
+  op.getRegion().cloneInto(&partial.getRegion(), mapping);
+  // Loops s, m, n: C[m, n] += P[s, m, n].
+  auto sum = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{partial.getResult(0)},
+      ValueRange{init}, {dims(3, {0, 1, 2}), dims(3, {1, 2})},
+      {IteratorType::reduction, IteratorType::parallel,
+       IteratorType::parallel},
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        linalg::YieldOp::create(
+            nb, l, arith::AddFOp::create(nb, l, args[1], args[0]).getResult());
+      });
+  op.getResult(0).replaceAllUsesWith(sum.getResult(0));
+  op.erase();
+  return {partial, sum};
+}
+
 struct TileAndVectorizeContractionsPass
     : public mlir::lbc::impl::TileAndVectorizeContractionsPassBase<
           TileAndVectorizeContractionsPass> {
@@ -83,54 +189,101 @@ struct TileAndVectorizeContractionsPass
     ModuleOp module = getOperation();
     std::string steps, hoists;
     int64_t id = 0;
-    module.walk([&](linalg::GenericOp op) {
-      if (!op->hasAttr(kMarker) || op.getNumLoops() != 3)
-        return;
-      SmallVector<int64_t> bounds = op.getStaticLoopRanges();
-      if (llvm::any_of(bounds, ShapedType::isDynamic))
-        return;
-      std::optional<TileChoice> tile =
-          chooseTile(bounds[0], bounds[1], bounds[2]);
-      if (!tile)
-        return;
+    auto mark = [&](Operation *op) {
       op->setAttr(kIdAttr,
                   IntegerAttr::get(IntegerType::get(&getContext(), 64), id));
-      std::string target = llvm::formatv("%op{0}", id);
       steps += llvm::formatv(
           "    %op{0} = transform.structured.match attributes "
           "{{lbc.contraction_id = {0} : i64} in %root : (!transform.any_op) -> "
           "!transform.any_op\n",
           id);
-      if (tile->cacheBlock[0]) {
+    };
+    // Tiles `target` with loops for the non-zero `sizes` and vectorizes the
+    // tile.
+    auto tileAndVectorize = [&](StringRef target, ArrayRef<int64_t> sizes,
+                                StringRef extra, StringRef vectorizeOptions) {
+      int64_t loops = llvm::count_if(sizes, [](int64_t s) { return s != 0; });
+      std::string list;
+      for (int64_t size : sizes)
+        list += (list.empty() ? "" : ", ") + std::to_string(size);
+      std::string results = llvm::formatv("%tiled{0}", id);
+      for (int64_t i = 0; i < loops; ++i)
+        results += llvm::formatv(", %loop{0}_{1}", id, i);
+      steps += llvm::formatv(
+          "    {0} = transform.structured.tile_using_for {1} tile_sizes [{2}] "
+          "{3} : (!transform.any_op) -> {4}\n"
+          "    transform.structured.vectorize %tiled{5} {6} : "
+          "!transform.any_op\n",
+          results, target, list, extra, anyOps(loops + 1), id,
+          vectorizeOptions);
+    };
+
+    SmallVector<linalg::GenericOp> contractions;
+    module.walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(kMarker) && op.getNumLoops() == 3 &&
+          !llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+        contractions.push_back(op);
+    });
+    for (linalg::GenericOp op : contractions) {
+      SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+      std::optional<TileChoice> tile =
+          chooseTile(bounds[0], bounds[1], bounds[2]);
+      if (!tile)
+        continue;
+      if (tile->depthSlices) {
+        auto [partial, sum] = splitDepth(op, tile->depthSlices);
+        // The slices run on the thread pool; inside one, each k step adds a
+        // row of B to the partial row.
+        mark(partial);
+        steps += llvm::formatv(
+            "    %slice{0}, %slices{0} = transform.structured.tile_using_forall "
+            "%op{0} tile_sizes [1, 0, 0, 0] : (!transform.any_op) -> "
+            "(!transform.any_op, !transform.any_op)\n",
+            id);
+        tileAndVectorize(llvm::formatv("%slice{0}", id).str(),
+                         {0, 0, tile->sizes[1], tile->sizes[2]}, "", "");
+        ++id;
+        mark(sum);
+        tileAndVectorize(llvm::formatv("%op{0}", id).str(),
+                         {0, 0, tile->sizes[2]}, "", "");
+        ++id;
+        continue;
+      }
+      mark(op);
+      std::string target = llvm::formatv("%op{0}", id);
+      if (tile->columnBlock) {
         // Column blocks are independent: they become an scf.forall, which
-        // code generation runs on the thread pool. The k blocks inside are
-        // sequential.
+        // code generation runs on the thread pool.
         steps += llvm::formatv(
             "    %column{0}, %forall{0} = "
             "transform.structured.tile_using_forall "
-            "%op{0} tile_sizes [0, 0, {2}] : (!transform.any_op) -> "
-            "(!transform.any_op, !transform.any_op)\n"
+            "%op{0} tile_sizes [0, 0, {1}] : (!transform.any_op) -> "
+            "(!transform.any_op, !transform.any_op)\n",
+            id, tile->columnBlock);
+        target = llvm::formatv("%column{0}", id);
+      }
+      if (tile->depthBlock) {
+        // The k blocks inside a column block are sequential.
+        steps += llvm::formatv(
             "    %block{0}, %bk{0} = transform.structured.tile_using_for "
-            "%column{0} tile_sizes [0, {1}, 0] : "
+            "{2} tile_sizes [0, {1}, 0] : "
             "(!transform.any_op) -> (!transform.any_op, !transform.any_op)\n",
-            id, tile->cacheBlock[0], tile->cacheBlock[1]);
+            id, tile->depthBlock, target);
         target = llvm::formatv("%block{0}", id);
       }
-      steps += llvm::formatv(
-          R"(    %tiled{0}, %a{0}, %b{0}, %c{0} = transform.structured.tile_using_for {5} tile_sizes [{1}, {2}, {3}] interchange = {4} : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
-    transform.structured.vectorize %tiled{0} {{create_named_contraction} : !transform.any_op
-)",
-          id, tile->sizes[0], tile->sizes[1], tile->sizes[2],
-          tile->accumulateInRegisters ? "[0, 2, 1]" : "[0, 1, 2]", target);
+      tileAndVectorize(target, tile->sizes,
+                       tile->accumulateInRegisters ? "interchange = [0, 2, 1]"
+                                                   : "",
+                       "{create_named_contraction}");
       // With k innermost (the third loop), hoisting the accumulator's
       // read/write out of it keeps the tile in registers.
       if (tile->accumulateInRegisters)
         hoists += llvm::formatv(
-            "    transform.loop.hoist_loop_invariant_subsets %c{0} : "
+            "    transform.loop.hoist_loop_invariant_subsets %loop{0}_2 : "
             "!transform.any_op\n",
             id);
       ++id;
-    });
+    }
     if (id == 0)
       return;
     std::string script = llvm::formatv(

@@ -32,32 +32,79 @@ func.func @matmul(%a: tensor<16x8xf32>, %b: tensor<8x64xf32>, %c: tensor<16x64xf
 #B = affine_map<(d0, d1, d2) -> (d1, d2)>
 #C = affine_map<(d0, d1, d2) -> (d0, d2)>
 
-// Shapes the tile does not divide (12 rows), single rows (GEMV) and unmarked
-// generics keep their loops.
+// Shapes the tile does not divide (12 rows) and unmarked generics keep
+// their loops.
 // CHECK-LABEL: func.func @untouched
 // CHECK-NOT: scf.for
-// CHECK-COUNT-3: linalg.generic
-func.func @untouched(%a: tensor<12x8xf32>, %b: tensor<8x64xf32>, %c: tensor<12x64xf32>,
-                     %v: tensor<1x8xf32>, %cv: tensor<1x64xf32>) -> (tensor<12x64xf32>, tensor<1x64xf32>, tensor<12x64xf32>) {
+// CHECK-COUNT-2: linalg.generic
+func.func @untouched(%a: tensor<12x8xf32>, %b: tensor<8x64xf32>, %c: tensor<12x64xf32>) -> (tensor<12x64xf32>, tensor<12x64xf32>) {
   %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<12x8xf32>, tensor<8x64xf32>) outs(%c : tensor<12x64xf32>) attrs = {lbc.contraction} {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %m = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %m : f32
     linalg.yield %s : f32
   } -> tensor<12x64xf32>
-  %g = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%v, %b : tensor<1x8xf32>, tensor<8x64xf32>) outs(%cv : tensor<1x64xf32>) attrs = {lbc.contraction} {
-  ^bb0(%x: f32, %y: f32, %acc: f32):
-    %m = arith.mulf %x, %y : f32
-    %s = arith.addf %acc, %m : f32
-    linalg.yield %s : f32
-  } -> tensor<1x64xf32>
   %u = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<12x8xf32>, tensor<8x64xf32>) outs(%c : tensor<12x64xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %m = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %m : f32
     linalg.yield %s : f32
   } -> tensor<12x64xf32>
-  return %r, %g, %u : tensor<12x64xf32>, tensor<1x64xf32>, tensor<12x64xf32>
+  return %r, %u : tensor<12x64xf32>, tensor<12x64xf32>
+}
+
+// -----
+
+#A = affine_map<(d0, d1, d2) -> (d0, d1)>
+#B = affine_map<(d0, d1, d2) -> (d1, d2)>
+#C = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// A GEMV (one row) reads B row by row: steps of 8 rows of B over 64-column
+// tiles, each step a vector update of the accumulator row.
+// CHECK-LABEL: func.func @gemv
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c64
+// CHECK: vector.transfer_read {{.*}} : tensor<8x64xf32>, vector<8x64xf32>
+// CHECK: arith.addf {{.*}} fastmath<contract> : vector<64xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<1x64xf32>, tensor<1x64xf32>
+// CHECK-NOT: linalg.generic
+func.func @gemv(%v: tensor<1x16xf32>, %b: tensor<16x128xf32>, %cv: tensor<1x128xf32>) -> tensor<1x128xf32> {
+  %g = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%v, %b : tensor<1x16xf32>, tensor<16x128xf32>) outs(%cv : tensor<1x128xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<1x128xf32>
+  return %g : tensor<1x128xf32>
+}
+
+// -----
+
+#A = affine_map<(d0, d1, d2) -> (d0, d1)>
+#B = affine_map<(d0, d1, d2) -> (d1, d2)>
+#C = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// A long GEMV (k = 1024) is split into 8 slices of 128 rows of B, run in
+// parallel (scf.forall: the thread pool), each into its own partial row;
+// the 8 partial rows are then added to the output.
+// CHECK-LABEL: func.func @gemv_slices
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] output_shape [1, 8, 128]
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2]] output_shape [8, 128, 64]
+// CHECK: scf.forall (%{{.*}}) in (8) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<8x1x64xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c8
+// CHECK: vector.transfer_write {{.*}} : vector<1x1x64xf32>, tensor<1x1x64xf32>
+// CHECK: tensor.parallel_insert_slice
+// CHECK: vector.transfer_read {{.*}} : tensor<8x1x64xf32>, vector<8x1x64xf32>
+// CHECK-COUNT-8: arith.addf {{.*}} : vector<64xf32>
+// CHECK-NOT: linalg.generic
+func.func @gemv_slices(%v: tensor<1x1024xf32>, %b: tensor<1024x64xf32>, %cv: tensor<1x64xf32>) -> tensor<1x64xf32> {
+  %g = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%v, %b : tensor<1x1024xf32>, tensor<1024x64xf32>) outs(%cv : tensor<1x64xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<1x64xf32>
+  return %g : tensor<1x64xf32>
 }
 
 // -----
