@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -101,6 +102,11 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
       llvm::cl::desc("Fix a named (symbolic) dimension: NAME=SIZE, e.g. "
                      "batch=1 (repeatable)"),
       llvm::cl::value_desc("name=size"), llvm::cl::cat(category));
+  llvm::cl::opt<bool> debugLines(
+      "debug-lines",
+      llvm::cl::desc("Emit line tables that map machine code to ONNX nodes "
+                     "(file model.onnx, line = node number), for profilers"),
+      llvm::cl::init(false), llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
@@ -110,6 +116,7 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   // Copy the options out: lld, run in process later, re-parses LLVM's
   // command-line state and would clobber them.
   const std::string inputPath = input, outputPath = output, cpuName = cpu;
+  const bool emitDebugLines = debugLines;
   std::optional<Emit> kind = resolveEmit(emit, outputPath);
   if (!kind)
     return fail("cannot tell what to write from '" + outputPath +
@@ -198,6 +205,8 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   PassManager codegen(&context);
   if (failed(buildLbcCodegenPipeline(codegen, error)))
     return fail("internal error: " + error);
+  if (emitDebugLines)
+    codegen.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
   if (failed(codegen.run(module)))
     return 1;
 

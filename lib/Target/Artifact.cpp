@@ -102,6 +102,13 @@ std::string mlir::lbc::formatArtifactInfo(const ArtifactInfo &info,
 
 namespace {
 
+/// The workspace of a planned model: its size and the (offset, size) of
+/// each slot, in the order of the model's slot arguments.
+struct WorkspaceLayout {
+  uint64_t size = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> slots;
+};
+
 /// Builds the TargetMachine for the requested CPU on the host's triple.
 std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(const TargetSelection &target, std::string &error) {
@@ -137,13 +144,13 @@ createTargetMachine(const TargetSelection &target, std::string &error) {
 
 /// Adds the entry points of docs/runtime.md: `lbc_run(void **descriptors)`,
 /// which calls the model's C interface with one memref descriptor pointer
-/// per input and output; for a model with a planned workspace (`workspace`
-/// bytes, see lbc-plan-workspace) also `lbc_workspace_size()` and
+/// per input and output; for a model with a planned workspace (see
+/// lbc-plan-workspace) also `lbc_workspace_size()` and
 /// `lbc_run_with_workspace(descriptors, workspace)`, with `lbc_run`
 /// allocating a workspace per call; `lbc_abi_version()` and the
 /// `lbc_artifact_info` string.
 LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
-                             std::optional<uint64_t> workspace,
+                             const std::optional<WorkspaceLayout> &workspace,
                              llvm::StringRef targetDescription,
                              std::string &error) {
   llvm::LLVMContext &context = module.getContext();
@@ -154,20 +161,41 @@ LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
     return failure();
   }
   size_t tensors = info.inputs.size() + info.outputs.size();
-  size_t expected = tensors + (workspace ? 1 : 0);
+  size_t expected = tensors + (workspace ? workspace->slots.size() : 0);
   if (model->arg_size() != expected) {
     error = "'" + interfaceName + "' takes " +
             std::to_string(model->arg_size()) +
             " arguments, the signature has " + std::to_string(tensors) +
-            " tensors" + (workspace ? " and a workspace" : "");
+            " tensors" +
+            (workspace ? " and " + std::to_string(workspace->slots.size()) +
+                             " workspace slots"
+                       : "");
     return failure();
+  }
+  // Workspace slots are disjoint: their aligned pointers (each slot is a
+  // rank-1 memref, 5 parameters: allocated, aligned, offset, size, stride,
+  // last in the model function) are noalias, which LLVM turns into alias
+  // scopes when it inlines the model into the entry points.
+  if (workspace) {
+    llvm::Function *implementation = module.getFunction(info.entryFunction);
+    size_t slotCount = workspace->slots.size();
+    if (!implementation || implementation->arg_size() < 5 * slotCount) {
+      error = "lowered module has no '" + info.entryFunction +
+              "' with workspace slot parameters";
+      return failure();
+    }
+    size_t first = implementation->arg_size() - 5 * slotCount;
+    for (size_t slot = 0; slot < slotCount; ++slot)
+      implementation->addParamAttr(first + 5 * slot + 1,
+                                   llvm::Attribute::NoAlias);
   }
   llvm::IRBuilder<> builder(context);
   llvm::Type *ptr = builder.getPtrTy();
   llvm::Type *i64 = builder.getInt64Ty();
   SmallVector<llvm::GlobalValue *> exported;
-  // Calls the model with the descriptors in `slots` and, when planned, a
-  // memref<?xi8> descriptor of `workspacePointer`.
+  // Calls the model with the tensor descriptors in `slots` and, when
+  // planned, one memref<?xi8> descriptor per workspace slot, each a range of
+  // `workspacePointer`.
   auto callModel = [&](llvm::Value *slots, llvm::Value *workspacePointer) {
     SmallVector<llvm::Value *> arguments;
     for (unsigned i = 0; i < tensors; ++i) {
@@ -178,20 +206,23 @@ LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
       auto *arrayType = llvm::ArrayType::get(i64, 1);
       auto *descriptorType = llvm::StructType::get(
           context, {ptr, ptr, i64, arrayType, arrayType});
-      llvm::Value *descriptor = builder.CreateAlloca(descriptorType);
-      llvm::Value *fields[] = {workspacePointer, workspacePointer,
-                               builder.getInt64(0), builder.getInt64(*workspace),
-                               builder.getInt64(1)};
-      for (unsigned i = 0; i < 5; ++i) {
-        SmallVector<llvm::Value *> path = {builder.getInt32(0),
-                                           builder.getInt32(i)};
-        if (i >= 3)
-          path.push_back(builder.getInt32(0));
-        builder.CreateStore(fields[i],
-                            builder.CreateInBoundsGEP(descriptorType,
-                                                      descriptor, path));
+      for (auto [offset, size] : workspace->slots) {
+        llvm::Value *base = builder.CreateConstInBoundsGEP1_64(
+            builder.getInt8Ty(), workspacePointer, offset);
+        llvm::Value *descriptor = builder.CreateAlloca(descriptorType);
+        llvm::Value *fields[] = {base, base, builder.getInt64(0),
+                                 builder.getInt64(size), builder.getInt64(1)};
+        for (unsigned i = 0; i < 5; ++i) {
+          SmallVector<llvm::Value *> path = {builder.getInt32(0),
+                                             builder.getInt32(i)};
+          if (i >= 3)
+            path.push_back(builder.getInt32(0));
+          builder.CreateStore(fields[i],
+                              builder.CreateInBoundsGEP(descriptorType,
+                                                        descriptor, path));
+        }
+        arguments.push_back(descriptor);
       }
-      arguments.push_back(descriptor);
     }
     builder.CreateCall(model, arguments);
   };
@@ -201,7 +232,7 @@ LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
                                      "lbc_run", module);
   exported.push_back(run);
   builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", run));
-  if (!workspace || *workspace == 0) {
+  if (!workspace || workspace->size == 0) {
     callModel(run->getArg(0), llvm::ConstantPointerNull::get(
                                    llvm::PointerType::getUnqual(context)));
   } else {
@@ -212,7 +243,7 @@ LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
     llvm::FunctionCallee release = module.getOrInsertFunction(
         "free", llvm::FunctionType::get(builder.getVoidTy(), {ptr}, false));
     llvm::Value *memory = builder.CreateCall(
-        allocate, {builder.getInt64(64), builder.getInt64(*workspace)});
+        allocate, {builder.getInt64(64), builder.getInt64(workspace->size)});
     callModel(run->getArg(0), memory);
     builder.CreateCall(release, {memory});
   }
@@ -233,7 +264,7 @@ LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
         "lbc_workspace_size", module);
     exported.push_back(size);
     builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", size));
-    builder.CreateRet(builder.getInt64(*workspace));
+    builder.CreateRet(builder.getInt64(workspace->size));
   }
 
   auto *versionType = llvm::FunctionType::get(builder.getInt32Ty(), false);
@@ -336,10 +367,18 @@ LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
 
   // The workspace planner (lbc-plan-workspace) records its size on the
   // entry function; the attribute survives the lowering to llvm.func.
-  std::optional<uint64_t> workspace;
-  if (auto entry = module.lookupSymbol<LLVM::LLVMFuncOp>(info.entryFunction))
-    if (auto size = entry->getAttrOfType<IntegerAttr>("lbc.workspace_size"))
-      workspace = size.getValue().getZExtValue();
+  std::optional<WorkspaceLayout> workspace;
+  if (auto entry = module.lookupSymbol<LLVM::LLVMFuncOp>(info.entryFunction)) {
+    auto size = entry->getAttrOfType<IntegerAttr>("lbc.workspace_size");
+    auto slots = entry->getAttrOfType<DenseI64ArrayAttr>("lbc.workspace_slots");
+    if (size && slots && slots.size() % 2 == 0) {
+      workspace.emplace();
+      workspace->size = size.getValue().getZExtValue();
+      for (size_t i = 0; i < static_cast<size_t>(slots.size()); i += 2)
+        workspace->slots.push_back(
+            {static_cast<uint64_t>(slots[i]), static_cast<uint64_t>(slots[i + 1])});
+    }
+  }
 
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());

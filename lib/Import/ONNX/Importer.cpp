@@ -95,8 +95,8 @@ LogicalResult GraphContext::convertNodes(const onnx::GraphProto &graph) {
   for (const auto &info : graph.output())
     addValueType(info.name(), &info.type());
   const ConverterTable &converters = getConverterTable();
-  for (const onnx::NodeProto &node : graph.node()) {
-    NodeContext nodeContext(*this, node, opset);
+  for (const auto &[position, node] : llvm::enumerate(graph.node())) {
+    NodeContext nodeContext(*this, node, opset, position);
     if (!node.domain().empty() && node.domain() != "ai.onnx")
       return nodeContext.error() << "operators of domain '" << node.domain()
                                  << "' are not supported";

@@ -272,13 +272,13 @@ Value GraphContext::materializeTensor(const onnx::TensorProto &tensor,
 //===----------------------------------------------------------------------===//
 
 NodeContext::NodeContext(GraphContext &graph, const onnx::NodeProto &node,
-                         int64_t opset)
+                         int64_t opset, int64_t position)
     : graph(graph), node(node), opset(opset),
       location(NameLoc::get(
           StringAttr::get(graph.getContext(),
                           node.name().empty() ? node.op_type() : node.name()),
-          FileLineColLoc::get(graph.getContext(), graph.getModel().getPath(), 0,
-                              0))) {}
+          FileLineColLoc::get(graph.getContext(), graph.getModel().getPath(),
+                              static_cast<unsigned>(position + 1), 0))) {}
 
 InFlightDiagnostic NodeContext::error() {
   // Unnamed nodes (common in exports) are named by their first output.

@@ -106,7 +106,11 @@ private:
 /// One node being converted.
 class NodeContext {
 public:
-  NodeContext(GraphContext &graph, const onnx::NodeProto &node, int64_t opset);
+  /// `position` is the node's 0-based index in its graph; the node's
+  /// location is `model.onnx:<position + 1>:0`, so that diagnostics and
+  /// debug line tables (lbc-opt --debug-lines) name the node by number.
+  NodeContext(GraphContext &graph, const onnx::NodeProto &node, int64_t opset,
+              int64_t position = -1);
 
   OpBuilder &b() { return graph.getBuilder(); }
   Location loc() const { return location; }

@@ -34,15 +34,22 @@ namespace {
 constexpr uint64_t kBufferAlignment = 64;
 
 /// One planned allocation: its lifetime in top-level op positions (both
-/// ends inclusive) and its place in the workspace.
+/// ends inclusive) and the slot it lives in.
 struct Buffer {
   memref::AllocOp alloc;
   int64_t start = 0, end = 0;
-  uint64_t size = 0, offset = 0;
+  uint64_t size = 0;
+  unsigned slot = 0;
 
   bool overlapsInTime(const Buffer &other) const {
     return start <= other.end && other.start <= end;
   }
+};
+
+/// A byte range of the workspace shared by buffers with disjoint lifetimes.
+struct Slot {
+  uint64_t offset = 0, size = 0;
+  SmallVector<Buffer *> buffers;
 };
 
 /// The position of the last top-level op that uses `root` or a value that
@@ -84,36 +91,39 @@ lastUse(Value root, Block &body,
   return last;
 }
 
-/// Places buffers largest first, each at the lowest 64-byte-aligned offset
-/// that no lifetime-overlapping placed buffer occupies. Returns the size.
-uint64_t placeBuffers(SmallVectorImpl<Buffer> &buffers) {
+/// Colors buffers into slots, largest first: a buffer joins the first slot
+/// none of whose buffers is alive at the same time, or opens a new one.
+/// Slots are disjoint, 64-byte aligned ranges of the workspace.
+SmallVector<Slot> assignSlots(SmallVectorImpl<Buffer> &buffers) {
   SmallVector<Buffer *> order;
   for (Buffer &buffer : buffers)
     order.push_back(&buffer);
   std::stable_sort(order.begin(), order.end(), [](Buffer *a, Buffer *b) {
     return a->size > b->size;
   });
-  SmallVector<Buffer *> placed;
-  uint64_t total = 0;
+  SmallVector<Slot> slots;
   for (Buffer *buffer : order) {
-    SmallVector<Buffer *> conflicts;
-    for (Buffer *other : placed)
-      if (buffer->overlapsInTime(*other))
-        conflicts.push_back(other);
-    llvm::sort(conflicts,
-               [](Buffer *a, Buffer *b) { return a->offset < b->offset; });
-    uint64_t offset = 0;
-    for (Buffer *other : conflicts) {
-      if (offset + buffer->size <= other->offset)
-        break;
-      offset = std::max(
-          offset, llvm::alignTo(other->offset + other->size, kBufferAlignment));
+    auto fits = [&](const Slot &slot) {
+      return llvm::none_of(slot.buffers, [&](Buffer *other) {
+        return buffer->overlapsInTime(*other);
+      });
+    };
+    auto *slot = llvm::find_if(slots, fits);
+    if (slot == slots.end()) {
+      slots.emplace_back();
+      slot = &slots.back();
     }
-    buffer->offset = offset;
-    total = std::max(total, offset + buffer->size);
-    placed.push_back(buffer);
+    slot->size = std::max(slot->size, buffer->size);
+    slot->buffers.push_back(buffer);
+    buffer->slot = slot - slots.begin();
   }
-  return llvm::alignTo(total, kBufferAlignment);
+  uint64_t offset = 0;
+  for (Slot &slot : slots) {
+    slot.offset = offset;
+    slot.size = llvm::alignTo(slot.size, kBufferAlignment);
+    offset += slot.size;
+  }
+  return slots;
 }
 
 /// Plans the workspace of one function body; returns its size in bytes.
@@ -147,27 +157,42 @@ uint64_t planFunction(func::FuncOp function) {
     buffer.size = std::max<uint64_t>(1, type.getNumElements() * elementBytes);
     buffers.push_back(buffer);
   }
-  uint64_t size = placeBuffers(buffers);
+  SmallVector<Slot> slots = assignSlots(buffers);
 
+  // One argument per slot. Slots never overlap, so the artifact emitter
+  // marks them noalias, and LLVM then knows that a loop reading one
+  // intermediate and writing another touches distinct memory (needed to
+  // vectorize and to keep accumulators in registers). Buffers sharing a slot
+  // share its argument.
   MLIRContext *context = function.getContext();
-  auto workspaceType = MemRefType::get({ShapedType::kDynamic},
-                                       IntegerType::get(context, 8));
-  unsigned index = function.getNumArguments();
-  (void)function.insertArgument(index, workspaceType, {}, function.getLoc());
-  function.setArgAttr(index, "lbc.workspace", UnitAttr::get(context));
-  Value workspace = function.getArgument(index);
+  auto slotType = MemRefType::get({ShapedType::kDynamic},
+                                  IntegerType::get(context, 8));
+  SmallVector<Value> slotArguments;
+  SmallVector<int64_t> layoutPairs;
+  for (const Slot &slot : slots) {
+    unsigned index = function.getNumArguments();
+    (void)function.insertArgument(index, slotType, {}, function.getLoc());
+    function.setArgAttr(index, "lbc.workspace_slot",
+                        IntegerAttr::get(IntegerType::get(context, 64),
+                                         slotArguments.size()));
+    slotArguments.push_back(function.getArgument(index));
+    layoutPairs.push_back(static_cast<int64_t>(slot.offset));
+    layoutPairs.push_back(static_cast<int64_t>(slot.size));
+  }
+  function->setAttr("lbc.workspace_slots",
+                    DenseI64ArrayAttr::get(context, layoutPairs));
   OpBuilder builder(context);
   for (Buffer &buffer : buffers) {
     builder.setInsertionPoint(buffer.alloc);
     Location loc = buffer.alloc.getLoc();
-    Value offset = arith::ConstantIndexOp::create(
-        builder, loc, static_cast<int64_t>(buffer.offset));
-    Value view = memref::ViewOp::create(builder, loc, buffer.alloc.getType(),
-                                        workspace, offset, ValueRange{});
+    Value zero = arith::ConstantIndexOp::create(builder, loc, 0);
+    Value view =
+        memref::ViewOp::create(builder, loc, buffer.alloc.getType(),
+                               slotArguments[buffer.slot], zero, ValueRange{});
     buffer.alloc.replaceAllUsesWith(view);
     buffer.alloc.erase();
   }
-  return size;
+  return slots.empty() ? 0 : slots.back().offset + slots.back().size;
 }
 
 struct PlanWorkspacePass

@@ -272,7 +272,7 @@ struct TileAndVectorizeContractionsPass
         target = llvm::formatv("%block{0}", id);
       }
       tileAndVectorize(target, tile->sizes,
-                       tile->accumulateInRegisters ? "interchange = [0, 2, 1]"
+                       tile->accumulateInRegisters ? "interchange = [2, 0, 1]"
                                                    : "",
                        "{create_named_contraction}");
       // With k innermost (the third loop), hoisting the accumulator's

@@ -1,20 +1,18 @@
 // RUN: lbc-opt %s --split-input-file --lbc-plan-workspace | FileCheck %s
 
-// Largest first: %b (80 floats = 320 B), alive throughout, goes to offset 0
-// and %a (256 B) after it at 320; %a dies at the copy into %b, so %c,
-// allocated after that, reuses %a's bytes. The workspace is the trailing
-// argument and its size (320 + 256) the function attribute.
+// Largest first: %b (80 floats = 320 B), alive throughout, opens slot 0;
+// %a (256 B) overlaps it in time and opens slot 1; %c is allocated after
+// %a's last use, so it shares slot 1. Each slot is a trailing argument (the
+// artifact passes disjoint ranges of one workspace) and the function records
+// the slots' (offset, size) pairs and the total.
 // CHECK-LABEL: func.func @reuse
-// CHECK-SAME: (%[[IN:.*]]: memref<64xf32>, %[[OUT:.*]]: memref<64xf32>, %[[WS:.*]]: memref<?xi8> {lbc.workspace})
-// CHECK-SAME: attributes {lbc.workspace_size = 576 : i64}
+// CHECK-SAME: (%[[IN:.*]]: memref<64xf32>, %[[OUT:.*]]: memref<64xf32>, %[[S0:.*]]: memref<?xi8> {lbc.workspace_slot = 0 : i64}, %[[S1:.*]]: memref<?xi8> {lbc.workspace_slot = 1 : i64})
+// CHECK-SAME: attributes {lbc.workspace_size = 576 : i64, lbc.workspace_slots = array<i64: 0, 320, 320, 256>}
 // CHECK-NOT: memref.alloc
-// CHECK: %[[C320:.*]] = arith.constant 320 : index
-// CHECK: %[[A:.*]] = memref.view %[[WS]][%[[C320]]][] : memref<?xi8> to memref<64xf32>
-// CHECK: %[[C0:.*]] = arith.constant 0 : index
-// CHECK: %[[B:.*]] = memref.view %[[WS]][%[[C0]]][] : memref<?xi8> to memref<80xf32>
+// CHECK: %[[A:.*]] = memref.view %[[S1]][%{{.*}}][] : memref<?xi8> to memref<64xf32>
+// CHECK: %[[B:.*]] = memref.view %[[S0]][%{{.*}}][] : memref<?xi8> to memref<80xf32>
 // CHECK: memref.copy %[[IN]], %[[A]]
-// CHECK: %[[C320B:.*]] = arith.constant 320 : index
-// CHECK: memref.view %[[WS]][%[[C320B]]][] : memref<?xi8> to memref<16xf32>
+// CHECK: memref.view %[[S1]][%{{.*}}][] : memref<?xi8> to memref<16xf32>
 func.func @reuse(%in: memref<64xf32>, %out: memref<64xf32>) {
   %a = memref.alloc() : memref<64xf32>
   %b = memref.alloc() : memref<80xf32>
@@ -33,12 +31,12 @@ func.func @reuse(%in: memref<64xf32>, %out: memref<64xf32>) {
 // -----
 
 // A buffer used inside a loop lives until the loop ends: %t (used in the
-// loop) and %u (allocated before it) overlap in time and do not share bytes.
+// loop) and %u (allocated before it) overlap in time and get separate slots.
 // Dynamic and returned buffers keep their allocations.
 // CHECK-LABEL: func.func @keep
-// CHECK-SAME: attributes {lbc.workspace_size = 128 : i64}
-// CHECK-DAG: memref.view %{{.*}}[%c0{{.*}}][] : memref<?xi8> to memref<4xf32>
-// CHECK-DAG: memref.view %{{.*}}[%c64{{.*}}][] : memref<?xi8> to memref<4xf32>
+// CHECK-SAME: lbc.workspace_slots = array<i64: 0, 64, 64, 64>
+// CHECK-DAG: memref.view %arg2[%{{.*}}][] : memref<?xi8> to memref<4xf32>
+// CHECK-DAG: memref.view %arg3[%{{.*}}][] : memref<?xi8> to memref<4xf32>
 // CHECK-DAG: memref.alloc(%{{.*}}) : memref<?xf32>
 // CHECK-DAG: memref.alloc() : memref<2xf32>
 func.func @keep(%n: index, %in: memref<4xf32>) -> memref<2xf32> {

@@ -4,12 +4,13 @@
 #B = affine_map<(d0, d1, d2) -> (d1, d2)>
 #C = affine_map<(d0, d1, d2) -> (d0, d2)>
 
-// A marked 16x8 * 8x64 contraction: m and n tiled by 8 x 32, k innermost with
+// A marked 16x8 * 8x64 contraction: n and m tiled by 32 x 8 (n outer, so a
+// panel of B is reused by every row tile), k innermost with
 // the 8x32 accumulator carried in registers; the product and its accumulation
 // keep `contract` so that LLVM emits FMAs.
 // CHECK-LABEL: func.func @matmul
-// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
 // CHECK: scf.for %{{.*}} = %c0 to %c64 step %c32
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
 // CHECK: vector.transfer_read {{.*}} : tensor<8x32xf32>, vector<8x32xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args({{.*}}) -> ({{.*}}vector<8x32xf32>)
 // CHECK: arith.mulf {{.*}} fastmath<contract> : vector<8x1x32xf32>
@@ -119,8 +120,8 @@ func.func @gemv_slices(%v: tensor<1x1024xf32>, %b: tensor<1024x64xf32>, %cv: ten
 // CHECK-LABEL: func.func @blocked
 // CHECK: scf.forall (%{{.*}}) in (2)
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256
-// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c32
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args({{.*}}) -> ({{.*}}vector<8x32xf32>)
 func.func @blocked(%a: tensor<16x512xf32>, %b: tensor<512x512xf32>, %c: tensor<16x512xf32>) -> tensor<16x512xf32> {
   %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<16x512xf32>, tensor<512x512xf32>) outs(%c : tensor<16x512xf32>) attrs = {lbc.contraction} {
