@@ -16,6 +16,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::lbc::onnx_import;
@@ -134,6 +137,113 @@ Value insertUnitDim(OpBuilder &b, Location loc, Value value, int64_t position) {
                       RankedTensorType::get(shape, type.getElementType()));
 }
 
+/// The bytes of a 2-D constant of whole-byte elements and a name for data
+/// derived from it; nothing for other values (and for splats).
+std::optional<std::pair<ArrayRef<char>, std::string>>
+constantMatrixBytes(Value value) {
+  auto constant = value.getDefiningOp<arith::ConstantOp>();
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!constant || !type || type.getRank() != 2 || !type.hasStaticShape() ||
+      !type.getElementType().isIntOrFloat() ||
+      type.getElementType().getIntOrFloatBitWidth() % 8)
+    return std::nullopt;
+  ArrayRef<char> data;
+  std::string name = "constant";
+  if (auto resource =
+          dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    data = blob->getData();
+    name = resource.getRawHandle().getKey().str();
+  } else if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
+    if (dense.isSplat())
+      return std::nullopt;
+    data = dense.getRawData();
+  } else {
+    return std::nullopt;
+  }
+  size_t bytes = type.getElementType().getIntOrFloatBitWidth() / 8;
+  if (data.size() != static_cast<size_t>(type.getNumElements()) * bytes)
+    return std::nullopt;
+  return std::make_pair(data, name);
+}
+
+/// A 2-D constant of `type` whose element (row, column) is copied from
+/// `source(row, column)` (null for zero), as a 64-byte aligned resource.
+Value buildConstantMatrix(
+    OpBuilder &b, Location loc, RankedTensorType type, StringRef name,
+    function_ref<const char *(int64_t row, int64_t column)> source) {
+  size_t bytes = type.getElementType().getIntOrFloatBitWidth() / 8;
+  constexpr size_t kAlignment = 64;
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      static_cast<size_t>(type.getNumElements()) * bytes, kAlignment);
+  MutableArrayRef<char> out = blob.getMutableData();
+  int64_t columns = type.getDimSize(1);
+  for (int64_t row = 0; row < type.getDimSize(0); ++row)
+    for (int64_t column = 0; column < columns; ++column) {
+      char *target = out.data() + (row * columns + column) * bytes;
+      if (const char *element = source(row, column))
+        std::memcpy(target, element, bytes);
+      else
+        std::memset(target, 0, bytes);
+    }
+  return arith::ConstantOp::create(
+      b, loc, DenseResourceElementsAttr::get(type, name, std::move(blob)));
+}
+
+/// The transpose of a 2-D constant, computed at import time, or null when
+/// `value` is not such a constant. Gemm weights are often stored [n, k]
+/// (transB); stored [k, n], a GEMV reads them row by row.
+Value transposeConstantMatrix(OpBuilder &b, Location loc, Value value) {
+  auto source = constantMatrixBytes(value);
+  if (!source)
+    return {};
+  auto type = cast<RankedTensorType>(value.getType());
+  int64_t columns = type.getDimSize(1);
+  size_t bytes = type.getElementType().getIntOrFloatBitWidth() / 8;
+  const char *data = source->first.data();
+  return buildConstantMatrix(
+      b, loc,
+      RankedTensorType::get({columns, type.getDimSize(0)},
+                            type.getElementType()),
+      source->second + "_transposed", [&](int64_t row, int64_t column) {
+        return data + (column * columns + row) * bytes;
+      });
+}
+
+/// C[M, N] = A[M, K] x B[K, N] as a marked contraction. A constant B whose
+/// N is not a multiple of 8 is padded with zero columns to a multiple of 32
+/// (8 below 32), so code generation gets whole vector tiles; the padding is
+/// sliced off the product.
+Value buildMatrixProduct(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                         RankedTensorType resultType) {
+  auto rhsType = cast<RankedTensorType>(rhs.getType());
+  int64_t n = rhsType.getDimSize(1);
+  auto source = constantMatrixBytes(rhs);
+  if (!source || n % 8 == 0 || n < 8)
+    return buildContraction(b, loc, lhs, rhs, resultType, false, false);
+  int64_t padded = llvm::alignTo(n, n >= 32 ? 32 : 8);
+  size_t bytes = rhsType.getElementType().getIntOrFloatBitWidth() / 8;
+  const char *data = source->first.data();
+  Value paddedRhs = buildConstantMatrix(
+      b, loc,
+      RankedTensorType::get({rhsType.getDimSize(0), padded},
+                            rhsType.getElementType()),
+      source->second + "_padded", [&](int64_t row, int64_t column) {
+        return column < n ? data + (row * n + column) * bytes : nullptr;
+      });
+  int64_t m = resultType.getDimSize(0);
+  Value product = buildContraction(
+      b, loc, lhs, paddedRhs,
+      RankedTensorType::get({m, padded}, resultType.getElementType()), false,
+      false);
+  return tensor::ExtractSliceOp::create(
+      b, loc, resultType, product, ValueRange{}, ValueRange{}, ValueRange{},
+      b.getDenseI64ArrayAttr({0, 0}), b.getDenseI64ArrayAttr({m, n}),
+      b.getDenseI64ArrayAttr({1, 1}));
+}
+
 LogicalResult convertMatMul(NodeContext &ctx) {
   RankedTensorType resultType = ctx.resultType(0);
   if (!resultType)
@@ -148,19 +258,23 @@ LogicalResult convertMatMul(NodeContext &ctx) {
   // [..., M, K] x [K, N] (every linear layer of a transformer: batch and
   // sequence before the features) is one 2-D contraction over the collapsed
   // rows, so that it gets the register-tiled matmul code.
-  if (rhsType.getRank() == 2 && lhsType.getRank() > 2 &&
-      lhsType.hasStaticShape() && resultType.hasStaticShape()) {
+  if (rhsType.getRank() == 2 && lhsType.getRank() >= 2 &&
+      rhsType.hasStaticShape() && lhsType.hasStaticShape() &&
+      resultType.hasStaticShape()) {
     int64_t rows = lhsType.getNumElements() / lhsType.getShape().back();
     Type elementType = resultType.getElementType();
-    Value rowsLhs = buildReshape(
-        ctx.b(), ctx.loc(), lhs,
-        RankedTensorType::get({rows, lhsType.getShape().back()},
-                              lhsType.getElementType()));
-    Value product = buildContraction(
+    Value rowsLhs = lhs;
+    if (lhsType.getRank() > 2)
+      rowsLhs = buildReshape(
+          ctx.b(), ctx.loc(), lhs,
+          RankedTensorType::get({rows, lhsType.getShape().back()},
+                                lhsType.getElementType()));
+    Value product = buildMatrixProduct(
         ctx.b(), ctx.loc(), rowsLhs, rhs,
-        RankedTensorType::get({rows, rhsType.getDimSize(1)}, elementType),
-        false, false);
-    ctx.setResult(0, buildReshape(ctx.b(), ctx.loc(), product, resultType));
+        RankedTensorType::get({rows, rhsType.getDimSize(1)}, elementType));
+    if (lhsType.getRank() > 2)
+      product = buildReshape(ctx.b(), ctx.loc(), product, resultType);
+    ctx.setResult(0, product);
     return success();
   }
   if (vectorLhs)
@@ -193,10 +307,19 @@ LogicalResult convertGemm(NodeContext &ctx) {
       cast<RankedTensorType>(bMatrix.getType()).getRank() != 2)
     return ctx.error() << "expects rank-2 A and B";
   bool transA = ctx.intAttr("transA", 0), transB = ctx.intAttr("transB", 0);
+  if (transB)
+    if (Value transposed =
+            transposeConstantMatrix(ctx.b(), ctx.loc(), bMatrix)) {
+      bMatrix = transposed;
+      transB = false;
+    }
   double alpha = ctx.floatAttr("alpha", 1.0f),
          beta = ctx.floatAttr("beta", 1.0f);
-  Value product = buildContraction(ctx.b(), ctx.loc(), a, bMatrix, resultType,
-                                   transA, transB);
+  Value product =
+      transA || transB
+          ? buildContraction(ctx.b(), ctx.loc(), a, bMatrix, resultType, transA,
+                             transB)
+          : buildMatrixProduct(ctx.b(), ctx.loc(), a, bMatrix, resultType);
   if (alpha == 1.0 && (!c || beta == 0.0)) {
     ctx.setResult(0, product);
     return success();

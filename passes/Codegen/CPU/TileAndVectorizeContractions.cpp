@@ -74,14 +74,18 @@ std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n) {
     return choice;
   }
   // Matrices: an 8 x 32 accumulator tile (16 zmm registers) updated by one
-  // outer product per k. 256 x 256 floats of B (256 KiB) fit the 1 MiB L2
-  // with room for A and C.
+  // outer product per k; smaller tiles where 8 rows or 32 columns do not
+  // divide the shape (masked edge tiles hit vector.mask canonicalization
+  // bugs upstream). 256 x 256 floats of B (256 KiB) fit the 1 MiB L2 with
+  // room for A and C.
   constexpr int64_t kBlock = 256;
-  TileChoice choice{0, 0, 0, {8, 1, 32}, true};
+  int64_t rows = largestDivisor(m, {8, 4, 2, 1});
+  int64_t columns = largestDivisor(n, {32, 16, 8});
+  if (!columns)
+    return std::nullopt;
+  TileChoice choice{0, 0, 0, {rows, 1, columns}, true};
   if (k % kBlock == 0 && n % kBlock == 0 && (k > kBlock || n > kBlock))
     choice.columnBlock = choice.depthBlock = kBlock;
-  if (m % choice.sizes[0] || n % choice.sizes[2])
-    return std::nullopt;
   return choice;
 }
 

@@ -33,25 +33,47 @@ func.func @matmul(%a: tensor<16x8xf32>, %b: tensor<8x64xf32>, %c: tensor<16x64xf
 #B = affine_map<(d0, d1, d2) -> (d1, d2)>
 #C = affine_map<(d0, d1, d2) -> (d0, d2)>
 
-// Shapes the tile does not divide (12 rows) and unmarked generics keep
-// their loops.
+// Columns that 8 does not divide (20) and unmarked generics keep their
+// loops.
 // CHECK-LABEL: func.func @untouched
 // CHECK-NOT: scf.for
 // CHECK-COUNT-2: linalg.generic
-func.func @untouched(%a: tensor<12x8xf32>, %b: tensor<8x64xf32>, %c: tensor<12x64xf32>) -> (tensor<12x64xf32>, tensor<12x64xf32>) {
-  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<12x8xf32>, tensor<8x64xf32>) outs(%c : tensor<12x64xf32>) attrs = {lbc.contraction} {
+func.func @untouched(%a: tensor<12x8xf32>, %b: tensor<8x20xf32>, %c: tensor<12x20xf32>) -> (tensor<12x20xf32>, tensor<12x20xf32>) {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<12x8xf32>, tensor<8x20xf32>) outs(%c : tensor<12x20xf32>) attrs = {lbc.contraction} {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %m = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %m : f32
     linalg.yield %s : f32
-  } -> tensor<12x64xf32>
-  %u = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<12x8xf32>, tensor<8x64xf32>) outs(%c : tensor<12x64xf32>) {
+  } -> tensor<12x20xf32>
+  %u = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<12x8xf32>, tensor<8x20xf32>) outs(%c : tensor<12x20xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %m = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %m : f32
     linalg.yield %s : f32
-  } -> tensor<12x64xf32>
-  return %r, %u : tensor<12x64xf32>, tensor<12x64xf32>
+  } -> tensor<12x20xf32>
+  return %r, %u : tensor<12x20xf32>, tensor<12x20xf32>
+}
+
+// -----
+
+#A = affine_map<(d0, d1, d2) -> (d0, d1)>
+#B = affine_map<(d0, d1, d2) -> (d1, d2)>
+#C = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// 12 rows (not a multiple of 8) and 48 columns (not of 32) take the largest
+// tile that divides them: 4 x 16.
+// CHECK-LABEL: func.func @smaller_tiles
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c16
+// CHECK: scf.for %{{.*}} = %c0 to %c12 step %c4
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args({{.*}}) -> ({{.*}}vector<4x16xf32>)
+func.func @smaller_tiles(%a: tensor<12x8xf32>, %b: tensor<8x48xf32>, %c: tensor<12x48xf32>) -> tensor<12x48xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<12x8xf32>, tensor<8x48xf32>) outs(%c : tensor<12x48xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<12x48xf32>
+  return %r : tensor<12x48xf32>
 }
 
 // -----

@@ -43,6 +43,34 @@ def case_gemm(out):
                  [tensor("y", [4, 16])])
 
 
+def case_gemm_weight_transposed(out):
+    # Gemm with a [n, k] initializer read through transB: the importer stores
+    # the weight transposed; the numpy reference checks the values.
+    rng = np.random.default_rng(0)
+    b = rng.standard_normal((16, 8)).astype(np.float32)
+    c = rng.standard_normal(16).astype(np.float32)
+    a = rng.standard_normal((4, 8)).astype(np.float32)
+    np.save(os.path.join(out, "input.npy"), a)
+    np.save(os.path.join(out, "expected.npy"), 0.5 * a @ b.T + c)
+    return model([helper.make_node("Gemm", ["a", "b", "c"], ["y"], name="gemm",
+                                   transB=1, alpha=0.5)],
+                 [tensor("a", [4, 8])], [tensor("y", [4, 16])],
+                 [numpy_helper.from_array(b, "b"), numpy_helper.from_array(c, "c")])
+
+
+def case_matmul_weight_padded(out):
+    # 20 output columns: the importer pads the weight with zero columns to 24
+    # and slices the product back; the numpy reference checks the values.
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((8, 20)).astype(np.float32)
+    x = rng.standard_normal((2, 5, 8)).astype(np.float32)
+    np.save(os.path.join(out, "input.npy"), x)
+    np.save(os.path.join(out, "expected.npy"), x @ w)
+    return model([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")],
+                 [tensor("x", [2, 5, 8])], [tensor("y", [2, 5, 20])],
+                 [numpy_helper.from_array(w, "w")])
+
+
 def case_softmax(opset):
     def make(out):
         return model([helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1)],
@@ -118,6 +146,8 @@ CASES = {
     "add_with_intermediate": case_add_with_intermediate,
     "matmul_weight": case_matmul_weight,
     "gemm": case_gemm,
+    "gemm_weight_transposed": case_gemm_weight_transposed,
+    "matmul_weight_padded": case_matmul_weight_padded,
     "softmax_opset11": case_softmax(11),
     "softmax_opset13": case_softmax(13),
     "clip_attributes": case_clip_attributes,
