@@ -31,15 +31,16 @@ def TileAndVectorizeContractionsPass
   let summary = "Register-tile and vectorize 2-D contractions (matmul, GEMV)";
   let description = [{
     For every `linalg.generic` marked `lbc.contraction` (loops m, k, n; see
-    the ONNX importer) with static shapes: with at least 8 rows, tiles m and
-    n by 8 x 32 around an innermost k loop, vectorizes the tile into a
-    contraction lowered to outer products (FMAs), and keeps the accumulator
-    tile in registers across k (256 x 256 blocks of B first, column blocks
-    in parallel). With fewer rows (GEMV), reads B row by row in steps of 8
-    rows, updating the accumulator rows in L1 with vector FMAs; a long k
-    range is split into 8 slices run in parallel into partial rows that are
-    summed afterwards. Shapes the tiles do not divide keep their loops. Runs
-    at tensor level, before bufferization, through the transform dialect.
+    the ONNX importer) with static shapes. More than 8 rows: n and m tiled
+    by 32 x 8 (smaller where those do not divide) around an innermost k
+    loop, each tile vectorized into a contraction lowered to outer products
+    (FMAs) with the accumulator tile kept in registers across k; 256 x 256
+    blocks of B first, column blocks in parallel. Up to 8 rows (GEMV): B is
+    read row by row in steps of 8 rows, updating the accumulator rows in L1
+    with vector FMAs; for 1-2 rows a long k range is split into 8 slices run
+    in parallel into partial rows summed afterwards. Shapes whose columns 8
+    does not divide keep their loops. Runs at tensor level, before
+    bufferization, through the transform dialect.
   }];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",

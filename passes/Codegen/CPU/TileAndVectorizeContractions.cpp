@@ -55,20 +55,23 @@ int64_t largestDivisor(int64_t size, ArrayRef<int64_t> candidates) {
 
 /// The tiling for static sizes, or nothing when the shape does not divide.
 std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n) {
-  if (m < 8) {
-    // Fewer than 8 rows (decode GEMV): bandwidth-bound, so B is read row by
-    // row, contiguously (what hardware prefetchers stream best): each step
-    // adds x[k..k+7] * B[k..k+7, tile] to the accumulator rows, which stay
-    // in L1 (8 rows per step: one accumulator load/store per 8 rows of B).
-    // Explicit vectors, not LLVM's loop vectorizer, which gives up when the
-    // operands share the workspace. Threads split k, not n: column blocks
-    // cut every row of B into pieces, which measured 2x slower.
+  if (m <= 8) {
+    // Up to 8 rows (decode GEMV, short prefill): bandwidth-bound, so B is
+    // read row by row, contiguously (what hardware prefetchers stream best):
+    // each step adds A[:, k..k+7] * B[k..k+7, tile] to the accumulator rows,
+    // which stay in L1 (one accumulator load/store per 8 rows of B; a
+    // register tile with k innermost reads B in 128-byte pieces per row,
+    // 1.3x slower at 8 x 768 x 2048). Explicit vectors, not LLVM's loop
+    // vectorizer. For 1-2 rows, threads split k, not n: column blocks cut
+    // every row of B into pieces, which measured 2x slower (with more rows
+    // the sliced partial sums measured slower than one sequential pass).
     int64_t columns = largestDivisor(n, m <= 2 ? ArrayRef<int64_t>{64, 32, 16, 8}
                                                : ArrayRef<int64_t>{32, 16, 8});
     if (!columns)
       return std::nullopt;
     constexpr int64_t kSlices = 8;
-    int64_t slices = k % kSlices == 0 && k >= 128 * kSlices ? kSlices : 0;
+    int64_t slices =
+        m <= 2 && k % kSlices == 0 && k >= 128 * kSlices ? kSlices : 0;
     int64_t rows = largestDivisor(slices ? k / slices : k, {8, 4, 2, 1});
     TileChoice choice{0, 0, slices, {m, rows, columns}, false};
     return choice;
