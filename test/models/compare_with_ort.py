@@ -2,10 +2,11 @@
 """Compiles a real ONNX model with lbc and compares it with ONNX Runtime.
 
   compare_with_ort.py MODEL.onnx --work DIR [--input-shape NAME=D0,D1,...]...
-      [--dim NAME=SIZE]... [--lbc-opt P] [--lbc-run P] [--node-modules DIR]
-      [--tolerance 1e-4]
+      [--dim NAME=SIZE]... [--value NAME=NUMBER]... [--lbc-opt P] [--lbc-run P]
+      [--node-modules DIR] [--tolerance 1e-4]
 
-Makes seeded random inputs for the model's signature (with the given shapes),
+Makes seeded random inputs for the model's signature (with the given shapes;
+inputs named by --value are filled with that number, e.g. a sample rate),
 runs ONNX Runtime (npm onnxruntime-node, through ort_run.js) and lbc's
 artifact (lbc-opt + lbc-run) on them, and prints, per output, the error
 max|lbc - ort| / max(max|ort|, 1e-2): relative to the output's scale, with the
@@ -33,6 +34,7 @@ def main():
     parser.add_argument("--work", required=True)
     parser.add_argument("--input-shape", action="append", default=[])
     parser.add_argument("--dim", action="append", default=[])
+    parser.add_argument("--value", action="append", default=[])
     parser.add_argument("--lbc-opt", default="lbc-opt")
     parser.add_argument("--lbc-run", default="lbc-run")
     parser.add_argument("--node-modules", required=True)
@@ -43,7 +45,9 @@ def main():
 
     flags = [f"--input-shape={s}" for s in args.input_shape]
     flags += [f"--dim={d}" for d in args.dim]
-    feeds = make_inputs(args.model, flags, args.work, seed=args.seed)
+    values = {name: float(number) for name, _, number in
+              (v.partition("=") for v in args.value)}
+    feeds = make_inputs(args.model, flags, args.work, seed=args.seed, values=values)
 
     environment = dict(os.environ, NODE_PATH=args.node_modules)
     subprocess.run(["node", os.path.join(HERE, "ort_run.js"), args.model, args.work]

@@ -20,9 +20,11 @@ def parse_bindings(flags):
     return shapes, dims
 
 
-def make_inputs(model_path, flags, work, prefix="input", seed=0):
-    """Writes one .npy per graph input (normal floats, small int64s) and
-    returns [(input name, path)] in signature order."""
+def make_inputs(model_path, flags, work, prefix="input", seed=0, values=None):
+    """Writes one .npy per graph input (normal floats, small int64s; inputs
+    named in `values` are filled with the given number) and returns
+    [(input name, path)] in signature order."""
+    values = values or {}
     shapes, dims = parse_bindings(flags)
     model = onnx.load(model_path, load_external_data=False)
     initializers = {t.name for t in model.graph.initializer}
@@ -35,7 +37,11 @@ def make_inputs(model_path, flags, work, prefix="input", seed=0):
         shape = shapes.get(value.name) or [
             d.dim_value if d.HasField("dim_value") else dims[d.dim_param]
             for d in tensor_type.shape.dim]
-        if tensor_type.elem_type == onnx.TensorProto.FLOAT:
+        if value.name in values and tensor_type.elem_type == onnx.TensorProto.INT64:
+            data = np.full(shape, values[value.name], dtype=np.int64)
+        elif value.name in values:
+            data = np.full(shape, values[value.name], dtype=np.float32)
+        elif tensor_type.elem_type == onnx.TensorProto.FLOAT:
             data = rng.normal(size=shape).astype(np.float32)
         elif tensor_type.elem_type == onnx.TensorProto.INT64:
             data = rng.integers(0, 4, size=shape).astype(np.int64)

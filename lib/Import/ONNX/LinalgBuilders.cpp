@@ -152,10 +152,14 @@ Value mlir::lbc::onnx_import::buildReshape(OpBuilder &b, Location loc,
     auto flatType = RankedTensorType::get({inputType.getNumElements()},
                                           inputType.getElementType());
     SmallVector<ReassociationIndices> all;
-    if (inputType.getRank() > 0)
+    if (inputType.getRank() > 0) {
       all.push_back(
           llvm::to_vector(llvm::seq<int64_t>(0, inputType.getRank())));
-    flat = tensor::CollapseShapeOp::create(b, loc, flatType, input, all);
+      flat = tensor::CollapseShapeOp::create(b, loc, flatType, input, all);
+    } else {
+      // A scalar becomes [1] by expansion (no reassociation groups).
+      flat = tensor::ExpandShapeOp::create(b, loc, flatType, input, all);
+    }
   }
   if (type.getRank() == 1)
     return flat;

@@ -12,6 +12,7 @@
 
 #include "lib/Import/ONNX/ModelLoader.h"
 #include "lib/Import/ONNX/ShapeFolding.h"
+#include "lib/Import/ONNX/ShapeInference.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Path.h"
@@ -185,17 +186,12 @@ std::unique_ptr<LoadedModel> mlir::lbc::onnx_import::loadModel(
     // Data propagation folds simple Shape -> Gather -> Concat chains; the
     // shape folder takes the rest (Where, Equal, ConstantOfShape, ...), after
     // which inference runs again so that the folded shapes reach every type.
-    onnx::ShapeInferenceOptions options(/*check_type=*/false,
-                                        /*error_mode=*/0,
-                                        /*enable_data_propagation=*/true);
-    onnx::shape_inference::InferShapes(
-        *loaded->model, onnx::OpSchemaRegistry::Instance(), options);
+    inferShapes(*loaded->model);
     for (int round = 0; round < 8; ++round) {
       if (foldShapeComputations(*loaded->model) == 0)
         break;
       loaded->model->mutable_graph()->clear_value_info();
-      onnx::shape_inference::InferShapes(
-          *loaded->model, onnx::OpSchemaRegistry::Instance(), options);
+      inferShapes(*loaded->model);
     }
   } catch (const std::exception &e) {
     error = "ONNX shape inference failed on '" + path.str() + "': " + e.what();

@@ -1,0 +1,35 @@
+//===- ShapeInference.h - ONNX shape inference for newer opsets -*- C++ -*-===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// ONNX shape inference through the schema registry of the ONNX library lbc
+// links (Debian's 1.12 knows opsets up to 17), extended to models of newer
+// opsets.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LBC_LIB_IMPORT_ONNX_SHAPEINFERENCE_H
+#define LBC_LIB_IMPORT_ONNX_SHAPEINFERENCE_H
+
+namespace onnx {
+class ModelProto;
+} // namespace onnx
+
+namespace mlir::lbc::onnx_import {
+
+/// Infers the types of `model`'s values (graph value_info, also inside
+/// subgraphs) with data propagation, through a copy without large
+/// initializer data: its nodes are rewritten to the newest forms the
+/// registry knows that give the same shapes (Reduce* axes inputs become
+/// attributes; Split's num_outputs and attributes the older schemas lack are
+/// dropped; the opset is lowered to the registry's newest), and subgraphs get
+/// copies of the small outer constants they read (ONNX infers subgraphs from
+/// outer types only). The inferred types are copied back; the model's nodes
+/// are never changed. Throws what ONNX throws.
+void inferShapes(onnx::ModelProto &model);
+
+} // namespace mlir::lbc::onnx_import
+
+#endif // LBC_LIB_IMPORT_ONNX_SHAPEINFERENCE_H
