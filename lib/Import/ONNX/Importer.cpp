@@ -85,7 +85,7 @@ const ConverterTable &getConverterTable() {
 constexpr int64_t kMinIrVersion = 3, kMaxIrVersion = 10;
 // Opsets before 7 import as long as every node's converter covers them
 // (the converter table says from which opset each op is supported).
-constexpr int64_t kMinOpset = 1, kMaxOpset = 21;
+constexpr int64_t kMinOpset = 1, kMaxOpset = 23;
 
 } // namespace
 

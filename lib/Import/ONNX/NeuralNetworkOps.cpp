@@ -599,6 +599,63 @@ LogicalResult convertBatchNormalization(NodeContext &ctx) {
   return success();
 }
 
+/// RMSNormalization (opset 23): Y = X / sqrt(mean(X^2 over [axis, rank)) +
+/// epsilon) * scale, the norm of Llama-style decoders.
+LogicalResult convertRMSNormalization(NodeContext &ctx) {
+  RankedTensorType type = ctx.resultType(0);
+  if (!type)
+    return failure();
+  Value input = ctx.input(0);
+  auto inputType = cast<RankedTensorType>(input.getType());
+  if (!inputType.hasStaticShape())
+    return ctx.error() << "dynamic shapes are not supported here yet";
+  if (!isa<FloatType>(inputType.getElementType()))
+    return ctx.error() << "expects a floating-point input";
+  int64_t rank = inputType.getRank();
+  std::optional<int64_t> axis = normalizeAxis(ctx.intAttr("axis", -1), rank);
+  if (!axis)
+    return ctx.error() << "axis out of range";
+  double epsilon = ctx.floatAttr("epsilon", 1e-5f);
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(*axis, rank));
+  double count = 1;
+  for (int64_t a : axes)
+    count *= inputType.getDimSize(a);
+  Type elementType = inputType.getElementType();
+  OpBuilder &b = ctx.b();
+  Location loc = ctx.loc();
+  Value squares = buildElementwise(
+      b, loc, inputType, ValueRange{input},
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::MulFOp::create(nb, l, a[0], a[0]).getResult();
+      });
+  Value sum = buildReduction(b, loc, squares, axes, true,
+                             b.getFloatAttr(elementType, 0.0),
+                             [](OpBuilder &nb, Location l, ValueRange a) {
+                               return arith::AddFOp::create(nb, l, a[0], a[1])
+                                   .getResult();
+                             });
+  Value inverseRms = buildElementwise(
+      b, loc, cast<RankedTensorType>(sum.getType()), ValueRange{sum},
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value mean = arith::DivFOp::create(
+            nb, l, a[0], scalarConstant(nb, l, elementType, count));
+        Value shifted = arith::AddFOp::create(
+            nb, l, mean, scalarConstant(nb, l, elementType, epsilon));
+        return math::RsqrtOp::create(nb, l, shifted).getResult();
+      });
+  ctx.setResult(
+      0, buildElementwise(b, loc, type,
+                          ValueRange{input, inverseRms, ctx.input(1)},
+                          [](OpBuilder &nb, Location l, ValueRange a) {
+                            return arith::MulFOp::create(
+                                       nb, l,
+                                       arith::MulFOp::create(nb, l, a[0], a[1]),
+                                       a[2])
+                                .getResult();
+                          }));
+  return success();
+}
+
 /// LayerNormalization (opset 17): normalize over dims [axis, rank).
 LogicalResult convertLayerNormalization(NodeContext &ctx) {
   RankedTensorType type = ctx.resultType(0);
@@ -1066,6 +1123,7 @@ void mlir::lbc::onnx_import::appendNeuralNetworkConverters(
       {"GlobalMaxPool", 1, convertGlobalPool<true>},
       {"BatchNormalization", 9, convertBatchNormalization},
       {"LayerNormalization", 17, convertLayerNormalization},
+      {"RMSNormalization", 23, convertRMSNormalization},
       {"Pad", 2, convertPad},
       {"Resize", 10, convertResize},
   };

@@ -57,6 +57,13 @@ void rewriteGraph(onnx::GraphProto &graph, Constants constants,
 
 /// Rewrites one node of the copy to its opset-17 form.
 void rewriteNode(onnx::NodeProto &node, const Constants &constants) {
+  if (node.op_type() == "RMSNormalization" && node.input_size() >= 1) {
+    // Opset 23; its output has the input's type.
+    node.set_op_type("Identity");
+    node.mutable_input()->DeleteSubrange(1, node.input_size() - 1);
+    node.clear_attribute();
+    return;
+  }
   if (isReduceWithAxesAttribute(node.op_type()) && node.input_size() >= 2) {
     const std::string axesName = node.input(1);
     auto found = constants.find(axesName);

@@ -71,6 +71,20 @@ def case_matmul_weight_padded(out):
                  [numpy_helper.from_array(w, "w")])
 
 
+def case_rms_normalization(out):
+    # Opset 23 (newer than Debian's ONNX): normalize the last two dims.
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 3, 8)).astype(np.float32)
+    scale = rng.standard_normal((3, 8)).astype(np.float32)
+    np.save(os.path.join(out, "input.npy"), x)
+    rms = np.sqrt(np.mean(x * x, axis=(1, 2), keepdims=True) + 1e-3)
+    np.save(os.path.join(out, "expected.npy"), x / rms * scale)
+    return model([helper.make_node("RMSNormalization", ["x", "scale"], ["y"], name="norm",
+                                   axis=1, epsilon=1e-3)],
+                 [tensor("x", [2, 3, 8])], [tensor("y", [2, 3, 8])],
+                 [numpy_helper.from_array(scale, "scale")], opset=23, ir_version=10)
+
+
 def case_softmax(opset):
     def make(out):
         return model([helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1)],
@@ -148,6 +162,7 @@ CASES = {
     "gemm": case_gemm,
     "gemm_weight_transposed": case_gemm_weight_transposed,
     "matmul_weight_padded": case_matmul_weight_padded,
+    "rms_normalization": case_rms_normalization,
     "softmax_opset11": case_softmax(11),
     "softmax_opset13": case_softmax(13),
     "clip_attributes": case_clip_attributes,
