@@ -10,6 +10,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Target/Artifact.h"
+#include "lib/Target/WeightObject.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -329,13 +332,46 @@ LogicalResult writeBytes(llvm::StringRef path, llvm::StringRef bytes,
 }
 
 /// Links `objectPath` into the shared library `outputPath` with lld.
-LogicalResult linkSharedLibrary(llvm::StringRef objectPath,
+/// Constants of at least this many bytes go to the weights object; smaller
+/// ones stay in LLVM IR, where the optimizer may fold them.
+constexpr size_t kExternalWeightBytes = 4096;
+
+/// Turns every large resource-initialized global of `module` (LLVM dialect)
+/// into a hidden external declaration and returns the symbols with their
+/// bytes, which stay owned by the MLIR context's resource blobs.
+std::vector<WeightSymbol> externalizeWeights(ModuleOp module) {
+  std::vector<WeightSymbol> weights;
+  for (auto global : module.getOps<LLVM::GlobalOp>()) {
+    auto resource =
+        dyn_cast_or_null<DenseResourceElementsAttr>(global.getValueOrNull());
+    if (!resource || !resource.getRawHandle().getBlob())
+      continue;
+    ArrayRef<char> data = resource.getRawHandle().getBlob()->getData();
+    if (data.size() < kExternalWeightBytes)
+      continue;
+    WeightSymbol weight;
+    weight.name = global.getSymName().str();
+    weight.data = data;
+    weight.alignment = std::max<uint64_t>(64, global.getAlignment().value_or(1));
+    weights.push_back(std::move(weight));
+    global.removeValueAttr();
+    global.setLinkage(LLVM::Linkage::External);
+    global.setVisibility_(LLVM::Visibility::Hidden);
+    global.setDsoLocal(true);
+  }
+  return weights;
+}
+
+LogicalResult linkSharedLibrary(ArrayRef<llvm::StringRef> objectPaths,
                                 llvm::StringRef outputPath,
                                 std::string &error) {
-  std::string output = outputPath.str(), object = objectPath.str();
-  std::vector<const char *> args = {
-      "ld.lld",      "-shared", "--no-undefined-version", "-O1",
-      "--as-needed", "-o",      output.c_str(),           object.c_str()};
+  std::string output = outputPath.str();
+  std::vector<std::string> objects(objectPaths.begin(), objectPaths.end());
+  std::vector<const char *> args = {"ld.lld", "-shared",
+                                    "--no-undefined-version", "-O1",
+                                    "--as-needed", "-o", output.c_str()};
+  for (const std::string &object : objects)
+    args.push_back(object.c_str());
   // libm provides expf/erff/...; LLVM's OpenMP runtime runs the parallel
   // loops (the artifact's thread pool). Both found by CMake.
   args.push_back(LBC_LIBM_PATH);
@@ -383,6 +419,13 @@ LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
   registerOpenMPDialectTranslation(*module.getContext());
+  // A shared library gets its large constants from a separate object
+  // written straight from their blobs (WeightObject.h); .ll and .o output
+  // stay self-contained.
+  std::vector<WeightSymbol> weights;
+  if (kind == EmitKind::SharedLibrary)
+    weights = externalizeWeights(module);
+
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "lbc_model");
@@ -440,10 +483,20 @@ LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
   llvm::scope_exit removeObject([&] { llvm::sys::fs::remove(objectPath); });
   if (failed(writeObject(objectPath)))
     return emitError(loc) << error;
+  llvm::SmallString<256> weightsPath;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "lbc-weights", "o", fd, weightsPath))
+    return emitError(loc) << "cannot create a temporary object file: "
+                          << ec.message();
+  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+  llvm::scope_exit removeWeights([&] { llvm::sys::fs::remove(weightsPath); });
+  if (!writeWeightObject(weightsPath, machine->getTargetTriple(), weights,
+                         error))
+    return emitError(loc) << error;
   if (failed(writeAtomically(
           outputPath,
           [&](llvm::StringRef path) {
-            return linkSharedLibrary(objectPath, path, error);
+            return linkSharedLibrary({objectPath, weightsPath}, path, error);
           },
           error)))
     return emitError(loc) << error;

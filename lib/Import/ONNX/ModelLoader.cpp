@@ -173,6 +173,8 @@ std::unique_ptr<LoadedModel> mlir::lbc::onnx_import::loadModel(
             std::to_string(bytes.size());
     return nullptr;
   }
+  // The parsed protobuf owns copies of everything; drop the file's pages.
+  loaded->modelFile.reset();
   if (!loaded->model->has_graph()) {
     error = "'" + path.str() + "' has no graph";
     return nullptr;

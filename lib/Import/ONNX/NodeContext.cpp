@@ -253,11 +253,17 @@ Value GraphContext::materializeTensor(const onnx::TensorProto &tensor,
   if (!value) {
     AsmResourceBlob blob;
     constexpr size_t kAlignment = 64;
-    if (usesRaw && tensor.data_location() == onnx::TensorProto::EXTERNAL &&
-        reinterpret_cast<uintptr_t>(bytes.data()) % kAlignment == 0)
-      // Reference the memory-mapped file instead of copying the weights.
+    // Raw data lives as long as the loaded model (the memory-mapped file or
+    // the parsed protobuf): reference it instead of copying the weights. The
+    // alignment recorded is what the pointer has; the artifact aligns the
+    // weights itself.
+    size_t alignment = kAlignment;
+    while (alignment > 1 &&
+           reinterpret_cast<uintptr_t>(bytes.data()) % alignment != 0)
+      alignment /= 2;
+    if (usesRaw && alignment >= 16)
       blob = UnmanagedAsmResourceBlob::allocateWithAlign(
-          llvm::ArrayRef<char>(bytes.data(), bytes.size()), kAlignment);
+          llvm::ArrayRef<char>(bytes.data(), bytes.size()), alignment);
     else
       blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
           llvm::ArrayRef<char>(bytes.data(), bytes.size()), kAlignment);
