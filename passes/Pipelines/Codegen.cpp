@@ -24,6 +24,8 @@ static constexpr const char *kCodegenPipeline =
     "func.func(lbc-fuse-elementwise,canonicalize,cse),"
     // Register-tiled, vectorized matmul/GEMV (tensor level).
     "lbc-tile-and-vectorize-contractions,canonicalize,cse,"
+    // Other large loop nests run their outer parallel loop on threads.
+    "func.func(lbc-distribute-parallel-loops),canonicalize,cse,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     // Outputs become caller-provided buffers: the runtime owns all memory it

@@ -65,6 +65,29 @@ def PlanWorkspacePass : Pass<"lbc-plan-workspace", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def DistributeParallelLoopsPass
+    : Pass<"lbc-distribute-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Run the outer parallel loop of large generics on threads";
+  let description = [{
+    Every `linalg.generic` on static tensors that is not a marked contraction
+    (those are tiled by lbc-tile-and-vectorize-contractions) and whose
+    iteration space has at least `min-iterations` points is tiled along its
+    outermost parallel dimension of size > 1 into `chunks` pieces as an
+    `scf.forall`, which code generation runs on the thread pool (OpenMP).
+    Elementwise chains, depthwise convolutions, im2col copies, pooling and
+    reductions over inner dims thus use every thread. Small ops stay
+    sequential: waking the pool costs ~20 us.
+  }];
+  let options = [
+    Option<"minIterations", "min-iterations", "int64_t", /*default=*/"65536",
+           "Smallest iteration space worth distributing">,
+    Option<"chunks", "chunks", "int64_t", /*default=*/"8",
+           "Pieces the distributed dimension is cut into">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 def InlineAllocaScopesPass
     : Pass<"lbc-inline-alloca-scopes", "::mlir::ModuleOp"> {
   let summary = "Inline memref.alloca_scope regions that allocate nothing";

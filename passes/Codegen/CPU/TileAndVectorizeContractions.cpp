@@ -70,8 +70,13 @@ std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n) {
     if (!columns)
       return std::nullopt;
     constexpr int64_t kSlices = 8;
-    int64_t slices =
-        m <= 2 && k % kSlices == 0 && k >= 128 * kSlices ? kSlices : 0;
+    // Parallel slices only where the work (at least 1 MiB of B) outweighs
+    // waking the thread pool (~20 us per parallel region, measured).
+    constexpr int64_t kMinSlicedElements = 256 * 1024;
+    int64_t slices = m <= 2 && k % kSlices == 0 && k >= 128 * kSlices &&
+                             k * n >= kMinSlicedElements
+                         ? kSlices
+                         : 0;
     int64_t rows = largestDivisor(slices ? k / slices : k, {8, 4, 2, 1});
     TileChoice choice{0, 0, slices, {m, rows, columns}, false};
     return choice;
@@ -87,8 +92,12 @@ std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n) {
   if (!columns)
     return std::nullopt;
   TileChoice choice{0, 0, 0, {rows, 1, columns}, true};
-  if (k % kBlock == 0 && n % kBlock == 0 && (k > kBlock || n > kBlock))
-    choice.columnBlock = choice.depthBlock = kBlock;
+  // Column blocks are the parallel loop, so they are used whenever n has
+  // several; k blocks only where k divides into them.
+  if (n % kBlock == 0 && n > kBlock)
+    choice.columnBlock = kBlock;
+  if (k % kBlock == 0 && k > kBlock)
+    choice.depthBlock = kBlock;
   return choice;
 }
 

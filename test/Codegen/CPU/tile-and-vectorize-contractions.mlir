@@ -107,27 +107,27 @@ func.func @gemv(%v: tensor<1x16xf32>, %b: tensor<16x128xf32>, %cv: tensor<1x128x
 #B = affine_map<(d0, d1, d2) -> (d1, d2)>
 #C = affine_map<(d0, d1, d2) -> (d0, d2)>
 
-// A long GEMV (k = 1024) is split into 8 slices of 128 rows of B, run in
+// A long GEMV (k = 1024, 1 MiB of B) is split into 8 slices of 128 rows of B, run in
 // parallel (scf.forall: the thread pool), each into its own partial row;
 // the 8 partial rows are then added to the output.
 // CHECK-LABEL: func.func @gemv_slices
 // CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] output_shape [1, 8, 128]
-// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2]] output_shape [8, 128, 64]
-// CHECK: scf.forall (%{{.*}}) in (8) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<8x1x64xf32>)
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2]] output_shape [8, 128, 256]
+// CHECK: scf.forall (%{{.*}}) in (8) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<8x1x256xf32>)
 // CHECK: scf.for %{{.*}} = %c0 to %c128 step %c8
 // CHECK: vector.transfer_write {{.*}} : vector<1x1x64xf32>, tensor<1x1x64xf32>
 // CHECK: tensor.parallel_insert_slice
 // CHECK: vector.transfer_read {{.*}} : tensor<8x1x64xf32>, vector<8x1x64xf32>
 // CHECK-COUNT-8: arith.addf {{.*}} : vector<64xf32>
 // CHECK-NOT: linalg.generic
-func.func @gemv_slices(%v: tensor<1x1024xf32>, %b: tensor<1024x64xf32>, %cv: tensor<1x64xf32>) -> tensor<1x64xf32> {
-  %g = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%v, %b : tensor<1x1024xf32>, tensor<1024x64xf32>) outs(%cv : tensor<1x64xf32>) attrs = {lbc.contraction} {
+func.func @gemv_slices(%v: tensor<1x1024xf32>, %b: tensor<1024x256xf32>, %cv: tensor<1x256xf32>) -> tensor<1x256xf32> {
+  %g = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%v, %b : tensor<1x1024xf32>, tensor<1024x256xf32>) outs(%cv : tensor<1x256xf32>) attrs = {lbc.contraction} {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %m = arith.mulf %x, %y fastmath<contract> : f32
     %s = arith.addf %acc, %m fastmath<contract> : f32
     linalg.yield %s : f32
-  } -> tensor<1x64xf32>
-  return %g : tensor<1x64xf32>
+  } -> tensor<1x256xf32>
+  return %g : tensor<1x256xf32>
 }
 
 // -----
