@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -43,21 +44,34 @@ double medianMs(int repeats, const std::function<void()> &fn) {
 
 /// GB/s of a single-threaded streaming read of `bytes` (summing floats so
 /// the loads cannot be removed).
-double streamingReadGBps(size_t bytes) {
+/// Read bandwidth of `threads` threads each summing its contiguous part of a
+/// buffer far larger than the caches: the ceiling for a kernel that streams
+/// its weights once with the same thread count.
+double streamingReadGBps(size_t bytes, int threads) {
+  threads = std::max(threads, 1);
   std::vector<float> buffer(bytes / sizeof(float), 1.0f);
-  volatile float sink = 0;
+  std::vector<float> sinks(threads * 16, 0.0f);
+  size_t part = buffer.size() / threads / 16 * 16;
   double ms = medianMs(5, [&] {
-    float sums[16] = {0};
-    for (size_t i = 0; i + 16 <= buffer.size(); i += 16)
-      for (int j = 0; j < 16; ++j)
-        sums[j] += buffer[i + j];
-    float total = 0;
-    for (float s : sums)
-      total += s;
-    sink = total;
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t)
+      workers.emplace_back([&, t] {
+        float sums[16] = {0};
+        const float *begin = buffer.data() + t * part;
+        for (size_t i = 0; i + 16 <= part; i += 16)
+          for (int j = 0; j < 16; ++j)
+            sums[j] += begin[i + j];
+        float total = 0;
+        for (float sum : sums)
+          total += sum;
+        sinks[t * 16] = total;
+      });
+    for (std::thread &worker : workers)
+      worker.join();
   });
+  volatile float sink = sinks[0];
   (void)sink;
-  return bytes / ms / 1e6;
+  return static_cast<double>(part) * threads * sizeof(float) / ms / 1e6;
 }
 
 } // namespace
@@ -101,7 +115,7 @@ int main(int argc, char **argv) {
     maxError = std::max(maxError, double(std::abs(c[i] - reference[i])));
     maxValue = std::max(maxValue, double(std::abs(reference[i])));
   }
-  double stream = streamingReadGBps(512u << 20);
+  double stream = streamingReadGBps(512u << 20, threads);
   double flops = 2.0 * m * n * k, weightBytes = 4.0 * k * n;
   std::printf("{\"bench\": \"matmul\", \"m\": %lld, \"k\": %lld, \"n\": %lld, "
               "\"threads\": %d, \"lbc_ms\": %.3f, \"onednn_ms\": %.3f, "
