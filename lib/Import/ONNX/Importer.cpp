@@ -50,6 +50,7 @@ public:
     appendReductionConverters(all);
     appendNeuralNetworkConverters(all);
     appendControlFlowConverters(all);
+    appendRecurrentConverters(all);
     for (const OpConverter &converter : all)
       byOp[converter.opType].push_back(converter);
     for (auto &entry : byOp)

@@ -182,6 +182,7 @@ void appendShapeConverters(std::vector<OpConverter> &converters);
 void appendReductionConverters(std::vector<OpConverter> &converters);
 void appendNeuralNetworkConverters(std::vector<OpConverter> &converters);
 void appendControlFlowConverters(std::vector<OpConverter> &converters);
+void appendRecurrentConverters(std::vector<OpConverter> &converters);
 
 } // namespace mlir::lbc::onnx_import
 

@@ -85,6 +85,26 @@ def case_rms_normalization(out):
                  [numpy_helper.from_array(scale, "scale")], opset=23, ir_version=10)
 
 
+def case_lstm_bidirectional(out):
+    # Bidirectional LSTM with biases, peepholes, initial states and per-batch
+    # sequence lengths 5, 2 and 3 (the last steps of shorter sequences are
+    # masked); compared with ONNX Runtime.
+    rng = np.random.default_rng(3)
+    steps, batch, inputs, hidden = 5, 3, 4, 6
+    def init(name, shape, dtype=np.float32):
+        return numpy_helper.from_array((0.5 * rng.standard_normal(shape)).astype(dtype), name)
+    lengths = numpy_helper.from_array(np.array([5, 2, 3], dtype=np.int32), "lengths")
+    return model([helper.make_node("LSTM", ["x", "w", "r", "b", "lengths", "h0", "c0", "p"],
+                                   ["y", "y_h", "y_c"], name="lstm", hidden_size=hidden,
+                                   direction="bidirectional")],
+                 [tensor("x", [steps, batch, inputs])],
+                 [tensor("y", [steps, 2, batch, hidden]), tensor("y_h", [2, batch, hidden]),
+                  tensor("y_c", [2, batch, hidden])],
+                 [init("w", [2, 4 * hidden, inputs]), init("r", [2, 4 * hidden, hidden]),
+                  init("b", [2, 8 * hidden]), lengths, init("h0", [2, batch, hidden]),
+                  init("c0", [2, batch, hidden]), init("p", [2, 3 * hidden])], opset=14)
+
+
 def case_softmax(opset):
     def make(out):
         return model([helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1)],
@@ -163,6 +183,7 @@ CASES = {
     "gemm_weight_transposed": case_gemm_weight_transposed,
     "matmul_weight_padded": case_matmul_weight_padded,
     "rms_normalization": case_rms_normalization,
+    "lstm_bidirectional": case_lstm_bidirectional,
     "softmax_opset11": case_softmax(11),
     "softmax_opset13": case_softmax(13),
     "clip_attributes": case_clip_attributes,
