@@ -599,27 +599,55 @@ LogicalResult convertBatchNormalization(NodeContext &ctx) {
   return success();
 }
 
+/// What LayerNormalization and RMSNormalization share: a static float input
+/// normalized over dims [axis, rank).
+struct NormalizedAxes {
+  Value input;
+  RankedTensorType inputType;
+  SmallVector<int64_t> axes;
+  /// Elements per normalized group.
+  double count = 1;
+  double epsilon;
+};
+
+std::optional<NormalizedAxes> readNormalizedAxes(NodeContext &ctx) {
+  NormalizedAxes norm;
+  norm.input = ctx.input(0);
+  norm.inputType = cast<RankedTensorType>(norm.input.getType());
+  if (!norm.inputType.hasStaticShape()) {
+    ctx.error() << "dynamic shapes are not supported here yet";
+    return std::nullopt;
+  }
+  if (!isa<FloatType>(norm.inputType.getElementType())) {
+    ctx.error() << "expects a floating-point input";
+    return std::nullopt;
+  }
+  int64_t rank = norm.inputType.getRank();
+  std::optional<int64_t> axis = normalizeAxis(ctx.intAttr("axis", -1), rank);
+  if (!axis) {
+    ctx.error() << "axis out of range";
+    return std::nullopt;
+  }
+  norm.epsilon = ctx.floatAttr("epsilon", 1e-5f);
+  norm.axes = llvm::to_vector(llvm::seq<int64_t>(*axis, rank));
+  for (int64_t a : norm.axes)
+    norm.count *= norm.inputType.getDimSize(a);
+  return norm;
+}
+
 /// RMSNormalization (opset 23): Y = X / sqrt(mean(X^2 over [axis, rank)) +
 /// epsilon) * scale, the norm of Llama-style decoders.
 LogicalResult convertRMSNormalization(NodeContext &ctx) {
   RankedTensorType type = ctx.resultType(0);
   if (!type)
     return failure();
-  Value input = ctx.input(0);
-  auto inputType = cast<RankedTensorType>(input.getType());
-  if (!inputType.hasStaticShape())
-    return ctx.error() << "dynamic shapes are not supported here yet";
-  if (!isa<FloatType>(inputType.getElementType()))
-    return ctx.error() << "expects a floating-point input";
-  int64_t rank = inputType.getRank();
-  std::optional<int64_t> axis = normalizeAxis(ctx.intAttr("axis", -1), rank);
-  if (!axis)
-    return ctx.error() << "axis out of range";
-  double epsilon = ctx.floatAttr("epsilon", 1e-5f);
-  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(*axis, rank));
-  double count = 1;
-  for (int64_t a : axes)
-    count *= inputType.getDimSize(a);
+  std::optional<NormalizedAxes> norm = readNormalizedAxes(ctx);
+  if (!norm)
+    return failure();
+  Value input = norm->input;
+  RankedTensorType inputType = norm->inputType;
+  ArrayRef<int64_t> axes = norm->axes;
+  double count = norm->count, epsilon = norm->epsilon;
   Type elementType = inputType.getElementType();
   OpBuilder &b = ctx.b();
   Location loc = ctx.loc();
@@ -661,19 +689,13 @@ LogicalResult convertLayerNormalization(NodeContext &ctx) {
   RankedTensorType type = ctx.resultType(0);
   if (!type)
     return failure();
-  Value input = ctx.input(0);
-  auto inputType = cast<RankedTensorType>(input.getType());
-  if (!inputType.hasStaticShape())
-    return ctx.error() << "dynamic shapes are not supported here yet";
-  int64_t rank = inputType.getRank();
-  std::optional<int64_t> axis = normalizeAxis(ctx.intAttr("axis", -1), rank);
-  if (!axis)
-    return ctx.error() << "axis out of range";
-  double epsilon = ctx.floatAttr("epsilon", 1e-5f);
-  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(*axis, rank));
-  double count = 1;
-  for (int64_t a : axes)
-    count *= inputType.getDimSize(a);
+  std::optional<NormalizedAxes> norm = readNormalizedAxes(ctx);
+  if (!norm)
+    return failure();
+  Value input = norm->input;
+  RankedTensorType inputType = norm->inputType;
+  ArrayRef<int64_t> axes = norm->axes;
+  double count = norm->count, epsilon = norm->epsilon;
   Type elementType = inputType.getElementType();
   OpBuilder &b = ctx.b();
   Location loc = ctx.loc();

@@ -217,6 +217,17 @@ LogicalResult convertLSTM(NodeContext &ctx) {
                      nb, l, v, arith::NegFOp::create(nb, l, bound)),
           bound);
     };
+    // f(clip(preactivation + peephole * cell)): the input, forget and output
+    // gates.
+    auto peepholeGate = [&](OpBuilder &nb, Location l, Value preactivation,
+                            Value peephole, Value cell) {
+      return activate(
+          nb, l, f,
+          clipped(nb, l,
+                  arith::AddFOp::create(
+                      nb, l, preactivation,
+                      arith::MulFOp::create(nb, l, peephole, cell))));
+    };
 
     Value hState = stateInput(5, d), cState = stateInput(6, d);
     bool reverse = direction == "reverse" || d == 1;
@@ -256,22 +267,13 @@ LogicalResult convertLSTM(NodeContext &ctx) {
       Value newC = buildElementwise(
           b, loc, stateType, cellInputs,
           [&](OpBuilder &nb, Location l, ValueRange a) {
-            Value i = activate(
-                nb, l, f,
-                clipped(nb, l,
-                        arith::AddFOp::create(
-                            nb, l, a[0], arith::MulFOp::create(nb, l, a[4], a[3]))));
+            Value i = peepholeGate(nb, l, a[0], a[4], a[3]);
             Value forget =
                 inputForget
                     ? arith::SubFOp::create(
                           nb, l, scalarConstant(nb, l, elementType, 1.0), i)
                           .getResult()
-                    : activate(nb, l, f,
-                               clipped(nb, l,
-                                       arith::AddFOp::create(
-                                           nb, l, a[1],
-                                           arith::MulFOp::create(nb, l, a[5],
-                                                                 a[3]))));
+                    : peepholeGate(nb, l, a[1], a[5], a[3]);
             Value candidate = activate(nb, l, g, clipped(nb, l, a[2]));
             Value c = arith::AddFOp::create(
                 nb, l, arith::MulFOp::create(nb, l, forget, a[3]),
@@ -286,11 +288,7 @@ LogicalResult convertLSTM(NodeContext &ctx) {
       Value newH = buildElementwise(
           b, loc, stateType, hiddenInputs,
           [&](OpBuilder &nb, Location l, ValueRange a) {
-            Value o = activate(
-                nb, l, f,
-                clipped(nb, l,
-                        arith::AddFOp::create(
-                            nb, l, a[0], arith::MulFOp::create(nb, l, a[2], a[1]))));
+            Value o = peepholeGate(nb, l, a[0], a[2], a[1]);
             Value hNew =
                 arith::MulFOp::create(nb, l, o, activate(nb, l, h, a[1]));
             if (lengths)
