@@ -45,10 +45,12 @@ Value buildReduction(OpBuilder &b, Location loc, Value input,
 /// Batched contraction C[b..., m, n] = sum_k A[b..., m, k] * B[b..., k, n]
 /// with numpy broadcasting of the batch dims (loops batch..., m, k, n;
 /// 2-D ones marked for tiling). `transposeA`/`transposeB` read A as [k, m] /
-/// B as [n, k] (rank-2 operands only). Defined in LinearAlgebraOps.cpp.
+/// B as [n, k] (rank-2 operands only). The sum starts from `accumulator`
+/// (of `resultType`) when given, else from zero. Defined in
+/// LinearAlgebraOps.cpp.
 Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
                        RankedTensorType resultType, bool transposeA,
-                       bool transposeB);
+                       bool transposeB, Value accumulator = {});
 
 /// Reshapes a static tensor to the static `type` (same element count).
 Value buildReshape(OpBuilder &b, Location loc, Value input,

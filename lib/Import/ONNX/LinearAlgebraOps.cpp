@@ -30,7 +30,8 @@ Value mlir::lbc::onnx_import::buildContraction(OpBuilder &b, Location loc,
                                                Value lhs, Value rhs,
                                                RankedTensorType resultType,
                                                bool transposeA,
-                                               bool transposeB) {
+                                               bool transposeB,
+                                               Value accumulator) {
   MLIRContext *context = b.getContext();
   int64_t batchRank = resultType.getRank() - 2;
   // Loop order batch..., m, k, n: with n innermost, B and C are read along
@@ -98,8 +99,10 @@ Value mlir::lbc::onnx_import::buildContraction(OpBuilder &b, Location loc,
                                         elementType, dynamicSizes);
   Value zero = scalarConstant(b, loc, elementType, 0.0);
   Value init =
-      linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
-          .getResult(0);
+      accumulator
+          ? accumulator
+          : linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
+                .getResult(0);
   auto contraction = linalg::GenericOp::create(
       b, loc, TypeRange{resultType}, ValueRange{lhs, rhs}, ValueRange{init},
       maps, iterators,

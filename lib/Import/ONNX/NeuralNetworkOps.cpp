@@ -283,6 +283,82 @@ Value buildConvolutionAsMatmul(OpBuilder &b, Location loc, Value padded,
   return addChannelBias(b, loc, buildReshape(b, loc, product, type), bias);
 }
 
+/// A single-image, ungrouped, stride-1 2-D convolution without im2col: with
+/// the padded input flattened to [C, Hp * Wp], the kernel tap (i, j) reads
+/// the contiguous window starting at i * Wp + j, so
+///   wide[OC, Ho * Wp] = sum over taps of W[:, :, i, j] x input[:, shift(i, j)]
+/// is a chain of plain matmuls (each a marked contraction) accumulating into
+/// one result; the Wp - Wo extra columns of each output row are computed and
+/// dropped. The columns are rounded up (zero rows appended to the input) to
+/// whole vector tiles and parallel blocks.
+Value buildConvolutionAsShiftedMatmuls(OpBuilder &b, Location loc, Value input,
+                                       Value weight, Value bias,
+                                       const Window &window,
+                                       RankedTensorType type) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  int64_t channels = inputType.getDimSize(1);
+  int64_t outChannels = type.getDimSize(1), outHeight = type.getDimSize(2),
+          outWidth = type.getDimSize(3);
+  int64_t kernelHeight = window.kernel[0], kernelWidth = window.kernel[1];
+  int64_t paddedWidth =
+      inputType.getDimSize(3) + window.padBegin[1] + window.padEnd[1];
+  int64_t paddedHeight =
+      inputType.getDimSize(2) + window.padBegin[0] + window.padEnd[0];
+  int64_t columns = outHeight * paddedWidth;
+  int64_t wideColumns = llvm::alignTo(columns, columns > 256 ? 256 : 32);
+  int64_t lastOffset = (kernelHeight - 1) * window.dilations[0] * paddedWidth +
+                       (kernelWidth - 1) * window.dilations[1];
+  int64_t extraRows = std::max<int64_t>(
+      0, llvm::divideCeil(lastOffset + wideColumns - paddedHeight * paddedWidth,
+                          paddedWidth));
+  Window padding = window;
+  padding.padEnd[0] += extraRows;
+  Value padded = padSpatial(b, loc, input, padding, 0.0);
+  int64_t rows = paddedHeight + extraRows;
+  Value flat = buildReshape(
+      b, loc, padded,
+      RankedTensorType::get({channels, rows * paddedWidth}, elementType));
+  auto weightType = cast<RankedTensorType>(weight.getType());
+  RankedTensorType wideType =
+      RankedTensorType::get({outChannels, wideColumns}, elementType);
+  auto slice2d = [&](Value value, ArrayRef<int64_t> offsets,
+                     ArrayRef<int64_t> sizes, RankedTensorType resultType) {
+    SmallVector<int64_t> strides(sizes.size(), 1);
+    auto sourceType = cast<RankedTensorType>(value.getType());
+    Value piece = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get(sizes, sourceType.getElementType()),
+        value, ValueRange{}, ValueRange{}, ValueRange{},
+        b.getDenseI64ArrayAttr(offsets), b.getDenseI64ArrayAttr(sizes),
+        b.getDenseI64ArrayAttr(strides));
+    return buildReshape(b, loc, piece, resultType);
+  };
+  Value wide;
+  for (int64_t i = 0; i < kernelHeight; ++i)
+    for (int64_t j = 0; j < kernelWidth; ++j) {
+      Value tap = slice2d(weight, {0, 0, i, j}, {outChannels, channels, 1, 1},
+                          RankedTensorType::get({outChannels, channels},
+                                                weightType.getElementType()));
+      int64_t offset = i * window.dilations[0] * paddedWidth +
+                       j * window.dilations[1];
+      Value shifted = slice2d(flat, {0, offset}, {channels, wideColumns},
+                              RankedTensorType::get({channels, wideColumns},
+                                                    elementType));
+      wide = buildContraction(b, loc, tap, shifted, wideType, false, false,
+                              wide);
+    }
+  Value rowsOfWide = slice2d(
+      wide, {0, 0}, {outChannels, columns},
+      RankedTensorType::get({outChannels, columns}, elementType));
+  Value image = buildReshape(
+      b, loc, rowsOfWide,
+      RankedTensorType::get({1, outChannels, outHeight, paddedWidth},
+                            elementType));
+  Value result = slice2d(image, {0, 0, 0, 0},
+                         {1, outChannels, outHeight, outWidth}, type);
+  return addChannelBias(b, loc, result, bias);
+}
+
 LogicalResult convertConv(NodeContext &ctx) {
   RankedTensorType type = ctx.resultType(0);
   if (!type)
@@ -307,6 +383,22 @@ LogicalResult convertConv(NodeContext &ctx) {
     return ctx.error() << "group " << groups << " does not divide the "
                        << inputType.getDimSize(1) << " input / " << outChannels
                        << " output channels";
+  bool unitStrides =
+      llvm::all_of(window->strides, [](int64_t s) { return s == 1; });
+  int64_t kernelSize = 1;
+  for (int64_t k : window->kernel)
+    kernelSize *= k;
+  // With few input channels the im2col matrix is small and one matmul over
+  // it beats kernelSize thin ones.
+  constexpr int64_t kMinShiftedChannels = 16;
+  if (groups == 1 && inputType.getDimSize(0) == 1 && spatial == 2 &&
+      unitStrides && kernelSize > 1 &&
+      inputType.getDimSize(1) >= kMinShiftedChannels) {
+    ctx.setResult(0, buildConvolutionAsShiftedMatmuls(ctx.b(), ctx.loc(), input,
+                                                      weight, bias, *window,
+                                                      type));
+    return success();
+  }
   Value padded = padSpatial(ctx.b(), ctx.loc(), input, *window, 0.0);
   if (groups == 1 && inputType.getDimSize(0) == 1) {
     ctx.setResult(0, buildConvolutionAsMatmul(ctx.b(), ctx.loc(), padded,

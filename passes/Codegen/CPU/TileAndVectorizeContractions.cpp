@@ -55,6 +55,10 @@ int64_t largestDivisor(int64_t size, ArrayRef<int64_t> candidates) {
 
 /// The tiling for static sizes, or nothing when the shape does not divide.
 std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n) {
+  // A single k step is an outer product: LLVM's vectorizer does it well, and
+  // its one-iteration k loop would fold away under the script's handles.
+  if (k == 1)
+    return std::nullopt;
   if (m <= 8) {
     // Up to 8 rows (decode GEMV, short prefill): bandwidth-bound, so B is
     // read row by row, contiguously (what hardware prefetchers stream best):

@@ -154,3 +154,23 @@ func.func @blocked(%a: tensor<16x512xf32>, %b: tensor<512x512xf32>, %c: tensor<1
   } -> tensor<16x512xf32>
   return %r : tensor<16x512xf32>
 }
+
+// -----
+
+#A = affine_map<(d0, d1, d2) -> (d0, d1)>
+#B = affine_map<(d0, d1, d2) -> (d1, d2)>
+#C = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// A single k step (an outer product) keeps its loops: LLVM vectorizes it.
+// CHECK-LABEL: func.func @outer_product
+// CHECK-NOT: scf.for
+// CHECK: linalg.generic
+func.func @outer_product(%a: tensor<16x1xf32>, %b: tensor<1x64xf32>, %c: tensor<16x64xf32>) -> tensor<16x64xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<16x1xf32>, tensor<1x64xf32>) outs(%c : tensor<16x64xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x64xf32>
+  return %r : tensor<16x64xf32>
+}

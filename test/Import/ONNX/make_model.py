@@ -105,6 +105,19 @@ def case_lstm_bidirectional(out):
                   init("c0", [2, batch, hidden]), init("p", [2, 3 * hidden])], opset=14)
 
 
+def case_conv_shifted(out):
+    # 3x3 convolution, 16 -> 8 channels, pads 1 and a dilation of 2 on the
+    # width: imported as 9 shifted matmuls (no im2col); compared with ONNX
+    # Runtime.
+    rng = np.random.default_rng(4)
+    w = rng.standard_normal((8, 16, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(8).astype(np.float32)
+    return model([helper.make_node("Conv", ["x", "w", "b"], ["y"], name="conv",
+                                   kernel_shape=[3, 3], pads=[1, 1, 1, 1], dilations=[1, 2])],
+                 [tensor("x", [1, 16, 10, 12])], [tensor("y", [1, 8, 10, 10])],
+                 [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+
+
 def case_softmax(opset):
     def make(out):
         return model([helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1)],
@@ -184,6 +197,7 @@ CASES = {
     "matmul_weight_padded": case_matmul_weight_padded,
     "rms_normalization": case_rms_normalization,
     "lstm_bidirectional": case_lstm_bidirectional,
+    "conv_shifted": case_conv_shifted,
     "softmax_opset11": case_softmax(11),
     "softmax_opset13": case_softmax(13),
     "clip_attributes": case_clip_attributes,
