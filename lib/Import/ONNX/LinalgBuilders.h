@@ -52,6 +52,17 @@ Value buildContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
                        RankedTensorType resultType, bool transposeA,
                        bool transposeB, Value accumulator = {});
 
+/// The transpose of a constant read as the matrix [dim 0, the other dims],
+/// computed at import time, or null when `value` is not a constant. Defined
+/// in LinearAlgebraOps.cpp.
+Value transposeConstantMatrix(OpBuilder &b, Location loc, Value value);
+
+/// C[M, N] = A[M, K] x B[K, N] as a marked contraction; a constant B whose N
+/// is not a multiple of 8 is padded to whole vector tiles and the product
+/// sliced back. Defined in LinearAlgebraOps.cpp.
+Value buildMatrixProduct(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                         RankedTensorType resultType);
+
 /// Reshapes a static tensor to the static `type` (same element count).
 Value buildReshape(OpBuilder &b, Location loc, Value input,
                    RankedTensorType type);

@@ -140,13 +140,13 @@ Value insertUnitDim(OpBuilder &b, Location loc, Value value, int64_t position) {
                       RankedTensorType::get(shape, type.getElementType()));
 }
 
-/// The bytes of a 2-D constant of whole-byte elements and a name for data
-/// derived from it; nothing for other values (and for splats).
+/// The bytes of a constant of rank >= 2 with whole-byte elements and a name
+/// for data derived from it; nothing for other values (and for splats).
 std::optional<std::pair<ArrayRef<char>, std::string>>
 constantMatrixBytes(Value value) {
   auto constant = value.getDefiningOp<arith::ConstantOp>();
   auto type = dyn_cast<RankedTensorType>(value.getType());
-  if (!constant || !type || type.getRank() != 2 || !type.hasStaticShape() ||
+  if (!constant || !type || type.getRank() < 2 || !type.hasStaticShape() ||
       !type.getElementType().isIntOrFloat() ||
       type.getElementType().getIntOrFloatBitWidth() % 8)
     return std::nullopt;
@@ -195,21 +195,24 @@ Value buildConstantMatrix(
       b, loc, DenseResourceElementsAttr::get(type, name, std::move(blob)));
 }
 
+} // namespace
+
 /// The transpose of a 2-D constant, computed at import time, or null when
 /// `value` is not such a constant. Gemm weights are often stored [n, k]
 /// (transB); stored [k, n], a GEMV reads them row by row.
-Value transposeConstantMatrix(OpBuilder &b, Location loc, Value value) {
+Value mlir::lbc::onnx_import::transposeConstantMatrix(OpBuilder &b,
+                                                      Location loc,
+                                                      Value value) {
   auto source = constantMatrixBytes(value);
   if (!source)
     return {};
+  // A constant of rank > 2 is read as the matrix [dim 0, the rest].
   auto type = cast<RankedTensorType>(value.getType());
-  int64_t columns = type.getDimSize(1);
+  int64_t rows = type.getDimSize(0), columns = type.getNumElements() / rows;
   size_t bytes = type.getElementType().getIntOrFloatBitWidth() / 8;
   const char *data = source->first.data();
   return buildConstantMatrix(
-      b, loc,
-      RankedTensorType::get({columns, type.getDimSize(0)},
-                            type.getElementType()),
+      b, loc, RankedTensorType::get({columns, rows}, type.getElementType()),
       source->second + "_transposed", [&](int64_t row, int64_t column) {
         return data + (column * columns + row) * bytes;
       });
@@ -219,8 +222,9 @@ Value transposeConstantMatrix(OpBuilder &b, Location loc, Value value) {
 /// N is not a multiple of 8 is padded with zero columns to a multiple of 32
 /// (8 below 32), so code generation gets whole vector tiles; the padding is
 /// sliced off the product.
-Value buildMatrixProduct(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                         RankedTensorType resultType) {
+Value mlir::lbc::onnx_import::buildMatrixProduct(OpBuilder &b, Location loc,
+                                                 Value lhs, Value rhs,
+                                                 RankedTensorType resultType) {
   auto rhsType = cast<RankedTensorType>(rhs.getType());
   int64_t n = rhsType.getDimSize(1);
   auto source = constantMatrixBytes(rhs);
@@ -246,6 +250,8 @@ Value buildMatrixProduct(OpBuilder &b, Location loc, Value lhs, Value rhs,
       b.getDenseI64ArrayAttr({0, 0}), b.getDenseI64ArrayAttr({m, n}),
       b.getDenseI64ArrayAttr({1, 1}));
 }
+
+namespace {
 
 LogicalResult convertMatMul(NodeContext &ctx) {
   RankedTensorType resultType = ctx.resultType(0);

@@ -211,6 +211,72 @@ Value buildConvolution(OpBuilder &b, Location loc, Value padded, Value weight,
   return addChannelBias(b, loc, buildReshape(b, loc, grouped, type), bias);
 }
 
+/// A single-image, ungrouped convolution with at most 8 output positions
+/// (and a constant weight) as cols^T[O, IC*K] x W^T[IC*K, OC], then
+/// transposed: the few positions become the GEMV rows, so the weight is
+/// streamed row by row in vector tiles instead of in O-wide scalar loops.
+/// W^T is computed at import; null when the weight is not a constant.
+Value buildSmallConvolutionAsMatmul(OpBuilder &b, Location loc, Value padded,
+                                    Value weight, Value bias,
+                                    const Window &window,
+                                    RankedTensorType type) {
+  auto paddedType = cast<RankedTensorType>(padded.getType());
+  Type elementType = type.getElementType();
+  int64_t spatial = type.getRank() - 2;
+  int64_t inChannels = paddedType.getDimSize(1);
+  int64_t outChannels = type.getDimSize(1);
+  int64_t kernelSize = 1, outputSize = 1;
+  for (int64_t d = 0; d < spatial; ++d) {
+    kernelSize *= window.kernel[d];
+    outputSize *= type.getDimSize(d + 2);
+  }
+  int64_t reduction = inChannels * kernelSize;
+  Value transposedWeight = transposeConstantMatrix(b, loc, weight);
+  if (!transposedWeight)
+    return {};
+  // colsT[o_0..o_s, c, k_0..k_s] = padded[0, c, o_d * stride + k_d * dil].
+  MLIRContext *context = b.getContext();
+  int64_t loops = 1 + 2 * spatial;
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < spatial; ++d)
+    shape.push_back(type.getDimSize(d + 2));
+  shape.push_back(inChannels);
+  for (int64_t d = 0; d < spatial; ++d)
+    shape.push_back(window.kernel[d]);
+  SmallVector<AffineExpr> inputExprs = {getAffineConstantExpr(0, context),
+                                        getAffineDimExpr(spatial, context)};
+  for (int64_t d = 0; d < spatial; ++d)
+    inputExprs.push_back(getAffineDimExpr(d, context) * window.strides[d] +
+                         getAffineDimExpr(spatial + 1 + d, context) *
+                             window.dilations[d]);
+  Value columns =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{RankedTensorType::get(shape, elementType)},
+          ValueRange{padded},
+          ValueRange{tensor::EmptyOp::create(b, loc, shape, elementType)},
+          {AffineMap::get(loops, 0, inputExprs, context),
+           b.getMultiDimIdentityMap(loops)},
+          SmallVector<utils::IteratorType>(loops,
+                                           utils::IteratorType::parallel),
+          [](OpBuilder &nb, Location l, ValueRange a) {
+            linalg::YieldOp::create(nb, l, a[0]);
+          })
+          .getResult(0);
+  Value rows = buildReshape(
+      b, loc, columns,
+      RankedTensorType::get({outputSize, reduction}, elementType));
+  Value product = buildMatrixProduct(
+      b, loc, rows, transposedWeight,
+      RankedTensorType::get({outputSize, outChannels}, elementType));
+  Value init =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{outChannels, outputSize},
+                              elementType);
+  Value result =
+      linalg::TransposeOp::create(b, loc, product, init, ArrayRef<int64_t>{1, 0})
+          .getResult()[0];
+  return addChannelBias(b, loc, buildReshape(b, loc, result, type), bias);
+}
+
 /// A single-image, ungrouped convolution as W[OC, IC*K] x cols[IC*K, O],
 /// where cols is the padded input itself for pointwise (1x1, stride 1)
 /// convolutions and its im2col expansion otherwise. The product is a marked
@@ -400,6 +466,15 @@ LogicalResult convertConv(NodeContext &ctx) {
     return success();
   }
   Value padded = padSpatial(ctx.b(), ctx.loc(), input, *window, 0.0);
+  int64_t outputSize = 1;
+  for (int64_t d = 0; d < spatial; ++d)
+    outputSize *= type.getDimSize(d + 2);
+  if (groups == 1 && inputType.getDimSize(0) == 1 && outputSize <= 8)
+    if (Value result = buildSmallConvolutionAsMatmul(
+            ctx.b(), ctx.loc(), padded, weight, bias, *window, type)) {
+      ctx.setResult(0, result);
+      return success();
+    }
   if (groups == 1 && inputType.getDimSize(0) == 1) {
     ctx.setResult(0, buildConvolutionAsMatmul(ctx.b(), ctx.loc(), padded,
                                               weight, bias, *window, type));

@@ -118,6 +118,18 @@ def case_conv_shifted(out):
                  [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
 
 
+def case_conv_few_outputs(out):
+    # A strided 1-D convolution with 4 output positions (an STFT-like filter
+    # bank, 20 filters): imported as cols^T x W^T with W^T computed at import;
+    # compared with ONNX Runtime.
+    rng = np.random.default_rng(5)
+    w = rng.standard_normal((20, 2, 16)).astype(np.float32)
+    return model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv",
+                                   kernel_shape=[16], strides=[8])],
+                 [tensor("x", [1, 2, 40])], [tensor("y", [1, 20, 4])],
+                 [numpy_helper.from_array(w, "w")])
+
+
 def case_softmax(opset):
     def make(out):
         return model([helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1)],
@@ -198,6 +210,7 @@ CASES = {
     "rms_normalization": case_rms_normalization,
     "lstm_bidirectional": case_lstm_bidirectional,
     "conv_shifted": case_conv_shifted,
+    "conv_few_outputs": case_conv_few_outputs,
     "softmax_opset11": case_softmax(11),
     "softmax_opset13": case_softmax(13),
     "clip_attributes": case_clip_attributes,
