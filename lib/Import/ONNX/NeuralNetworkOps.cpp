@@ -523,6 +523,51 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
   Location loc = ctx.loc();
   Type elementType = type.getElementType();
 
+  // Non-overlapping upsampling (stride = kernel, no pads, the common decoder
+  // layer): every input pixel writes its own kernel-sized output patch, so
+  //   patches[OC * kh * kw, H * W] = W^T x X[C, H * W]
+  // is one matmul (W^T made at import), and the patches are interleaved.
+  auto allEqual = [](ArrayRef<int64_t> values, int64_t value) {
+    return llvm::all_of(values, [&](int64_t v) { return v == value; });
+  };
+  if (groups == 1 && spatial == 2 && inputType.getDimSize(0) == 1 &&
+      ArrayRef<int64_t>(strides) == ArrayRef<int64_t>(kernel) &&
+      allEqual(dilations, 1) && allEqual(outputPadding, 0) &&
+      (!pads || allEqual(*pads, 0)) && autoPad == "NOTSET" &&
+      !outputShapeGiven &&
+      type.getDimSize(2) == inputType.getDimSize(2) * kernel[0] &&
+      type.getDimSize(3) == inputType.getDimSize(3) * kernel[1]) {
+    if (Value transposedWeight = transposeConstantMatrix(b, loc, weight)) {
+      int64_t height = inputType.getDimSize(2), width = inputType.getDimSize(3);
+      int64_t outChannels = type.getDimSize(1);
+      int64_t patchRows = outChannels * kernel[0] * kernel[1];
+      Value pixels = buildReshape(
+          b, loc, input,
+          RankedTensorType::get({inChannels, height * width}, elementType));
+      Value patches = buildMatrixProduct(
+          b, loc, transposedWeight, pixels,
+          RankedTensorType::get({patchRows, height * width}, elementType));
+      Value grid = buildReshape(
+          b, loc, patches,
+          RankedTensorType::get(
+              {outChannels, kernel[0], kernel[1], height, width}, elementType));
+      SmallVector<int64_t> permutation = {0, 3, 1, 4, 2};
+      Value interleaved = linalg::TransposeOp::create(
+                              b, loc, grid,
+                              tensor::EmptyOp::create(
+                                  b, loc,
+                                  ArrayRef<int64_t>{outChannels, height,
+                                                    kernel[0], width, kernel[1]},
+                                  elementType),
+                              permutation)
+                              .getResult()[0];
+      ctx.setResult(
+          0, addChannelBias(b, loc, buildReshape(b, loc, interleaved, type),
+                            bias));
+      return success();
+    }
+  }
+
   // Spread the input: x_up[i * stride] = x[i].
   SmallVector<int64_t> upShape(inputType.getShape());
   for (int64_t d = 0; d < spatial; ++d)

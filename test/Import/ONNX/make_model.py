@@ -130,6 +130,18 @@ def case_conv_few_outputs(out):
                  [numpy_helper.from_array(w, "w")])
 
 
+def case_conv_transpose_upsample(out):
+    # ConvTranspose with stride = kernel = 2 (a decoder's upsampling layer),
+    # 8 -> 4 channels with bias; compared with ONNX Runtime.
+    rng = np.random.default_rng(6)
+    w = rng.standard_normal((8, 4, 2, 2)).astype(np.float32)
+    b = rng.standard_normal(4).astype(np.float32)
+    return model([helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], name="up",
+                                   kernel_shape=[2, 2], strides=[2, 2])],
+                 [tensor("x", [1, 8, 5, 6])], [tensor("y", [1, 4, 10, 12])],
+                 [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+
+
 def case_softmax(opset):
     def make(out):
         return model([helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1)],
@@ -211,6 +223,7 @@ CASES = {
     "lstm_bidirectional": case_lstm_bidirectional,
     "conv_shifted": case_conv_shifted,
     "conv_few_outputs": case_conv_few_outputs,
+    "conv_transpose_upsample": case_conv_transpose_upsample,
     "softmax_opset11": case_softmax(11),
     "softmax_opset13": case_softmax(13),
     "clip_attributes": case_clip_attributes,
