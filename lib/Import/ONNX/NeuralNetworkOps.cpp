@@ -357,6 +357,115 @@ Value buildConvolutionAsMatmul(OpBuilder &b, Location loc, Value padded,
 /// one result; the Wp - Wo extra columns of each output row are computed and
 /// dropped. The columns are rounded up (zero rows appended to the input) to
 /// whole vector tiles and parallel blocks.
+/// The padded input of a stride-1 2-D convolution flattened to
+/// [C, rows * paddedWidth], with enough zero rows appended that the window of
+/// every kernel tap, `wideColumns` long, stays inside it.
+struct ShiftedWindows {
+  Value flat;
+  int64_t paddedWidth, columns, wideColumns;
+
+  /// Where the window of tap (i, j) starts.
+  int64_t offset(const Window &window, int64_t i, int64_t j) const {
+    return i * window.dilations[0] * paddedWidth + j * window.dilations[1];
+  }
+};
+
+ShiftedWindows flattenForShiftedWindows(OpBuilder &b, Location loc,
+                                        Value input, const Window &window,
+                                        int64_t outHeight,
+                                        int64_t columnAlignment) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  ShiftedWindows shifted;
+  shifted.paddedWidth =
+      inputType.getDimSize(3) + window.padBegin[1] + window.padEnd[1];
+  int64_t paddedHeight =
+      inputType.getDimSize(2) + window.padBegin[0] + window.padEnd[0];
+  shifted.columns = outHeight * shifted.paddedWidth;
+  shifted.wideColumns = llvm::alignTo(shifted.columns, columnAlignment);
+  int64_t lastOffset =
+      shifted.offset(window, window.kernel[0] - 1, window.kernel[1] - 1);
+  int64_t extraRows = std::max<int64_t>(
+      0, llvm::divideCeil(lastOffset + shifted.wideColumns -
+                              paddedHeight * shifted.paddedWidth,
+                          shifted.paddedWidth));
+  Window padding = window;
+  padding.padEnd[0] += extraRows;
+  Value padded = padSpatial(b, loc, input, padding, 0.0);
+  shifted.flat = buildReshape(
+      b, loc, padded,
+      RankedTensorType::get({inputType.getDimSize(1),
+                             (paddedHeight + extraRows) * shifted.paddedWidth},
+                            inputType.getElementType()));
+  return shifted;
+}
+
+/// The [C, Ho, Wo] result of a shifted-window convolution computed as
+/// wide[C, wideColumns]: drops the padding columns of each row.
+Value cropWideRows(OpBuilder &b, Location loc, Value wide,
+                   const ShiftedWindows &shifted, RankedTensorType type) {
+  Type elementType = type.getElementType();
+  int64_t channels = type.getDimSize(1), outHeight = type.getDimSize(2);
+  auto slice = [&](Value value, ArrayRef<int64_t> sizes) {
+    SmallVector<int64_t> zeros(sizes.size(), 0), ones(sizes.size(), 1);
+    return tensor::ExtractSliceOp::create(
+               b, loc, RankedTensorType::get(sizes, elementType), value,
+               ValueRange{}, ValueRange{}, ValueRange{},
+               b.getDenseI64ArrayAttr(zeros), b.getDenseI64ArrayAttr(sizes),
+               b.getDenseI64ArrayAttr(ones))
+        .getResult();
+  };
+  Value image = buildReshape(
+      b, loc, slice(wide, {channels, shifted.columns}),
+      RankedTensorType::get({1, channels, outHeight, shifted.paddedWidth},
+                            elementType));
+  return slice(image, type.getShape());
+}
+
+/// A single-image, stride-1 depthwise 2-D convolution (one input and one
+/// output channel per group) over the same shifted windows: loops c, i, j, p
+/// with wide[c, p] += W[c, 0, i, j] * flat[c, offset(i, j) + p], so the
+/// innermost loop runs along a contiguous window of whole padded rows (not
+/// one short output row at a time).
+Value buildDepthwiseConvolutionShifted(OpBuilder &b, Location loc, Value input,
+                                       Value weight, Value bias,
+                                       const Window &window,
+                                       RankedTensorType type) {
+  Type elementType = type.getElementType();
+  int64_t channels = type.getDimSize(1);
+  ShiftedWindows shifted = flattenForShiftedWindows(
+      b, loc, input, window, type.getDimSize(2), /*columnAlignment=*/16);
+  MLIRContext *context = b.getContext();
+  AffineExpr c = getAffineDimExpr(0, context), i = getAffineDimExpr(1, context),
+             j = getAffineDimExpr(2, context), p = getAffineDimExpr(3, context);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(4, 0,
+                     {c, i * (window.dilations[0] * shifted.paddedWidth) +
+                             j * window.dilations[1] + p},
+                     context),
+      AffineMap::get(4, 0, {c, getAffineConstantExpr(0, context), i, j},
+                     context),
+      AffineMap::get(4, 0, {c, p}, context)};
+  auto wideType =
+      RankedTensorType::get({channels, shifted.wideColumns}, elementType);
+  auto contract = arith::FastMathFlags::contract;
+  Value wide =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{wideType}, ValueRange{shifted.flat, weight},
+          ValueRange{filledTensor(b, loc, wideType, 0.0)}, maps,
+          {utils::IteratorType::parallel, utils::IteratorType::reduction,
+           utils::IteratorType::reduction, utils::IteratorType::parallel},
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value product = arith::MulFOp::create(nb, l, a[0], a[1], contract);
+            linalg::YieldOp::create(
+                nb, l,
+                arith::AddFOp::create(nb, l, a[2], product, contract)
+                    .getResult());
+          })
+          .getResult(0);
+  return addChannelBias(b, loc, cropWideRows(b, loc, wide, shifted, type),
+                        bias);
+}
+
 Value buildConvolutionAsShiftedMatmuls(OpBuilder &b, Location loc, Value input,
                                        Value weight, Value bias,
                                        const Window &window,
@@ -364,27 +473,17 @@ Value buildConvolutionAsShiftedMatmuls(OpBuilder &b, Location loc, Value input,
   auto inputType = cast<RankedTensorType>(input.getType());
   Type elementType = type.getElementType();
   int64_t channels = inputType.getDimSize(1);
-  int64_t outChannels = type.getDimSize(1), outHeight = type.getDimSize(2),
-          outWidth = type.getDimSize(3);
+  int64_t outChannels = type.getDimSize(1);
   int64_t kernelHeight = window.kernel[0], kernelWidth = window.kernel[1];
+  // Whole vector tiles, and whole parallel column blocks when there are
+  // several.
   int64_t paddedWidth =
       inputType.getDimSize(3) + window.padBegin[1] + window.padEnd[1];
-  int64_t paddedHeight =
-      inputType.getDimSize(2) + window.padBegin[0] + window.padEnd[0];
-  int64_t columns = outHeight * paddedWidth;
-  int64_t wideColumns = llvm::alignTo(columns, columns > 256 ? 256 : 32);
-  int64_t lastOffset = (kernelHeight - 1) * window.dilations[0] * paddedWidth +
-                       (kernelWidth - 1) * window.dilations[1];
-  int64_t extraRows = std::max<int64_t>(
-      0, llvm::divideCeil(lastOffset + wideColumns - paddedHeight * paddedWidth,
-                          paddedWidth));
-  Window padding = window;
-  padding.padEnd[0] += extraRows;
-  Value padded = padSpatial(b, loc, input, padding, 0.0);
-  int64_t rows = paddedHeight + extraRows;
-  Value flat = buildReshape(
-      b, loc, padded,
-      RankedTensorType::get({channels, rows * paddedWidth}, elementType));
+  ShiftedWindows shifted = flattenForShiftedWindows(
+      b, loc, input, window, type.getDimSize(2),
+      type.getDimSize(2) * paddedWidth > 256 ? 256 : 32);
+  Value flat = shifted.flat;
+  int64_t wideColumns = shifted.wideColumns;
   auto weightType = cast<RankedTensorType>(weight.getType());
   RankedTensorType wideType =
       RankedTensorType::get({outChannels, wideColumns}, elementType);
@@ -405,24 +504,14 @@ Value buildConvolutionAsShiftedMatmuls(OpBuilder &b, Location loc, Value input,
       Value tap = slice2d(weight, {0, 0, i, j}, {outChannels, channels, 1, 1},
                           RankedTensorType::get({outChannels, channels},
                                                 weightType.getElementType()));
-      int64_t offset = i * window.dilations[0] * paddedWidth +
-                       j * window.dilations[1];
-      Value shifted = slice2d(flat, {0, offset}, {channels, wideColumns},
-                              RankedTensorType::get({channels, wideColumns},
-                                                    elementType));
-      wide = buildContraction(b, loc, tap, shifted, wideType, false, false,
+      Value window2d = slice2d(
+          flat, {0, shifted.offset(window, i, j)}, {channels, wideColumns},
+          RankedTensorType::get({channels, wideColumns}, elementType));
+      wide = buildContraction(b, loc, tap, window2d, wideType, false, false,
                               wide);
     }
-  Value rowsOfWide = slice2d(
-      wide, {0, 0}, {outChannels, columns},
-      RankedTensorType::get({outChannels, columns}, elementType));
-  Value image = buildReshape(
-      b, loc, rowsOfWide,
-      RankedTensorType::get({1, outChannels, outHeight, paddedWidth},
-                            elementType));
-  Value result = slice2d(image, {0, 0, 0, 0},
-                         {1, outChannels, outHeight, outWidth}, type);
-  return addChannelBias(b, loc, result, bias);
+  return addChannelBias(b, loc, cropWideRows(b, loc, wide, shifted, type),
+                        bias);
 }
 
 LogicalResult convertConv(NodeContext &ctx) {
@@ -461,6 +550,14 @@ LogicalResult convertConv(NodeContext &ctx) {
       unitStrides && kernelSize > 1 &&
       inputType.getDimSize(1) >= kMinShiftedChannels) {
     ctx.setResult(0, buildConvolutionAsShiftedMatmuls(ctx.b(), ctx.loc(), input,
+                                                      weight, bias, *window,
+                                                      type));
+    return success();
+  }
+  if (groups > 1 && groups == inputType.getDimSize(1) &&
+      groups == outChannels && inputType.getDimSize(0) == 1 && spatial == 2 &&
+      unitStrides) {
+    ctx.setResult(0, buildDepthwiseConvolutionShifted(ctx.b(), ctx.loc(), input,
                                                       weight, bias, *window,
                                                       type));
     return success();

@@ -142,6 +142,18 @@ def case_conv_transpose_upsample(out):
                  [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
 
 
+def case_conv_depthwise(out):
+    # Depthwise 5x5 convolution (group = channels = 16), pads 2, dilation 2
+    # on the height, with bias; compared with ONNX Runtime.
+    rng = np.random.default_rng(7)
+    w = rng.standard_normal((16, 1, 5, 5)).astype(np.float32)
+    b = rng.standard_normal(16).astype(np.float32)
+    return model([helper.make_node("Conv", ["x", "w", "b"], ["y"], name="dw", group=16,
+                                   kernel_shape=[5, 5], pads=[2, 2, 2, 2], dilations=[2, 1])],
+                 [tensor("x", [1, 16, 12, 9])], [tensor("y", [1, 16, 8, 9])],
+                 [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+
+
 def case_softmax(opset):
     def make(out):
         return model([helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=1)],
@@ -224,6 +236,7 @@ CASES = {
     "conv_shifted": case_conv_shifted,
     "conv_few_outputs": case_conv_few_outputs,
     "conv_transpose_upsample": case_conv_transpose_upsample,
+    "conv_depthwise": case_conv_depthwise,
     "softmax_opset11": case_softmax(11),
     "softmax_opset13": case_softmax(13),
     "clip_attributes": case_clip_attributes,
