@@ -211,6 +211,23 @@ Value buildConvolution(OpBuilder &b, Location loc, Value padded, Value weight,
   return addChannelBias(b, loc, buildReshape(b, loc, grouped, type), bias);
 }
 
+/// The sizes of a convolution lowered to a matrix product: the reduction is
+/// inChannels * kernelSize, the output positions per channel outputSize.
+struct ConvolutionSizes {
+  int64_t spatial, inChannels, outChannels, kernelSize = 1, outputSize = 1,
+                                            reduction;
+  ConvolutionSizes(RankedTensorType input, const Window &window,
+                   RankedTensorType result)
+      : spatial(result.getRank() - 2), inChannels(input.getDimSize(1)),
+        outChannels(result.getDimSize(1)) {
+    for (int64_t d = 0; d < spatial; ++d) {
+      kernelSize *= window.kernel[d];
+      outputSize *= result.getDimSize(d + 2);
+    }
+    reduction = inChannels * kernelSize;
+  }
+};
+
 /// A single-image, ungrouped convolution with at most 8 output positions
 /// (and a constant weight) as cols^T[O, IC*K] x W^T[IC*K, OC], then
 /// transposed: the few positions become the GEMV rows, so the weight is
@@ -222,15 +239,10 @@ Value buildSmallConvolutionAsMatmul(OpBuilder &b, Location loc, Value padded,
                                     RankedTensorType type) {
   auto paddedType = cast<RankedTensorType>(padded.getType());
   Type elementType = type.getElementType();
-  int64_t spatial = type.getRank() - 2;
-  int64_t inChannels = paddedType.getDimSize(1);
-  int64_t outChannels = type.getDimSize(1);
-  int64_t kernelSize = 1, outputSize = 1;
-  for (int64_t d = 0; d < spatial; ++d) {
-    kernelSize *= window.kernel[d];
-    outputSize *= type.getDimSize(d + 2);
-  }
-  int64_t reduction = inChannels * kernelSize;
+  ConvolutionSizes sizes(paddedType, window, type);
+  int64_t spatial = sizes.spatial, inChannels = sizes.inChannels,
+          outChannels = sizes.outChannels, outputSize = sizes.outputSize,
+          reduction = sizes.reduction;
   Value transposedWeight = transposeConstantMatrix(b, loc, weight);
   if (!transposedWeight)
     return {};
@@ -287,15 +299,10 @@ Value buildConvolutionAsMatmul(OpBuilder &b, Location loc, Value padded,
   auto paddedType = cast<RankedTensorType>(padded.getType());
   auto weightType = cast<RankedTensorType>(weight.getType());
   Type elementType = type.getElementType();
-  int64_t spatial = type.getRank() - 2;
-  int64_t inChannels = paddedType.getDimSize(1);
-  int64_t outChannels = type.getDimSize(1);
-  int64_t kernelSize = 1, outputSize = 1;
-  for (int64_t d = 0; d < spatial; ++d) {
-    kernelSize *= window.kernel[d];
-    outputSize *= type.getDimSize(d + 2);
-  }
-  int64_t reduction = inChannels * kernelSize;
+  ConvolutionSizes sizes(paddedType, window, type);
+  int64_t spatial = sizes.spatial, inChannels = sizes.inChannels,
+          outChannels = sizes.outChannels, kernelSize = sizes.kernelSize,
+          outputSize = sizes.outputSize, reduction = sizes.reduction;
   auto colsType = RankedTensorType::get({reduction, outputSize}, elementType);
   bool pointwise =
       kernelSize == 1 &&
