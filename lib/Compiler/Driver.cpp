@@ -215,7 +215,10 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
                                               : EmitKind::SharedLibrary;
   TargetSelection target;
   target.cpu = cpuName;
-  if (failed(emitArtifact(module, info, target, emitKind, outputPath)))
+  // The parsed model (the weights' memory) is released once they are in the
+  // weights object, so the link does not hold them twice.
+  if (failed(emitArtifact(module, info, target, emitKind, outputPath,
+                          [&] { imported->source.reset(); })))
     return 1;
   return 0;
 }

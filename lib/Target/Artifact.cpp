@@ -393,7 +393,8 @@ LogicalResult linkSharedLibrary(ArrayRef<llvm::StringRef> objectPaths,
 LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
                                       const TargetSelection &target,
                                       EmitKind kind,
-                                      llvm::StringRef outputPath) {
+                                      llvm::StringRef outputPath,
+                                      llvm::function_ref<void()> weightsWritten) {
   Location loc = module.getLoc();
   std::string error;
   std::unique_ptr<llvm::TargetMachine> machine =
@@ -493,6 +494,9 @@ LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
   if (!writeWeightObject(weightsPath, machine->getTargetTriple(), weights,
                          error))
     return emitError(loc) << error;
+  weights.clear();
+  if (weightsWritten)
+    weightsWritten();
   if (failed(writeAtomically(
           outputPath,
           [&](llvm::StringRef path) {

@@ -17,6 +17,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <string>
@@ -55,10 +56,14 @@ struct TargetSelection {
 /// from `lbc.name` argument/result attributes).
 ArtifactInfo describeFunction(func::FuncOp function);
 
-/// Emits `module` (LLVM dialect) as `kind` to `outputPath`.
+/// Emits `module` (LLVM dialect) as `kind` to `outputPath`. For a shared
+/// library, `weightsWritten` (if set) is called once the weights are in
+/// their object file and no longer read: the caller may release the memory
+/// they live in (the parsed model) before the link.
 LogicalResult emitArtifact(ModuleOp module, const ArtifactInfo &info,
                            const TargetSelection &target, EmitKind kind,
-                           llvm::StringRef outputPath);
+                           llvm::StringRef outputPath,
+                           llvm::function_ref<void()> weightsWritten = {});
 
 /// The text stored in the artifact's `lbc_artifact_info` symbol.
 std::string formatArtifactInfo(const ArtifactInfo &info,
