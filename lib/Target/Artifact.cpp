@@ -207,8 +207,8 @@ LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
     }
     if (workspace) {
       auto *arrayType = llvm::ArrayType::get(i64, 1);
-      auto *descriptorType = llvm::StructType::get(
-          context, {ptr, ptr, i64, arrayType, arrayType});
+      auto *descriptorType =
+          llvm::StructType::get(context, {ptr, ptr, i64, arrayType, arrayType});
       for (auto [offset, size] : workspace->slots) {
         llvm::Value *base = builder.CreateConstInBoundsGEP1_64(
             builder.getInt8Ty(), workspacePointer, offset);
@@ -220,9 +220,8 @@ LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
                                              builder.getInt32(i)};
           if (i >= 3)
             path.push_back(builder.getInt32(0));
-          builder.CreateStore(fields[i],
-                              builder.CreateInBoundsGEP(descriptorType,
-                                                        descriptor, path));
+          builder.CreateStore(fields[i], builder.CreateInBoundsGEP(
+                                             descriptorType, descriptor, path));
         }
         arguments.push_back(descriptor);
       }
@@ -237,7 +236,7 @@ LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
   builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", run));
   if (!workspace || workspace->size == 0) {
     callModel(run->getArg(0), llvm::ConstantPointerNull::get(
-                                   llvm::PointerType::getUnqual(context)));
+                                  llvm::PointerType::getUnqual(context)));
   } else {
     // A workspace per call: correct for callers that link the artifact
     // directly; the runtime keeps workspaces instead.
@@ -262,9 +261,9 @@ LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
     callModel(runWithWorkspace->getArg(0), runWithWorkspace->getArg(1));
     builder.CreateRetVoid();
 
-    auto *size = llvm::Function::Create(
-        llvm::FunctionType::get(i64, false), llvm::Function::ExternalLinkage,
-        "lbc_workspace_size", module);
+    auto *size = llvm::Function::Create(llvm::FunctionType::get(i64, false),
+                                        llvm::Function::ExternalLinkage,
+                                        "lbc_workspace_size", module);
     exported.push_back(size);
     builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", size));
     builder.CreateRet(builder.getInt64(workspace->size));
@@ -352,7 +351,8 @@ std::vector<WeightSymbol> externalizeWeights(ModuleOp module) {
     WeightSymbol weight;
     weight.name = global.getSymName().str();
     weight.data = data;
-    weight.alignment = std::max<uint64_t>(64, global.getAlignment().value_or(1));
+    weight.alignment =
+        std::max<uint64_t>(64, global.getAlignment().value_or(1));
     weights.push_back(std::move(weight));
     global.removeValueAttr();
     global.setLinkage(LLVM::Linkage::External);
@@ -367,9 +367,9 @@ LogicalResult linkSharedLibrary(ArrayRef<llvm::StringRef> objectPaths,
                                 std::string &error) {
   std::string output = outputPath.str();
   std::vector<std::string> objects(objectPaths.begin(), objectPaths.end());
-  std::vector<const char *> args = {"ld.lld", "-shared",
-                                    "--no-undefined-version", "-O1",
-                                    "--as-needed", "-o", output.c_str()};
+  std::vector<const char *> args = {
+      "ld.lld", "-shared",     "--no-undefined-version", "-O1", "--as-needed",
+      "-o",     output.c_str()};
   for (const std::string &object : objects)
     args.push_back(object.c_str());
   // libm provides expf/erff/...; LLVM's OpenMP runtime runs the parallel
@@ -390,11 +390,11 @@ LogicalResult linkSharedLibrary(ArrayRef<llvm::StringRef> objectPaths,
 
 } // namespace
 
-LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
-                                      const TargetSelection &target,
-                                      EmitKind kind,
-                                      llvm::StringRef outputPath,
-                                      llvm::function_ref<void()> weightsWritten) {
+LogicalResult
+mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
+                        const TargetSelection &target, EmitKind kind,
+                        llvm::StringRef outputPath,
+                        llvm::function_ref<void()> weightsWritten) {
   Location loc = module.getLoc();
   std::string error;
   std::unique_ptr<llvm::TargetMachine> machine =
@@ -412,8 +412,8 @@ LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
       workspace.emplace();
       workspace->size = size.getValue().getZExtValue();
       for (size_t i = 0; i < static_cast<size_t>(slots.size()); i += 2)
-        workspace->slots.push_back(
-            {static_cast<uint64_t>(slots[i]), static_cast<uint64_t>(slots[i + 1])});
+        workspace->slots.push_back({static_cast<uint64_t>(slots[i]),
+                                    static_cast<uint64_t>(slots[i + 1])});
     }
   }
 
@@ -436,7 +436,8 @@ LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
   llvmModule->setDataLayout(machine->createDataLayout());
   std::string targetDescription =
       machine->getTargetTriple().str() + " " + machine->getTargetCPU().str();
-  if (failed(addEntryPoints(*llvmModule, info, workspace, targetDescription, error)))
+  if (failed(addEntryPoints(*llvmModule, info, workspace, targetDescription,
+                            error)))
     return emitError(loc) << error;
 
   auto optimize =

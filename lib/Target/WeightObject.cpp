@@ -88,8 +88,7 @@ bool mlir::lbc::writeWeightObject(llvm::StringRef path,
   uint64_t symtabSize = symbols.size() * sizeof(Elf64_Sym);
   uint64_t strtabOffset = symtabOffset + symtabSize;
   uint64_t shstrtabOffset = strtabOffset + strtab.size();
-  uint64_t headersOffset =
-      llvm::alignTo(shstrtabOffset + shstrtab.size(), 8);
+  uint64_t headersOffset = llvm::alignTo(shstrtabOffset + shstrtab.size(), 8);
 
   Elf64_Ehdr header;
   std::memset(&header, 0, sizeof(header));
@@ -109,14 +108,23 @@ bool mlir::lbc::writeWeightObject(llvm::StringRef path,
 
   Elf64_Shdr sections[kCount];
   std::memset(sections, 0, sizeof(sections));
-  sections[kData] = {dataName, SHT_PROGBITS, SHF_ALLOC, 0, dataOffset,
-                     dataSize, 0, 0, sectionAlignment, 0};
-  sections[kSymtab] = {symtabName, SHT_SYMTAB, 0, 0, symtabOffset, symtabSize,
-                       kStrtab, /*first global=*/2, 8, sizeof(Elf64_Sym)};
-  sections[kStrtab] = {strtabName, SHT_STRTAB, 0, 0, strtabOffset,
-                       strtab.size(), 0, 0, 1, 0};
-  sections[kShstrtab] = {shstrtabName, SHT_STRTAB, 0, 0, shstrtabOffset,
-                         shstrtab.size(), 0, 0, 1, 0};
+  sections[kData] = {
+      dataName, SHT_PROGBITS,     SHF_ALLOC, 0, dataOffset, dataSize, 0,
+      0,        sectionAlignment, 0};
+  sections[kSymtab] = {symtabName,
+                       SHT_SYMTAB,
+                       0,
+                       0,
+                       symtabOffset,
+                       symtabSize,
+                       kStrtab,
+                       /*first global=*/2,
+                       8,
+                       sizeof(Elf64_Sym)};
+  sections[kStrtab] = {strtabName,    SHT_STRTAB, 0, 0, strtabOffset,
+                       strtab.size(), 0,          0, 1, 0};
+  sections[kShstrtab] = {shstrtabName,    SHT_STRTAB, 0, 0, shstrtabOffset,
+                         shstrtab.size(), 0,          0, 1, 0};
 
   std::error_code ec;
   llvm::raw_fd_ostream out(path, ec);

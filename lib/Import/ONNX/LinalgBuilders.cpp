@@ -171,6 +171,22 @@ Value mlir::lbc::onnx_import::buildReshape(OpBuilder &b, Location loc,
   return tensor::ExpandShapeOp::create(b, loc, type, flat, all);
 }
 
+Value mlir::lbc::onnx_import::buildStaticSlice(OpBuilder &b, Location loc,
+                                               Value value,
+                                               ArrayRef<int64_t> offsets,
+                                               ArrayRef<int64_t> sizes,
+                                               ArrayRef<int64_t> shape) {
+  Type elementType = cast<RankedTensorType>(value.getType()).getElementType();
+  SmallVector<int64_t> strides(sizes.size(), 1);
+  Value piece = tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get(sizes, elementType), value, ValueRange{},
+      ValueRange{}, ValueRange{}, b.getDenseI64ArrayAttr(offsets),
+      b.getDenseI64ArrayAttr(sizes), b.getDenseI64ArrayAttr(strides));
+  if (shape.empty())
+    return piece;
+  return buildReshape(b, loc, piece, RankedTensorType::get(shape, elementType));
+}
+
 Value mlir::lbc::onnx_import::castScalar(OpBuilder &b, Location loc,
                                          Value value, Type to,
                                          bool fromUnsigned, bool toUnsigned) {

@@ -63,6 +63,12 @@ Value transposeConstantMatrix(OpBuilder &b, Location loc, Value value);
 Value buildMatrixProduct(OpBuilder &b, Location loc, Value lhs, Value rhs,
                          RankedTensorType resultType);
 
+/// The static slice value[offsets .. offsets + sizes) (unit strides, same
+/// rank), reshaped to `shape` when one is given (e.g. to drop unit dims).
+Value buildStaticSlice(OpBuilder &b, Location loc, Value value,
+                       ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes,
+                       ArrayRef<int64_t> shape = {});
+
 /// Reshapes a static tensor to the static `type` (same element count).
 Value buildReshape(OpBuilder &b, Location loc, Value input,
                    RankedTensorType type);

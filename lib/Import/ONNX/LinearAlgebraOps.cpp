@@ -29,8 +29,7 @@ using namespace mlir::lbc::onnx_import;
 Value mlir::lbc::onnx_import::buildContraction(OpBuilder &b, Location loc,
                                                Value lhs, Value rhs,
                                                RankedTensorType resultType,
-                                               bool transposeA,
-                                               bool transposeB,
+                                               bool transposeA, bool transposeB,
                                                Value accumulator) {
   MLIRContext *context = b.getContext();
   int64_t batchRank = resultType.getRank() - 2;
@@ -98,11 +97,10 @@ Value mlir::lbc::onnx_import::buildContraction(OpBuilder &b, Location loc,
   Value empty = tensor::EmptyOp::create(b, loc, resultType.getShape(),
                                         elementType, dynamicSizes);
   Value zero = scalarConstant(b, loc, elementType, 0.0);
-  Value init =
-      accumulator
-          ? accumulator
-          : linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
-                .getResult(0);
+  Value init = accumulator ? accumulator
+                           : linalg::FillOp::create(b, loc, ValueRange{zero},
+                                                    ValueRange{empty})
+                                 .getResult(0);
   auto contraction = linalg::GenericOp::create(
       b, loc, TypeRange{resultType}, ValueRange{lhs, rhs}, ValueRange{init},
       maps, iterators,
@@ -245,10 +243,7 @@ Value mlir::lbc::onnx_import::buildMatrixProduct(OpBuilder &b, Location loc,
       b, loc, lhs, paddedRhs,
       RankedTensorType::get({m, padded}, resultType.getElementType()), false,
       false);
-  return tensor::ExtractSliceOp::create(
-      b, loc, resultType, product, ValueRange{}, ValueRange{}, ValueRange{},
-      b.getDenseI64ArrayAttr({0, 0}), b.getDenseI64ArrayAttr({m, n}),
-      b.getDenseI64ArrayAttr({1, 1}));
+  return buildStaticSlice(b, loc, product, {0, 0}, {m, n});
 }
 
 namespace {
@@ -274,10 +269,10 @@ LogicalResult convertMatMul(NodeContext &ctx) {
     Type elementType = resultType.getElementType();
     Value rowsLhs = lhs;
     if (lhsType.getRank() > 2)
-      rowsLhs = buildReshape(
-          ctx.b(), ctx.loc(), lhs,
-          RankedTensorType::get({rows, lhsType.getShape().back()},
-                                lhsType.getElementType()));
+      rowsLhs =
+          buildReshape(ctx.b(), ctx.loc(), lhs,
+                       RankedTensorType::get({rows, lhsType.getShape().back()},
+                                             lhsType.getElementType()));
     Value product = buildMatrixProduct(
         ctx.b(), ctx.loc(), rowsLhs, rhs,
         RankedTensorType::get({rows, rhsType.getDimSize(1)}, elementType));

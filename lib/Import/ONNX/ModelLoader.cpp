@@ -159,8 +159,10 @@ std::unique_ptr<LoadedModel> mlir::lbc::onnx_import::loadModel(
     error = "cannot read '" + path.str() + "': " + buffer.getError().message();
     return nullptr;
   }
-  loaded->modelFile = std::move(*buffer);
-  llvm::StringRef bytes = loaded->modelFile->getBuffer();
+  // Only needed while parsing: the protobuf owns copies of everything, so
+  // the file's pages are dropped right after parsing.
+  std::unique_ptr<llvm::MemoryBuffer> modelFile = std::move(*buffer);
+  llvm::StringRef bytes = modelFile->getBuffer();
   google::protobuf::io::CodedInputStream stream(
       reinterpret_cast<const uint8_t *>(bytes.data()),
       static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
@@ -173,8 +175,7 @@ std::unique_ptr<LoadedModel> mlir::lbc::onnx_import::loadModel(
             std::to_string(bytes.size());
     return nullptr;
   }
-  // The parsed protobuf owns copies of everything; drop the file's pages.
-  loaded->modelFile.reset();
+  modelFile.reset();
   if (!loaded->model->has_graph()) {
     error = "'" + path.str() + "' has no graph";
     return nullptr;

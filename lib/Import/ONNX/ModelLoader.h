@@ -58,7 +58,6 @@ private:
   loadModel(llvm::StringRef, const ShapeBindings &, std::string &);
   std::unique_ptr<onnx::ModelProto> model;
   std::string path;
-  std::unique_ptr<llvm::MemoryBuffer> modelFile;
   llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> externalFiles;
 };
 

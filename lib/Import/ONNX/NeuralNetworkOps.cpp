@@ -274,18 +274,17 @@ Value buildSmallConvolutionAsMatmul(OpBuilder &b, Location loc, Value padded,
             linalg::YieldOp::create(nb, l, a[0]);
           })
           .getResult(0);
-  Value rows = buildReshape(
-      b, loc, columns,
-      RankedTensorType::get({outputSize, reduction}, elementType));
+  Value rows =
+      buildReshape(b, loc, columns,
+                   RankedTensorType::get({outputSize, reduction}, elementType));
   Value product = buildMatrixProduct(
       b, loc, rows, transposedWeight,
       RankedTensorType::get({outputSize, outChannels}, elementType));
-  Value init =
-      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{outChannels, outputSize},
-                              elementType);
-  Value result =
-      linalg::TransposeOp::create(b, loc, product, init, ArrayRef<int64_t>{1, 0})
-          .getResult()[0];
+  Value init = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{outChannels, outputSize}, elementType);
+  Value result = linalg::TransposeOp::create(b, loc, product, init,
+                                             ArrayRef<int64_t>{1, 0})
+                     .getResult()[0];
   return addChannelBias(b, loc, buildReshape(b, loc, result, type), bias);
 }
 
@@ -334,8 +333,8 @@ Value buildConvolutionAsMatmul(OpBuilder &b, Location loc, Value padded,
     Value expanded =
         linalg::GenericOp::create(
             b, loc, TypeRange{expandedType}, ValueRange{padded},
-            ValueRange{tensor::EmptyOp::create(b, loc, expandedShape,
-                                               elementType)},
+            ValueRange{
+                tensor::EmptyOp::create(b, loc, expandedShape, elementType)},
             maps,
             SmallVector<utils::IteratorType>(loops,
                                              utils::IteratorType::parallel),
@@ -377,9 +376,8 @@ struct ShiftedWindows {
   }
 };
 
-ShiftedWindows flattenForShiftedWindows(OpBuilder &b, Location loc,
-                                        Value input, const Window &window,
-                                        int64_t outHeight,
+ShiftedWindows flattenForShiftedWindows(OpBuilder &b, Location loc, Value input,
+                                        const Window &window, int64_t outHeight,
                                         int64_t columnAlignment) {
   auto inputType = cast<RankedTensorType>(input.getType());
   ShiftedWindows shifted;
@@ -410,22 +408,11 @@ ShiftedWindows flattenForShiftedWindows(OpBuilder &b, Location loc,
 /// wide[C, wideColumns]: drops the padding columns of each row.
 Value cropWideRows(OpBuilder &b, Location loc, Value wide,
                    const ShiftedWindows &shifted, RankedTensorType type) {
-  Type elementType = type.getElementType();
   int64_t channels = type.getDimSize(1), outHeight = type.getDimSize(2);
-  auto slice = [&](Value value, ArrayRef<int64_t> sizes) {
-    SmallVector<int64_t> zeros(sizes.size(), 0), ones(sizes.size(), 1);
-    return tensor::ExtractSliceOp::create(
-               b, loc, RankedTensorType::get(sizes, elementType), value,
-               ValueRange{}, ValueRange{}, ValueRange{},
-               b.getDenseI64ArrayAttr(zeros), b.getDenseI64ArrayAttr(sizes),
-               b.getDenseI64ArrayAttr(ones))
-        .getResult();
-  };
-  Value image = buildReshape(
-      b, loc, slice(wide, {channels, shifted.columns}),
-      RankedTensorType::get({1, channels, outHeight, shifted.paddedWidth},
-                            elementType));
-  return slice(image, type.getShape());
+  Value image =
+      buildStaticSlice(b, loc, wide, {0, 0}, {channels, shifted.columns},
+                       {1, channels, outHeight, shifted.paddedWidth});
+  return buildStaticSlice(b, loc, image, {0, 0, 0, 0}, type.getShape());
 }
 
 /// A single-image, stride-1 depthwise 2-D convolution (one input and one
@@ -491,31 +478,19 @@ Value buildConvolutionAsShiftedMatmuls(OpBuilder &b, Location loc, Value input,
       type.getDimSize(2) * paddedWidth > 256 ? 256 : 32);
   Value flat = shifted.flat;
   int64_t wideColumns = shifted.wideColumns;
-  auto weightType = cast<RankedTensorType>(weight.getType());
   RankedTensorType wideType =
       RankedTensorType::get({outChannels, wideColumns}, elementType);
-  auto slice2d = [&](Value value, ArrayRef<int64_t> offsets,
-                     ArrayRef<int64_t> sizes, RankedTensorType resultType) {
-    SmallVector<int64_t> strides(sizes.size(), 1);
-    auto sourceType = cast<RankedTensorType>(value.getType());
-    Value piece = tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get(sizes, sourceType.getElementType()),
-        value, ValueRange{}, ValueRange{}, ValueRange{},
-        b.getDenseI64ArrayAttr(offsets), b.getDenseI64ArrayAttr(sizes),
-        b.getDenseI64ArrayAttr(strides));
-    return buildReshape(b, loc, piece, resultType);
-  };
   Value wide;
   for (int64_t i = 0; i < kernelHeight; ++i)
     for (int64_t j = 0; j < kernelWidth; ++j) {
-      Value tap = slice2d(weight, {0, 0, i, j}, {outChannels, channels, 1, 1},
-                          RankedTensorType::get({outChannels, channels},
-                                                weightType.getElementType()));
-      Value window2d = slice2d(
-          flat, {0, shifted.offset(window, i, j)}, {channels, wideColumns},
-          RankedTensorType::get({channels, wideColumns}, elementType));
-      wide = buildContraction(b, loc, tap, window2d, wideType, false, false,
-                              wide);
+      Value tap = buildStaticSlice(b, loc, weight, {0, 0, i, j},
+                                   {outChannels, channels, 1, 1},
+                                   {outChannels, channels});
+      Value window2d =
+          buildStaticSlice(b, loc, flat, {0, shifted.offset(window, i, j)},
+                           {channels, wideColumns});
+      wide =
+          buildContraction(b, loc, tap, window2d, wideType, false, false, wide);
     }
   return addChannelBias(b, loc, cropWideRows(b, loc, wide, shifted, type),
                         bias);
@@ -656,18 +631,19 @@ LogicalResult convertConvTranspose(NodeContext &ctx) {
           RankedTensorType::get(
               {outChannels, kernel[0], kernel[1], height, width}, elementType));
       SmallVector<int64_t> permutation = {0, 3, 1, 4, 2};
-      Value interleaved = linalg::TransposeOp::create(
-                              b, loc, grid,
-                              tensor::EmptyOp::create(
-                                  b, loc,
-                                  ArrayRef<int64_t>{outChannels, height,
-                                                    kernel[0], width, kernel[1]},
-                                  elementType),
-                              permutation)
-                              .getResult()[0];
-      ctx.setResult(
-          0, addChannelBias(b, loc, buildReshape(b, loc, interleaved, type),
-                            bias));
+      Value interleaved =
+          linalg::TransposeOp::create(
+              b, loc, grid,
+              tensor::EmptyOp::create(b, loc,
+                                      ArrayRef<int64_t>{outChannels, height,
+                                                        kernel[0], width,
+                                                        kernel[1]},
+                                      elementType),
+              permutation)
+              .getResult()[0];
+      ctx.setResult(0, addChannelBias(b, loc,
+                                      buildReshape(b, loc, interleaved, type),
+                                      bias));
       return success();
     }
   }
@@ -972,12 +948,11 @@ LogicalResult convertRMSNormalization(NodeContext &ctx) {
       [](OpBuilder &nb, Location l, ValueRange a) {
         return arith::MulFOp::create(nb, l, a[0], a[0]).getResult();
       });
-  Value sum = buildReduction(b, loc, squares, axes, true,
-                             b.getFloatAttr(elementType, 0.0),
-                             [](OpBuilder &nb, Location l, ValueRange a) {
-                               return arith::AddFOp::create(nb, l, a[0], a[1])
-                                   .getResult();
-                             });
+  Value sum = buildReduction(
+      b, loc, squares, axes, true, b.getFloatAttr(elementType, 0.0),
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
+      });
   Value inverseRms = buildElementwise(
       b, loc, cast<RankedTensorType>(sum.getType()), ValueRange{sum},
       [&](OpBuilder &nb, Location l, ValueRange a) {
@@ -988,15 +963,13 @@ LogicalResult convertRMSNormalization(NodeContext &ctx) {
         return math::RsqrtOp::create(nb, l, shifted).getResult();
       });
   ctx.setResult(
-      0, buildElementwise(b, loc, type,
-                          ValueRange{input, inverseRms, ctx.input(1)},
-                          [](OpBuilder &nb, Location l, ValueRange a) {
-                            return arith::MulFOp::create(
-                                       nb, l,
-                                       arith::MulFOp::create(nb, l, a[0], a[1]),
-                                       a[2])
-                                .getResult();
-                          }));
+      0, buildElementwise(
+             b, loc, type, ValueRange{input, inverseRms, ctx.input(1)},
+             [](OpBuilder &nb, Location l, ValueRange a) {
+               return arith::MulFOp::create(
+                          nb, l, arith::MulFOp::create(nb, l, a[0], a[1]), a[2])
+                   .getResult();
+             }));
   return success();
 }
 

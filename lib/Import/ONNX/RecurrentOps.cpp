@@ -27,19 +27,6 @@ using namespace mlir::lbc::onnx_import;
 
 namespace {
 
-/// A static slice of `value` (same rank) reshaped to `shape`.
-Value slice(OpBuilder &b, Location loc, Value value, ArrayRef<int64_t> offsets,
-            ArrayRef<int64_t> sizes, ArrayRef<int64_t> shape) {
-  auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<int64_t> strides(sizes.size(), 1);
-  Value piece = tensor::ExtractSliceOp::create(
-      b, loc, RankedTensorType::get(sizes, type.getElementType()), value,
-      ValueRange{}, ValueRange{}, ValueRange{}, b.getDenseI64ArrayAttr(offsets),
-      b.getDenseI64ArrayAttr(sizes), b.getDenseI64ArrayAttr(strides));
-  return buildReshape(b, loc, piece,
-                      RankedTensorType::get(shape, type.getElementType()));
-}
-
 /// Writes `piece` (reshaped to `sizes`) into `into` at `offsets`.
 Value insert(OpBuilder &b, Location loc, Value piece, Value into,
              ArrayRef<int64_t> offsets, ArrayRef<int64_t> sizes) {
@@ -77,7 +64,8 @@ Value activate(OpBuilder &b, Location loc, llvm::StringRef name, Value x) {
   }
   if (name == "Tanh")
     return math::TanhOp::create(b, loc, x);
-  return arith::MaximumFOp::create(b, loc, x, scalarConstant(b, loc, type, 0.0));
+  return arith::MaximumFOp::create(b, loc, x,
+                                   scalarConstant(b, loc, type, 0.0));
 }
 
 LogicalResult convertLSTM(NodeContext &ctx) {
@@ -151,14 +139,12 @@ LogicalResult convertLSTM(NodeContext &ctx) {
   };
   auto zeros = [&](ArrayRef<int64_t> shape) {
     Value empty = tensor::EmptyOp::create(b, loc, shape, elementType);
-    return linalg::FillOp::create(b, loc,
-                                  ValueRange{scalarConstant(b, loc, elementType,
-                                                            0.0)},
-                                  ValueRange{empty})
+    return linalg::FillOp::create(
+               b, loc, ValueRange{scalarConstant(b, loc, elementType, 0.0)},
+               ValueRange{empty})
         .getResult(0);
   };
-  Value inputs =
-      buildReshape(b, loc, x, matrix(steps * batch, inputSize));
+  Value inputs = buildReshape(b, loc, x, matrix(steps * batch, inputSize));
   Value y = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{steps, directions, batch, hidden}, elementType);
   Value lastH = tensor::EmptyOp::create(
@@ -170,25 +156,26 @@ LogicalResult convertLSTM(NodeContext &ctx) {
     Value state = ctx.input(i);
     if (batchFirst)
       state = transpose(b, loc, state, {1, 0, 2});
-    return slice(b, loc, state, {d, 0, 0}, {1, batch, hidden},
-                 {batch, hidden});
+    return buildStaticSlice(b, loc, state, {d, 0, 0}, {1, batch, hidden},
+                            {batch, hidden});
   };
 
   for (int64_t d = 0; d < directions; ++d) {
-    Value wd = slice(b, loc, w, {d, 0, 0}, {1, 4 * hidden, inputSize},
-                     {4 * hidden, inputSize});
-    Value rd = slice(b, loc, r, {d, 0, 0}, {1, 4 * hidden, hidden},
-                     {4 * hidden, hidden});
+    Value wd =
+        buildStaticSlice(b, loc, w, {d, 0, 0}, {1, 4 * hidden, inputSize},
+                         {4 * hidden, inputSize});
+    Value rd = buildStaticSlice(b, loc, r, {d, 0, 0}, {1, 4 * hidden, hidden},
+                                {4 * hidden, hidden});
     // Input projections of every step at once, plus both biases.
     Value projected =
         buildContraction(b, loc, inputs, wd, matrix(steps * batch, 4 * hidden),
                          /*transposeA=*/false, /*transposeB=*/true);
     if (ctx.hasInput(3)) {
       Value bias = ctx.input(3);
-      Value inputBias = slice(b, loc, bias, {d, 0}, {1, 4 * hidden},
-                              {4 * hidden});
-      Value recurrentBias = slice(b, loc, bias, {d, 4 * hidden},
-                                  {1, 4 * hidden}, {4 * hidden});
+      Value inputBias =
+          buildStaticSlice(b, loc, bias, {d, 0}, {1, 4 * hidden}, {4 * hidden});
+      Value recurrentBias = buildStaticSlice(b, loc, bias, {d, 4 * hidden},
+                                             {1, 4 * hidden}, {4 * hidden});
       projected = buildElementwise(
           b, loc, matrix(steps * batch, 4 * hidden),
           ValueRange{projected, inputBias, recurrentBias},
@@ -200,12 +187,14 @@ LogicalResult convertLSTM(NodeContext &ctx) {
     }
     // Peepholes P[d] = (Pi, Po, Pf); zero when absent.
     Value peepholes = ctx.hasInput(7)
-                          ? slice(b, loc, ctx.input(7), {d, 0},
-                                  {1, 3 * hidden}, {3 * hidden})
+                          ? buildStaticSlice(b, loc, ctx.input(7), {d, 0},
+                                             {1, 3 * hidden}, {3 * hidden})
                           : zeros({3 * hidden});
-    Value pi = slice(b, loc, peepholes, {0}, {hidden}, {hidden});
-    Value po = slice(b, loc, peepholes, {hidden}, {hidden}, {hidden});
-    Value pf = slice(b, loc, peepholes, {2 * hidden}, {hidden}, {hidden});
+    Value pi = buildStaticSlice(b, loc, peepholes, {0}, {hidden}, {hidden});
+    Value po =
+        buildStaticSlice(b, loc, peepholes, {hidden}, {hidden}, {hidden});
+    Value pf =
+        buildStaticSlice(b, loc, peepholes, {2 * hidden}, {hidden}, {hidden});
     StringRef f = activations[3 * d], g = activations[3 * d + 1],
               h = activations[3 * d + 2];
     auto clipped = [&](OpBuilder &nb, Location l, Value v) -> Value {
@@ -213,8 +202,9 @@ LogicalResult convertLSTM(NodeContext &ctx) {
         return v;
       Value bound = scalarConstant(nb, l, elementType, *clip);
       return arith::MinimumFOp::create(
-          nb, l, arith::MaximumFOp::create(
-                     nb, l, v, arith::NegFOp::create(nb, l, bound)),
+          nb, l,
+          arith::MaximumFOp::create(nb, l, v,
+                                    arith::NegFOp::create(nb, l, bound)),
           bound);
     };
     // f(clip(preactivation + peephole * cell)): the input, forget and output
@@ -234,21 +224,20 @@ LogicalResult convertLSTM(NodeContext &ctx) {
     RankedTensorType stateType = matrix(batch, hidden);
     for (int64_t step = 0; step < steps; ++step) {
       int64_t t = reverse ? steps - 1 - step : step;
-      Value gates = slice(b, loc, projected, {t * batch, 0},
-                          {batch, 4 * hidden}, {batch, 4 * hidden});
+      Value gates = buildStaticSlice(b, loc, projected, {t * batch, 0},
+                                     {batch, 4 * hidden}, {batch, 4 * hidden});
       Value recurrent =
           buildContraction(b, loc, hState, rd, matrix(batch, 4 * hidden),
                            /*transposeA=*/false, /*transposeB=*/true);
-      gates = buildElementwise(b, loc, matrix(batch, 4 * hidden),
-                               ValueRange{gates, recurrent},
-                               [](OpBuilder &nb, Location l, ValueRange a) {
-                                 return arith::AddFOp::create(nb, l, a[0], a[1])
-                                     .getResult();
-                               });
+      gates = buildElementwise(
+          b, loc, matrix(batch, 4 * hidden), ValueRange{gates, recurrent},
+          [](OpBuilder &nb, Location l, ValueRange a) {
+            return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
+          });
       // ONNX gate order: input, output, forget, cell.
       auto gate = [&](int64_t index) {
-        return slice(b, loc, gates, {0, index * hidden}, {batch, hidden},
-                     {batch, hidden});
+        return buildStaticSlice(b, loc, gates, {0, index * hidden},
+                                {batch, hidden}, {batch, hidden});
       };
       Value inputGate = gate(0), outputGate = gate(1), forgetGate = gate(2),
             cellGate = gate(3);

@@ -46,14 +46,13 @@ const std::set<std::string> &shapeNeutralNewAttributes() {
 bool isReduceWithAxesAttribute(const std::string &op) {
   // ReduceSum took axes as an input already in opset 13.
   static const std::set<std::string> ops = {
-      "ReduceMean", "ReduceMax",       "ReduceMin",         "ReduceProd",
-      "ReduceL1",   "ReduceL2",        "ReduceLogSum",      "ReduceLogSumExp",
-      "ReduceSumSquare"};
+      "ReduceMean",   "ReduceMax",       "ReduceMin",
+      "ReduceProd",   "ReduceL1",        "ReduceL2",
+      "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"};
   return ops.count(op) != 0;
 }
 
-void rewriteGraph(onnx::GraphProto &graph, Constants constants,
-                  bool subgraph);
+void rewriteGraph(onnx::GraphProto &graph, Constants constants, bool subgraph);
 
 /// Rewrites one node of the copy to its opset-17 form.
 void rewriteNode(onnx::NodeProto &node, const Constants &constants) {
@@ -94,8 +93,7 @@ void rewriteNode(onnx::NodeProto &node, const Constants &constants) {
   }
 }
 
-void rewriteGraph(onnx::GraphProto &graph, Constants constants,
-                  bool subgraph) {
+void rewriteGraph(onnx::GraphProto &graph, Constants constants, bool subgraph) {
   if (subgraph) {
     // ONNX infers a subgraph from the outer scope's types but not its data:
     // give the subgraph its own copies of the small constants it reads (pads,
@@ -173,8 +171,8 @@ void copyInferredTypes(const onnx::GraphProto &from, onnx::GraphProto &to) {
           continue;
         if (attribute.has_g() && other.has_g())
           copyInferredTypes(other.g(), *attribute.mutable_g());
-        for (int g = 0;
-             g < attribute.graphs_size() && g < other.graphs_size(); ++g)
+        for (int g = 0; g < attribute.graphs_size() && g < other.graphs_size();
+             ++g)
           copyInferredTypes(other.graphs(g), *attribute.mutable_graphs(g));
       }
     }
@@ -187,7 +185,8 @@ void mlir::lbc::onnx_import::inferShapes(onnx::ModelProto &model) {
   onnx::ShapeInferenceOptions options(/*check_type=*/false,
                                       /*error_mode=*/0,
                                       /*enable_data_propagation=*/true);
-  const auto &versions = onnx::OpSchemaRegistry::DomainToVersionRange::Instance();
+  const auto &versions =
+      onnx::OpSchemaRegistry::DomainToVersionRange::Instance();
   int64_t newestKnown = versions.Map().at(onnx::ONNX_DOMAIN).second;
   onnx::OperatorSetIdProto *defaultOpset = nullptr;
   for (onnx::OperatorSetIdProto &opset : *model.mutable_opset_import())

@@ -98,9 +98,8 @@ SmallVector<Slot> assignSlots(SmallVectorImpl<Buffer> &buffers) {
   SmallVector<Buffer *> order;
   for (Buffer &buffer : buffers)
     order.push_back(&buffer);
-  std::stable_sort(order.begin(), order.end(), [](Buffer *a, Buffer *b) {
-    return a->size > b->size;
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [](Buffer *a, Buffer *b) { return a->size > b->size; });
   SmallVector<Slot> slots;
   for (Buffer *buffer : order) {
     auto fits = [&](const Slot &slot) {
@@ -165,16 +164,16 @@ uint64_t planFunction(func::FuncOp function) {
   // vectorize and to keep accumulators in registers). Buffers sharing a slot
   // share its argument.
   MLIRContext *context = function.getContext();
-  auto slotType = MemRefType::get({ShapedType::kDynamic},
-                                  IntegerType::get(context, 8));
+  auto slotType =
+      MemRefType::get({ShapedType::kDynamic}, IntegerType::get(context, 8));
   SmallVector<Value> slotArguments;
   SmallVector<int64_t> layoutPairs;
   for (const Slot &slot : slots) {
     unsigned index = function.getNumArguments();
     (void)function.insertArgument(index, slotType, {}, function.getLoc());
-    function.setArgAttr(index, "lbc.workspace_slot",
-                        IntegerAttr::get(IntegerType::get(context, 64),
-                                         slotArguments.size()));
+    function.setArgAttr(
+        index, "lbc.workspace_slot",
+        IntegerAttr::get(IntegerType::get(context, 64), slotArguments.size()));
     slotArguments.push_back(function.getArgument(index));
     layoutPairs.push_back(static_cast<int64_t>(slot.offset));
     layoutPairs.push_back(static_cast<int64_t>(slot.size));

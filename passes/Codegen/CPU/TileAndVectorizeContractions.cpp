@@ -69,8 +69,9 @@ std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n) {
     // vectorizer. For 1-2 rows, threads split k, not n: column blocks cut
     // every row of B into pieces, which measured 2x slower (with more rows
     // the sliced partial sums measured slower than one sequential pass).
-    int64_t columns = largestDivisor(n, m <= 2 ? ArrayRef<int64_t>{64, 32, 16, 8}
-                                               : ArrayRef<int64_t>{32, 16, 8});
+    int64_t columns =
+        largestDivisor(n, m <= 2 ? ArrayRef<int64_t>{64, 32, 16, 8}
+                                 : ArrayRef<int64_t>{32, 16, 8});
     if (!columns)
       return std::nullopt;
     constexpr int64_t kSlices = 8;
@@ -142,8 +143,8 @@ std::string anyOps(int64_t count) {
 /// whose partial results are independent: P[s, m, n] = sum over the s-th
 /// k slice, then C = C0 + sum_s P[s]. Each partial row is contiguous, so
 /// every slice streams whole rows of B. Returns (partial op, sum op).
-std::pair<linalg::GenericOp, linalg::GenericOp>
-splitDepth(linalg::GenericOp op, int64_t slices) {
+std::pair<linalg::GenericOp, linalg::GenericOp> splitDepth(linalg::GenericOp op,
+                                                           int64_t slices) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   MLIRContext *context = op.getContext();
@@ -162,8 +163,7 @@ splitDepth(linalg::GenericOp op, int64_t slices) {
   Value rhs3 = tensor::ExpandShapeOp::create(
       b, loc, tensorOf({slices, depth, n}, rhs), rhs,
       SmallVector<ReassociationIndices>{{0, 1}, {2}});
-  Value zero =
-      arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
   Value partialInit =
       linalg::FillOp::create(
           b, loc, zero,
@@ -183,16 +183,15 @@ splitDepth(linalg::GenericOp op, int64_t slices) {
       b, loc, TypeRange{partialInit.getType()}, ValueRange{lhs3, rhs3},
       ValueRange{partialInit},
       {dims(4, {1, 0, 2}), dims(4, {0, 2, 3}), dims(4, {0, 1, 3})},
-      {IteratorType::parallel, IteratorType::parallel,
-       IteratorType::reduction, IteratorType::parallel});
+      {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction,
+       IteratorType::parallel});
   IRMapping mapping;
   op.getRegion().cloneInto(&partial.getRegion(), mapping);
   // Loops s, m, n: C[m, n] += P[s, m, n].
   auto sum = linalg::GenericOp::create(
       b, loc, TypeRange{init.getType()}, ValueRange{partial.getResult(0)},
       ValueRange{init}, {dims(3, {0, 1, 2}), dims(3, {1, 2})},
-      {IteratorType::reduction, IteratorType::parallel,
-       IteratorType::parallel},
+      {IteratorType::reduction, IteratorType::parallel, IteratorType::parallel},
       [](OpBuilder &nb, Location l, ValueRange args) {
         linalg::YieldOp::create(
             nb, l, arith::AddFOp::create(nb, l, args[1], args[0]).getResult());
@@ -256,7 +255,8 @@ struct TileAndVectorizeContractionsPass
         // row of B to the partial row.
         mark(partial);
         steps += llvm::formatv(
-            "    %slice{0}, %slices{0} = transform.structured.tile_using_forall "
+            "    %slice{0}, %slices{0} = "
+            "transform.structured.tile_using_forall "
             "%op{0} tile_sizes [1, 0, 0, 0] : (!transform.any_op) -> "
             "(!transform.any_op, !transform.any_op)\n",
             id);
