@@ -61,12 +61,16 @@ typedef struct lbc_tensor {
   size_t size_bytes; /* must equal product(shape) * lbc_dtype_size(dtype) */
 } lbc_tensor;
 
-/* An input or output as the model declares it; -1 marks a dynamic dim. */
+/* An input or output as the model declares it; -1 marks a dynamic dim. A
+ * dynamic dim has a name ("sequence") or, for outputs and inputs that depend
+ * on other inputs, an expression over the names ("past + 1"); dims of equal
+ * name must agree across inputs. */
 typedef struct lbc_tensor_info {
   const char *name;
   lbc_dtype dtype;
   int32_t rank;
   const int64_t *shape;
+  const char *const *dim_names; /* rank entries: "" for static/unnamed dims */
 } lbc_tensor_info;
 
 typedef struct lbc_model lbc_model;
@@ -102,6 +106,14 @@ lbc_status lbc_model_set_num_threads(lbc_model *model, int32_t num_threads);
 lbc_status lbc_model_run(const lbc_model *model, const lbc_tensor *inputs,
                          size_t num_inputs, lbc_tensor *outputs,
                          size_t num_outputs);
+
+/* The shape of output `output_index` when the model runs on `inputs` (rank
+ * entries written to `shape`): how a caller sizes outputs with dynamic dims.
+ * The inputs are checked as lbc_model_run checks them; their data is not
+ * read. */
+lbc_status lbc_model_output_shape(const lbc_model *model,
+                                  const lbc_tensor *inputs, size_t num_inputs,
+                                  size_t output_index, int64_t *shape);
 
 /* Convenience: allocates a zeroed tensor for `info` (no dynamic dims) or for
  * an explicit shape; free with lbc_tensor_free. */

@@ -53,8 +53,8 @@ static std::string elementTypeName(Type type) {
 ArtifactInfo mlir::lbc::describeFunction(func::FuncOp function) {
   ArtifactInfo info;
   info.entryFunction = function.getSymName().str();
-  auto describe = [](Type type, StringAttr name, bool isUnsigned, size_t index,
-                     const char *prefix) {
+  auto describe = [](Type type, StringAttr name, bool isUnsigned,
+                     ArrayAttr dimNames, size_t index, const char *prefix) {
     TensorSignature signature;
     auto tensor = cast<RankedTensorType>(type);
     signature.name = name ? name.str() : prefix + std::to_string(index);
@@ -64,18 +64,25 @@ ArtifactInfo mlir::lbc::describeFunction(func::FuncOp function) {
           'u'; // i8 -> u8: lbc.unsigned from the importer
     for (int64_t dim : tensor.getShape())
       signature.shape.push_back(ShapedType::isDynamic(dim) ? -1 : dim);
+    signature.dimNames.resize(tensor.getRank());
+    if (dimNames && dimNames.size() == signature.dimNames.size())
+      for (auto [slot, attr] : llvm::zip(signature.dimNames, dimNames))
+        if (auto text = dyn_cast<StringAttr>(attr))
+          slot = text.str();
     return signature;
   };
   FunctionType type = function.getFunctionType();
   for (unsigned i = 0; i < type.getNumInputs(); ++i)
     info.inputs.push_back(describe(
         type.getInput(i), function.getArgAttrOfType<StringAttr>(i, "lbc.name"),
-        function.getArgAttr(i, "lbc.unsigned") != nullptr, i, "input"));
+        function.getArgAttr(i, "lbc.unsigned") != nullptr,
+        function.getArgAttrOfType<ArrayAttr>(i, "lbc.dims"), i, "input"));
   for (unsigned i = 0; i < type.getNumResults(); ++i)
     info.outputs.push_back(describe(
         type.getResult(i),
         function.getResultAttrOfType<StringAttr>(i, "lbc.name"),
-        function.getResultAttr(i, "lbc.unsigned") != nullptr, i, "output"));
+        function.getResultAttr(i, "lbc.unsigned") != nullptr,
+        function.getResultAttrOfType<ArrayAttr>(i, "lbc.dims"), i, "output"));
   return info;
 }
 
@@ -89,8 +96,17 @@ std::string mlir::lbc::formatArtifactInfo(const ArtifactInfo &info,
   os << "target " << targetDescription << "\n";
   auto emit = [&](const char *kind, const TensorSignature &tensor) {
     os << kind << " " << tensor.elementType << " " << tensor.shape.size();
-    for (int64_t dim : tensor.shape)
-      os << " " << dim;
+    for (auto [dim, name] : llvm::zip(tensor.shape, tensor.dimNames)) {
+      if (dim >= 0) {
+        os << " " << dim;
+        continue;
+      }
+      // A dynamic dim: "?" and its expression without spaces ("?past+1").
+      std::string compact = name;
+      compact.erase(std::remove(compact.begin(), compact.end(), ' '),
+                    compact.end());
+      os << " ?" << compact;
+    }
     // The name goes last: it may contain spaces (never newlines).
     std::string name = tensor.name;
     std::replace(name.begin(), name.end(), '\n', ' ');

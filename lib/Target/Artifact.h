@@ -33,6 +33,9 @@ struct TensorSignature {
   std::string name;
   std::string elementType;    // f32, f16, f64, i64, i32, i8, i1, ...
   std::vector<int64_t> shape; // -1 for a dynamic dimension
+  /// Per dim: "" when static, else the dim's name or its expression over the
+  /// inputs' named dims ("past + 1"); "" too for an unnamed dynamic dim.
+  std::vector<std::string> dimNames;
 };
 
 /// What the artifact records about itself.

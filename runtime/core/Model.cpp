@@ -12,13 +12,16 @@
 
 #include "lbc/runtime.h"
 
+#include "lib/Support/SymbolicDim.h"
 #include "runtime/core/WorkspacePool.h"
 
 #include <dlfcn.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <optional>
 #include <new>
 #include <sstream>
 #include <string>
@@ -36,8 +39,16 @@ lbc_status failWith(lbc_status status, std::string message) {
 struct TensorDecl {
   std::string name;
   lbc_dtype dtype;
-  std::vector<int64_t> shape;
+  std::vector<int64_t> shape; // -1 for dynamic dims
+  /// Per dim: the expression of a dynamic dim over the inputs' named dims
+  /// (std::nullopt when static or unnamed), and its text for the C API.
+  std::vector<std::optional<lbc::SymbolicDim>> dimExprs;
+  std::vector<std::string> dimNames;
+  std::vector<const char *> dimNamePointers;
 };
+
+/// Values of the named dims, bound from the inputs of one call.
+using DimValues = std::map<std::string, int64_t>;
 
 bool parseDtype(const std::string &text, lbc_dtype &dtype) {
   static const std::pair<const char *, lbc_dtype> names[] = {
@@ -100,8 +111,29 @@ struct lbc_model {
           return false;
         }
         tensor.shape.resize(rank);
-        for (int64_t &dim : tensor.shape)
-          fields >> dim;
+        tensor.dimExprs.resize(rank);
+        tensor.dimNames.resize(rank);
+        for (int d = 0; d < rank; ++d) {
+          // A static size, -1, or "?EXPR" for a named dynamic dim.
+          std::string token;
+          fields >> token;
+          if (!token.empty() && token[0] == '?') {
+            tensor.shape[d] = -1;
+            if (token.size() > 1) {
+              tensor.dimExprs[d] = lbc::SymbolicDim::parse(token.substr(1));
+              tensor.dimNames[d] = tensor.dimExprs[d]->str();
+            }
+            continue;
+          }
+          char *end = nullptr;
+          tensor.shape[d] = std::strtoll(token.c_str(), &end, 10);
+          if (token.empty() || *end != '\0' || tensor.shape[d] < -1) {
+            error = "malformed signature line '" + line + "'";
+            return false;
+          }
+        }
+        for (const std::string &dimName : tensor.dimNames)
+          tensor.dimNamePointers.push_back(dimName.c_str());
         std::getline(fields >> std::ws, tensor.name);
         if (!fields && !fields.eof()) {
           error = "malformed signature line '" + line + "'";
@@ -276,6 +308,7 @@ static lbc_status describe(const std::vector<TensorDecl> &tensors, size_t index,
   info->dtype = tensor.dtype;
   info->rank = static_cast<int32_t>(tensor.shape.size());
   info->shape = tensor.shape.data();
+  info->dim_names = tensor.dimNamePointers.data();
   return LBC_OK;
 }
 
@@ -303,9 +336,11 @@ const char *lbc_model_target(const lbc_model *model) {
   return model ? model->target.c_str() : "";
 }
 
-/// Checks a caller tensor against its declaration.
+/// Checks a caller tensor against its declaration; dynamic dims with an
+/// expression must equal its value under `dims`.
 static lbc_status check(const TensorDecl &decl, const lbc_tensor &tensor,
-                        const char *what, size_t index) {
+                        const char *what, size_t index,
+                        const DimValues &dims) {
   std::string where = std::string(what) + " " + std::to_string(index) + " ('" +
                       decl.name + "')";
   if (tensor.dtype != decl.dtype)
@@ -321,11 +356,20 @@ static lbc_status check(const TensorDecl &decl, const lbc_tensor &tensor,
   size_t elements = 1;
   for (int32_t dim = 0; dim < tensor.rank; ++dim) {
     int64_t expected = decl.shape[dim], actual = tensor.shape[dim];
+    std::string expectedText = std::to_string(expected);
+    if (expected < 0 && decl.dimExprs[dim]) {
+      std::optional<int64_t> value = decl.dimExprs[dim]->evaluate(dims);
+      if (value) {
+        expected = *value;
+        expectedText = std::to_string(expected) + " (" + decl.dimNames[dim] +
+                       ")";
+      }
+    }
     if (actual < 0 || (expected >= 0 && expected != actual))
       return failWith(LBC_ERROR_SHAPE_MISMATCH,
                       where + ": dimension " + std::to_string(dim) + " is " +
                           std::to_string(actual) + ", expected " +
-                          std::to_string(expected));
+                          expectedText);
     elements *= static_cast<size_t>(actual);
   }
   if (tensor.size_bytes != elements * lbc_dtype_size(decl.dtype) ||
@@ -363,6 +407,66 @@ lbc_status lbc_model_set_num_threads(lbc_model *model, int32_t num_threads) {
   return LBC_OK;
 }
 
+/// Binds the named dims from the inputs (a dim named by one symbol takes the
+/// input's size; the first input that has it decides, later ones must
+/// agree), then checks every input.
+static lbc_status bindAndCheckInputs(const lbc_model *model,
+                                     const lbc_tensor *inputs,
+                                     size_t num_inputs, DimValues &dims) {
+  if (num_inputs != model->inputs.size() || (num_inputs && !inputs))
+    return failWith(LBC_ERROR_MISSING_INPUT,
+                    "the model takes " + std::to_string(model->inputs.size()) +
+                        " inputs, got " + std::to_string(num_inputs));
+  for (size_t i = 0; i < num_inputs; ++i) {
+    const TensorDecl &decl = model->inputs[i];
+    if (inputs[i].rank != static_cast<int32_t>(decl.shape.size()) ||
+        (inputs[i].rank > 0 && !inputs[i].shape))
+      continue; // check() reports it
+    for (size_t d = 0; d < decl.shape.size(); ++d) {
+      if (!decl.dimExprs[d])
+        continue;
+      std::optional<std::string> symbol = decl.dimExprs[d]->getSymbol();
+      if (symbol && !dims.count(*symbol) && inputs[i].shape[d] >= 0)
+        dims[*symbol] = inputs[i].shape[d];
+    }
+  }
+  for (size_t i = 0; i < num_inputs; ++i)
+    if (lbc_status status = check(model->inputs[i], inputs[i], "input", i, dims))
+      return status;
+  return LBC_OK;
+}
+
+lbc_status lbc_model_output_shape(const lbc_model *model,
+                                  const lbc_tensor *inputs, size_t num_inputs,
+                                  size_t output_index, int64_t *shape) {
+  if (!model || !shape || output_index >= model->outputs.size())
+    return failWith(LBC_ERROR_INVALID_ARGUMENT,
+                    "lbc_model_output_shape: null model or shape, or no "
+                    "output " +
+                        std::to_string(output_index));
+  DimValues dims;
+  if (lbc_status status = bindAndCheckInputs(model, inputs, num_inputs, dims))
+    return status;
+  const TensorDecl &decl = model->outputs[output_index];
+  for (size_t d = 0; d < decl.shape.size(); ++d) {
+    shape[d] = decl.shape[d];
+    if (shape[d] >= 0)
+      continue;
+    std::optional<int64_t> value =
+        decl.dimExprs[d] ? decl.dimExprs[d]->evaluate(dims) : std::nullopt;
+    if (!value || *value < 0)
+      return failWith(LBC_ERROR_SHAPE_MISMATCH,
+                      "output " + std::to_string(output_index) + " ('" +
+                          decl.name + "'): dimension " + std::to_string(d) +
+                          (decl.dimExprs[d]
+                               ? " (" + decl.dimNames[d] +
+                                     ") is not determined by the inputs"
+                               : " is dynamic without a name"));
+    shape[d] = *value;
+  }
+  return LBC_OK;
+}
+
 lbc_status lbc_model_run(const lbc_model *model, const lbc_tensor *inputs,
                          size_t num_inputs, lbc_tensor *outputs,
                          size_t num_outputs) {
@@ -377,11 +481,12 @@ lbc_status lbc_model_run(const lbc_model *model, const lbc_tensor *inputs,
                         std::to_string(model->outputs.size()) +
                         " outputs, got " + std::to_string(num_inputs) +
                         " and " + std::to_string(num_outputs));
-  for (size_t i = 0; i < num_inputs; ++i)
-    if (lbc_status status = check(model->inputs[i], inputs[i], "input", i))
-      return status;
+  DimValues dims;
+  if (lbc_status status = bindAndCheckInputs(model, inputs, num_inputs, dims))
+    return status;
   for (size_t i = 0; i < num_outputs; ++i)
-    if (lbc_status status = check(model->outputs[i], outputs[i], "output", i))
+    if (lbc_status status =
+            check(model->outputs[i], outputs[i], "output", i, dims))
       return status;
   // Per-call descriptors keep concurrent runs independent.
   std::vector<std::vector<int64_t>> descriptors(num_inputs + num_outputs);

@@ -160,6 +160,9 @@ def main():
     parser.add_argument("--mode", choices=["prefill", "decode"], default="prefill")
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dynamic", action="store_true",
+                        help="export the sequence (prefill) or past length (decode) as a named "
+                             "dynamic dim instead of a fixed one")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(args.seed)
@@ -170,6 +173,7 @@ def main():
     if args.mode == "prefill":
         inputs = (torch.randint(0, c["vocab"], (1, c["seq"]), generator=generator),)
         input_names, output_names = ["input_ids"], ["logits"]
+        dynamic_axes = {"input_ids": {1: "sequence"}, "logits": {1: "sequence"}}
     else:
         past = c["seq"] - 1
         shape = (c["layers"], 1, c["kv_heads"], past, head_dim)
@@ -178,13 +182,16 @@ def main():
                   torch.randn(shape, generator=generator))
         input_names = ["input_ids", "past_keys", "past_values"]
         output_names = ["logits", "present_keys", "present_values"]
+        dynamic_axes = {"past_keys": {3: "past"}, "past_values": {3: "past"},
+                        "present_keys": {3: "total"}, "present_values": {3: "total"}}
     exported = Exported(model, args.mode).eval()
     with torch.no_grad():
         outputs = exported(*inputs)
         outputs = outputs if isinstance(outputs, tuple) else (outputs,)
         torch.onnx.export(exported, inputs, os.path.join(args.out, "model.onnx"),
                           input_names=input_names, output_names=output_names,
-                          opset_version=17, do_constant_folding=True)
+                          opset_version=17, do_constant_folding=True,
+                          dynamic_axes=dynamic_axes if args.dynamic else None)
     for i, tensor in enumerate(inputs):
         np.save(os.path.join(args.out, f"input_{i}.npy"), tensor.numpy())
     for i, tensor in enumerate(outputs):

@@ -43,11 +43,17 @@ int fail(const std::string &message) {
   return 1;
 }
 
-std::string describeShape(const int64_t *shape, int32_t rank) {
+/// "[1x128]", with dynamic dims by name: "[1x{sequence}x128]".
+std::string describeShape(const lbc_tensor_info &info) {
   std::string text = "[";
-  for (int32_t i = 0; i < rank; ++i)
-    text += (i ? "x" : "") +
-            (shape[i] < 0 ? std::string("?") : std::to_string(shape[i]));
+  for (int32_t i = 0; i < info.rank; ++i) {
+    std::string dim = std::to_string(info.shape[i]);
+    if (info.shape[i] < 0)
+      dim = info.dim_names && info.dim_names[i][0]
+                ? std::string("{") + info.dim_names[i] + "}"
+                : "?";
+    text += (i ? "x" : "") + dim;
+  }
   return text + "]";
 }
 
@@ -192,13 +198,13 @@ int main(int argc, char **argv) {
     lbc_model_input(model, i, &inputInfo[i]);
     std::printf("  input  %zu %-20s %s %s\n", i, inputInfo[i].name,
                 lbc_dtype_name(inputInfo[i].dtype),
-                describeShape(inputInfo[i].shape, inputInfo[i].rank).c_str());
+                describeShape(inputInfo[i]).c_str());
   }
   for (size_t i = 0; i < numOutputs; ++i) {
     lbc_model_output(model, i, &outputInfo[i]);
     std::printf("  output %zu %-20s %s %s\n", i, outputInfo[i].name,
                 lbc_dtype_name(outputInfo[i].dtype),
-                describeShape(outputInfo[i].shape, outputInfo[i].rank).c_str());
+                describeShape(outputInfo[i]).c_str());
   }
   if (infoOnly) {
     lbc_model_free(model);
@@ -247,24 +253,22 @@ int main(int argc, char **argv) {
   if (inputFiles.empty() && numInputs)
     std::printf("inputs: seeded random data (seed %u)\n", seed);
 
-  std::vector<HostTensor> outputs(numOutputs);
-  for (size_t i = 0; i < numOutputs; ++i) {
-    outputs[i].dtype = outputInfo[i].dtype;
-    outputs[i].shape.assign(outputInfo[i].shape,
-                            outputInfo[i].shape + outputInfo[i].rank);
-    size_t elements = 1;
-    for (int64_t dim : outputs[i].shape) {
-      if (dim < 0)
-        return fail(std::string("output '") + outputInfo[i].name +
-                    "' has a dynamic dimension, which this runtime cannot "
-                    "allocate yet");
-      elements *= static_cast<size_t>(dim);
-    }
-    outputs[i].bytes.assign(elements * lbc_dtype_size(outputs[i].dtype), 0);
-  }
   std::vector<lbc_tensor> inputViews, outputViews;
   for (HostTensor &tensor : inputs)
     inputViews.push_back(tensor.view());
+  // Output shapes follow from the inputs' (dynamic dims by their names).
+  std::vector<HostTensor> outputs(numOutputs);
+  for (size_t i = 0; i < numOutputs; ++i) {
+    outputs[i].dtype = outputInfo[i].dtype;
+    outputs[i].shape.resize(outputInfo[i].rank);
+    if (lbc_model_output_shape(model, inputViews.data(), inputViews.size(), i,
+                               outputs[i].shape.data()) != LBC_OK)
+      return fail(lbc_last_error());
+    size_t elements = 1;
+    for (int64_t dim : outputs[i].shape)
+      elements *= static_cast<size_t>(dim);
+    outputs[i].bytes.assign(elements * lbc_dtype_size(outputs[i].dtype), 0);
+  }
   for (HostTensor &tensor : outputs)
     outputViews.push_back(tensor.view());
 

@@ -199,6 +199,24 @@ mlir::lbc::importONNXModel(MLIRContext *context, llvm::StringRef path,
   };
   for (auto [index, name] : llvm::enumerate(argumentNames))
     function.setArgAttr(index, "lbc.name", builder.getStringAttr(name));
+  // Dynamic dims keep their names (or expressions of the input names) for
+  // the artifact's signature, from which the runtime checks inputs and
+  // computes output shapes: "" for a static dim.
+  auto dimNames = [&](const onnx::ValueInfoProto &info,
+                      RankedTensorType type) -> Attribute {
+    if (type.hasStaticShape())
+      return {};
+    SmallVector<Attribute> names;
+    const auto &shape = info.type().tensor_type().shape();
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      std::string name;
+      if (type.isDynamicDim(d) && d < shape.dim_size() &&
+          shape.dim(d).has_dim_param())
+        name = ::lbc::SymbolicDim::parse(shape.dim(d).dim_param()).str();
+      names.push_back(builder.getStringAttr(name));
+    }
+    return builder.getArrayAttr(names);
+  };
   {
     unsigned index = 0;
     for (const onnx::ValueInfoProto &input : graph.input()) {
@@ -206,6 +224,9 @@ mlir::lbc::importONNXModel(MLIRContext *context, llvm::StringRef path,
         continue;
       if (isUnsignedInfo(input))
         function.setArgAttr(index, "lbc.unsigned", builder.getUnitAttr());
+      if (Attribute names = dimNames(
+              input, cast<RankedTensorType>(argumentTypes[index])))
+        function.setArgAttr(index, "lbc.dims", names);
       ++index;
     }
   }
@@ -214,11 +235,34 @@ mlir::lbc::importONNXModel(MLIRContext *context, llvm::StringRef path,
                            builder.getStringAttr(output.name()));
     if (isUnsignedInfo(output))
       function.setResultAttr(index, "lbc.unsigned", builder.getUnitAttr());
+    if (Attribute names =
+            dimNames(output, cast<RankedTensorType>(resultTypes[index])))
+      function.setResultAttr(index, "lbc.dims", names);
   }
   Block *body = function.addEntryBlock();
   builder.setInsertionPointToStart(body);
   for (auto [index, name] : llvm::enumerate(argumentNames))
     graphContext.define(name, body->getArgument(index));
+  // Each named dim is read once from the first input that has it.
+  {
+    unsigned index = 0;
+    for (const onnx::ValueInfoProto &input : graph.input()) {
+      if (initializerNames.contains(input.name()))
+        continue;
+      Value argument = body->getArgument(index++);
+      const auto &shape = input.type().tensor_type().shape();
+      for (int d = 0; d < shape.dim_size(); ++d) {
+        if (!shape.dim(d).has_dim_param() || shape.dim(d).has_dim_value())
+          continue;
+        std::optional<std::string> symbol =
+            ::lbc::SymbolicDim::parse(shape.dim(d).dim_param()).getSymbol();
+        if (!symbol || graphContext.isBound(*symbol))
+          continue;
+        auto size = tensor::DimOp::create(builder, fileLoc, argument, d);
+        graphContext.bindSymbol(*symbol, size, size);
+      }
+    }
+  }
 
   for (const onnx::TensorProto &tensor : graph.initializer()) {
     Location loc = NameLoc::get(builder.getStringAttr(tensor.name()), fileLoc);

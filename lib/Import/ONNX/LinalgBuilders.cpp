@@ -45,7 +45,7 @@ Value mlir::lbc::onnx_import::createEmptyTensor(OpBuilder &b, Location loc,
 Value mlir::lbc::onnx_import::buildElementwise(OpBuilder &b, Location loc,
                                                RankedTensorType resultType,
                                                ValueRange inputs,
-                                               ScalarBodyFn body) {
+                                               ScalarBodyFn body, Value init) {
   int64_t rank = resultType.getRank();
   MLIRContext *context = b.getContext();
   SmallVector<AffineMap> maps;
@@ -62,7 +62,8 @@ Value mlir::lbc::onnx_import::buildElementwise(OpBuilder &b, Location loc,
     maps.push_back(AffineMap::get(rank, 0, exprs, context));
   }
   maps.push_back(b.getMultiDimIdentityMap(rank));
-  Value init = createEmptyTensor(b, loc, resultType, inputs);
+  if (!init)
+    init = createEmptyTensor(b, loc, resultType, inputs);
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
@@ -169,6 +170,105 @@ Value mlir::lbc::onnx_import::buildReshape(OpBuilder &b, Location loc,
   if (type.getRank() == 0)
     return tensor::CollapseShapeOp::create(b, loc, type, flat, all);
   return tensor::ExpandShapeOp::create(b, loc, type, flat, all);
+}
+
+/// Reshape blocks: pairs (input dims [k1, k2), result dims [l1, l2)) whose
+/// element counts agree symbolically; empty when the dims do not allow it.
+static SmallVector<std::pair<ReassociationIndices, ReassociationIndices>>
+reshapeBlocks(ArrayRef<std::optional<::lbc::SymbolicDim>> from,
+              ArrayRef<std::optional<::lbc::SymbolicDim>> to) {
+  using ::lbc::SymbolicDim;
+  auto prefixProducts =
+      [](ArrayRef<std::optional<SymbolicDim>> dims)
+      -> std::optional<SmallVector<SymbolicDim>> {
+    SmallVector<SymbolicDim> products = {SymbolicDim::constant(1)};
+    for (const auto &dim : dims) {
+      if (!dim)
+        return std::nullopt;
+      products.push_back(products.back() * *dim);
+    }
+    return products;
+  };
+  auto in = prefixProducts(from), out = prefixProducts(to);
+  if (!in || !out || from.empty() || to.empty() || in->back() != out->back())
+    return {};
+  SmallVector<std::pair<int64_t, int64_t>> boundaries = {{0, 0}};
+  int64_t n = from.size(), m = to.size();
+  for (int64_t k = 1; k <= n; ++k)
+    for (int64_t l = boundaries.back().second + 1; l <= m; ++l)
+      if ((*in)[k] == (*out)[l]) {
+        boundaries.push_back({k, l});
+        break;
+      }
+  // The last block takes whatever unit dims trail on either side.
+  boundaries.back() = {n, m};
+  SmallVector<std::pair<ReassociationIndices, ReassociationIndices>> blocks;
+  for (size_t i = 1; i < boundaries.size(); ++i) {
+    auto [k1, l1] = boundaries[i - 1];
+    auto [k2, l2] = boundaries[i];
+    blocks.push_back({llvm::to_vector(llvm::seq<int64_t>(k1, k2)),
+                      llvm::to_vector(llvm::seq<int64_t>(l1, l2))});
+  }
+  return blocks;
+}
+
+Value mlir::lbc::onnx_import::buildDynamicReshape(
+    OpBuilder &b, Location loc, Value input,
+    ArrayRef<std::optional<::lbc::SymbolicDim>> inputDims,
+    RankedTensorType type,
+    ArrayRef<std::optional<::lbc::SymbolicDim>> resultDims,
+    ArrayRef<OpFoldResult> sizes) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  Type elementType = inputType.getElementType();
+  auto blocks = reshapeBlocks(inputDims, resultDims);
+  if (blocks.empty()) {
+    // One 1-D group (rank-0 sides go through a static [1]).
+    Value flat = input;
+    auto flatType = RankedTensorType::get({ShapedType::kDynamic}, elementType);
+    if (inputType.getRank() > 0) {
+      SmallVector<ReassociationIndices> all = {
+          llvm::to_vector(llvm::seq<int64_t>(0, inputType.getRank()))};
+      flat = tensor::CollapseShapeOp::create(b, loc, flatType, input, all);
+    } else {
+      flat = tensor::CastOp::create(
+          b, loc, flatType,
+          tensor::ExpandShapeOp::create(
+              b, loc, RankedTensorType::get({1}, elementType), input,
+              ArrayRef<ReassociationIndices>{}));
+    }
+    if (type.getRank() == 0)
+      return tensor::CollapseShapeOp::create(
+          b, loc, type,
+          tensor::CastOp::create(b, loc,
+                                 RankedTensorType::get({1}, elementType), flat),
+          ArrayRef<ReassociationIndices>{});
+    SmallVector<ReassociationIndices> all = {
+        llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()))};
+    return tensor::ExpandShapeOp::create(b, loc, type, flat, all, sizes);
+  }
+  // Collapse each block's input dims to one, then expand to its result dims.
+  SmallVector<ReassociationIndices> collapse, expand;
+  SmallVector<int64_t> middleShape;
+  for (auto &[from, to] : blocks) {
+    collapse.push_back(from);
+    expand.push_back(to);
+    int64_t size = 1;
+    for (int64_t d : from)
+      size = inputType.isDynamicDim(d) || size == ShapedType::kDynamic
+                 ? ShapedType::kDynamic
+                 : size * inputType.getDimSize(d);
+    middleShape.push_back(size);
+  }
+  Value middle = input;
+  if (static_cast<int64_t>(collapse.size()) != inputType.getRank())
+    middle = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get(middleShape, elementType), input,
+        collapse);
+  if (static_cast<int64_t>(expand.size()) == type.getRank())
+    return middle.getType() == type
+               ? middle
+               : tensor::CastOp::create(b, loc, type, middle).getResult();
+  return tensor::ExpandShapeOp::create(b, loc, type, middle, expand, sizes);
 }
 
 Value mlir::lbc::onnx_import::buildStaticSlice(OpBuilder &b, Location loc,

@@ -13,6 +13,8 @@
 #ifndef LBC_LIB_IMPORT_ONNX_LINALGBUILDERS_H
 #define LBC_LIB_IMPORT_ONNX_LINALGBUILDERS_H
 
+#include "lib/Support/SymbolicDim.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -32,9 +34,11 @@ using ScalarBodyFn =
 Value createEmptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
                         ValueRange shapeSources);
 
-/// result[i] = body(inputs broadcast to i) with numpy broadcasting.
+/// result[i] = body(inputs broadcast to i) with numpy broadcasting, into
+/// `init` when given (needed when a dynamic result dim is not an input dim,
+/// as in Expand), else a new tensor sized from the inputs.
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
-                       ValueRange inputs, ScalarBodyFn body);
+                       ValueRange inputs, ScalarBodyFn body, Value init = {});
 
 /// Reduces `input` over `axes` (normalized, sorted) with `combine`, starting
 /// from `init`; keeps reduced dims as size 1 when `keepDims`.
@@ -72,6 +76,18 @@ Value buildStaticSlice(OpBuilder &b, Location loc, Value value,
 /// Reshapes a static tensor to the static `type` (same element count).
 Value buildReshape(OpBuilder &b, Location loc, Value input,
                    RankedTensorType type);
+
+/// Reshapes `input` (dims `inputDims`) to `type` (dims `resultDims`, sizes
+/// `sizes`; some dynamic) as a collapse then an expand, both views of the
+/// buffer. Dims are grouped where the symbolic prefix products agree, so
+/// that no group expands into more than one dynamic dim where avoidable;
+/// without symbolic dims everything goes through one 1-D group.
+Value buildDynamicReshape(
+    OpBuilder &b, Location loc, Value input,
+    ArrayRef<std::optional<::lbc::SymbolicDim>> inputDims,
+    RankedTensorType type,
+    ArrayRef<std::optional<::lbc::SymbolicDim>> resultDims,
+    ArrayRef<OpFoldResult> sizes);
 
 /// Converts a scalar between int/float types. Integers are signed unless
 /// `fromUnsigned`/`toUnsigned` say otherwise (i1 is always unsigned).

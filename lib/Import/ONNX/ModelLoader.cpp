@@ -196,6 +196,8 @@ std::unique_ptr<LoadedModel> mlir::lbc::onnx_import::loadModel(
       loaded->model->mutable_graph()->clear_value_info();
       inferShapes(*loaded->model);
     }
+    // Dims left open (named dims not bound by --dim) get their expressions.
+    inferSymbolicShapes(*loaded->model);
   } catch (const std::exception &e) {
     error = "ONNX shape inference failed on '" + path.str() + "': " + e.what();
     return nullptr;

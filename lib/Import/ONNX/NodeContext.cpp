@@ -12,6 +12,7 @@
 #include "lib/Import/ONNX/NodeContext.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -368,6 +369,103 @@ std::optional<double> NodeContext::constantScalarInput(unsigned i) {
   if (ints && !ints->empty())
     return static_cast<double>((*ints)[0]);
   return std::nullopt;
+}
+
+Value GraphContext::materializeDim(const ::lbc::SymbolicDim &dim,
+                                   Location loc) {
+  std::string text = dim.str();
+  if (Value known = materializedDims.lookup(text))
+    return known;
+  for (const auto &[factors, coefficient] : dim.getTerms())
+    for (const std::string &symbol : factors)
+      if (!symbols.lookup(symbol)) {
+        emitError(loc) << "dim '" << text << "' depends on '" << symbol
+                       << "', which is not a named dim of any graph input "
+                          "(a size computed from data is not supported)";
+        return {};
+      }
+  OpBuilder::InsertionGuard guard(builder);
+  if (lastSizeOp)
+    builder.setInsertionPointAfter(lastSizeOp);
+  Value total;
+  for (const auto &[factors, coefficient] : dim.getTerms()) {
+    Value term = arith::ConstantIndexOp::create(builder, loc, coefficient);
+    for (const std::string &symbol : factors)
+      term = coefficient == 1 && factors.size() == 1
+                 ? symbols.lookup(symbol)
+                 : arith::MulIOp::create(builder, loc, term,
+                                         symbols.lookup(symbol))
+                       .getResult();
+    total = total ? arith::AddIOp::create(builder, loc, total, term).getResult()
+                  : term;
+  }
+  if (!total)
+    total = arith::ConstantIndexOp::create(builder, loc, 0);
+  if (Operation *definer = total.getDefiningOp())
+    lastSizeOp = definer;
+  materializedDims[text] = total;
+  return total;
+}
+
+std::optional<SmallVector<OpFoldResult>>
+NodeContext::resultSizes(unsigned i, RankedTensorType type) {
+  SmallVector<OpFoldResult> sizes;
+  const onnx::TypeProto *onnxType = graph.getValueType(node.output(i));
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!type.isDynamicDim(d)) {
+      sizes.push_back(b().getIndexAttr(type.getDimSize(d)));
+      continue;
+    }
+    const auto &shape = onnxType->tensor_type().shape();
+    if (d >= shape.dim_size() || !shape.dim(d).has_dim_param()) {
+      error() << "dim " << d << " of output '" << node.output(i)
+              << "' is unknown after shape inference";
+      return std::nullopt;
+    }
+    Value size = graph.materializeDim(
+        ::lbc::SymbolicDim::parse(shape.dim(d).dim_param()), location);
+    if (!size)
+      return std::nullopt;
+    sizes.push_back(size);
+  }
+  return sizes;
+}
+
+/// Static dims from `type`, dynamic ones from the dim_params of `onnxType`.
+static SmallVector<std::optional<::lbc::SymbolicDim>>
+symbolicDims(const onnx::TypeProto *onnxType, RankedTensorType type) {
+  SmallVector<std::optional<::lbc::SymbolicDim>> dims;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!type.isDynamicDim(d)) {
+      dims.push_back(::lbc::SymbolicDim::constant(type.getDimSize(d)));
+      continue;
+    }
+    dims.push_back(std::nullopt);
+    if (!onnxType || !onnxType->has_tensor_type())
+      continue;
+    const auto &shape = onnxType->tensor_type().shape();
+    if (d < shape.dim_size() && shape.dim(d).has_dim_param())
+      dims.back() = ::lbc::SymbolicDim::parse(shape.dim(d).dim_param());
+  }
+  return dims;
+}
+
+SmallVector<std::optional<::lbc::SymbolicDim>>
+NodeContext::inputDims(unsigned i, RankedTensorType type) const {
+  return symbolicDims(hasInput(i) ? graph.getValueType(node.input(i)) : nullptr,
+                      type);
+}
+
+SmallVector<std::optional<::lbc::SymbolicDim>>
+NodeContext::resultDims(unsigned i, RankedTensorType type) const {
+  return symbolicDims(graph.getValueType(node.output(i)), type);
+}
+
+Value NodeContext::emptyResult(unsigned i, RankedTensorType type) {
+  std::optional<SmallVector<OpFoldResult>> sizes = resultSizes(i, type);
+  if (!sizes)
+    return {};
+  return tensor::EmptyOp::create(b(), location, *sizes, type.getElementType());
 }
 
 RankedTensorType NodeContext::resultType(unsigned i) {

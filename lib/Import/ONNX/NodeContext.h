@@ -14,6 +14,7 @@
 #define LBC_LIB_IMPORT_ONNX_NODECONTEXT_H
 
 #include "lib/Import/ONNX/ModelLoader.h"
+#include "lib/Support/SymbolicDim.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -88,6 +89,18 @@ public:
     ownedTensors.push_back(std::move(tensor));
   }
 
+  /// Makes the named dim `symbol` available to size computations: its value
+  /// at run time is `size` (an index, e.g. tensor.dim of an argument).
+  void bindSymbol(llvm::StringRef symbol, Value size, Operation *definer) {
+    symbols[symbol] = size;
+    lastSizeOp = definer;
+  }
+  bool isBound(llvm::StringRef symbol) const { return symbols.count(symbol); }
+  /// The run-time value (index) of a symbolic dim, built once at the top of
+  /// the function from the bound symbols; null with an error at `loc` when a
+  /// symbol is bound by no input.
+  Value materializeDim(const ::lbc::SymbolicDim &dim, Location loc);
+
   /// Decodes an integer tensor (INT64 or INT32) to values.
   std::optional<SmallVector<int64_t>>
   decodeIntegers(const onnx::TensorProto &tensor, std::string &error);
@@ -101,6 +114,11 @@ private:
   llvm::StringMap<const onnx::TypeProto *> valueTypes;
   std::vector<std::unique_ptr<onnx::TensorProto>> ownedTensors;
   int64_t opset = 0;
+  /// Named dims bound by the inputs, and materialized expressions by text.
+  llvm::StringMap<Value> symbols;
+  llvm::StringMap<Value> materializedDims;
+  /// Where size computations go: after the last one, at the function top.
+  Operation *lastSizeOp = nullptr;
 };
 
 /// One node being converted.
@@ -148,6 +166,19 @@ public:
   unsigned numResults() const { return node.output_size(); }
   /// The inferred type of result `i`; emits and returns null if unknown.
   RankedTensorType resultType(unsigned i);
+  /// The sizes of result `i` (of `type`, its converted type): constants for
+  /// static dims, run-time values computed from the inputs' named dims for
+  /// dynamic ones. Emits and returns std::nullopt when a dim is unknown.
+  std::optional<SmallVector<OpFoldResult>> resultSizes(unsigned i,
+                                                       RankedTensorType type);
+  /// The dims of input `i` (of MLIR type `type`) or result `i` as symbolic
+  /// expressions; std::nullopt for a dynamic dim without one.
+  SmallVector<std::optional<::lbc::SymbolicDim>>
+  inputDims(unsigned i, RankedTensorType type) const;
+  SmallVector<std::optional<::lbc::SymbolicDim>>
+  resultDims(unsigned i, RankedTensorType type) const;
+  /// tensor.empty of result `i`'s type and sizes; null with an error.
+  Value emptyResult(unsigned i, RankedTensorType type);
   void setResult(unsigned i, Value value);
 
   const onnx::AttributeProto *attr(llvm::StringRef name) const;

@@ -241,7 +241,10 @@ template <ReduceKind kind> LogicalResult convertReduce(NodeContext &ctx) {
   llvm::sort(normalized);
   normalized.erase(std::unique(normalized.begin(), normalized.end()),
                    normalized.end());
-  if (kind == ReduceKind::Mean && !inputType.hasStaticShape())
+  if (kind == ReduceKind::Mean &&
+      llvm::any_of(normalized, [&](int64_t axis) {
+        return inputType.isDynamicDim(axis);
+      }))
     return ctx.error() << "ReduceMean needs static reduced dims";
   ctx.setResult(
       0, buildReduce<kind>(ctx.b(), ctx.loc(), input, normalized, keepDims));

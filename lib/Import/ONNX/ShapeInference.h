@@ -30,6 +30,14 @@ namespace mlir::lbc::onnx_import {
 /// are never changed. Throws what ONNX throws.
 void inferShapes(onnx::ModelProto &model);
 
+/// Gives every dynamic dim of the main graph's values a dim_param that is
+/// its expression over the inputs' named dims (lbc::SymbolicDim text, e.g.
+/// "past + 1"), where ONNX inference left it anonymous or the rank unknown,
+/// and folds integer computations that become constant (Equal(Shape(x), -1)).
+/// Runs ONNX inference again after each refinement. Defined in
+/// SymbolicShapes.cpp. Returns whether anything changed.
+bool inferSymbolicShapes(onnx::ModelProto &model);
+
 } // namespace mlir::lbc::onnx_import
 
 #endif // LBC_LIB_IMPORT_ONNX_SHAPEINFERENCE_H

@@ -13,6 +13,7 @@
 #include "lib/Import/ONNX/NodeContext.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -30,11 +31,18 @@ LogicalResult convertReshapeLike(NodeContext &ctx) {
   if (!type)
     return failure();
   Value input = ctx.input(0);
-  if (!type.hasStaticShape() ||
-      !cast<RankedTensorType>(input.getType()).hasStaticShape())
-    return ctx.error() << "dynamic shapes are not supported here yet (result "
-                       << type << ")";
-  ctx.setResult(0, buildReshape(ctx.b(), ctx.loc(), input, type));
+  if (type.hasStaticShape() &&
+      cast<RankedTensorType>(input.getType()).hasStaticShape()) {
+    ctx.setResult(0, buildReshape(ctx.b(), ctx.loc(), input, type));
+    return success();
+  }
+  std::optional<SmallVector<OpFoldResult>> sizes = ctx.resultSizes(0, type);
+  if (!sizes)
+    return failure();
+  auto inputType = cast<RankedTensorType>(input.getType());
+  ctx.setResult(0, buildDynamicReshape(ctx.b(), ctx.loc(), input,
+                                       ctx.inputDims(0, inputType), type,
+                                       ctx.resultDims(0, type), *sizes));
   return success();
 }
 
@@ -70,32 +78,47 @@ LogicalResult convertTranspose(NodeContext &ctx) {
   return success();
 }
 
+/// a + b, folded when both are constants.
+OpFoldResult addOffsets(OpBuilder &b, Location loc, OpFoldResult x,
+                        OpFoldResult y) {
+  std::optional<int64_t> cx = getConstantIntValue(x),
+                         cy = getConstantIntValue(y);
+  if (cx && cy)
+    return b.getIndexAttr(*cx + *cy);
+  return arith::AddIOp::create(b, loc,
+                               getValueOrCreateConstantIndexOp(b, loc, x),
+                               getValueOrCreateConstantIndexOp(b, loc, y))
+      .getResult();
+}
+
 LogicalResult convertConcat(NodeContext &ctx) {
   RankedTensorType type = ctx.resultType(0);
   if (!type)
     return failure();
-  if (!type.hasStaticShape())
-    return ctx.error() << "dynamic shapes are not supported here yet";
   std::optional<int64_t> axis =
       normalizeAxis(ctx.intAttr("axis", 0), type.getRank());
   if (!axis)
     return ctx.error() << "axis out of range";
-  Value result = tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(),
-                                         type.getElementType());
-  int64_t offset = 0;
+  Value result = ctx.emptyResult(0, type);
+  if (!result)
+    return failure();
+  OpBuilder &b = ctx.b();
+  OpFoldResult offset = b.getIndexAttr(0);
   for (unsigned i = 0; i < ctx.numInputs(); ++i) {
     Value input = ctx.input(i);
     if (!input)
       continue;
     auto inputType = cast<RankedTensorType>(input.getType());
-    if (inputType.getNumElements() == 0)
+    if (inputType.hasStaticShape() && inputType.getNumElements() == 0)
       continue;
-    SmallVector<int64_t> offsets(type.getRank(), 0), strides(type.getRank(), 1);
+    SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)),
+        strides(type.getRank(), b.getIndexAttr(1));
     offsets[*axis] = offset;
-    result = tensor::InsertSliceOp::create(
-        ctx.b(), ctx.loc(), input, result, ValueRange{}, ValueRange{},
-        ValueRange{}, offsets, inputType.getShape(), strides);
-    offset += inputType.getDimSize(*axis);
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(b, ctx.loc(), input);
+    result = tensor::InsertSliceOp::create(b, ctx.loc(), input, result, offsets,
+                                           sizes, strides);
+    offset = addOffsets(b, ctx.loc(), offset, sizes[*axis]);
   }
   ctx.setResult(0, result);
   return success();
@@ -108,17 +131,15 @@ Value extractInteger(OpBuilder &b, Location loc, Value tensor, int64_t i) {
   return castScalar(b, loc, element, b.getI64Type());
 }
 
-/// Slice whose starts/axes/steps are only known at run time. The output
-/// shape is static (shape inference knows it), so only where each dim starts
-/// and how it steps is computed, with ONNX's clamping, before a gather that
+/// Slice whose starts/axes/steps are only known at run time, or that cuts a
+/// dynamic dim. The output sizes are what shape inference says (static, or
+/// expressions of the named input dims), so only where each dim starts and
+/// how it steps is computed, with ONNX's clamping, before a gather that
 /// clamps every read into bounds.
 LogicalResult convertSliceAtRunTime(NodeContext &ctx, RankedTensorType type) {
   Value input = ctx.input(0);
   auto inputType = cast<RankedTensorType>(input.getType());
   int64_t rank = inputType.getRank();
-  if (!type.hasStaticShape())
-    return ctx.error() << "slice bounds given at run time need a static "
-                          "output shape";
   auto startsType = cast<RankedTensorType>(ctx.input(1).getType());
   if (startsType.getRank() != 1 || startsType.isDynamicDim(0))
     return ctx.error() << "starts must be a 1-D tensor of static length";
@@ -138,6 +159,15 @@ LogicalResult convertSliceAtRunTime(NodeContext &ctx, RankedTensorType type) {
     return arith::MinSIOp::create(b, loc,
                                   arith::MaxSIOp::create(b, loc, x, low), high);
   };
+  SmallVector<Value> inputSizes;
+  for (int64_t d = 0; d < rank; ++d)
+    inputSizes.push_back(
+        inputType.isDynamicDim(d)
+            ? arith::IndexCastOp::create(
+                  b, loc, b.getI64Type(),
+                  tensor::DimOp::create(b, loc, input, d))
+                  .getResult()
+            : i64(inputType.getDimSize(d)));
   SmallVector<Value> offsets(rank, i64(0)), steps(rank, i64(1));
   for (int64_t i = 0; i < startsType.getDimSize(0); ++i) {
     Value axis =
@@ -148,7 +178,7 @@ LogicalResult convertSliceAtRunTime(NodeContext &ctx, RankedTensorType type) {
     Value step =
         ctx.hasInput(4) ? extractInteger(b, loc, ctx.input(4), i) : i64(1);
     for (int64_t d = 0; d < rank; ++d) {
-      Value size = i64(inputType.getDimSize(d));
+      Value size = inputSizes[d];
       Value s = select(cmp(Pred::slt, start, i64(0)),
                        arith::AddIOp::create(b, loc, start, size), start);
       s = select(cmp(Pred::sgt, step, i64(0)), clamp(s, i64(0), size),
@@ -158,8 +188,12 @@ LogicalResult convertSliceAtRunTime(NodeContext &ctx, RankedTensorType type) {
       steps[d] = select(here, step, steps[d]);
     }
   }
-  Value init =
-      tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  SmallVector<Value> lastIndex;
+  for (int64_t d = 0; d < rank; ++d)
+    lastIndex.push_back(arith::SubIOp::create(b, loc, inputSizes[d], i64(1)));
+  Value init = ctx.emptyResult(0, type);
+  if (!init)
+    return failure();
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
   ctx.setResult(
@@ -176,10 +210,7 @@ LogicalResult convertSliceAtRunTime(NodeContext &ctx, RankedTensorType type) {
                   nb, l, offsets[d], arith::MulIOp::create(nb, l, i, steps[d]));
               at = arith::MaxSIOp::create(
                   nb, l, at, arith::ConstantIntOp::create(nb, l, 0, 64));
-              at = arith::MinSIOp::create(
-                  nb, l, at,
-                  arith::ConstantIntOp::create(
-                      nb, l, inputType.getDimSize(d) - 1, 64));
+              at = arith::MinSIOp::create(nb, l, at, lastIndex[d]);
               indices.push_back(
                   arith::IndexCastOp::create(nb, l, nb.getIndexType(), at));
             }
@@ -199,8 +230,6 @@ LogicalResult convertSlice(NodeContext &ctx) {
     return failure();
   Value input = ctx.input(0);
   auto inputType = cast<RankedTensorType>(input.getType());
-  if (!inputType.hasStaticShape())
-    return ctx.error() << "dynamic shapes are not supported here yet";
   int64_t rank = inputType.getRank();
   std::optional<SmallVector<int64_t>> starts, ends, axes, steps;
   if (ctx.getOpset() < 10) {
@@ -212,7 +241,7 @@ LogicalResult convertSlice(NodeContext &ctx) {
       return !ctx.hasInput(i) ||
              ctx.getGraph().getConstant(ctx.getNode().input(i));
     };
-    if (!isConstant(1) || !isConstant(3) || !isConstant(4))
+    if (!isConstant(1) || !isConstant(2) || !isConstant(3) || !isConstant(4))
       return convertSliceAtRunTime(ctx, type);
     starts = ctx.constantIntsInput(1);
     ends = ctx.constantIntsInput(2);
@@ -232,6 +261,8 @@ LogicalResult convertSlice(NodeContext &ctx) {
         normalizeAxis(axes ? (*axes)[i] : static_cast<int64_t>(i), rank);
     if (!axis)
       return ctx.error() << "axis out of range";
+    if (inputType.isDynamicDim(*axis))
+      return convertSliceAtRunTime(ctx, type);
     int64_t dim = inputType.getDimSize(*axis);
     int64_t step = steps ? (*steps)[i] : 1;
     if (step == 0)
@@ -254,11 +285,24 @@ LogicalResult convertSlice(NodeContext &ctx) {
     strides[*axis] = step;
   }
   if (llvm::all_of(strides, [](int64_t s) { return s > 0; })) {
+    // Dims that are not cut keep their (possibly dynamic) size.
+    SmallVector<OpFoldResult> mixedSizes =
+        tensor::getMixedSizes(ctx.b(), ctx.loc(), input);
+    for (int64_t d = 0; d < rank; ++d)
+      if (!inputType.isDynamicDim(d))
+        mixedSizes[d] = ctx.b().getIndexAttr(sizes[d]);
+    SmallVector<OpFoldResult> mixedOffsets, mixedStrides;
+    for (int64_t d = 0; d < rank; ++d) {
+      mixedOffsets.push_back(ctx.b().getIndexAttr(offsets[d]));
+      mixedStrides.push_back(ctx.b().getIndexAttr(strides[d]));
+    }
     ctx.setResult(0, tensor::ExtractSliceOp::create(
-                         ctx.b(), ctx.loc(), type, input, ValueRange{},
-                         ValueRange{}, ValueRange{}, offsets, sizes, strides));
+                         ctx.b(), ctx.loc(), type, input, mixedOffsets,
+                         mixedSizes, mixedStrides));
     return success();
   }
+  if (!inputType.hasStaticShape())
+    return convertSliceAtRunTime(ctx, type);
   // Negative steps: gather element by element.
   Value init = tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(),
                                        type.getElementType());
@@ -359,8 +403,6 @@ LogicalResult convertGather(NodeContext &ctx) {
       normalizeAxis(ctx.intAttr("axis", 0), dataType.getRank());
   if (!axis)
     return ctx.error() << "axis out of range";
-  if (!type.hasStaticShape())
-    return ctx.error() << "dynamic shapes are not supported here yet";
   int64_t rank = type.getRank(), indexRank = indicesType.getRank();
   MLIRContext *context = ctx.getContext();
   SmallVector<AffineExpr> indexExprs;
@@ -368,11 +410,13 @@ LogicalResult convertGather(NodeContext &ctx) {
     indexExprs.push_back(getAffineDimExpr(*axis + dim, context));
   SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, indexExprs, context),
                                  ctx.b().getMultiDimIdentityMap(rank)};
-  Value init = tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(),
-                                       type.getElementType());
+  Value init = ctx.emptyResult(0, type);
+  if (!init)
+    return failure();
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
-  int64_t axisSize = dataType.getDimSize(*axis);
+  Value axisSize =
+      tensor::DimOp::create(ctx.b(), ctx.loc(), data, *axis).getResult();
   ctx.setResult(
       0, linalg::GenericOp::create(
              ctx.b(), ctx.loc(), TypeRange{type}, ValueRange{indices},
@@ -382,7 +426,7 @@ LogicalResult convertGather(NodeContext &ctx) {
                // are clamped so the generated code never reads outside.
                Value index = arith::IndexCastOp::create(
                    b, loc, b.getIndexType(), args[0]);
-               Value size = arith::ConstantIndexOp::create(b, loc, axisSize);
+               Value size = axisSize;
                Value zero = arith::ConstantIndexOp::create(b, loc, 0);
                Value negative = arith::CmpIOp::create(
                    b, loc, arith::CmpIPredicate::slt, index, zero);
@@ -392,7 +436,8 @@ LogicalResult convertGather(NodeContext &ctx) {
                index = arith::MaxSIOp::create(b, loc, index, zero);
                index = arith::MinSIOp::create(
                    b, loc, index,
-                   arith::ConstantIndexOp::create(b, loc, axisSize - 1));
+                   arith::SubIOp::create(
+                       b, loc, size, arith::ConstantIndexOp::create(b, loc, 1)));
                SmallVector<Value> dataIndices;
                for (int64_t dim = 0; dim < dataType.getRank(); ++dim) {
                  if (dim == *axis)
@@ -414,12 +459,14 @@ LogicalResult convertExpand(NodeContext &ctx) {
   RankedTensorType type = ctx.resultType(0);
   if (!type)
     return failure();
-  if (!type.hasStaticShape())
-    return ctx.error() << "dynamic shapes are not supported here yet";
+  Value init = ctx.emptyResult(0, type);
+  if (!init)
+    return failure();
   ctx.setResult(0,
                 buildElementwise(
                     ctx.b(), ctx.loc(), type, ValueRange{ctx.input(0)},
-                    [](OpBuilder &, Location, ValueRange a) { return a[0]; }));
+                    [](OpBuilder &, Location, ValueRange a) { return a[0]; },
+                    init));
   return success();
 }
 
@@ -491,8 +538,6 @@ LogicalResult convertConstantOfShape(NodeContext &ctx) {
   RankedTensorType type = ctx.resultType(0);
   if (!type)
     return failure();
-  if (!type.hasStaticShape())
-    return ctx.error() << "dynamic shapes are not supported here yet";
   Type elementType = type.getElementType();
   double fillValue = 0.0;
   if (const onnx::AttributeProto *value = ctx.attr("value")) {
@@ -515,8 +560,9 @@ LogicalResult convertConstantOfShape(NodeContext &ctx) {
                       : (tensor.raw_data().empty() ? 0 : tensor.raw_data()[0]);
     }
   }
-  Value empty =
-      tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(), elementType);
+  Value empty = ctx.emptyResult(0, type);
+  if (!empty)
+    return failure();
   Value scalar = scalarConstant(ctx.b(), ctx.loc(), elementType, fillValue);
   ctx.setResult(0, linalg::FillOp::create(ctx.b(), ctx.loc(),
                                           ValueRange{scalar}, ValueRange{empty})
@@ -528,12 +574,11 @@ LogicalResult convertRange(NodeContext &ctx) {
   RankedTensorType type = ctx.resultType(0);
   if (!type)
     return failure();
-  if (!type.hasStaticShape())
-    return ctx.error() << "the length must be known at compile time";
   Value start = ctx.input(0), delta = ctx.input(2);
   Type elementType = type.getElementType();
-  Value init =
-      tensor::EmptyOp::create(ctx.b(), ctx.loc(), type.getShape(), elementType);
+  Value init = ctx.emptyResult(0, type);
+  if (!init)
+    return failure();
   Value startScalar =
       tensor::ExtractOp::create(ctx.b(), ctx.loc(), start, ValueRange{});
   Value deltaScalar =
