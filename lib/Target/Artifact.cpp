@@ -83,6 +83,12 @@ ArtifactInfo mlir::lbc::describeFunction(func::FuncOp function) {
         function.getResultAttrOfType<StringAttr>(i, "lbc.name"),
         function.getResultAttr(i, "lbc.unsigned") != nullptr,
         function.getResultAttrOfType<ArrayAttr>(i, "lbc.dims"), i, "output"));
+  if (auto bounds =
+          function->getAttrOfType<DictionaryAttr>("lbc.dim_upper_bounds"))
+    for (NamedAttribute bound : bounds)
+      if (auto value = dyn_cast<IntegerAttr>(bound.getValue()))
+        info.dimUpperBounds.push_back(
+            {bound.getName().str(), value.getInt()});
   return info;
 }
 
@@ -116,6 +122,12 @@ std::string mlir::lbc::formatArtifactInfo(const ArtifactInfo &info,
     emit("input", tensor);
   for (const TensorSignature &tensor : info.outputs)
     emit("output", tensor);
+  for (const auto &[dim, bound] : info.dimUpperBounds) {
+    std::string compact = dim;
+    compact.erase(std::remove(compact.begin(), compact.end(), ' '),
+                  compact.end());
+    os << "dim-upper-bound " << compact << " " << bound << "\n";
+  }
   return text;
 }
 

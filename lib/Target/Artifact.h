@@ -41,6 +41,9 @@ struct TensorSignature {
 /// What the artifact records about itself.
 struct ArtifactInfo {
   std::vector<TensorSignature> inputs, outputs;
+  /// Largest valid value of dynamic dims (expression text, bound), e.g. a
+  /// sequence that indexes a table of positions.
+  std::vector<std::pair<std::string, int64_t>> dimUpperBounds;
   std::string recipe;
   std::string lbcVersion;
   /// The symbol of the lowered model function (with a _mlir_ciface_ twin).

@@ -80,6 +80,8 @@ struct lbc_model {
   int32_t numThreads = 0;
   std::string recipe, lbcVersion, target;
   std::vector<TensorDecl> inputs, outputs;
+  /// Dims that may not exceed a bound (e.g. a table of positions).
+  std::vector<std::pair<lbc::SymbolicDim, int64_t>> dimUpperBounds;
 
   ~lbc_model() {
     if (handle)
@@ -100,6 +102,15 @@ struct lbc_model {
         (key == "recipe"   ? recipe
          : key == "target" ? target
                            : lbcVersion) = value;
+      } else if (key == "dim-upper-bound") {
+        std::string dim;
+        int64_t bound = -1;
+        fields >> dim >> bound;
+        if (!fields || dim.empty()) {
+          error = "malformed signature line '" + line + "'";
+          return false;
+        }
+        dimUpperBounds.push_back({lbc::SymbolicDim::parse(dim), bound});
       } else if (key == "input" || key == "output") {
         TensorDecl tensor;
         std::string dtype;
@@ -433,6 +444,15 @@ static lbc_status bindAndCheckInputs(const lbc_model *model,
   for (size_t i = 0; i < num_inputs; ++i)
     if (lbc_status status = check(model->inputs[i], inputs[i], "input", i, dims))
       return status;
+  for (const auto &[dim, bound] : model->dimUpperBounds) {
+    std::optional<int64_t> value = dim.evaluate(dims);
+    if (value && *value > bound)
+      return failWith(LBC_ERROR_SHAPE_MISMATCH,
+                      "dim '" + dim.str() + "' is " + std::to_string(*value) +
+                          " for these inputs; the model allows at most " +
+                          std::to_string(bound) +
+                          " (it slices a tensor of that size with it)");
+  }
   return LBC_OK;
 }
 

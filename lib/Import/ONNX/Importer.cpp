@@ -239,6 +239,13 @@ mlir::lbc::importONNXModel(MLIRContext *context, llvm::StringRef path,
             dimNames(output, cast<RankedTensorType>(resultTypes[index])))
       function.setResultAttr(index, "lbc.dims", names);
   }
+  if (!loaded->getDimUpperBounds().empty()) {
+    SmallVector<NamedAttribute> bounds;
+    for (const auto &[dim, bound] : loaded->getDimUpperBounds())
+      bounds.push_back(builder.getNamedAttr(dim, builder.getI64IntegerAttr(bound)));
+    function->setAttr("lbc.dim_upper_bounds",
+                      builder.getDictionaryAttr(bounds));
+  }
   Block *body = function.addEntryBlock();
   builder.setInsertionPointToStart(body);
   for (auto [index, name] : llvm::enumerate(argumentNames))

@@ -243,7 +243,15 @@ Value mlir::lbc::onnx_import::buildMatrixProduct(OpBuilder &b, Location loc,
       b, loc, lhs, paddedRhs,
       RankedTensorType::get({m, padded}, resultType.getElementType()), false,
       false);
-  return buildStaticSlice(b, loc, product, {0, 0}, {m, n});
+  if (!ShapedType::isDynamic(m))
+    return buildStaticSlice(b, loc, product, {0, 0}, {m, n});
+  SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0)),
+      strides(2, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes = {
+      tensor::DimOp::create(b, loc, product, 0).getResult(),
+      b.getIndexAttr(n)};
+  return tensor::ExtractSliceOp::create(b, loc, resultType, product, offsets,
+                                        sizes, strides);
 }
 
 namespace {
@@ -262,22 +270,47 @@ LogicalResult convertMatMul(NodeContext &ctx) {
   // [..., M, K] x [K, N] (every linear layer of a transformer: batch and
   // sequence before the features) is one 2-D contraction over the collapsed
   // rows, so that it gets the register-tiled matmul code.
+  // Leading dims may be dynamic (batch, sequence): they collapse into one
+  // dynamic row count, which code generation cuts into static row blocks.
+  // (At most one dynamic leading dim: expanding one group into several
+  // dynamic dims crashes upstream's expand-strided-metadata.)
+  auto dynamicDims = [](RankedTensorType type) {
+    return llvm::count_if(type.getShape(), ShapedType::isDynamic);
+  };
   if (rhsType.getRank() == 2 && lhsType.getRank() >= 2 &&
-      rhsType.hasStaticShape() && lhsType.hasStaticShape() &&
-      resultType.hasStaticShape()) {
-    int64_t rows = lhsType.getNumElements() / lhsType.getShape().back();
+      rhsType.hasStaticShape() &&
+      !lhsType.isDynamicDim(lhsType.getRank() - 1) &&
+      !resultType.isDynamicDim(resultType.getRank() - 1) &&
+      dynamicDims(lhsType) <= 1) {
+    OpBuilder &b = ctx.b();
+    Location loc = ctx.loc();
+    int64_t rank = lhsType.getRank();
+    int64_t rows = ShapedType::kDynamic;
+    if (lhsType.hasStaticShape())
+      rows = lhsType.getNumElements() / lhsType.getShape().back();
     Type elementType = resultType.getElementType();
     Value rowsLhs = lhs;
-    if (lhsType.getRank() > 2)
-      rowsLhs =
-          buildReshape(ctx.b(), ctx.loc(), lhs,
-                       RankedTensorType::get({rows, lhsType.getShape().back()},
-                                             lhsType.getElementType()));
+    if (rank > 2) {
+      SmallVector<ReassociationIndices> groups = {
+          llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
+      rowsLhs = tensor::CollapseShapeOp::create(
+          b, loc,
+          RankedTensorType::get({rows, lhsType.getShape().back()},
+                                lhsType.getElementType()),
+          lhs, groups);
+    }
     Value product = buildMatrixProduct(
-        ctx.b(), ctx.loc(), rowsLhs, rhs,
+        b, loc, rowsLhs, rhs,
         RankedTensorType::get({rows, rhsType.getDimSize(1)}, elementType));
-    if (lhsType.getRank() > 2)
-      product = buildReshape(ctx.b(), ctx.loc(), product, resultType);
+    if (rank > 2) {
+      SmallVector<ReassociationIndices> groups = {
+          llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
+      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, lhs);
+      sizes.back() = b.getIndexAttr(rhsType.getDimSize(1));
+      product =
+          tensor::ExpandShapeOp::create(b, loc, resultType, product, groups,
+                                        sizes);
+    }
     ctx.setResult(0, product);
     return success();
   }

@@ -197,7 +197,7 @@ std::unique_ptr<LoadedModel> mlir::lbc::onnx_import::loadModel(
       inferShapes(*loaded->model);
     }
     // Dims left open (named dims not bound by --dim) get their expressions.
-    inferSymbolicShapes(*loaded->model);
+    inferSymbolicShapes(*loaded->model, loaded->dimUpperBounds);
   } catch (const std::exception &e) {
     error = "ONNX shape inference failed on '" + path.str() + "': " + e.what();
     return nullptr;

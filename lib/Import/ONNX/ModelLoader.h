@@ -53,12 +53,19 @@ public:
   std::optional<llvm::StringRef> getRawData(const onnx::TensorProto &tensor,
                                             std::string &error);
 
+  /// Upper bounds of dynamic dims (by expression text) that the model's
+  /// validity needs, from symbolic shape inference.
+  const std::map<std::string, int64_t> &getDimUpperBounds() const {
+    return dimUpperBounds;
+  }
+
 private:
   friend std::unique_ptr<LoadedModel>
   loadModel(llvm::StringRef, const ShapeBindings &, std::string &);
   std::unique_ptr<onnx::ModelProto> model;
   std::string path;
   llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> externalFiles;
+  std::map<std::string, int64_t> dimUpperBounds;
 };
 
 /// Reads and parses `path`, applies `bindings` to the graph inputs, folds

@@ -13,6 +13,10 @@
 #ifndef LBC_LIB_IMPORT_ONNX_SHAPEINFERENCE_H
 #define LBC_LIB_IMPORT_ONNX_SHAPEINFERENCE_H
 
+#include <cstdint>
+#include <map>
+#include <string>
+
 namespace onnx {
 class ModelProto;
 } // namespace onnx
@@ -35,8 +39,12 @@ void inferShapes(onnx::ModelProto &model);
 /// "past + 1"), where ONNX inference left it anonymous or the rank unknown,
 /// and folds integer computations that become constant (Equal(Shape(x), -1)).
 /// Runs ONNX inference again after each refinement. Defined in
-/// SymbolicShapes.cpp. Returns whether anything changed.
-bool inferSymbolicShapes(onnx::ModelProto &model);
+/// SymbolicShapes.cpp. Returns whether anything changed. `upperBounds`
+/// receives, by expression text, the largest value a dynamic dim may take
+/// for the model to be valid (a Slice whose end is "sequence" on a table of
+/// 64 rows needs sequence <= 64); the runtime checks them.
+bool inferSymbolicShapes(onnx::ModelProto &model,
+                         std::map<std::string, int64_t> &upperBounds);
 
 } // namespace mlir::lbc::onnx_import
 

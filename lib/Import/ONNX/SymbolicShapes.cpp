@@ -179,7 +179,9 @@ bool isBroadcastOp(const std::string &op) {
 /// Symbolic evaluation of the main graph.
 class SymbolicEvaluator {
 public:
-  explicit SymbolicEvaluator(onnx::GraphProto &graph) : graph(graph) {}
+  SymbolicEvaluator(onnx::GraphProto &graph,
+                    std::map<std::string, int64_t> &upperBounds)
+      : graph(graph), upperBounds(upperBounds) {}
 
   /// One pass over the nodes; returns whether any type was refined or node
   /// folded.
@@ -744,8 +746,13 @@ private:
       SymbolicDim start = (*starts)[i], end = (*ends)[i];
       auto resolve = [&](const SymbolicDim &bound) -> Dim {
         std::optional<int64_t> c = bound.getConstant();
-        if (!c)
-          return bound; // a named bound is taken to lie within the dim
+        if (!c) {
+          // A named bound is taken to lie within the dim, which the runtime
+          // checks when the dim is static.
+          if (size && size->isConstant())
+            requireAtMost(bound, *size->getConstant());
+          return bound;
+        }
         if (*c >= kEndOfDim)
           return size;
         if (*c < 0)
@@ -809,7 +816,17 @@ private:
     return result;
   }
 
+  /// Records that `dim` must not exceed `bound` (keeps the tightest).
+  void requireAtMost(const SymbolicDim &dim, int64_t bound) const {
+    if (dim.isConstant())
+      return;
+    auto [slot, inserted] = upperBounds.emplace(dim.str(), bound);
+    if (!inserted)
+      slot->second = std::min(slot->second, bound);
+  }
+
   onnx::GraphProto &graph;
+  std::map<std::string, int64_t> &upperBounds;
   std::map<std::string, Shape> shapes;
   std::map<std::string, Values> values;
   std::map<std::string, onnx::TypeProto *> types;
@@ -817,12 +834,13 @@ private:
 
 } // namespace
 
-bool mlir::lbc::onnx_import::inferSymbolicShapes(onnx::ModelProto &model) {
+bool mlir::lbc::onnx_import::inferSymbolicShapes(
+    onnx::ModelProto &model, std::map<std::string, int64_t> &upperBounds) {
   bool changedAny = false;
   // Each round may unlock ONNX inference downstream, which the next round
   // builds on; a chain of L layers needs at most a few rounds per layer.
   for (int round = 0; round < 64; ++round) {
-    if (!SymbolicEvaluator(*model.mutable_graph()).run())
+    if (!SymbolicEvaluator(*model.mutable_graph(), upperBounds).run())
       break;
     changedAny = true;
     inferShapes(model);

@@ -31,7 +31,7 @@ def TileAndVectorizeContractionsPass
   let summary = "Register-tile and vectorize 2-D contractions (matmul, GEMV)";
   let description = [{
     For every `linalg.generic` marked `lbc.contraction` (loops m, k, n; see
-    the ONNX importer) with static shapes. More than 8 rows: n and m tiled
+    the ONNX importer) with static k and n. More than 8 rows: n and m tiled
     by 32 x 8 (smaller where those do not divide) around an innermost k
     loop, each tile vectorized into a contraction lowered to outer products
     (FMAs) with the accumulator tile kept in registers across k; 256 x 256
@@ -39,8 +39,11 @@ def TileAndVectorizeContractionsPass
     read row by row in steps of 8 rows, updating the accumulator rows in L1
     with vector FMAs; for 1-2 rows a long k range is split into 8 slices run
     in parallel into partial rows summed afterwards. Shapes whose columns 8
-    does not divide keep their loops. Runs at tensor level, before
-    bufferization, through the transform dialect.
+    does not divide keep their loops. A dynamic row count (a named dim such
+    as the sequence) is first cut into static pieces: a loop over blocks of
+    8 rows (tiled as part of a matrix), then at most one block each of 4, 2
+    and 1 rows. Runs at tensor level, before bufferization, through the
+    transform dialect.
   }];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect",

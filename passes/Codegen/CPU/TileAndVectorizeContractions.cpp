@@ -12,6 +12,7 @@
 #include "passes/Codegen/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
 #include "mlir/IR/IRMapping.h"
@@ -53,13 +54,19 @@ int64_t largestDivisor(int64_t size, ArrayRef<int64_t> candidates) {
   return 0;
 }
 
+/// Marks a static block of 8 rows cut from a contraction with a dynamic row
+/// count: it is tiled as part of a matrix (register tiles), not as a GEMV.
+constexpr llvm::StringLiteral kRowBlockAttr = "lbc.row_block";
+
 /// The tiling for static sizes, or nothing when the shape does not divide.
-std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n) {
+/// `partOfMatrix`: an 8-row block of a larger product.
+std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n,
+                                     bool partOfMatrix = false) {
   // A single k step is an outer product: LLVM's vectorizer does it well, and
   // its one-iteration k loop would fold away under the script's handles.
   if (k == 1)
     return std::nullopt;
-  if (m <= 8) {
+  if (m <= 8 && !partOfMatrix) {
     // Up to 8 rows (decode GEMV, short prefill): bandwidth-bound, so B is
     // read row by row, contiguously (what hardware prefetchers stream best):
     // each step adds A[:, k..k+7] * B[k..k+7, tile] to the accumulator rows,
@@ -201,6 +208,119 @@ std::pair<linalg::GenericOp, linalg::GenericOp> splitDepth(linalg::GenericOp op,
   return {partial, sum};
 }
 
+/// A contraction whose row count (loop m) is dynamic becomes static pieces
+/// that the static tilings handle: a loop over blocks of 8 rows, then at
+/// most one block each of 4, 2 and 1 rows for the remainder (so a remainder
+/// streams B at most three more times). Every operand indexed by m is sliced
+/// along that dim; the other loop sizes must be static. Returns false when
+/// the op does not have that form.
+bool splitDynamicRows(linalg::GenericOp op) {
+  SmallVector<int64_t> bounds = op.getStaticLoopRanges();
+  if (!ShapedType::isDynamic(bounds[0]) || ShapedType::isDynamic(bounds[1]) ||
+      ShapedType::isDynamic(bounds[2]) || op.getNumDpsInits() != 1)
+    return false;
+  // Where loop m appears in each operand (a plain dim, at most once).
+  SmallVector<int64_t> rowPosition;
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    int64_t position = -1;
+    for (auto [index, expr] : llvm::enumerate(map.getResults())) {
+      if (expr.isFunctionOfDim(0)) {
+        auto dim = dyn_cast<AffineDimExpr>(expr);
+        if (!dim || position >= 0)
+          return false;
+        position = index;
+      }
+    }
+    auto type = cast<RankedTensorType>(operand.get().getType());
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (d != position && type.isDynamicDim(d))
+        return false;
+    rowPosition.push_back(position);
+  }
+  if (rowPosition.back() < 0)
+    return false;
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value init = op.getDpsInits()[0];
+  Value rowCount = tensor::DimOp::create(b, loc, init, rowPosition.back());
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  // Slices `value` (operand `i`) to `rows` rows from `offset` along its row
+  // dim; a static type.
+  auto sliceRows = [&](OpBuilder &nb, Value value, unsigned i, Value offset,
+                       int64_t rows) -> Value {
+    if (rowPosition[i] < 0)
+      return value;
+    auto type = cast<RankedTensorType>(value.getType());
+    SmallVector<OpFoldResult> offsets(type.getRank(), nb.getIndexAttr(0)),
+        sizes, strides(type.getRank(), nb.getIndexAttr(1));
+    SmallVector<int64_t> shape(type.getShape());
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      sizes.push_back(nb.getIndexAttr(type.getDimSize(d)));
+    offsets[rowPosition[i]] = offset;
+    sizes[rowPosition[i]] = nb.getIndexAttr(rows);
+    shape[rowPosition[i]] = rows;
+    return tensor::ExtractSliceOp::create(
+        nb, loc, RankedTensorType::get(shape, type.getElementType()), value,
+        offsets, sizes, strides);
+  };
+  // The product of `rows` rows from `offset`, inserted into `into`.
+  auto rowBlock = [&](OpBuilder &nb, Value into, Value offset,
+                      int64_t rows) -> Value {
+    SmallVector<Value> inputs;
+    for (auto [i, input] : llvm::enumerate(op.getDpsInputs()))
+      inputs.push_back(sliceRows(nb, input, i, offset, rows));
+    Value blockInit =
+        sliceRows(nb, into, op.getNumDpsInputs(), offset, rows);
+    auto block = linalg::GenericOp::create(
+        nb, loc, TypeRange{blockInit.getType()}, inputs, ValueRange{blockInit},
+        op.getIndexingMapsArray(), op.getIteratorTypesArray());
+    IRMapping mapping;
+    op.getRegion().cloneInto(&block.getRegion(), mapping);
+    block->setAttrs(op->getDiscardableAttrDictionary());
+    if (rows == 8)
+      block->setAttr(kRowBlockAttr, nb.getUnitAttr());
+    auto type = cast<RankedTensorType>(into.getType());
+    SmallVector<OpFoldResult> offsets(type.getRank(), nb.getIndexAttr(0)),
+        strides(type.getRank(), nb.getIndexAttr(1));
+    offsets[rowPosition.back()] = offset;
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(
+        nb, loc, block.getResult(0));
+    return tensor::InsertSliceOp::create(nb, loc, block.getResult(0), into,
+                                         offsets, sizes, strides);
+  };
+  Value fullRows = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, rowCount, index(8)), index(8));
+  auto loop = scf::ForOp::create(
+      b, loc, index(0), fullRows, index(8), ValueRange{init},
+      [&](OpBuilder &nb, Location, Value offset, ValueRange carried) {
+        scf::YieldOp::create(nb, loc, rowBlock(nb, carried[0], offset, 8));
+      });
+  Value result = loop.getResult(0), done = fullRows;
+  for (int64_t rows : {4, 2, 1}) {
+    Value left = arith::SubIOp::create(b, loc, rowCount, done);
+    Value enough = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                         left, index(rows));
+    auto branch = scf::IfOp::create(
+        b, loc, enough,
+        [&](OpBuilder &nb, Location) {
+          scf::YieldOp::create(nb, loc, rowBlock(nb, result, done, rows));
+        },
+        [&](OpBuilder &nb, Location) {
+          scf::YieldOp::create(nb, loc, result);
+        });
+    result = branch.getResult(0);
+    done = arith::SelectOp::create(
+        b, loc, enough, arith::AddIOp::create(b, loc, done, index(rows)),
+        done);
+  }
+  op.getResult(0).replaceAllUsesWith(result);
+  op.erase();
+  return true;
+}
+
 struct TileAndVectorizeContractionsPass
     : public mlir::lbc::impl::TileAndVectorizeContractionsPassBase<
           TileAndVectorizeContractionsPass> {
@@ -237,6 +357,14 @@ struct TileAndVectorizeContractionsPass
           vectorizeOptions);
     };
 
+    SmallVector<linalg::GenericOp> dynamicRows;
+    module.walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(kMarker) && op.getNumLoops() == 3)
+        dynamicRows.push_back(op);
+    });
+    for (linalg::GenericOp op : dynamicRows)
+      splitDynamicRows(op);
+
     SmallVector<linalg::GenericOp> contractions;
     module.walk([&](linalg::GenericOp op) {
       if (op->hasAttr(kMarker) && op.getNumLoops() == 3 &&
@@ -245,8 +373,9 @@ struct TileAndVectorizeContractionsPass
     });
     for (linalg::GenericOp op : contractions) {
       SmallVector<int64_t> bounds = op.getStaticLoopRanges();
-      std::optional<TileChoice> tile =
-          chooseTile(bounds[0], bounds[1], bounds[2]);
+      std::optional<TileChoice> tile = chooseTile(
+          bounds[0], bounds[1], bounds[2], op->hasAttr(kRowBlockAttr));
+      op->removeAttr(kRowBlockAttr);
       if (!tile)
         continue;
       if (tile->depthSlices) {
