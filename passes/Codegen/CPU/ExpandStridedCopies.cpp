@@ -22,10 +22,13 @@ using namespace mlir;
 
 namespace {
 
-bool isContiguous(Value buffer) {
+/// Whether the memcpy lowering of memref.copy applies: it needs static,
+/// contiguous row-major buffers (anything else calls memrefCopy).
+bool lowersToMemcpy(Value buffer) {
   auto type = cast<MemRefType>(buffer.getType());
-  return type.getLayout().isIdentity() ||
-         type.areTrailingDimsContiguous(type.getRank());
+  return type.hasStaticShape() &&
+         (type.getLayout().isIdentity() ||
+          type.areTrailingDimsContiguous(type.getRank()));
 }
 
 struct ExpandStridedCopiesPass
@@ -34,7 +37,8 @@ struct ExpandStridedCopiesPass
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
     getOperation().walk([&](memref::CopyOp copy) {
-      if (!isContiguous(copy.getSource()) || !isContiguous(copy.getTarget()))
+      if (!lowersToMemcpy(copy.getSource()) ||
+          !lowersToMemcpy(copy.getTarget()))
         copies.push_back(copy);
     });
     for (memref::CopyOp copy : copies) {

@@ -15,13 +15,13 @@ include "mlir/Pass/PassBase.td"
 
 def ExpandStridedCopiesPass
     : Pass<"lbc-expand-strided-copies", "::mlir::func::FuncOp"> {
-  let summary = "Turn memref.copy between strided buffers into linalg.copy";
+  let summary = "Turn memref.copy of strided or dynamic buffers into linalg.copy";
   let description = [{
     The LLVM lowering of `memref.copy` calls `memrefCopy` from MLIR's C
     runner library whenever a side is not contiguous (e.g. the slices that
-    Concat and Slice bufferize to). Artifacts must be self-contained, so such
-    copies become `linalg.copy`, which lowers to plain loops. Contiguous
-    copies are left for the memcpy lowering.
+    Concat and Slice bufferize to) or has a dynamic shape. Artifacts must be
+    self-contained, so such copies become `linalg.copy`, which lowers to
+    plain loops. Static contiguous copies are left for the memcpy lowering.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
@@ -40,9 +40,8 @@ def TileAndVectorizeContractionsPass
     with vector FMAs; for 1-2 rows a long k range is split into 8 slices run
     in parallel into partial rows summed afterwards. Shapes whose columns 8
     does not divide keep their loops. A dynamic row count (a named dim such
-    as the sequence) is first cut into static pieces: a loop over blocks of
-    8 rows (tiled as part of a matrix), then at most one block each of 4, 2
-    and 1 rows. Runs at tensor level, before bufferization, through the
+    as the sequence) becomes a loop over static blocks of 8 rows, each tiled
+    as above, over operands padded with zero rows to whole blocks. Runs at tensor level, before bufferization, through the
     transform dialect.
   }];
   let dependentDialects = [

@@ -54,19 +54,13 @@ int64_t largestDivisor(int64_t size, ArrayRef<int64_t> candidates) {
   return 0;
 }
 
-/// Marks a static block of 8 rows cut from a contraction with a dynamic row
-/// count: it is tiled as part of a matrix (register tiles), not as a GEMV.
-constexpr llvm::StringLiteral kRowBlockAttr = "lbc.row_block";
-
 /// The tiling for static sizes, or nothing when the shape does not divide.
-/// `partOfMatrix`: an 8-row block of a larger product.
-std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n,
-                                     bool partOfMatrix = false) {
+std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n) {
   // A single k step is an outer product: LLVM's vectorizer does it well, and
   // its one-iteration k loop would fold away under the script's handles.
   if (k == 1)
     return std::nullopt;
-  if (m <= 8 && !partOfMatrix) {
+  if (m <= 8) {
     // Up to 8 rows (decode GEMV, short prefill): bandwidth-bound, so B is
     // read row by row, contiguously (what hardware prefetchers stream best):
     // each step adds A[:, k..k+7] * B[k..k+7, tile] to the accumulator rows,
@@ -208,13 +202,16 @@ std::pair<linalg::GenericOp, linalg::GenericOp> splitDepth(linalg::GenericOp op,
   return {partial, sum};
 }
 
-/// A contraction whose row count (loop m) is dynamic becomes static pieces
-/// that the static tilings handle: a loop over blocks of 8 rows, then at
-/// most one block each of 4, 2 and 1 rows for the remainder (so a remainder
-/// streams B at most three more times). Every operand indexed by m is sliced
-/// along that dim; the other loop sizes must be static. Returns false when
-/// the op does not have that form.
+/// A contraction whose row count (loop m) is dynamic becomes a loop over
+/// static blocks of kRowBlock rows, which the static tiling handles: the
+/// operands indexed by m are padded with zero rows to a multiple of the
+/// block (copies of A and C, small next to B), and the product is sliced
+/// back. One code variant per contraction keeps the compile time that of a
+/// static model; a sequence of 8 rows gets exactly the code of a static one.
+/// The other loop sizes must be static. Returns false when the op does not
+/// have that form.
 bool splitDynamicRows(linalg::GenericOp op) {
+  constexpr int64_t kRowBlock = 8;
   SmallVector<int64_t> bounds = op.getStaticLoopRanges();
   if (!ShapedType::isDynamic(bounds[0]) || ShapedType::isDynamic(bounds[1]) ||
       ShapedType::isDynamic(bounds[2]) || op.getNumDpsInits() != 1)
@@ -242,15 +239,36 @@ bool splitDynamicRows(linalg::GenericOp op) {
     return false;
   OpBuilder b(op);
   Location loc = op.getLoc();
-  Value init = op.getDpsInits()[0];
-  Value rowCount = tensor::DimOp::create(b, loc, init, rowPosition.back());
   auto index = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v).getResult();
   };
-  // Slices `value` (operand `i`) to `rows` rows from `offset` along its row
-  // dim; a static type.
-  auto sliceRows = [&](OpBuilder &nb, Value value, unsigned i, Value offset,
-                       int64_t rows) -> Value {
+  Value init = op.getDpsInits()[0];
+  Value rowCount = tensor::DimOp::create(b, loc, init, rowPosition.back());
+  // Rows rounded up to whole blocks.
+  Value paddedRows = arith::MulIOp::create(
+      b, loc,
+      arith::DivUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, rowCount, index(kRowBlock - 1)),
+          index(kRowBlock)),
+      index(kRowBlock));
+  Value extraRows = arith::SubIOp::create(b, loc, paddedRows, rowCount);
+  auto padRows = [&](Value value, int64_t position) -> Value {
+    auto type = cast<RankedTensorType>(value.getType());
+    SmallVector<OpFoldResult> low(type.getRank(), b.getIndexAttr(0)),
+        high(type.getRank(), b.getIndexAttr(0));
+    high[position] = extraRows;
+    Value zero = arith::ConstantOp::create(
+        b, loc, b.getZeroAttr(type.getElementType()));
+    return tensor::PadOp::create(b, loc, type, value, low, high, zero);
+  };
+  SmallVector<Value> operands;
+  for (auto [i, operand] : llvm::enumerate(op->getOperands()))
+    operands.push_back(rowPosition[i] < 0
+                           ? operand
+                           : padRows(operand, rowPosition[i]));
+  // Slices operand `i` to the block of rows from `offset` (a static type).
+  auto sliceRows = [&](OpBuilder &nb, Value value, unsigned i,
+                       Value offset) -> Value {
     if (rowPosition[i] < 0)
       return value;
     auto type = cast<RankedTensorType>(value.getType());
@@ -260,62 +278,46 @@ bool splitDynamicRows(linalg::GenericOp op) {
     for (int64_t d = 0; d < type.getRank(); ++d)
       sizes.push_back(nb.getIndexAttr(type.getDimSize(d)));
     offsets[rowPosition[i]] = offset;
-    sizes[rowPosition[i]] = nb.getIndexAttr(rows);
-    shape[rowPosition[i]] = rows;
+    sizes[rowPosition[i]] = nb.getIndexAttr(kRowBlock);
+    shape[rowPosition[i]] = kRowBlock;
     return tensor::ExtractSliceOp::create(
         nb, loc, RankedTensorType::get(shape, type.getElementType()), value,
         offsets, sizes, strides);
   };
-  // The product of `rows` rows from `offset`, inserted into `into`.
-  auto rowBlock = [&](OpBuilder &nb, Value into, Value offset,
-                      int64_t rows) -> Value {
-    SmallVector<Value> inputs;
-    for (auto [i, input] : llvm::enumerate(op.getDpsInputs()))
-      inputs.push_back(sliceRows(nb, input, i, offset, rows));
-    Value blockInit =
-        sliceRows(nb, into, op.getNumDpsInputs(), offset, rows);
-    auto block = linalg::GenericOp::create(
-        nb, loc, TypeRange{blockInit.getType()}, inputs, ValueRange{blockInit},
-        op.getIndexingMapsArray(), op.getIteratorTypesArray());
-    IRMapping mapping;
-    op.getRegion().cloneInto(&block.getRegion(), mapping);
-    block->setAttrs(op->getDiscardableAttrDictionary());
-    if (rows == 8)
-      block->setAttr(kRowBlockAttr, nb.getUnitAttr());
-    auto type = cast<RankedTensorType>(into.getType());
-    SmallVector<OpFoldResult> offsets(type.getRank(), nb.getIndexAttr(0)),
-        strides(type.getRank(), nb.getIndexAttr(1));
-    offsets[rowPosition.back()] = offset;
-    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(
-        nb, loc, block.getResult(0));
-    return tensor::InsertSliceOp::create(nb, loc, block.getResult(0), into,
-                                         offsets, sizes, strides);
-  };
-  Value fullRows = arith::MulIOp::create(
-      b, loc, arith::DivUIOp::create(b, loc, rowCount, index(8)), index(8));
+  unsigned initIndex = op.getNumDpsInputs();
   auto loop = scf::ForOp::create(
-      b, loc, index(0), fullRows, index(8), ValueRange{init},
+      b, loc, index(0), paddedRows, index(kRowBlock),
+      ValueRange{operands[initIndex]},
       [&](OpBuilder &nb, Location, Value offset, ValueRange carried) {
-        scf::YieldOp::create(nb, loc, rowBlock(nb, carried[0], offset, 8));
+        SmallVector<Value> inputs;
+        for (unsigned i = 0; i < initIndex; ++i)
+          inputs.push_back(sliceRows(nb, operands[i], i, offset));
+        Value blockInit = sliceRows(nb, carried[0], initIndex, offset);
+        auto block = linalg::GenericOp::create(
+            nb, loc, TypeRange{blockInit.getType()}, inputs,
+            ValueRange{blockInit}, op.getIndexingMapsArray(),
+            op.getIteratorTypesArray());
+        IRMapping mapping;
+        op.getRegion().cloneInto(&block.getRegion(), mapping);
+        block->setAttrs(op->getDiscardableAttrDictionary());
+        auto type = cast<RankedTensorType>(carried[0].getType());
+        SmallVector<OpFoldResult> offsets(type.getRank(), nb.getIndexAttr(0)),
+            strides(type.getRank(), nb.getIndexAttr(1));
+        offsets[rowPosition.back()] = offset;
+        SmallVector<OpFoldResult> sizes =
+            tensor::getMixedSizes(nb, loc, block.getResult(0));
+        scf::YieldOp::create(
+            nb, loc,
+            tensor::InsertSliceOp::create(nb, loc, block.getResult(0),
+                                          carried[0], offsets, sizes, strides)
+                .getResult());
       });
-  Value result = loop.getResult(0), done = fullRows;
-  for (int64_t rows : {4, 2, 1}) {
-    Value left = arith::SubIOp::create(b, loc, rowCount, done);
-    Value enough = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
-                                         left, index(rows));
-    auto branch = scf::IfOp::create(
-        b, loc, enough,
-        [&](OpBuilder &nb, Location) {
-          scf::YieldOp::create(nb, loc, rowBlock(nb, result, done, rows));
-        },
-        [&](OpBuilder &nb, Location) {
-          scf::YieldOp::create(nb, loc, result);
-        });
-    result = branch.getResult(0);
-    done = arith::SelectOp::create(
-        b, loc, enough, arith::AddIOp::create(b, loc, done, index(rows)),
-        done);
-  }
+  auto resultType = cast<RankedTensorType>(init.getType());
+  SmallVector<OpFoldResult> offsets(resultType.getRank(), b.getIndexAttr(0)),
+      strides(resultType.getRank(), b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, init);
+  Value result = tensor::ExtractSliceOp::create(
+      b, loc, resultType, loop.getResult(0), offsets, sizes, strides);
   op.getResult(0).replaceAllUsesWith(result);
   op.erase();
   return true;
@@ -373,9 +375,8 @@ struct TileAndVectorizeContractionsPass
     });
     for (linalg::GenericOp op : contractions) {
       SmallVector<int64_t> bounds = op.getStaticLoopRanges();
-      std::optional<TileChoice> tile = chooseTile(
-          bounds[0], bounds[1], bounds[2], op->hasAttr(kRowBlockAttr));
-      op->removeAttr(kRowBlockAttr);
+      std::optional<TileChoice> tile =
+          chooseTile(bounds[0], bounds[1], bounds[2]);
       if (!tile)
         continue;
       if (tile->depthSlices) {

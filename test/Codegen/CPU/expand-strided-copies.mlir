@@ -13,3 +13,14 @@ func.func @copies(%src: memref<2x3xf32>, %dst: memref<2x5xf32>, %other: memref<2
   memref.copy %dst, %other : memref<2x5xf32> to memref<2x5xf32>
   return
 }
+
+// -----
+
+// A copy of dynamic shape would call memrefCopy even when contiguous.
+// CHECK-LABEL: func.func @dynamic_copy
+// CHECK: linalg.copy
+// CHECK-NOT: memref.copy
+func.func @dynamic_copy(%a: memref<?x64xf32>, %b: memref<?x64xf32>) {
+  memref.copy %a, %b : memref<?x64xf32> to memref<?x64xf32>
+  return
+}

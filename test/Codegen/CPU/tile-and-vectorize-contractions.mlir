@@ -174,3 +174,35 @@ func.func @outer_product(%a: tensor<16x1xf32>, %b: tensor<1x64xf32>, %c: tensor<
   } -> tensor<16x64xf32>
   return %r : tensor<16x64xf32>
 }
+
+// -----
+
+#A = affine_map<(d0, d1, d2) -> (d0, d1)>
+#B = affine_map<(d0, d1, d2) -> (d1, d2)>
+#C = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// A dynamic row count (a named dim such as the sequence): A and C are padded
+// with zero rows to whole blocks of 8, a loop runs the static 8-row tiling on
+// each block, and the product is sliced back to the real rows.
+// CHECK-LABEL: func.func @dynamic_rows
+// CHECK: tensor.dim %{{.*}}, %c0 : tensor<?x64xf32>
+// CHECK: tensor.pad %arg0 low[0, 0] high[%[[EXTRA:.*]], 0]
+// CHECK: } : tensor<?x16xf32> to tensor<?x16xf32>
+// CHECK: tensor.pad %arg2 low[0, 0] high[%[[EXTRA]], 0]
+// CHECK: } : tensor<?x64xf32> to tensor<?x64xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8
+// CHECK: tensor.extract_slice {{.*}} to tensor<8x16xf32>
+// CHECK: arith.mulf {{.*}} fastmath<contract> : vector<
+// CHECK: tensor.insert_slice {{.*}} : tensor<8x64xf32> into tensor<?x64xf32>
+// CHECK: %[[ROWS:.*]] = tensor.dim %arg2, %c0
+// CHECK: tensor.extract_slice {{.*}}[0, 0] [%[[ROWS]], 64] [1, 1] : tensor<?x64xf32> to tensor<?x64xf32>
+// CHECK-NOT: linalg.generic
+func.func @dynamic_rows(%a: tensor<?x16xf32>, %b: tensor<16x64xf32>, %c: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<?x16xf32>, tensor<16x64xf32>) outs(%c : tensor<?x64xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<?x64xf32>
+  return %r : tensor<?x64xf32>
+}
