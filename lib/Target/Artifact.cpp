@@ -203,22 +203,40 @@ LogicalResult addEntryPoints(llvm::Module &module, const ArtifactInfo &info,
                        : "");
     return failure();
   }
-  // Workspace slots are disjoint: their aligned pointers (each slot is a
-  // rank-1 memref, 5 parameters: allocated, aligned, offset, size, stride,
-  // last in the model function) are noalias, which LLVM turns into alias
-  // scopes when it inlines the model into the entry points.
-  if (workspace) {
+  // Every buffer the model touches is disjoint from the others it writes:
+  // workspace slots by construction, outputs from inputs and from each other
+  // by the runtime's check (docs/runtime.md), and inputs are only read. So
+  // each aligned pointer (parameter 1 of a memref's 3 + 2 * rank expanded
+  // parameters: allocated, aligned, offset, sizes, strides) is noalias, which
+  // LLVM turns into alias scopes when it inlines the model into the entry
+  // points: loads of A hoist out of loops that store C.
+  {
     llvm::Function *implementation = module.getFunction(info.entryFunction);
-    size_t slotCount = workspace->slots.size();
-    if (!implementation || implementation->arg_size() < 5 * slotCount) {
-      error = "lowered module has no '" + info.entryFunction +
-              "' with workspace slot parameters";
+    if (!implementation) {
+      error = "lowered module has no '" + info.entryFunction + "'";
       return failure();
     }
-    size_t first = implementation->arg_size() - 5 * slotCount;
-    for (size_t slot = 0; slot < slotCount; ++slot)
-      implementation->addParamAttr(first + 5 * slot + 1,
-                                   llvm::Attribute::NoAlias);
+    SmallVector<size_t> alignedParameters;
+    size_t parameter = 0;
+    for (const auto *list : {&info.inputs, &info.outputs})
+      for (const TensorSignature &tensor : *list) {
+        alignedParameters.push_back(parameter + 1);
+        parameter += 3 + 2 * tensor.shape.size();
+      }
+    if (workspace)
+      for (size_t slot = 0; slot < workspace->slots.size(); ++slot) {
+        alignedParameters.push_back(parameter + 1);
+        parameter += 5;
+      }
+    if (implementation->arg_size() != parameter) {
+      error = "'" + info.entryFunction + "' takes " +
+              std::to_string(implementation->arg_size()) +
+              " parameters, the signature expands to " +
+              std::to_string(parameter);
+      return failure();
+    }
+    for (size_t index : alignedParameters)
+      implementation->addParamAttr(index, llvm::Attribute::NoAlias);
   }
   llvm::IRBuilder<> builder(context);
   llvm::Type *ptr = builder.getPtrTy();

@@ -508,6 +508,29 @@ lbc_status lbc_model_run(const lbc_model *model, const lbc_tensor *inputs,
     if (lbc_status status =
             check(model->outputs[i], outputs[i], "output", i, dims))
       return status;
+  // The generated code assumes that what it writes overlaps nothing else it
+  // reads or writes (its buffers are noalias): refuse overlapping outputs.
+  auto overlap = [](const lbc_tensor &a, const lbc_tensor &b) {
+    auto begin = [](const lbc_tensor &t) {
+      return reinterpret_cast<uintptr_t>(t.data);
+    };
+    return a.size_bytes && b.size_bytes && begin(a) < begin(b) + b.size_bytes &&
+           begin(b) < begin(a) + a.size_bytes;
+  };
+  for (size_t i = 0; i < num_outputs; ++i) {
+    for (size_t j = 0; j < num_inputs; ++j)
+      if (overlap(outputs[i], inputs[j]))
+        return failWith(LBC_ERROR_INVALID_ARGUMENT,
+                        "output " + std::to_string(i) + " ('" +
+                            model->outputs[i].name + "') overlaps input " +
+                            std::to_string(j) + " ('" + model->inputs[j].name +
+                            "'): outputs need their own buffers");
+    for (size_t j = i + 1; j < num_outputs; ++j)
+      if (overlap(outputs[i], outputs[j]))
+        return failWith(LBC_ERROR_INVALID_ARGUMENT,
+                        "outputs " + std::to_string(i) + " and " +
+                            std::to_string(j) + " overlap");
+  }
   // Per-call descriptors keep concurrent runs independent.
   std::vector<std::vector<int64_t>> descriptors(num_inputs + num_outputs);
   std::vector<void *> arguments(num_inputs + num_outputs);

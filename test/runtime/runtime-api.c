@@ -98,6 +98,18 @@ int main(int argc, char **argv) {
   badInputs[1].size_bytes = 16;
   report("short buffer", lbc_model_run(model, badInputs, 2, &output, 1));
 
+  lbc_tensor inPlace = make(x, kShape, 3);
+  report("output over input",
+         lbc_model_run(model, inputs, 2, &inPlace, 1));
+
+  int64_t outputShape[3] = {0, 0, 0};
+  report("output shape",
+         lbc_model_output_shape(model, inputs, 2, 0, outputShape));
+  printf("output shape %lld %lld %lld\n", (long long)outputShape[0],
+         (long long)outputShape[1], (long long)outputShape[2]);
+  report("output shape of bad inputs",
+         lbc_model_output_shape(model, badInputs, 2, 0, outputShape));
+
   report("run", lbc_model_run(model, inputs, 2, &output, 1));
   printf("z[7] = %g\n", z[7]);
 

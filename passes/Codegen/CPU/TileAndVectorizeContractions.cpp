@@ -109,8 +109,8 @@ std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n) {
 
 /// The vectorized reduction adds the products without the `contract` flag
 /// the scalar body had, which blocks FMA formation in LLVM. Give each vector
-/// add of a contract-flagged product (through shape casts and extracts) the
-/// flag back.
+/// add of a contract-flagged product (through shape casts, extracts and
+/// transposes) the flag back.
 void allowFusedMultiplyAdd(ModuleOp module) {
   auto contractedProduct = [](Value value) {
     while (Operation *op = value.getDefiningOp()) {
@@ -118,6 +118,8 @@ void allowFusedMultiplyAdd(ModuleOp module) {
         value = cast.getSource();
       else if (auto extract = dyn_cast<vector::ExtractOp>(op))
         value = extract.getSource();
+      else if (auto transpose = dyn_cast<vector::TransposeOp>(op))
+        value = transpose.getVector();
       else
         break;
     }
