@@ -85,6 +85,15 @@ std::optional<TileChoice> chooseTile(int64_t m, int64_t k, int64_t n) {
                          : 0;
     int64_t rows = largestDivisor(slices ? k / slices : k, {8, 4, 2, 1});
     TileChoice choice{0, 0, slices, {m, rows, columns}, false};
+    // 3-8 rows (short prefill) do enough arithmetic per byte of B for
+    // threads to split the columns: at least 4 blocks of 128-512 columns
+    // (pieces of 0.5-2 KiB of each row of B, which still stream well).
+    if (!slices && m > 2 && k * n >= kMinSlicedElements)
+      for (int64_t block : {512, 384, 256, 192, 128})
+        if (n % block == 0 && n / block >= 4 && block % columns == 0) {
+          choice.columnBlock = block;
+          break;
+        }
     return choice;
   }
   // Matrices: an 8 x 32 accumulator tile (16 zmm registers) updated by one
