@@ -160,13 +160,6 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   std::optional<Recipe> recipe = parseRecipe(recipeText, error);
   if (!recipe)
     return fail(error);
-  if (recipe->weights)
-    // Packed weights need the low-bit kernels; compiling them as FP32 would
-    // produce an artifact that is not what the recipe promises.
-    return fail("recipe step '" + recipe->str() +
-                "' needs low-bit kernels, which this build does not have yet; "
-                "ONNX models compile with --pipeline=fp32 for now");
-
   DialectRegistry registry;
   registerLbcDialects(registry);
   registerLbcPasses();

@@ -12,9 +12,11 @@
 
 #include "dialects/LowBit/LowBitDialect.h"
 #include "passes/Codegen/CPU/Passes.h"
+#include "passes/Conversion/Passes.h"
 #include "passes/Fusion/Passes.h"
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Quant/Passes.h"
+#include "passes/Raise/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -37,6 +39,8 @@ void mlir::lbc::registerLbcPasses() {
   static std::once_flag once;
   std::call_once(once, [] {
     registerQuantPasses();
+    registerRaisePasses();
+    registerConversionPasses();
     registerCodegenCPUPasses();
     registerFusionPasses();
     registerLbcPipelines();

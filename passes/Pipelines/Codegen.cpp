@@ -20,6 +20,8 @@ using namespace mlir;
 /// Kept textual so that `lbc-opt --lbc-codegen` and the driver run exactly
 /// the same passes, and a reader sees the whole pipeline at once.
 static constexpr const char *kCodegenPipeline =
+    // Packed weights: decode + marked contraction (the reference lowering).
+    "lbc-convert-lowbit-to-linalg,canonicalize,"
     // Fuse producer/consumer elementwise generics before buffers exist.
     "func.func(lbc-fuse-elementwise,canonicalize,cse),"
     // Register-tiled, vectorized matmul/GEMV (tensor level).

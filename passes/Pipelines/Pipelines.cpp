@@ -10,6 +10,7 @@
 
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Quant/Passes.h"
+#include "passes/Raise/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -21,6 +22,9 @@ void mlir::lbc::buildLbcPipeline(OpPassManager &pm, const Recipe &recipe) {
   // Stage order: quantize weights (later: prune, smooth/rotate before it,
   // activation quantization and mixed precision after it), then clean up.
   if (recipe.weights) {
+    // Linear layers (products with a constant weight) become lowbit.linear,
+    // whose weights the quantization step packs.
+    pm.addNestedPass<func::FuncOp>(createRaiseLinearPass());
     QuantizeWeightsPassOptions options;
     options.bits = recipe.weights->bits;
     options.groupSize = recipe.weights->groupSize;

@@ -1,0 +1,384 @@
+//===- LowBitToLinalg.cpp - lowbit ops to linalg on tensors ---------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// The reference lowering of packed weights: decode to f32 with one generic
+// (the codec's arithmetic, element by element), then an ordinary marked
+// contraction. Fused kernels replace the decode+contraction pair later and
+// are tested against this.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/LowBitToLinalg/LowBitToLinalg.h"
+#include "passes/Conversion/Passes.h"
+
+#include "dialects/LowBit/LowBitDialect.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::lbc {
+#define GEN_PASS_DEF_CONVERTLOWBITTOLINALGPASS
+#include "passes/Conversion/Passes.h.inc"
+} // namespace mlir::lbc
+
+using namespace mlir;
+using namespace mlir::lbc;
+using namespace mlir::lbc::lowbit;
+
+namespace {
+
+constexpr llvm::StringLiteral kContractionMarker = "lbc.contraction";
+
+/// Builds the scalar decode of element (row, col) of a packed weight from
+/// its bytes (`bytes`, a tensor<Bxi8>) inside a generic body.
+class ScalarDecoder {
+public:
+  ScalarDecoder(OpBuilder &b, Location loc, Value bytes,
+                const ::lbc::GroupwiseFormat &format,
+                const ::lbc::GroupwiseLayout &layout)
+      : b(b), loc(loc), bytes(bytes), format(format), layout(layout) {}
+
+  /// The f32 value of the weight at (row, col), both index values.
+  Value decode(Value row, Value col) {
+    int64_t groupSize = format.groupSize;
+    Value group = div(col, groupSize);
+    Value within = rem(col, groupSize);
+    Value groupIndex = add(mul(row, layout.groupsPerRow), group);
+    Value codesStart =
+        add(mul(groupIndex, layout.groupBytes), index(layout.codesOffset));
+    Value code = readCode(codesStart, within);
+    Value centered;
+    Type f32 = b.getF32Type();
+    Value codeFloat = arith::UIToFPOp::create(b, loc, f32, code);
+    if (format.symmetric) {
+      centered = arith::SubFOp::create(
+          b, loc, codeFloat,
+          arith::ConstantOp::create(
+              b, loc, b.getF32FloatAttr(float(1u << (format.bits - 1)))));
+    } else {
+      Value zeroPoint = readScalar(format.zeroPointKind,
+                                   layout.zeroPointsOffset, groupIndex);
+      centered = arith::SubFOp::create(b, loc, codeFloat, zeroPoint);
+    }
+    Value scale = readScalar(format.scaleKind, layout.scalesOffset, groupIndex);
+    return arith::MulFOp::create(b, loc, centered, scale);
+  }
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, int64_t v) {
+    return arith::MulIOp::create(b, loc, x, index(v));
+  }
+  Value div(Value x, int64_t v) {
+    return arith::DivUIOp::create(b, loc, x, index(v));
+  }
+  Value rem(Value x, int64_t v) {
+    return arith::RemUIOp::create(b, loc, x, index(v));
+  }
+  Value i32(int64_t v) { return arith::ConstantIntOp::create(b, loc, v, 32); }
+
+  /// Byte `at` (an index) of the blob, zero-extended to i32.
+  Value byteAt(Value at) {
+    Value byte = tensor::ExtractOp::create(b, loc, bytes, ValueRange{at});
+    return arith::ExtUIOp::create(b, loc, b.getI32Type(), byte);
+  }
+
+  /// `count` little-endian bytes from `at` as an i32.
+  Value littleEndian(Value at, int count) {
+    Value word = byteAt(at);
+    for (int i = 1; i < count; ++i)
+      word = arith::OrIOp::create(
+          b, loc, word,
+          arith::ShLIOp::create(b, loc, byteAt(add(at, index(i))),
+                                i32(8 * i)));
+    return word;
+  }
+
+  /// The code (an i32 below 2^bits) of element `within` of the group whose
+  /// code bytes start at `start`.
+  Value readCode(Value start, Value within) {
+    unsigned bits = format.bits;
+    Value mask = i32((1 << bits) - 1);
+    if (format.order == ::lbc::PackOrder::SplitHalves) {
+      // Byte j: code j in the low nibble, code j + groupSize/2 in the high.
+      int64_t half = format.groupSize / 2;
+      Value high = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                         within, index(half));
+      Value byte = byteAt(add(start, rem(within, half)));
+      Value shift = arith::SelectOp::create(b, loc, high, i32(4), i32(0));
+      return arith::AndIOp::create(
+          b, loc, arith::ShRUIOp::create(b, loc, byte, shift), mask);
+    }
+    // LSB first: bits [within * bits, (within + 1) * bits) of the group's
+    // bit stream. Codes that cross a byte boundary read two bytes; the
+    // second never leaves the group (a group ends on a byte boundary).
+    Value bit = mul(within, bits);
+    Value at = add(start, div(bit, 8));
+    Value shift = arith::IndexCastOp::create(b, loc, b.getI32Type(),
+                                             rem(bit, 8));
+    Value word = byteAt(at);
+    if (8 % bits != 0) {
+      Value last = index(layout.totalBytes - 1);
+      Value next = arith::MinUIOp::create(b, loc, add(at, index(1)), last);
+      word = arith::OrIOp::create(
+          b, loc, word, arith::ShLIOp::create(b, loc, byteAt(next), i32(8)));
+    }
+    return arith::AndIOp::create(
+        b, loc, arith::ShRUIOp::create(b, loc, word, shift), mask);
+  }
+
+  /// The scale or zero point of group `groupIndex` from the section at
+  /// `offset`, as f32.
+  Value readScalar(::lbc::ScalarKind kind, int64_t offset, Value groupIndex) {
+    unsigned size = ::lbc::scalarByteSize(kind);
+    Value at = add(mul(groupIndex, size), index(offset));
+    Type f32 = b.getF32Type();
+    switch (kind) {
+    case ::lbc::ScalarKind::U8:
+      return arith::UIToFPOp::create(b, loc, f32, byteAt(at));
+    case ::lbc::ScalarKind::F32:
+      return arith::BitcastOp::create(b, loc, f32, littleEndian(at, 4));
+    case ::lbc::ScalarKind::F16:
+    case ::lbc::ScalarKind::BF16: {
+      Value half = arith::TruncIOp::create(b, loc, b.getI16Type(),
+                                           littleEndian(at, 2));
+      Type type = kind == ::lbc::ScalarKind::F16 ? Type(b.getF16Type())
+                                                 : Type(b.getBF16Type());
+      return arith::ExtFOp::create(
+          b, loc, f32, arith::BitcastOp::create(b, loc, type, half).getResult());
+    }
+    case ::lbc::ScalarKind::None:
+      break;
+    }
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  }
+
+  OpBuilder &b;
+  Location loc;
+  Value bytes;
+  const ::lbc::GroupwiseFormat &format;
+  const ::lbc::GroupwiseLayout &layout;
+};
+
+/// The f32 form of the packed weight `packed` (a lowbit.constant result):
+/// [rows, K] as stored, or [K, rows] when `transposed`. Null when the weight
+/// is not a group-wise constant.
+Value decodeWeight(PatternRewriter &rewriter, Location loc, Value packed,
+                   bool transposed) {
+  auto constant = packed.getDefiningOp<lowbit::ConstantOp>();
+  auto type = dyn_cast<PackedWeightType>(packed.getType());
+  auto encoding =
+      type ? dyn_cast<GroupwiseEncodingAttr>(type.getEncoding()) : nullptr;
+  if (!constant || !encoding)
+    return {};
+  RankedTensorType logical = type.getLogicalType();
+  int64_t cols = logical.getShape().back();
+  int64_t rows = logical.getNumElements() / std::max<int64_t>(cols, 1);
+  ::lbc::GroupwiseFormat format = encoding.toFormat();
+  ::lbc::GroupwiseLayout layout = ::lbc::computeLayout(format, rows, cols);
+  auto bytesAttr = cast<TypedAttr>(constant.getValue());
+  Value bytes = arith::ConstantOp::create(rewriter, loc, bytesAttr);
+  SmallVector<int64_t> shape = {rows, cols};
+  if (transposed)
+    std::swap(shape[0], shape[1]);
+  Value init = tensor::EmptyOp::create(rewriter, loc, shape,
+                                       rewriter.getF32Type());
+  SmallVector<utils::IteratorType> iterators(2,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
+      {rewriter.getMultiDimIdentityMap(2)}, iterators,
+      [&](OpBuilder &b, Location l, ValueRange) {
+        Value i = linalg::IndexOp::create(b, l, 0);
+        Value j = linalg::IndexOp::create(b, l, 1);
+        ScalarDecoder decoder(b, l, bytes, format, layout);
+        Value value = transposed ? decoder.decode(j, i) : decoder.decode(i, j);
+        linalg::YieldOp::create(b, l, value);
+      });
+  return generic.getResult(0);
+}
+
+/// linalg.fill of zeros of `type` with the dynamic sizes in `sizes`.
+Value zeros(OpBuilder &b, Location loc, RankedTensorType type,
+            ValueRange dynamicSizes) {
+  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                        type.getElementType(), dynamicSizes);
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
+  return linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
+      .getResult(0);
+}
+
+struct LinearToContraction : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LinearOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = op.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    int64_t rank = inputType.getRank();
+    if (llvm::count_if(inputType.getShape().drop_back(),
+                       ShapedType::isDynamic) > 1)
+      return rewriter.notifyMatchFailure(op, "more than one dynamic row dim");
+    // W^T as [K, N]: decoded from packed bytes, or a transpose of a dense W.
+    Value weightT;
+    if (isa<PackedWeightType>(op.getWeight().getType())) {
+      weightT = decodeWeight(rewriter, loc, op.getWeight(), true);
+      if (!weightT)
+        return rewriter.notifyMatchFailure(op, "unsupported packed weight");
+    } else {
+      auto weightType = cast<RankedTensorType>(op.getWeight().getType());
+      Value init = tensor::EmptyOp::create(
+          rewriter, loc,
+          ArrayRef<int64_t>{weightType.getDimSize(1), weightType.getDimSize(0)},
+          weightType.getElementType());
+      weightT = linalg::TransposeOp::create(rewriter, loc, op.getWeight(), init,
+                                            ArrayRef<int64_t>{1, 0})
+                    .getResult()[0];
+    }
+    int64_t k = inputType.getShape().back();
+    int64_t n = resultType.getShape().back();
+    // Rows: the input's leading dims collapsed into one.
+    int64_t rows = 1;
+    for (int64_t d : inputType.getShape().drop_back())
+      rows = ShapedType::isDynamic(d) || ShapedType::isDynamic(rows)
+                 ? ShapedType::kDynamic
+                 : rows * d;
+    Value rowsInput = input;
+    SmallVector<ReassociationIndices> groups;
+    if (rank != 2) {
+      groups = {llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
+      if (rank == 1)
+        groups = {{0, 1}};
+      auto collapsedType = RankedTensorType::get({rows, k}, inputType.getElementType());
+      rowsInput = rank == 1 ? tensor::ExpandShapeOp::create(
+                                  rewriter, loc, collapsedType, input,
+                                  ArrayRef<ReassociationIndices>{{0, 1}})
+                                  .getResult()
+                            : tensor::CollapseShapeOp::create(
+                                  rewriter, loc, collapsedType, input, groups)
+                                  .getResult();
+    }
+    auto productType = RankedTensorType::get({rows, n}, resultType.getElementType());
+    SmallVector<Value> dynamicRows;
+    if (ShapedType::isDynamic(rows))
+      dynamicRows.push_back(tensor::DimOp::create(rewriter, loc, rowsInput, 0));
+    Value init = zeros(rewriter, loc, productType, dynamicRows);
+    MLIRContext *context = rewriter.getContext();
+    auto map = [&](unsigned a, unsigned b) {
+      return AffineMap::get(
+          3, 0, {getAffineDimExpr(a, context), getAffineDimExpr(b, context)},
+          context);
+    };
+    auto contraction = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{productType}, ValueRange{rowsInput, weightT},
+        ValueRange{init}, {map(0, 1), map(1, 2), map(0, 2)},
+        {utils::IteratorType::parallel, utils::IteratorType::reduction,
+         utils::IteratorType::parallel},
+        [](OpBuilder &b, Location l, ValueRange args) {
+          auto contract = arith::FastMathFlags::contract;
+          Value product =
+              arith::MulFOp::create(b, l, args[0], args[1], contract);
+          linalg::YieldOp::create(
+              b, l, arith::AddFOp::create(b, l, args[2], product, contract)
+                        .getResult());
+        });
+    contraction->setAttr(kContractionMarker, rewriter.getUnitAttr());
+    Value result = contraction.getResult(0);
+    if (rank == 1) {
+      result = tensor::CollapseShapeOp::create(
+          rewriter, loc, resultType, result,
+          ArrayRef<ReassociationIndices>{{0, 1}});
+    } else if (rank > 2) {
+      SmallVector<OpFoldResult> sizes =
+          tensor::getMixedSizes(rewriter, loc, input);
+      sizes.back() = rewriter.getIndexAttr(n);
+      result = tensor::ExpandShapeOp::create(rewriter, loc, resultType, result,
+                                             groups, sizes);
+    }
+    if (Value bias = op.getBias()) {
+      // result[..., n] + bias[n].
+      int64_t resultRank = resultType.getRank();
+      SmallVector<AffineMap> maps = {
+          rewriter.getMultiDimIdentityMap(resultRank),
+          AffineMap::get(resultRank, 0,
+                         {getAffineDimExpr(resultRank - 1, context)}, context),
+          rewriter.getMultiDimIdentityMap(resultRank)};
+      SmallVector<utils::IteratorType> iterators(
+          resultRank, utils::IteratorType::parallel);
+      result = linalg::GenericOp::create(
+                   rewriter, loc, TypeRange{resultType}, ValueRange{result, bias},
+                   ValueRange{result}, maps, iterators,
+                   [](OpBuilder &b, Location l, ValueRange args) {
+                     linalg::YieldOp::create(
+                         b, l,
+                         arith::AddFOp::create(b, l, args[0], args[1])
+                             .getResult());
+                   })
+                   .getResult(0);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct DequantizeToDecode : OpRewritePattern<DequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(DequantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    Value decoded = decodeWeight(rewriter, op.getLoc(), op.getInput(), false);
+    if (!decoded)
+      return rewriter.notifyMatchFailure(op, "unsupported packed weight");
+    // Decoded as [rows, K]: back to the logical shape.
+    auto type = cast<RankedTensorType>(op.getResult().getType());
+    int64_t rank = type.getRank();
+    if (rank == 1)
+      decoded = tensor::CollapseShapeOp::create(
+          rewriter, op.getLoc(), type, decoded,
+          ArrayRef<ReassociationIndices>{{0, 1}});
+    else if (rank > 2)
+      decoded = tensor::ExpandShapeOp::create(
+          rewriter, op.getLoc(), type, decoded,
+          SmallVector<ReassociationIndices>{
+              llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}});
+    rewriter.replaceOp(op, decoded);
+    return success();
+  }
+};
+
+struct ConvertLowBitToLinalgPass
+    : public mlir::lbc::impl::ConvertLowBitToLinalgPassBase<
+          ConvertLowBitToLinalgPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateLowBitToLinalgPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    WalkResult left = getOperation().walk([](Operation *op) {
+      if (isa<LinearOp, DequantizeOp>(op)) {
+        op->emitError("lowbit op has no lowering to linalg");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (left.wasInterrupted())
+      return signalPassFailure();
+    // Packed constants are dead once their users are decoded.
+    getOperation().walk([](lowbit::ConstantOp constant) {
+      if (constant->use_empty())
+        constant->erase();
+    });
+  }
+};
+
+} // namespace
+
+void mlir::lbc::populateLowBitToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<LinearToContraction, DequantizeToDecode>(patterns.getContext());
+}
