@@ -16,7 +16,7 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit",
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["lbc-opt", "lbc-run"], [config.lbc_tools_dir])
+llvm_config.add_tool_substitutions(["lbc-opt", "lbc-run", "lbc-eval"], [config.lbc_tools_dir])
 config.substitutions.append(("%lbc_src_root", config.lbc_src_root))
 # The python that runs lit (Debian's /usr/bin/python3, which has numpy).
 config.substitutions.append(("%python", sys.executable))

@@ -94,6 +94,11 @@ lbc_status lbc_model_output(const lbc_model *model, size_t index,
 const char *lbc_model_recipe(const lbc_model *model);
 const char *lbc_model_lbc_version(const lbc_model *model);
 const char *lbc_model_target(const lbc_model *model);
+/* The model's weights: how many (logical elements) and their real storage
+ * cost in bits per weight, counting scales, zero points and weights kept in
+ * higher precision; 0 when the artifact does not record them. */
+int64_t lbc_model_weight_count(const lbc_model *model);
+double lbc_model_bits_per_weight(const lbc_model *model);
 
 /* Sets how many threads the model's parallel loops use when it is run from
  * the calling thread or any other (0 = the OpenMP default: OMP_NUM_THREADS

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Compiler/Driver.h"
+#include "dialects/LowBit/LowBitDialect.h"
 #include "lib/Compiler/Registration.h"
 #include "lib/Import/ONNX/ONNXImporter.h"
 #include "lib/Target/Artifact.h"
@@ -43,6 +44,33 @@ bool mlir::lbc::isCompilerInvocation(int argc, char **argv) {
 }
 
 namespace {
+
+/// Float tensors of at least this many elements count as weights (smaller
+/// constants are epsilons, shapes and the like).
+constexpr int64_t kMinWeightElements = 16;
+
+/// Sums the model's weights as stored: packed constants by their logical
+/// element count and blob size, float constants by their own.
+void countWeights(func::FuncOp function, int64_t &elements, int64_t &bytes) {
+  function.walk([&](Operation *op) {
+    if (auto packed = dyn_cast<lowbit::ConstantOp>(op)) {
+      auto type = cast<lowbit::PackedWeightType>(packed.getType());
+      elements += type.getLogicalType().getNumElements();
+      bytes += type.getPackedByteSize();
+      return;
+    }
+    auto constant = dyn_cast<arith::ConstantOp>(op);
+    auto type = constant ? dyn_cast<RankedTensorType>(constant.getType())
+                         : nullptr;
+    if (!type || !type.hasStaticShape() ||
+        !isa<FloatType>(type.getElementType()) ||
+        type.getNumElements() < kMinWeightElements)
+      return;
+    elements += type.getNumElements();
+    bytes += type.getNumElements() *
+             type.getElementType().getIntOrFloatBitWidth() / 8;
+  });
+}
 
 enum class Emit { Auto, MLIR, LLVM, Object, SharedLibrary };
 
@@ -191,6 +219,7 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   }
 
   ArtifactInfo info = describeFunction(function);
+  countWeights(function, info.weightElements, info.weightBytes);
   info.recipe = recipe->str();
   info.lbcVersion = kLbcVersion;
   function->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),

@@ -122,6 +122,9 @@ std::string mlir::lbc::formatArtifactInfo(const ArtifactInfo &info,
     emit("input", tensor);
   for (const TensorSignature &tensor : info.outputs)
     emit("output", tensor);
+  if (info.weightElements > 0)
+    os << "weights " << info.weightElements << " " << info.weightBytes
+       << "\n";
   for (const auto &[dim, bound] : info.dimUpperBounds) {
     std::string compact = dim;
     compact.erase(std::remove(compact.begin(), compact.end(), ' '),

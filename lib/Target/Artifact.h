@@ -46,6 +46,10 @@ struct ArtifactInfo {
   std::vector<std::pair<std::string, int64_t>> dimUpperBounds;
   std::string recipe;
   std::string lbcVersion;
+  /// The model's weights as stored: elements (logical, for packed weights)
+  /// and bytes (packed blobs with their scales, and every weight kept in
+  /// higher precision), so that bits/weight = 8 * bytes / elements.
+  int64_t weightElements = 0, weightBytes = 0;
   /// The symbol of the lowered model function (with a _mlir_ciface_ twin).
   std::string entryFunction;
 };

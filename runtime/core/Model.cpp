@@ -82,6 +82,8 @@ struct lbc_model {
   std::vector<TensorDecl> inputs, outputs;
   /// Dims that may not exceed a bound (e.g. a table of positions).
   std::vector<std::pair<lbc::SymbolicDim, int64_t>> dimUpperBounds;
+  /// Weights as stored (0 when the artifact does not say).
+  int64_t weightElements = 0, weightBytes = 0;
 
   ~lbc_model() {
     if (handle)
@@ -102,6 +104,12 @@ struct lbc_model {
         (key == "recipe"   ? recipe
          : key == "target" ? target
                            : lbcVersion) = value;
+      } else if (key == "weights") {
+        fields >> weightElements >> weightBytes;
+        if (!fields || weightElements < 0 || weightBytes < 0) {
+          error = "malformed signature line '" + line + "'";
+          return false;
+        }
       } else if (key == "dim-upper-bound") {
         std::string dim;
         int64_t bound = -1;
@@ -339,6 +347,15 @@ lbc_status lbc_model_output(const lbc_model *model, size_t index,
 
 const char *lbc_model_recipe(const lbc_model *model) {
   return model ? model->recipe.c_str() : "";
+}
+int64_t lbc_model_weight_count(const lbc_model *model) {
+  return model ? model->weightElements : 0;
+}
+double lbc_model_bits_per_weight(const lbc_model *model) {
+  return model && model->weightElements
+             ? 8.0 * static_cast<double>(model->weightBytes) /
+                   static_cast<double>(model->weightElements)
+             : 0.0;
 }
 const char *lbc_model_lbc_version(const lbc_model *model) {
   return model ? model->lbcVersion.c_str() : "";
