@@ -22,5 +22,9 @@ config.substitutions.append(("%lbc_src_root", config.lbc_src_root))
 config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%runtime_dir", os.path.join(config.lbc_obj_root, "test", "runtime")))
 config.substitutions.append(("%bin_dir", config.lbc_tools_dir))
+config.substitutions.append(("%llvm_tools_dir", config.llvm_tools_dir))
+# MLIR's runner libraries sit beside the LLVM tools' lib/.
+config.substitutions.append(
+    ("%llvm_lib_dir", os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")))
 # npm packages installed by scripts/install-npm-models.sh (ONNX Runtime, models).
 config.substitutions.append(("%npm_modules", config.lbc_npm_modules))
