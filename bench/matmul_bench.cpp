@@ -24,6 +24,7 @@
 #include <cstring>
 #include <functional>
 #include <thread>
+#include <string>
 #include <vector>
 
 namespace {
@@ -77,6 +78,14 @@ double streamingReadGBps(size_t bytes, int threads) {
 } // namespace
 
 int main(int argc, char **argv) {
+  if (argc == 3 && std::string(argv[1]) == "--stream") {
+    // The bandwidth peer alone, for benchmarks driven from scripts.
+    int threads = std::atoi(argv[2]);
+    std::printf("{\"bench\": \"stream\", \"threads\": %d, "
+                "\"stream_read_gbps\": %.2f}\n",
+                threads, streamingReadGBps(512u << 20, threads));
+    return 0;
+  }
   if (argc < 5) {
     std::fprintf(stderr, "usage: lbc-bench-matmul MODEL.so M K N [REPEATS]\n");
     return 1;

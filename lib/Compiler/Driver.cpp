@@ -130,6 +130,11 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
       llvm::cl::desc("Fix a named (symbolic) dimension: NAME=SIZE, e.g. "
                      "batch=1 (repeatable)"),
       llvm::cl::value_desc("name=size"), llvm::cl::cat(category));
+  llvm::cl::opt<bool> ukernels(
+      "ukernels",
+      llvm::cl::desc("Use the fused low-bit microkernels where a weight format "
+                     "has one (=false: the reference decode + matmul)"),
+      llvm::cl::init(true), llvm::cl::cat(category));
   llvm::cl::opt<bool> debugLines(
       "debug-lines",
       llvm::cl::desc("Emit line tables that map machine code to ONNX nodes "
@@ -225,7 +230,7 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   function->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                     UnitAttr::get(&context));
   PassManager codegen(&context);
-  if (failed(buildLbcCodegenPipeline(codegen, error)))
+  if (failed(buildLbcCodegenPipeline(codegen, error, ukernels)))
     return fail("internal error: " + error);
   if (emitDebugLines)
     codegen.addPass(LLVM::createDIScopeForLLVMFuncOpPass());

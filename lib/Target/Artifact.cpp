@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Target/Artifact.h"
+#include "lib/Target/Ukernels.h"
 #include "lib/Target/WeightObject.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -487,6 +488,8 @@ mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
       machine->getTargetTriple().str() + " " + machine->getTargetCPU().str();
   if (failed(addEntryPoints(*llvmModule, info, workspace, targetDescription,
                             error)))
+    return emitError(loc) << error;
+  if (failed(linkUkernels(*llvmModule, error)))
     return emitError(loc) << error;
 
   auto optimize =

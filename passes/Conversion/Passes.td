@@ -17,7 +17,12 @@ def ConvertLowBitToLinalgPass
     : Pass<"lbc-convert-lowbit-to-linalg", "::mlir::ModuleOp"> {
   let summary = "Lower lowbit ops to linalg on tensors";
   let description = [{
-    `lowbit.linear` becomes a contraction marked `lbc.contraction` over the
+    A `lowbit.linear` whose packed format has a microkernel (symmetric, f16
+    scales, 8-bit lsb-first or 4-bit split-halves codes, groups of a
+    multiple of 32; runtime/cpu/ukernels)
+    becomes calls of `lbc_ukernel_groupwise_linear` on buffer addresses, over
+    column blocks in an `scf.forall`: the weight is decoded in registers.
+    Any other `lowbit.linear` becomes a contraction marked `lbc.contraction` over the
     input's rows (CPU code generation tiles it). A packed weight is decoded
     by a `linalg.generic` that reads the packed bytes (codes, scales, zero
     points at the offsets of lib/Support/GroupwiseCodec.h) and writes the
@@ -29,7 +34,16 @@ def ConvertLowBitToLinalgPass
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+  let options = [
+    Option<"useUkernels", "ukernels", "bool", "true",
+           "Call the microkernels where a format has one (false: always the "
+           "reference decode)">,
+  ];
 }
 
 #endif // LBC_PASSES_CONVERSION_PASSES_TD

@@ -21,7 +21,7 @@ using namespace mlir;
 /// the same passes, and a reader sees the whole pipeline at once.
 static constexpr const char *kCodegenPipeline =
     // Packed weights: decode + marked contraction (the reference lowering).
-    "lbc-convert-lowbit-to-linalg,canonicalize,"
+    "lbc-convert-lowbit-to-linalg{ukernels=UKERNELS},canonicalize,"
     // Fuse producer/consumer elementwise generics before buffers exist.
     "func.func(lbc-fuse-elementwise,canonicalize,cse),"
     // Register-tiled, vectorized matmul/GEMV (tensor level).
@@ -52,7 +52,12 @@ static constexpr const char *kCodegenPipeline =
     "reconcile-unrealized-casts";
 
 LogicalResult mlir::lbc::buildLbcCodegenPipeline(OpPassManager &pm,
-                                                 std::string &error) {
+                                                 std::string &error,
+                                                 bool useUkernels) {
   llvm::raw_string_ostream errorStream(error);
-  return parsePassPipeline(kCodegenPipeline, pm, errorStream);
+  std::string pipeline = kCodegenPipeline;
+  llvm::StringRef placeholder = "UKERNELS";
+  pipeline.replace(pipeline.find(placeholder), placeholder.size(),
+                   useUkernels ? "true" : "false");
+  return parsePassPipeline(pipeline, pm, errorStream);
 }

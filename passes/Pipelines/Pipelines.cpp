@@ -28,6 +28,10 @@ void mlir::lbc::buildLbcPipeline(OpPassManager &pm, const Recipe &recipe) {
     QuantizeWeightsPassOptions options;
     options.bits = recipe.weights->bits;
     options.groupSize = recipe.weights->groupSize;
+    // 4-bit codes in llama.cpp's Q4_0 nibble order: a group's two halves
+    // decode as contiguous vectors (runtime/cpu/ukernels).
+    if (options.bits == 4)
+      options.order = "split_halves";
     pm.addPass(createQuantizeWeightsPass(options));
   }
   pm.addPass(createCanonicalizerPass());

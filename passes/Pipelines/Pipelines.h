@@ -34,7 +34,10 @@ void buildLbcPipeline(OpPassManager &pm, const Recipe &recipe);
 /// Adds the CPU code generation passes (tensors to the LLVM dialect) to a
 /// module pass manager. The model function must carry
 /// `llvm.emit_c_interface`.
-LogicalResult buildLbcCodegenPipeline(OpPassManager &pm, std::string &error);
+/// `useUkernels` = false lowers packed linears through the reference decode
+/// instead of the microkernels (for tests and measurements).
+LogicalResult buildLbcCodegenPipeline(OpPassManager &pm, std::string &error,
+                                      bool useUkernels = true);
 
 /// Registers `lbc-pipeline` and `lbc-codegen` for use in textual pipelines
 /// and on lbc-opt's command line.

@@ -6,8 +6,10 @@
 // RUN: not lbc-opt %s --lbc-pipeline="recipe=w4,w8" 2>&1 | FileCheck %s --check-prefix=CONTRADICT
 // RUN: not lbc-opt %s --pass-pipeline="builtin.module(lbc-pipeline{recipe=w1})" 2>&1 | FileCheck %s --check-prefix=BITS
 
-// The recipe picks the weight format; the pipeline packs and cleans up.
-// W4: lowbit.constant {{.*}} : tensor<{{[0-9]+}}xi8> -> !lowbit.packed<tensor<16x64xf32>, #lowbit.groupwise<bits = 4, group_size = 32, scale = f16>>
+// The recipe picks the weight format (4-bit codes in llama.cpp's Q4_0 nibble
+// order, which the microkernel decodes without shuffles); the pipeline packs
+// and cleans up.
+// W4: lowbit.constant {{.*}} : tensor<{{[0-9]+}}xi8> -> !lowbit.packed<tensor<16x64xf32>, #lowbit.groupwise<bits = 4, group_size = 32, scale = f16, order = split_halves>>
 // W4-NOT: arith.constant
 // W8: lowbit.constant {{.*}} -> !lowbit.packed<tensor<16x64xf32>, #lowbit.groupwise<bits = 8, group_size = 64, scale = f16>>
 // FP32: arith.constant dense<{{.*}}> : tensor<16x64xf32>

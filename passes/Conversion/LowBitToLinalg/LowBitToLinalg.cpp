@@ -16,6 +16,10 @@
 
 #include "dialects/LowBit/LowBitDialect.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::lbc {
@@ -212,6 +216,162 @@ Value zeros(OpBuilder &b, Location loc, RankedTensorType type,
       .getResult(0);
 }
 
+/// The microkernel for packed linears (runtime/cpu/ukernels), called with
+/// buffer addresses: (x, rows, k, xStride, packed, n, nBegin, nEnd, y,
+/// yStride, bits, groupSize) -> status.
+constexpr llvm::StringLiteral kGroupwiseLinearUkernel =
+    "lbc_ukernel_groupwise_linear";
+
+/// Whether the microkernel handles `encoding`: symmetric, f16 scales,
+/// 8-bit codes lsb-first or 4-bit codes in split halves, groups of a
+/// multiple of 32.
+bool hasUkernel(GroupwiseEncodingAttr encoding) {
+  ::lbc::GroupwiseFormat format = encoding.toFormat();
+  bool codes = (format.bits == 8 && format.order == ::lbc::PackOrder::LsbFirst) ||
+               (format.bits == 4 &&
+                format.order == ::lbc::PackOrder::SplitHalves);
+  return codes && format.symmetric &&
+         format.scaleKind == ::lbc::ScalarKind::F16 &&
+         format.groupSize % 32 == 0;
+}
+
+/// The address (i64) of the first element of a buffer with identity layout.
+Value bufferAddress(OpBuilder &b, Location loc, Value buffer) {
+  Value pointer =
+      memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
+  return arith::IndexCastOp::create(b, loc, b.getI64Type(), pointer);
+}
+
+/// Packed linears of a format the microkernel handles become calls to it:
+/// the weight is decoded group by group in registers, never to f32 in
+/// memory. The output columns are split into blocks that run in parallel.
+struct LinearToUkernel : OpRewritePattern<LinearOp> {
+  LinearToUkernel(MLIRContext *context)
+      : OpRewritePattern(context, /*benefit=*/2) {}
+
+  LogicalResult matchAndRewrite(LinearOp op,
+                                PatternRewriter &rewriter) const override {
+    auto packedType = dyn_cast<PackedWeightType>(op.getWeight().getType());
+    auto constant = op.getWeight().getDefiningOp<lowbit::ConstantOp>();
+    auto encoding = packedType ? dyn_cast<GroupwiseEncodingAttr>(
+                                     packedType.getEncoding())
+                               : nullptr;
+    if (!encoding || !constant || !hasUkernel(encoding) || op.getBias())
+      return rewriter.notifyMatchFailure(op, "no microkernel for this linear");
+    auto inputType = cast<RankedTensorType>(op.getInput().getType());
+    auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    int64_t rank = inputType.getRank();
+    if (rank < 2 || llvm::count_if(inputType.getShape().drop_back(),
+                                   ShapedType::isDynamic) > 1)
+      return rewriter.notifyMatchFailure(op, "unsupported input shape");
+    Location loc = op.getLoc();
+    int64_t k = inputType.getShape().back(), n = resultType.getShape().back();
+    ensureDeclaration(op->getParentOfType<ModuleOp>(), rewriter);
+
+    // x as [rows, k] in an identity-layout buffer.
+    int64_t rows = 1;
+    for (int64_t d : inputType.getShape().drop_back())
+      rows = ShapedType::isDynamic(d) || ShapedType::isDynamic(rows)
+                 ? ShapedType::kDynamic
+                 : rows * d;
+    Value rowsInput = op.getInput();
+    SmallVector<ReassociationIndices> groups = {
+        llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
+    if (rank > 2)
+      rowsInput = tensor::CollapseShapeOp::create(
+          rewriter, loc,
+          RankedTensorType::get({rows, k}, inputType.getElementType()),
+          op.getInput(), groups);
+    Value inputBuffer = bufferization::ToBufferOp::create(
+        rewriter, loc, MemRefType::get({rows, k}, rewriter.getF32Type()),
+        rowsInput, /*read_only=*/true);
+    auto bytesAttr = cast<TypedAttr>(constant.getValue());
+    Value bytes = arith::ConstantOp::create(rewriter, loc, bytesAttr);
+    auto bytesType = cast<RankedTensorType>(bytes.getType());
+    Value weightBuffer = bufferization::ToBufferOp::create(
+        rewriter, loc,
+        MemRefType::get(bytesType.getShape(), bytesType.getElementType()),
+        bytes, /*read_only=*/true);
+    Value rowCount =
+        ShapedType::isDynamic(rows)
+            ? tensor::DimOp::create(rewriter, loc, rowsInput, 0).getResult()
+            : arith::ConstantIndexOp::create(rewriter, loc, rows).getResult();
+    SmallVector<Value> dynamicRows;
+    if (ShapedType::isDynamic(rows))
+      dynamicRows.push_back(rowCount);
+    auto outputType = MemRefType::get({rows, n}, rewriter.getF32Type());
+    Value outputBuffer = memref::AllocOp::create(
+        rewriter, loc, outputType, dynamicRows, rewriter.getI64IntegerAttr(64));
+
+    auto i64 = [&](int64_t v) {
+      return arith::ConstantIntOp::create(rewriter, loc, v, 64).getResult();
+    };
+    Value x = bufferAddress(rewriter, loc, inputBuffer);
+    Value w = bufferAddress(rewriter, loc, weightBuffer);
+    Value y = bufferAddress(rewriter, loc, outputBuffer);
+    Value rows64 =
+        arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), rowCount);
+    ::lbc::GroupwiseFormat format = encoding.toFormat();
+    auto call = [&](OpBuilder &b, Value begin, Value end) {
+      func::CallOp::create(
+          b, loc, kGroupwiseLinearUkernel, TypeRange{b.getI64Type()},
+          ValueRange{x, rows64, i64(k), i64(k), w, i64(n), begin, end, y,
+                     i64(n), i64(format.bits), i64(format.groupSize)});
+    };
+    // Column blocks of at least 128 outputs run in parallel when there are
+    // enough of them to be worth waking the thread pool.
+    constexpr int64_t kColumnBlock = 128, kMinParallelWork = 256 * 1024;
+    int64_t blocks = n % kColumnBlock == 0 && n * k >= kMinParallelWork
+                         ? std::min<int64_t>(n / kColumnBlock, 16)
+                         : 1;
+    while (n % blocks != 0)
+      --blocks;
+    if (blocks == 1) {
+      call(rewriter, i64(0), i64(n));
+    } else {
+      int64_t width = n / blocks;
+      scf::ForallOp::create(
+          rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(blocks)},
+          ValueRange{}, std::nullopt, [&](OpBuilder &b, Location, ValueRange ivs) {
+            Value block =
+                arith::IndexCastOp::create(b, loc, b.getI64Type(), ivs[0]);
+            Value begin = arith::MulIOp::create(
+                b, loc, block,
+                arith::ConstantIntOp::create(b, loc, width, 64));
+            Value end = arith::AddIOp::create(
+                b, loc, begin, arith::ConstantIntOp::create(b, loc, width, 64));
+            call(b, begin, end);
+            scf::InParallelOp::create(b, loc);
+          });
+    }
+    Value result = bufferization::ToTensorOp::create(
+        rewriter, loc, RankedTensorType::get({rows, n}, rewriter.getF32Type()),
+        outputBuffer, rewriter.getUnitAttr(), rewriter.getUnitAttr());
+    if (rank > 2) {
+      SmallVector<OpFoldResult> sizes =
+          tensor::getMixedSizes(rewriter, loc, op.getInput());
+      sizes.back() = rewriter.getIndexAttr(n);
+      result = tensor::ExpandShapeOp::create(rewriter, loc, resultType, result,
+                                             groups, sizes);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  static void ensureDeclaration(ModuleOp module, OpBuilder &b) {
+    if (module.lookupSymbol(kGroupwiseLinearUkernel))
+      return;
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    Type i64 = b.getI64Type();
+    SmallVector<Type> arguments(12, i64);
+    auto declaration = func::FuncOp::create(
+        b, module.getLoc(), kGroupwiseLinearUkernel,
+        b.getFunctionType(arguments, {i64}));
+    declaration.setPrivate();
+  }
+};
+
 struct LinearToContraction : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -355,9 +515,11 @@ struct DequantizeToDecode : OpRewritePattern<DequantizeOp> {
 struct ConvertLowBitToLinalgPass
     : public mlir::lbc::impl::ConvertLowBitToLinalgPassBase<
           ConvertLowBitToLinalgPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateLowBitToLinalgPatterns(patterns);
+    populateLowBitToLinalgPatterns(patterns, useUkernels);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     WalkResult left = getOperation().walk([](Operation *op) {
@@ -379,6 +541,9 @@ struct ConvertLowBitToLinalgPass
 
 } // namespace
 
-void mlir::lbc::populateLowBitToLinalgPatterns(RewritePatternSet &patterns) {
+void mlir::lbc::populateLowBitToLinalgPatterns(RewritePatternSet &patterns,
+                                               bool useUkernels) {
+  if (useUkernels)
+    patterns.add<LinearToUkernel>(patterns.getContext());
   patterns.add<LinearToContraction, DequantizeToDecode>(patterns.getContext());
 }

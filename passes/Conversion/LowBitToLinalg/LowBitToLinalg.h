@@ -12,8 +12,10 @@
 namespace mlir::lbc {
 
 /// Patterns lowering lowbit.linear and lowbit.dequantize (over packed
-/// constants) to linalg: a decode generic and a marked contraction.
-void populateLowBitToLinalgPatterns(RewritePatternSet &patterns);
+/// constants) to linalg: a decode generic and a marked contraction, or for
+/// formats with a microkernel (when `useUkernels`) calls to it.
+void populateLowBitToLinalgPatterns(RewritePatternSet &patterns,
+                                    bool useUkernels = true);
 
 } // namespace mlir::lbc
 

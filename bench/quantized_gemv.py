@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Decode GEMV (1 x K times constant K x N weights) in lbc's weight formats,
+against the streaming-read bandwidth measured in the same run.
+
+  bench/quantized_gemv.py [--build DIR] [--formats fp32,w8,w4]
+      [--shapes 4096x4096,4096x11008,11008x4096] [--threads 1,2] [--repeats N]
+
+Prints one JSON line per (format, shape, threads): latency (lbc-run --bench
+median), the weight bytes the artifact really holds (bits/weight from its
+signature, scales included), effective GB/s = bytes / latency, and that as a
+fraction of the streaming read of the same thread count
+(lbc-bench-matmul --stream). The model chains distinct layers (K x N, N x K,
+...) until even the 4-bit weights are 4x this machine's 32 MiB L3, so every
+format streams its weights from DRAM as a decode step does.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def make_model(path, k, n, layers, seed=0):
+    """A chain of `layers` GEMVs whose weights alternate K x N and N x K (all
+    distinct), so that one run streams layers times the weight of one."""
+    rng = np.random.default_rng(seed)
+    nodes, weights, width = [], [], k
+    for layer in range(layers):
+        rows, columns = (k, n) if layer % 2 == 0 else (n, k)
+        name = f"w{layer}"
+        weights.append(numpy_helper.from_array(
+            rng.normal(0, rows ** -0.5, (rows, columns)).astype(np.float32), name))
+        nodes.append(helper.make_node("MatMul", [f"h{layer}" if layer else "x", name],
+                                      [f"h{layer + 1}" if layer + 1 < layers else "y"]))
+        width = columns
+    graph = helper.make_graph(
+        nodes, "gemv", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, width])], weights)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, path, save_as_external_data=True, location=os.path.basename(path) + ".data")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default=os.path.join(ROOT, "build"))
+    parser.add_argument("--formats", default="fp32,w8,w4")
+    parser.add_argument("--shapes", default="4096x4096,4096x11008,11008x4096")
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--min-packed-mib", type=int, default=128,
+                        help="weights of the chain at 4 bits/weight, at least")
+    args = parser.parse_args()
+    bin_dir = os.path.join(args.build, "bin")
+    with tempfile.TemporaryDirectory() as work:
+        for shape in args.shapes.split(","):
+            k, n = (int(v) for v in shape.split("x"))
+            model = os.path.join(work, f"gemv_{k}x{n}.onnx")
+            # Enough layers that even 4-bit weights are 4x the L3 size.
+            layers = max(2, -(-args.min_packed_mib * 2 ** 20 * 2 // (k * n)))
+            make_model(model, k, n, layers)
+            np.save(os.path.join(work, "x.npy"),
+                    np.random.default_rng(1).normal(size=(1, k)).astype(np.float32))
+            for recipe in args.formats.split(","):
+                artifact = os.path.join(work, f"{recipe}.so")
+                subprocess.run([os.path.join(bin_dir, "lbc-opt"), model,
+                                f"--pipeline={recipe}", "-o", artifact], check=True)
+                info = subprocess.run([os.path.join(bin_dir, "lbc-run"), artifact, "--info"],
+                                      check=True, capture_output=True, text=True).stdout
+                count, bits = re.search(r"weights (\d+) at ([0-9.]+) bits/weight", info).groups()
+                weight_bytes = int(count) * float(bits) / 8
+                for threads in (int(t) for t in args.threads.split(",")):
+                    environment = dict(os.environ, OMP_NUM_THREADS=str(threads))
+                    out = subprocess.run(
+                        [os.path.join(bin_dir, "lbc-run"), artifact, "--input",
+                         os.path.join(work, "x.npy"), "--bench", str(args.repeats),
+                         "--threads", str(threads)],
+                        check=True, capture_output=True, text=True, env=environment).stdout
+                    ms = float(re.search(r"p50 ([0-9.]+) ms", out).group(1))
+                    stream = json.loads(subprocess.run(
+                        [os.path.join(bin_dir, "lbc-bench-matmul"), "--stream", str(threads)],
+                        check=True, capture_output=True, text=True).stdout)["stream_read_gbps"]
+                    gbps = weight_bytes / ms / 1e6
+                    print(json.dumps({
+                        "bench": "quantized_gemv", "format": recipe, "k": k, "n": n,
+                        "layers": layers, "threads": threads, "lbc_ms": ms,
+                        "lbc_ms_per_layer": round(ms / layers, 4),
+                        "bits_per_weight": float(bits),
+                        "weight_mib": round(weight_bytes / 2 ** 20, 2),
+                        "lbc_weight_gbps": round(gbps, 2), "stream_read_gbps": stream,
+                        "lbc_vs_stream": round(gbps / stream, 3)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+//===- GroupwiseLinear.cpp - fused dequantize + linear microkernel --------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// y = x W^T for a weight packed in lbc's group-wise format (symmetric, f16
+// scales; 8-bit codes lsb-first, 4-bit codes in split-halves order;
+// lib/Support/GroupwiseCodec.h defines the bytes), decoding each group in
+// registers: the weight is never expanded to f32 in memory. Written with
+// Clang's target-independent vector types and compiled to LLVM bitcode at
+// build time; lbc links the bitcode into every artifact that calls it, where
+// it is code-generated for the artifact's CPU (AVX-512, AVX2). Depends on
+// nothing but the compiler.
+//
+//===----------------------------------------------------------------------===//
+
+#include <cstdint>
+#include <cstring>
+
+namespace {
+
+typedef float Floats16 __attribute__((ext_vector_type(16)));
+typedef uint8_t Bytes16 __attribute__((ext_vector_type(16)));
+typedef uint8_t Bytes32 __attribute__((ext_vector_type(32)));
+typedef int8_t SignedBytes16 __attribute__((ext_vector_type(16)));
+
+inline Floats16 loadFloats(const float *p) {
+  Floats16 v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+inline float loadHalf(const uint8_t *p) {
+  _Float16 h;
+  std::memcpy(&h, p, sizeof(h));
+  return static_cast<float>(h);
+}
+
+typedef float Floats8 __attribute__((ext_vector_type(8)));
+typedef float Floats4 __attribute__((ext_vector_type(4)));
+
+/// Horizontal sum by halving (a tree, as SIMD reductions do).
+inline float sum(Floats16 v) {
+  Floats8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  Floats4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) +
+               __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
+  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
+}
+
+/// Codes 0..15 and 16..31 of a 4-bit group of 32 in llama.cpp's Q4_0 nibble
+/// order (16 bytes; byte j holds code j in its low nibble and code j + 16 in
+/// its high one), minus 8, as floats: two contiguous halves, no shuffles.
+inline void decode4(const uint8_t *codes, Floats16 &first, Floats16 &second) {
+  Bytes16 bytes;
+  std::memcpy(&bytes, codes, sizeof(bytes));
+  SignedBytes16 low = __builtin_convertvector(bytes & (uint8_t)15,
+                                              SignedBytes16);
+  SignedBytes16 high = __builtin_convertvector(bytes >> (uint8_t)4,
+                                               SignedBytes16);
+  first = __builtin_convertvector(low - (int8_t)8, Floats16);
+  second = __builtin_convertvector(high - (int8_t)8, Floats16);
+}
+
+/// Codes of an 8-bit group piece of 16, minus 128, as floats.
+inline Floats16 decode8(const uint8_t *codes) {
+  Bytes16 bytes;
+  std::memcpy(&bytes, codes, sizeof(bytes));
+  SignedBytes16 centered = __builtin_convertvector(bytes ^ (uint8_t)0x80,
+                                                   SignedBytes16);
+  return __builtin_convertvector(centered, Floats16);
+}
+
+/// One code of a group (8-bit lsb-first, 4-bit split halves of `groupSize`),
+/// centered.
+inline float scalarCode(const uint8_t *codes, int64_t index, int64_t bits,
+                        int64_t groupSize) {
+  if (bits == 4) {
+    int64_t half = groupSize / 2;
+    int code = index < half ? codes[index] & 15 : codes[index - half] >> 4;
+    return static_cast<float>(code - 8);
+  }
+  int64_t bit = index * bits;
+  unsigned word = codes[bit / 8];
+  if ((bit % 8) + bits > 8)
+    word |= unsigned(codes[bit / 8 + 1]) << 8;
+  int code = (word >> (bit % 8)) & ((1u << bits) - 1);
+  return static_cast<float>(code - (1 << (bits - 1)));
+}
+
+/// Where the packed sections are, for a weight of nTotal x k.
+struct Layout {
+  int64_t groupsPerRow, groupBytes, fullGroups;
+  const uint8_t *codes, *scales;
+};
+
+/// Rows [r0, r0 + Rows) of y for outputs [nBegin, nEnd): each decoded group
+/// serves all Rows rows. Compile-time Rows and Bits keep the accumulators in
+/// registers; a single row uses two accumulators (even and odd groups) so
+/// that the FMA latency of one chain does not bound the loop.
+template <int Rows, int Bits>
+void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
+              const Layout &layout, int64_t groupSize, int64_t nBegin,
+              int64_t nEnd, float *__restrict ys, int64_t yStride) {
+  constexpr int Chains = Rows == 1 ? 2 : 1;
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    const uint8_t *rowCodes =
+        layout.codes + n * layout.groupsPerRow * layout.groupBytes;
+    const uint8_t *rowScales = layout.scales + n * layout.groupsPerRow * 2;
+    Floats16 acc[Chains][Rows] = {};
+    for (int64_t g = 0; g < layout.fullGroups; ++g) {
+      const uint8_t *codes = rowCodes + g * layout.groupBytes;
+      float scale = loadHalf(rowScales + 2 * g);
+      Floats16 dot[Rows] = {};
+      // 32 codes per step: w0 pairs with x at `first`, w1 at `second`.
+      for (int64_t piece = 0; piece < groupSize; piece += 32) {
+        Floats16 w0, w1;
+        int64_t first, second;
+        if (Bits == 4) {
+          // Bytes [piece/2, piece/2 + 16): low nibbles are the codes from
+          // piece/2, high nibbles the codes from groupSize/2 + piece/2.
+          decode4(codes + piece / 2, w0, w1);
+          first = piece / 2;
+          second = groupSize / 2 + piece / 2;
+        } else {
+          w0 = decode8(codes + piece);
+          w1 = decode8(codes + piece + 16);
+          first = piece;
+          second = piece + 16;
+        }
+        const float *at = xs + g * groupSize;
+        for (int r = 0; r < Rows; ++r)
+          dot[r] += w0 * loadFloats(at + r * xStride + first) +
+                    w1 * loadFloats(at + r * xStride + second);
+      }
+      // The scale multiplies the group's partial dot product once.
+      for (int r = 0; r < Rows; ++r)
+        acc[g % Chains][r] += dot[r] * scale;
+    }
+    for (int r = 0; r < Rows; ++r) {
+      Floats16 both = acc[0][r];
+      if (Chains == 2)
+        both += acc[Chains - 1][r];
+      float total = sum(both);
+      // The last group of a k that the group size does not divide.
+      if (layout.fullGroups < layout.groupsPerRow) {
+        const uint8_t *codes = rowCodes + layout.fullGroups * layout.groupBytes;
+        float scale = loadHalf(rowScales + 2 * layout.fullGroups);
+        float partial = 0.0f;
+        for (int64_t j = layout.fullGroups * groupSize; j < k; ++j)
+          partial += scalarCode(codes, j - layout.fullGroups * groupSize, Bits,
+                                groupSize) *
+                     xs[r * xStride + j];
+        total += partial * scale;
+      }
+      ys[r * yStride + n] = total;
+    }
+  }
+}
+
+template <int Bits>
+void allRows(const float *__restrict x, int64_t rows, int64_t k,
+             int64_t xStride, const Layout &layout, int64_t groupSize,
+             int64_t nBegin, int64_t nEnd, float *__restrict y,
+             int64_t yStride) {
+  int64_t r = 0;
+  for (; r + 4 <= rows; r += 4)
+    rowBlock<4, Bits>(x + r * xStride, k, xStride, layout, groupSize, nBegin,
+                      nEnd, y + r * yStride, yStride);
+  switch (rows - r) {
+  case 3:
+    rowBlock<3, Bits>(x + r * xStride, k, xStride, layout, groupSize, nBegin,
+                      nEnd, y + r * yStride, yStride);
+    break;
+  case 2:
+    rowBlock<2, Bits>(x + r * xStride, k, xStride, layout, groupSize, nBegin,
+                      nEnd, y + r * yStride, yStride);
+    break;
+  case 1:
+    rowBlock<1, Bits>(x + r * xStride, k, xStride, layout, groupSize, nBegin,
+                      nEnd, y + r * yStride, yStride);
+    break;
+  default:
+    break;
+  }
+}
+
+int64_t groupwiseLinear(const float *__restrict x, int64_t rows, int64_t k,
+                        int64_t xStride, const uint8_t *__restrict packed,
+                        int64_t nTotal, int64_t nBegin, int64_t nEnd,
+                        float *__restrict y, int64_t yStride, int64_t bits,
+                        int64_t groupSize) {
+  if ((bits != 4 && bits != 8) || groupSize % 32 != 0)
+    return -1;
+  Layout layout;
+  layout.groupsPerRow = (k + groupSize - 1) / groupSize;
+  layout.groupBytes = groupSize * bits / 8;
+  layout.fullGroups = k / groupSize;
+  layout.codes = packed;
+  int64_t codeBytes = nTotal * layout.groupsPerRow * layout.groupBytes;
+  layout.scales = packed + ((codeBytes + 63) / 64) * 64;
+  if (bits == 4)
+    allRows<4>(x, rows, k, xStride, layout, groupSize, nBegin, nEnd, y,
+               yStride);
+  else
+    allRows<8>(x, rows, k, xStride, layout, groupSize, nBegin, nEnd, y,
+               yStride);
+  return 0;
+}
+
+} // namespace
+
+extern "C" {
+
+/// y[r * yStride + n] = sum_j x[r * xStride + j] * W[n, j] for r < rows and
+/// n in [nBegin, nEnd), where W is the n x k weight packed with `bits` (4,
+/// split halves, or 8, lsb first) bits per code, groups of `groupSize` (a
+/// multiple of 32) along k and an f16 scale per group; `packed` is the whole blob of all nTotal rows. The
+/// buffers are passed as addresses (the generated code's calling
+/// convention); `y` overlaps neither `x` nor `packed`. Returns 0, or -1 for
+/// a format this kernel does not handle.
+int64_t lbc_ukernel_groupwise_linear(int64_t x, int64_t rows, int64_t k,
+                                     int64_t xStride, int64_t packed,
+                                     int64_t nTotal, int64_t nBegin,
+                                     int64_t nEnd, int64_t y, int64_t yStride,
+                                     int64_t bits, int64_t groupSize) {
+  return groupwiseLinear(reinterpret_cast<const float *>(x), rows, k, xStride,
+                         reinterpret_cast<const uint8_t *>(packed), nTotal,
+                         nBegin, nEnd, reinterpret_cast<float *>(y), yStride,
+                         bits, groupSize);
+}
+
+} // extern "C"
