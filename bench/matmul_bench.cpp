@@ -23,8 +23,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {

@@ -60,8 +60,8 @@ void countWeights(func::FuncOp function, int64_t &elements, int64_t &bytes) {
       return;
     }
     auto constant = dyn_cast<arith::ConstantOp>(op);
-    auto type = constant ? dyn_cast<RankedTensorType>(constant.getType())
-                         : nullptr;
+    auto type =
+        constant ? dyn_cast<RankedTensorType>(constant.getType()) : nullptr;
     if (!type || !type.hasStaticShape() ||
         !isa<FloatType>(type.getElementType()) ||
         type.getNumElements() < kMinWeightElements)

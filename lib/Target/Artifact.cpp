@@ -88,8 +88,7 @@ ArtifactInfo mlir::lbc::describeFunction(func::FuncOp function) {
           function->getAttrOfType<DictionaryAttr>("lbc.dim_upper_bounds"))
     for (NamedAttribute bound : bounds)
       if (auto value = dyn_cast<IntegerAttr>(bound.getValue()))
-        info.dimUpperBounds.push_back(
-            {bound.getName().str(), value.getInt()});
+        info.dimUpperBounds.push_back({bound.getName().str(), value.getInt()});
   return info;
 }
 
@@ -124,8 +123,7 @@ std::string mlir::lbc::formatArtifactInfo(const ArtifactInfo &info,
   for (const TensorSignature &tensor : info.outputs)
     emit("output", tensor);
   if (info.weightElements > 0)
-    os << "weights " << info.weightElements << " " << info.weightBytes
-       << "\n";
+    os << "weights " << info.weightElements << " " << info.weightBytes << "\n";
   for (const auto &[dim, bound] : info.dimUpperBounds) {
     std::string compact = dim;
     compact.erase(std::remove(compact.begin(), compact.end(), ' '),

@@ -33,8 +33,9 @@ LogicalResult mlir::lbc::linkUkernels(llvm::Module &module,
   llvm::StringRef bytes(lbc_ukernel_bitcode_x86_64_begin,
                         lbc_ukernel_bitcode_x86_64_end -
                             lbc_ukernel_bitcode_x86_64_begin);
-  llvm::Expected<std::unique_ptr<llvm::Module>> kernels = llvm::parseBitcodeFile(
-      llvm::MemoryBufferRef(bytes, "lbc-ukernels"), module.getContext());
+  llvm::Expected<std::unique_ptr<llvm::Module>> kernels =
+      llvm::parseBitcodeFile(llvm::MemoryBufferRef(bytes, "lbc-ukernels"),
+                             module.getContext());
   if (!kernels) {
     error = "cannot read the embedded microkernel bitcode: " +
             llvm::toString(kernels.takeError());

@@ -11,13 +11,13 @@
 #ifndef LBC_PASSES_CONVERSION_PASSES_H
 #define LBC_PASSES_CONVERSION_PASSES_H
 
+#include "dialects/LowBit/LowBitDialect.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "dialects/LowBit/LowBitDialect.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::lbc {

@@ -46,7 +46,8 @@ static constexpr const char *kCodegenPipeline =
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
     "convert-vector-to-llvm,"
     "convert-math-to-llvm,convert-math-to-libm,"
-    "finalize-memref-to-llvm{use-aligned-alloc=true},convert-arith-to-llvm,convert-index-to-llvm,"
+    "finalize-memref-to-llvm{use-aligned-alloc=true},convert-arith-to-llvm,"
+    "convert-index-to-llvm,"
     "convert-func-to-llvm,convert-cf-to-llvm,convert-ub-to-llvm,"
     "convert-openmp-to-llvm,"
     "reconcile-unrealized-casts";

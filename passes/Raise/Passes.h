@@ -11,9 +11,9 @@
 #ifndef LBC_PASSES_RAISE_PASSES_H
 #define LBC_PASSES_RAISE_PASSES_H
 
+#include "dialects/LowBit/LowBitDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "dialects/LowBit/LowBitDialect.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::lbc {

@@ -37,10 +37,9 @@ bool isZeroFill(Value value) {
 bool hasPlainMaps(linalg::GenericOp op) {
   MLIRContext *context = op.getContext();
   auto map = [&](unsigned a, unsigned b) {
-    return AffineMap::get(3, 0,
-                          {getAffineDimExpr(a, context),
-                           getAffineDimExpr(b, context)},
-                          context);
+    return AffineMap::get(
+        3, 0, {getAffineDimExpr(a, context), getAffineDimExpr(b, context)},
+        context);
   };
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   return maps.size() == 3 && maps[0] == map(0, 1) && maps[1] == map(1, 2) &&
@@ -84,8 +83,8 @@ struct RaiseLinearPass
     if (!isZeroFill(init)) {
       // C starts from an accumulator (a Gemm bias): add it.
       SmallVector<AffineMap> maps(3, b.getMultiDimIdentityMap(2));
-      SmallVector<utils::IteratorType> iterators(
-          2, utils::IteratorType::parallel);
+      SmallVector<utils::IteratorType> iterators(2,
+                                                 utils::IteratorType::parallel);
       result =
           linalg::GenericOp::create(
               b, loc, TypeRange{resultType}, ValueRange{result, init},
@@ -107,9 +106,8 @@ struct RaiseLinearPass
     if (Value known = transposedWeights.lookup(constant))
       return known;
     auto type = cast<RankedTensorType>(constant.getType());
-    FailureOr<F32Elements> elements =
-        readF32Elements(cast<ElementsAttr>(constant.getValue()),
-                        constant.getLoc());
+    FailureOr<F32Elements> elements = readF32Elements(
+        cast<ElementsAttr>(constant.getValue()), constant.getLoc());
     if (failed(elements))
       return {};
     int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);

@@ -21,8 +21,8 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <optional>
 #include <new>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -367,8 +367,7 @@ const char *lbc_model_target(const lbc_model *model) {
 /// Checks a caller tensor against its declaration; dynamic dims with an
 /// expression must equal its value under `dims`.
 static lbc_status check(const TensorDecl &decl, const lbc_tensor &tensor,
-                        const char *what, size_t index,
-                        const DimValues &dims) {
+                        const char *what, size_t index, const DimValues &dims) {
   std::string where = std::string(what) + " " + std::to_string(index) + " ('" +
                       decl.name + "')";
   if (tensor.dtype != decl.dtype)
@@ -389,8 +388,8 @@ static lbc_status check(const TensorDecl &decl, const lbc_tensor &tensor,
       std::optional<int64_t> value = decl.dimExprs[dim]->evaluate(dims);
       if (value) {
         expected = *value;
-        expectedText = std::to_string(expected) + " (" + decl.dimNames[dim] +
-                       ")";
+        expectedText =
+            std::to_string(expected) + " (" + decl.dimNames[dim] + ")";
       }
     }
     if (actual < 0 || (expected >= 0 && expected != actual))
@@ -459,7 +458,8 @@ static lbc_status bindAndCheckInputs(const lbc_model *model,
     }
   }
   for (size_t i = 0; i < num_inputs; ++i)
-    if (lbc_status status = check(model->inputs[i], inputs[i], "input", i, dims))
+    if (lbc_status status =
+            check(model->inputs[i], inputs[i], "input", i, dims))
       return status;
   for (const auto &[dim, bound] : model->dimUpperBounds) {
     std::optional<int64_t> value = dim.evaluate(dims);

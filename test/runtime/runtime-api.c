@@ -99,8 +99,7 @@ int main(int argc, char **argv) {
   report("short buffer", lbc_model_run(model, badInputs, 2, &output, 1));
 
   lbc_tensor inPlace = make(x, kShape, 3);
-  report("output over input",
-         lbc_model_run(model, inputs, 2, &inPlace, 1));
+  report("output over input", lbc_model_run(model, inputs, 2, &inPlace, 1));
 
   int64_t outputShape[3] = {0, 0, 0};
   report("output shape",
@@ -131,8 +130,8 @@ int main(int argc, char **argv) {
 
   // The direct ABI (docs/runtime.md): memref descriptors of rank 3.
   void *artifact = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-  void (*run)(void **) = artifact ? (void (*)(void **))dlsym(artifact, "lbc_run")
-                                  : NULL;
+  void (*run)(void **) =
+      artifact ? (void (*)(void **))dlsym(artifact, "lbc_run") : NULL;
   if (!run)
     return 1;
   struct {

@@ -197,8 +197,8 @@ int main(int argc, char **argv) {
     std::printf("  weights %lld at %.3f bits/weight (%.2f MiB)\n",
                 static_cast<long long>(weights),
                 lbc_model_bits_per_weight(model),
-                lbc_model_bits_per_weight(model) * static_cast<double>(weights) /
-                    8.0 / 1048576.0);
+                lbc_model_bits_per_weight(model) *
+                    static_cast<double>(weights) / 8.0 / 1048576.0);
   std::vector<lbc_tensor_info> inputInfo(numInputs), outputInfo(numOutputs);
   for (size_t i = 0; i < numInputs; ++i) {
     lbc_model_input(model, i, &inputInfo[i]);

@@ -224,8 +224,8 @@ mlir::lbc::importONNXModel(MLIRContext *context, llvm::StringRef path,
         continue;
       if (isUnsignedInfo(input))
         function.setArgAttr(index, "lbc.unsigned", builder.getUnitAttr());
-      if (Attribute names = dimNames(
-              input, cast<RankedTensorType>(argumentTypes[index])))
+      if (Attribute names =
+              dimNames(input, cast<RankedTensorType>(argumentTypes[index])))
         function.setArgAttr(index, "lbc.dims", names);
       ++index;
     }
@@ -242,7 +242,8 @@ mlir::lbc::importONNXModel(MLIRContext *context, llvm::StringRef path,
   if (!loaded->getDimUpperBounds().empty()) {
     SmallVector<NamedAttribute> bounds;
     for (const auto &[dim, bound] : loaded->getDimUpperBounds())
-      bounds.push_back(builder.getNamedAttr(dim, builder.getI64IntegerAttr(bound)));
+      bounds.push_back(
+          builder.getNamedAttr(dim, builder.getI64IntegerAttr(bound)));
     function->setAttr("lbc.dim_upper_bounds",
                       builder.getDictionaryAttr(bounds));
   }

@@ -178,8 +178,7 @@ static SmallVector<std::pair<ReassociationIndices, ReassociationIndices>>
 reshapeBlocks(ArrayRef<std::optional<::lbc::SymbolicDim>> from,
               ArrayRef<std::optional<::lbc::SymbolicDim>> to) {
   using ::lbc::SymbolicDim;
-  auto prefixProducts =
-      [](ArrayRef<std::optional<SymbolicDim>> dims)
+  auto prefixProducts = [](ArrayRef<std::optional<SymbolicDim>> dims)
       -> std::optional<SmallVector<SymbolicDim>> {
     SmallVector<SymbolicDim> products = {SymbolicDim::constant(1)};
     for (const auto &dim : dims) {

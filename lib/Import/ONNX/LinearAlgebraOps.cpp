@@ -248,8 +248,7 @@ Value mlir::lbc::onnx_import::buildMatrixProduct(OpBuilder &b, Location loc,
   SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0)),
       strides(2, b.getIndexAttr(1));
   SmallVector<OpFoldResult> sizes = {
-      tensor::DimOp::create(b, loc, product, 0).getResult(),
-      b.getIndexAttr(n)};
+      tensor::DimOp::create(b, loc, product, 0).getResult(), b.getIndexAttr(n)};
   return tensor::ExtractSliceOp::create(b, loc, resultType, product, offsets,
                                         sizes, strides);
 }
@@ -307,9 +306,8 @@ LogicalResult convertMatMul(NodeContext &ctx) {
           llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
       SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, lhs);
       sizes.back() = b.getIndexAttr(rhsType.getDimSize(1));
-      product =
-          tensor::ExpandShapeOp::create(b, loc, resultType, product, groups,
-                                        sizes);
+      product = tensor::ExpandShapeOp::create(b, loc, resultType, product,
+                                              groups, sizes);
     }
     ctx.setResult(0, product);
     return success();

@@ -241,8 +241,7 @@ template <ReduceKind kind> LogicalResult convertReduce(NodeContext &ctx) {
   llvm::sort(normalized);
   normalized.erase(std::unique(normalized.begin(), normalized.end()),
                    normalized.end());
-  if (kind == ReduceKind::Mean &&
-      llvm::any_of(normalized, [&](int64_t axis) {
+  if (kind == ReduceKind::Mean && llvm::any_of(normalized, [&](int64_t axis) {
         return inputType.isDynamicDim(axis);
       }))
     return ctx.error() << "ReduceMean needs static reduced dims";

@@ -161,13 +161,12 @@ LogicalResult convertSliceAtRunTime(NodeContext &ctx, RankedTensorType type) {
   };
   SmallVector<Value> inputSizes;
   for (int64_t d = 0; d < rank; ++d)
-    inputSizes.push_back(
-        inputType.isDynamicDim(d)
-            ? arith::IndexCastOp::create(
-                  b, loc, b.getI64Type(),
-                  tensor::DimOp::create(b, loc, input, d))
-                  .getResult()
-            : i64(inputType.getDimSize(d)));
+    inputSizes.push_back(inputType.isDynamicDim(d)
+                             ? arith::IndexCastOp::create(
+                                   b, loc, b.getI64Type(),
+                                   tensor::DimOp::create(b, loc, input, d))
+                                   .getResult()
+                             : i64(inputType.getDimSize(d)));
   SmallVector<Value> offsets(rank, i64(0)), steps(rank, i64(1));
   for (int64_t i = 0; i < startsType.getDimSize(0); ++i) {
     Value axis =
@@ -296,9 +295,9 @@ LogicalResult convertSlice(NodeContext &ctx) {
       mixedOffsets.push_back(ctx.b().getIndexAttr(offsets[d]));
       mixedStrides.push_back(ctx.b().getIndexAttr(strides[d]));
     }
-    ctx.setResult(0, tensor::ExtractSliceOp::create(
-                         ctx.b(), ctx.loc(), type, input, mixedOffsets,
-                         mixedSizes, mixedStrides));
+    ctx.setResult(0, tensor::ExtractSliceOp::create(ctx.b(), ctx.loc(), type,
+                                                    input, mixedOffsets,
+                                                    mixedSizes, mixedStrides));
     return success();
   }
   if (!inputType.hasStaticShape())
@@ -418,40 +417,41 @@ LogicalResult convertGather(NodeContext &ctx) {
   Value axisSize =
       tensor::DimOp::create(ctx.b(), ctx.loc(), data, *axis).getResult();
   ctx.setResult(
-      0, linalg::GenericOp::create(
-             ctx.b(), ctx.loc(), TypeRange{type}, ValueRange{indices},
-             ValueRange{init}, maps, iterators,
-             [&](OpBuilder &b, Location loc, ValueRange args) {
-               // Negative indices count from the end; indices out of range
-               // are clamped so the generated code never reads outside.
-               Value index = arith::IndexCastOp::create(
-                   b, loc, b.getIndexType(), args[0]);
-               Value size = axisSize;
-               Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-               Value negative = arith::CmpIOp::create(
-                   b, loc, arith::CmpIPredicate::slt, index, zero);
-               index = arith::SelectOp::create(
-                   b, loc, negative, arith::AddIOp::create(b, loc, index, size),
-                   index);
-               index = arith::MaxSIOp::create(b, loc, index, zero);
-               index = arith::MinSIOp::create(
-                   b, loc, index,
-                   arith::SubIOp::create(
-                       b, loc, size, arith::ConstantIndexOp::create(b, loc, 1)));
-               SmallVector<Value> dataIndices;
-               for (int64_t dim = 0; dim < dataType.getRank(); ++dim) {
-                 if (dim == *axis)
-                   dataIndices.push_back(index);
-                 else
-                   dataIndices.push_back(linalg::IndexOp::create(
-                       b, loc, dim < *axis ? dim : dim - 1 + indexRank));
-               }
-               linalg::YieldOp::create(
-                   b, loc,
-                   tensor::ExtractOp::create(b, loc, data, dataIndices)
-                       .getResult());
-             })
-             .getResult(0));
+      0,
+      linalg::GenericOp::create(
+          ctx.b(), ctx.loc(), TypeRange{type}, ValueRange{indices},
+          ValueRange{init}, maps, iterators,
+          [&](OpBuilder &b, Location loc, ValueRange args) {
+            // Negative indices count from the end; indices out of range
+            // are clamped so the generated code never reads outside.
+            Value index =
+                arith::IndexCastOp::create(b, loc, b.getIndexType(), args[0]);
+            Value size = axisSize;
+            Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+            Value negative = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::slt, index, zero);
+            index = arith::SelectOp::create(
+                b, loc, negative, arith::AddIOp::create(b, loc, index, size),
+                index);
+            index = arith::MaxSIOp::create(b, loc, index, zero);
+            index = arith::MinSIOp::create(
+                b, loc, index,
+                arith::SubIOp::create(
+                    b, loc, size, arith::ConstantIndexOp::create(b, loc, 1)));
+            SmallVector<Value> dataIndices;
+            for (int64_t dim = 0; dim < dataType.getRank(); ++dim) {
+              if (dim == *axis)
+                dataIndices.push_back(index);
+              else
+                dataIndices.push_back(linalg::IndexOp::create(
+                    b, loc, dim < *axis ? dim : dim - 1 + indexRank));
+            }
+            linalg::YieldOp::create(
+                b, loc,
+                tensor::ExtractOp::create(b, loc, data, dataIndices)
+                    .getResult());
+          })
+          .getResult(0));
   return success();
 }
 
@@ -462,11 +462,10 @@ LogicalResult convertExpand(NodeContext &ctx) {
   Value init = ctx.emptyResult(0, type);
   if (!init)
     return failure();
-  ctx.setResult(0,
-                buildElementwise(
-                    ctx.b(), ctx.loc(), type, ValueRange{ctx.input(0)},
-                    [](OpBuilder &, Location, ValueRange a) { return a[0]; },
-                    init));
+  ctx.setResult(0, buildElementwise(
+                       ctx.b(), ctx.loc(), type, ValueRange{ctx.input(0)},
+                       [](OpBuilder &, Location, ValueRange a) { return a[0]; },
+                       init));
   return success();
 }
 

@@ -155,24 +155,32 @@ Shape broadcastShapes(const std::vector<Shape> &shapes) {
 }
 
 bool isSameShapeOp(const std::string &op) {
-  static const std::set<std::string> ops = {
-      "Abs",      "Cast",       "Ceil",          "Clip",         "Cos",
-      "CumSum",   "Dropout",    "Elu",           "Erf",          "Exp",
-      "Floor",    "HardSigmoid", "HardSwish",    "Identity",     "IsNaN",
-      "LayerNormalization",     "LeakyRelu",     "Log",          "LogSoftmax",
-      "Neg",      "Not",        "RMSNormalization", "Reciprocal", "Relu",
-      "Round",    "Sigmoid",    "Sign",          "Sin",          "Softmax",
-      "Softplus", "Sqrt",       "Tanh",          "Trilu"};
+  static const std::set<std::string> ops = {"Abs",        "Cast",
+                                            "Ceil",       "Clip",
+                                            "Cos",        "CumSum",
+                                            "Dropout",    "Elu",
+                                            "Erf",        "Exp",
+                                            "Floor",      "HardSigmoid",
+                                            "HardSwish",  "Identity",
+                                            "IsNaN",      "LayerNormalization",
+                                            "LeakyRelu",  "Log",
+                                            "LogSoftmax", "Neg",
+                                            "Not",        "RMSNormalization",
+                                            "Reciprocal", "Relu",
+                                            "Round",      "Sigmoid",
+                                            "Sign",       "Sin",
+                                            "Softmax",    "Softplus",
+                                            "Sqrt",       "Tanh",
+                                            "Trilu"};
   return ops.count(op) != 0;
 }
 
 bool isBroadcastOp(const std::string &op) {
   static const std::set<std::string> ops = {
-      "Add",  "And",     "Div",           "Equal",          "Greater",
-      "GreaterOrEqual",  "Less",          "LessOrEqual",    "Max",
-      "Mean", "Min",     "Mod",           "Mul",            "Or",
-      "Pow",  "PRelu",   "Sub",           "Sum",            "Where",
-      "Xor"};
+      "Add",   "And",         "Div", "Equal", "Greater", "GreaterOrEqual",
+      "Less",  "LessOrEqual", "Max", "Mean",  "Min",     "Mod",
+      "Mul",   "Or",          "Pow", "PRelu", "Sub",     "Sum",
+      "Where", "Xor"};
   return ops.count(op) != 0;
 }
 
@@ -329,12 +337,11 @@ private:
           }
         }
       }
-      merged.push_back(dim->has_dim_value()
-                           ? Dim(SymbolicDim::constant(dim->dim_value()))
-                       : dim->has_dim_param() &&
-                               dim->dim_param().rfind("unk__", 0) != 0
-                           ? Dim(SymbolicDim::parse(dim->dim_param()))
-                           : std::nullopt);
+      merged.push_back(
+          dim->has_dim_value() ? Dim(SymbolicDim::constant(dim->dim_value()))
+          : dim->has_dim_param() && dim->dim_param().rfind("unk__", 0) != 0
+              ? Dim(SymbolicDim::parse(dim->dim_param()))
+              : std::nullopt);
     }
     shapes[name] = merged;
     return changed;
@@ -445,8 +452,7 @@ private:
     if (op == "Slice") {
       const Values *data = value(node, 0);
       auto starts = constants(node, 1), ends = constants(node, 2);
-      if (!data || !starts || !ends || starts->size() != 1 ||
-          ends->size() != 1)
+      if (!data || !starts || !ends || starts->size() != 1 || ends->size() != 1)
         return std::nullopt;
       int64_t step = 1;
       if (auto steps = constants(node, 4); steps && steps->size() == 1)
@@ -527,8 +533,8 @@ private:
         return SymbolicDim::constant(0);
       // A dim is never negative: a named dim differs from any negative
       // constant (torch compares shapes with -1).
-      std::optional<int64_t> c = a.isConstant() ? a.getConstant()
-                                                : b.getConstant();
+      std::optional<int64_t> c =
+          a.isConstant() ? a.getConstant() : b.getConstant();
       if (c && *c < 0)
         return SymbolicDim::constant(0);
       return std::nullopt;
@@ -629,9 +635,8 @@ private:
         if (inputs[i]->size() != result.size())
           return std::nullopt;
         const Dim &add = (*inputs[i])[*axis];
-        result[*axis] = result[*axis] && add
-                            ? Dim(*result[*axis] + *add)
-                            : std::nullopt;
+        result[*axis] =
+            result[*axis] && add ? Dim(*result[*axis] + *add) : std::nullopt;
         for (size_t d = 0; d < result.size(); ++d)
           if (d != static_cast<size_t>(*axis) && !result[d])
             result[d] = (*inputs[i])[d];

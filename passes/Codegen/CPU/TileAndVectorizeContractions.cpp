@@ -268,15 +268,14 @@ bool splitDynamicRows(linalg::GenericOp op) {
     SmallVector<OpFoldResult> low(type.getRank(), b.getIndexAttr(0)),
         high(type.getRank(), b.getIndexAttr(0));
     high[position] = extraRows;
-    Value zero = arith::ConstantOp::create(
-        b, loc, b.getZeroAttr(type.getElementType()));
+    Value zero =
+        arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
     return tensor::PadOp::create(b, loc, type, value, low, high, zero);
   };
   SmallVector<Value> operands;
   for (auto [i, operand] : llvm::enumerate(op->getOperands()))
-    operands.push_back(rowPosition[i] < 0
-                           ? operand
-                           : padRows(operand, rowPosition[i]));
+    operands.push_back(rowPosition[i] < 0 ? operand
+                                          : padRows(operand, rowPosition[i]));
   // Slices operand `i` to the block of rows from `offset` (a static type).
   auto sliceRows = [&](OpBuilder &nb, Value value, unsigned i,
                        Value offset) -> Value {

@@ -62,8 +62,8 @@ public:
           arith::ConstantOp::create(
               b, loc, b.getF32FloatAttr(float(1u << (format.bits - 1)))));
     } else {
-      Value zeroPoint = readScalar(format.zeroPointKind,
-                                   layout.zeroPointsOffset, groupIndex);
+      Value zeroPoint =
+          readScalar(format.zeroPointKind, layout.zeroPointsOffset, groupIndex);
       centered = arith::SubFOp::create(b, loc, codeFloat, zeroPoint);
     }
     Value scale = readScalar(format.scaleKind, layout.scalesOffset, groupIndex);
@@ -96,8 +96,7 @@ private:
     for (int i = 1; i < count; ++i)
       word = arith::OrIOp::create(
           b, loc, word,
-          arith::ShLIOp::create(b, loc, byteAt(add(at, index(i))),
-                                i32(8 * i)));
+          arith::ShLIOp::create(b, loc, byteAt(add(at, index(i))), i32(8 * i)));
     return word;
   }
 
@@ -121,8 +120,8 @@ private:
     // second never leaves the group (a group ends on a byte boundary).
     Value bit = mul(within, bits);
     Value at = add(start, div(bit, 8));
-    Value shift = arith::IndexCastOp::create(b, loc, b.getI32Type(),
-                                             rem(bit, 8));
+    Value shift =
+        arith::IndexCastOp::create(b, loc, b.getI32Type(), rem(bit, 8));
     Value word = byteAt(at);
     if (8 % bits != 0) {
       Value last = index(layout.totalBytes - 1);
@@ -147,12 +146,13 @@ private:
       return arith::BitcastOp::create(b, loc, f32, littleEndian(at, 4));
     case ::lbc::ScalarKind::F16:
     case ::lbc::ScalarKind::BF16: {
-      Value half = arith::TruncIOp::create(b, loc, b.getI16Type(),
-                                           littleEndian(at, 2));
+      Value half =
+          arith::TruncIOp::create(b, loc, b.getI16Type(), littleEndian(at, 2));
       Type type = kind == ::lbc::ScalarKind::F16 ? Type(b.getF16Type())
                                                  : Type(b.getBF16Type());
       return arith::ExtFOp::create(
-          b, loc, f32, arith::BitcastOp::create(b, loc, type, half).getResult());
+          b, loc, f32,
+          arith::BitcastOp::create(b, loc, type, half).getResult());
     }
     case ::lbc::ScalarKind::None:
       break;
@@ -188,10 +188,9 @@ Value decodeWeight(PatternRewriter &rewriter, Location loc, Value packed,
   SmallVector<int64_t> shape = {rows, cols};
   if (transposed)
     std::swap(shape[0], shape[1]);
-  Value init = tensor::EmptyOp::create(rewriter, loc, shape,
-                                       rewriter.getF32Type());
-  SmallVector<utils::IteratorType> iterators(2,
-                                             utils::IteratorType::parallel);
+  Value init =
+      tensor::EmptyOp::create(rewriter, loc, shape, rewriter.getF32Type());
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
       rewriter, loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
       {rewriter.getMultiDimIdentityMap(2)}, iterators,
@@ -227,9 +226,9 @@ constexpr llvm::StringLiteral kGroupwiseLinearUkernel =
 /// multiple of 32.
 bool hasUkernel(GroupwiseEncodingAttr encoding) {
   ::lbc::GroupwiseFormat format = encoding.toFormat();
-  bool codes = (format.bits == 8 && format.order == ::lbc::PackOrder::LsbFirst) ||
-               (format.bits == 4 &&
-                format.order == ::lbc::PackOrder::SplitHalves);
+  bool codes =
+      (format.bits == 8 && format.order == ::lbc::PackOrder::LsbFirst) ||
+      (format.bits == 4 && format.order == ::lbc::PackOrder::SplitHalves);
   return codes && format.symmetric &&
          format.scaleKind == ::lbc::ScalarKind::F16 &&
          format.groupSize % 32 == 0;
@@ -253,9 +252,9 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
                                 PatternRewriter &rewriter) const override {
     auto packedType = dyn_cast<PackedWeightType>(op.getWeight().getType());
     auto constant = op.getWeight().getDefiningOp<lowbit::ConstantOp>();
-    auto encoding = packedType ? dyn_cast<GroupwiseEncodingAttr>(
-                                     packedType.getEncoding())
-                               : nullptr;
+    auto encoding =
+        packedType ? dyn_cast<GroupwiseEncodingAttr>(packedType.getEncoding())
+                   : nullptr;
     if (!encoding || !constant || !hasUkernel(encoding) || op.getBias())
       return rewriter.notifyMatchFailure(op, "no microkernel for this linear");
     auto inputType = cast<RankedTensorType>(op.getInput().getType());
@@ -309,8 +308,8 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     Value x = bufferAddress(rewriter, loc, inputBuffer);
     Value w = bufferAddress(rewriter, loc, weightBuffer);
     Value y = bufferAddress(rewriter, loc, outputBuffer);
-    Value rows64 =
-        arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), rowCount);
+    Value rows64 = arith::IndexCastOp::create(rewriter, loc,
+                                              rewriter.getI64Type(), rowCount);
     ::lbc::GroupwiseFormat format = encoding.toFormat();
     auto call = [&](OpBuilder &b, Value begin, Value end) {
       func::CallOp::create(
@@ -332,12 +331,12 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
       int64_t width = n / blocks;
       scf::ForallOp::create(
           rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(blocks)},
-          ValueRange{}, std::nullopt, [&](OpBuilder &b, Location, ValueRange ivs) {
+          ValueRange{}, std::nullopt,
+          [&](OpBuilder &b, Location, ValueRange ivs) {
             Value block =
                 arith::IndexCastOp::create(b, loc, b.getI64Type(), ivs[0]);
             Value begin = arith::MulIOp::create(
-                b, loc, block,
-                arith::ConstantIntOp::create(b, loc, width, 64));
+                b, loc, block, arith::ConstantIntOp::create(b, loc, width, 64));
             Value end = arith::AddIOp::create(
                 b, loc, begin, arith::ConstantIntOp::create(b, loc, width, 64));
             call(b, begin, end);
@@ -365,9 +364,9 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     b.setInsertionPointToStart(module.getBody());
     Type i64 = b.getI64Type();
     SmallVector<Type> arguments(12, i64);
-    auto declaration = func::FuncOp::create(
-        b, module.getLoc(), kGroupwiseLinearUkernel,
-        b.getFunctionType(arguments, {i64}));
+    auto declaration =
+        func::FuncOp::create(b, module.getLoc(), kGroupwiseLinearUkernel,
+                             b.getFunctionType(arguments, {i64}));
     declaration.setPrivate();
   }
 };
@@ -415,7 +414,8 @@ struct LinearToContraction : OpRewritePattern<LinearOp> {
       groups = {llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
       if (rank == 1)
         groups = {{0, 1}};
-      auto collapsedType = RankedTensorType::get({rows, k}, inputType.getElementType());
+      auto collapsedType =
+          RankedTensorType::get({rows, k}, inputType.getElementType());
       rowsInput = rank == 1 ? tensor::ExpandShapeOp::create(
                                   rewriter, loc, collapsedType, input,
                                   ArrayRef<ReassociationIndices>{{0, 1}})
@@ -424,7 +424,8 @@ struct LinearToContraction : OpRewritePattern<LinearOp> {
                                   rewriter, loc, collapsedType, input, groups)
                                   .getResult();
     }
-    auto productType = RankedTensorType::get({rows, n}, resultType.getElementType());
+    auto productType =
+        RankedTensorType::get({rows, n}, resultType.getElementType());
     SmallVector<Value> dynamicRows;
     if (ShapedType::isDynamic(rows))
       dynamicRows.push_back(tensor::DimOp::create(rewriter, loc, rowsInput, 0));
@@ -445,8 +446,9 @@ struct LinearToContraction : OpRewritePattern<LinearOp> {
           Value product =
               arith::MulFOp::create(b, l, args[0], args[1], contract);
           linalg::YieldOp::create(
-              b, l, arith::AddFOp::create(b, l, args[2], product, contract)
-                        .getResult());
+              b, l,
+              arith::AddFOp::create(b, l, args[2], product, contract)
+                  .getResult());
         });
     contraction->setAttr(kContractionMarker, rewriter.getUnitAttr());
     Value result = contraction.getResult(0);
@@ -469,18 +471,18 @@ struct LinearToContraction : OpRewritePattern<LinearOp> {
           AffineMap::get(resultRank, 0,
                          {getAffineDimExpr(resultRank - 1, context)}, context),
           rewriter.getMultiDimIdentityMap(resultRank)};
-      SmallVector<utils::IteratorType> iterators(
-          resultRank, utils::IteratorType::parallel);
-      result = linalg::GenericOp::create(
-                   rewriter, loc, TypeRange{resultType}, ValueRange{result, bias},
-                   ValueRange{result}, maps, iterators,
-                   [](OpBuilder &b, Location l, ValueRange args) {
-                     linalg::YieldOp::create(
-                         b, l,
-                         arith::AddFOp::create(b, l, args[0], args[1])
-                             .getResult());
-                   })
-                   .getResult(0);
+      SmallVector<utils::IteratorType> iterators(resultRank,
+                                                 utils::IteratorType::parallel);
+      result =
+          linalg::GenericOp::create(
+              rewriter, loc, TypeRange{resultType}, ValueRange{result, bias},
+              ValueRange{result}, maps, iterators,
+              [](OpBuilder &b, Location l, ValueRange args) {
+                linalg::YieldOp::create(
+                    b, l,
+                    arith::AddFOp::create(b, l, args[0], args[1]).getResult());
+              })
+              .getResult(0);
     }
     rewriter.replaceOp(op, result);
     return success();

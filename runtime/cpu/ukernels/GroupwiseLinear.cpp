@@ -55,10 +55,10 @@ inline float sum(Floats16 v) {
 inline void decode4(const uint8_t *codes, Floats16 &first, Floats16 &second) {
   Bytes16 bytes;
   std::memcpy(&bytes, codes, sizeof(bytes));
-  SignedBytes16 low = __builtin_convertvector(bytes & (uint8_t)15,
-                                              SignedBytes16);
-  SignedBytes16 high = __builtin_convertvector(bytes >> (uint8_t)4,
-                                               SignedBytes16);
+  SignedBytes16 low =
+      __builtin_convertvector(bytes & (uint8_t)15, SignedBytes16);
+  SignedBytes16 high =
+      __builtin_convertvector(bytes >> (uint8_t)4, SignedBytes16);
   first = __builtin_convertvector(low - (int8_t)8, Floats16);
   second = __builtin_convertvector(high - (int8_t)8, Floats16);
 }
@@ -67,8 +67,8 @@ inline void decode4(const uint8_t *codes, Floats16 &first, Floats16 &second) {
 inline Floats16 decode8(const uint8_t *codes) {
   Bytes16 bytes;
   std::memcpy(&bytes, codes, sizeof(bytes));
-  SignedBytes16 centered = __builtin_convertvector(bytes ^ (uint8_t)0x80,
-                                                   SignedBytes16);
+  SignedBytes16 centered =
+      __builtin_convertvector(bytes ^ (uint8_t)0x80, SignedBytes16);
   return __builtin_convertvector(centered, Floats16);
 }
 
@@ -216,10 +216,10 @@ extern "C" {
 /// y[r * yStride + n] = sum_j x[r * xStride + j] * W[n, j] for r < rows and
 /// n in [nBegin, nEnd), where W is the n x k weight packed with `bits` (4,
 /// split halves, or 8, lsb first) bits per code, groups of `groupSize` (a
-/// multiple of 32) along k and an f16 scale per group; `packed` is the whole blob of all nTotal rows. The
-/// buffers are passed as addresses (the generated code's calling
-/// convention); `y` overlaps neither `x` nor `packed`. Returns 0, or -1 for
-/// a format this kernel does not handle.
+/// multiple of 32) along k and an f16 scale per group; `packed` is the whole
+/// blob of all nTotal rows. The buffers are passed as addresses (the generated
+/// code's calling convention); `y` overlaps neither `x` nor `packed`. Returns
+/// 0, or -1 for a format this kernel does not handle.
 int64_t lbc_ukernel_groupwise_linear(int64_t x, int64_t rows, int64_t k,
                                      int64_t xStride, int64_t packed,
                                      int64_t nTotal, int64_t nBegin,
