@@ -282,7 +282,20 @@ LogicalResult convertSlice(NodeContext &ctx) {
     }
     offsets[*axis] = start;
     strides[*axis] = step;
+    // An empty slice reads nothing: start it at 0 so the op stays in bounds.
+    if (sizes[*axis] == 0)
+      offsets[*axis] = 0;
   }
+  for (int64_t d = 0; d < rank; ++d)
+    if (!inputType.isDynamicDim(d) && !type.isDynamicDim(d) &&
+        sizes[d] != type.getDimSize(d))
+      return ctx.error() << "slice of dim " << d << " (size "
+                         << inputType.getDimSize(d) << ") from " << offsets[d]
+                         << " has " << sizes[d]
+                         << " elements, but shape inference expects "
+                         << type.getDimSize(d)
+                         << " (do the input sizes exceed what the model "
+                            "supports, e.g. a table of positions?)";
   if (llvm::all_of(strides, [](int64_t s) { return s > 0; })) {
     // Dims that are not cut keep their (possibly dynamic) size.
     SmallVector<OpFoldResult> mixedSizes =

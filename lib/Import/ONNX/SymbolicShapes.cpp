@@ -291,7 +291,7 @@ private:
       values[node.output(0)] = *outValue;
     bool changed = false;
     if (outShape && node.output_size() >= 1)
-      changed |= refine(node.output(0), *outShape);
+      changed |= refine(node.output(0), *outShape, elementType(node));
     // Further outputs of multi-output ops are left to ONNX inference.
     if (outValue && node.output_size() == 1)
       changed |= foldToConstant(node, *outValue);
@@ -300,7 +300,8 @@ private:
 
   /// Writes what is known about `name` into its type (value_info entry
   /// created if need be); returns whether anything changed.
-  bool refine(const std::string &name, const std::vector<Dim> &inferred) {
+  bool refine(const std::string &name, const std::vector<Dim> &inferred,
+              int32_t elementType) {
     onnx::TypeProto *type = types.count(name) ? types[name] : nullptr;
     if (!type) {
       onnx::ValueInfoProto *info = graph.add_value_info();
@@ -310,6 +311,13 @@ private:
     }
     auto *tensor = type->mutable_tensor_type();
     bool changed = false;
+    if (tensor->elem_type() == 0) {
+      // A shape without an element type is no type: leave it to ONNX.
+      if (elementType == 0)
+        return false;
+      tensor->set_elem_type(elementType);
+      changed = true;
+    }
     if (!tensor->has_shape() ||
         tensor->shape().dim_size() != static_cast<int>(inferred.size())) {
       if (tensor->has_shape() && tensor->shape().dim_size() != 0)
@@ -345,6 +353,39 @@ private:
     }
     shapes[name] = merged;
     return changed;
+  }
+
+  /// The element type of `node`'s first output from its inputs and
+  /// attributes; 0 when unknown.
+  int32_t elementType(const onnx::NodeProto &node) const {
+    const std::string &op = node.op_type();
+    auto inputType = [&](int i) -> int32_t {
+      if (i >= node.input_size())
+        return 0;
+      auto found = types.find(node.input(i));
+      if (found != types.end() && found->second)
+        return found->second->tensor_type().elem_type();
+      for (const auto &initializer : graph.initializer())
+        if (initializer.name() == node.input(i))
+          return initializer.data_type();
+      return 0;
+    };
+    if (op == "Shape")
+      return onnx::TensorProto::INT64;
+    if (op == "Cast")
+      return static_cast<int32_t>(intAttribute(node, "to", 0));
+    if (op == "Equal" || op == "Less" || op == "Greater" ||
+        op == "LessOrEqual" || op == "GreaterOrEqual" || op == "And" ||
+        op == "Or" || op == "Xor" || op == "Not" || op == "IsNaN")
+      return onnx::TensorProto::BOOL;
+    if (op == "ConstantOfShape") {
+      const onnx::AttributeProto *value = findAttribute(node, "value");
+      return value && value->has_t() ? value->t().data_type()
+                                     : int32_t(onnx::TensorProto::FLOAT);
+    }
+    if (op == "Where")
+      return inputType(1);
+    return inputType(0);
   }
 
   /// Replaces an integer computation whose values are all constants by a
