@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Import/ONNX/ShapeFolding.h"
+#include "lib/Import/ONNX/IntegerTensors.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -42,49 +43,15 @@ struct IntTensor {
   }
 };
 
-bool isIntegerType(int32_t type) {
-  return type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32 ||
-         type == onnx::TensorProto::BOOL;
-}
-
 std::optional<IntTensor> fromProto(const onnx::TensorProto &tensor) {
-  if (!isIntegerType(tensor.data_type()) ||
-      tensor.data_location() == onnx::TensorProto::EXTERNAL)
+  std::optional<std::vector<int64_t>> values =
+      readIntegerTensor(tensor, kMaxFoldedElements);
+  if (!values)
     return std::nullopt;
   IntTensor result;
   result.type = tensor.data_type();
   result.dims.assign(tensor.dims().begin(), tensor.dims().end());
-  if (result.size() > kMaxFoldedElements)
-    return std::nullopt;
-  if (tensor.data_type() == onnx::TensorProto::INT64 &&
-      tensor.int64_data_size())
-    result.values.assign(tensor.int64_data().begin(),
-                         tensor.int64_data().end());
-  else if (tensor.data_type() != onnx::TensorProto::INT64 &&
-           tensor.int32_data_size())
-    result.values.assign(tensor.int32_data().begin(),
-                         tensor.int32_data().end());
-  else {
-    const std::string &raw = tensor.raw_data();
-    size_t width = tensor.data_type() == onnx::TensorProto::INT64   ? 8
-                   : tensor.data_type() == onnx::TensorProto::INT32 ? 4
-                                                                    : 1;
-    for (size_t offset = 0; offset + width <= raw.size(); offset += width) {
-      int64_t value = 0;
-      if (width == 8)
-        std::memcpy(&value, raw.data() + offset, 8);
-      else if (width == 4) {
-        int32_t v;
-        std::memcpy(&v, raw.data() + offset, 4);
-        value = v;
-      } else {
-        value = raw[offset] != 0;
-      }
-      result.values.push_back(value);
-    }
-  }
-  if (result.values.size() != result.size())
-    return std::nullopt;
+  result.values = std::move(*values);
   return result;
 }
 
@@ -143,22 +110,6 @@ broadcast(const std::vector<const IntTensor *> &inputs, int32_t resultType,
     result.values.push_back(fn(args));
   }
   return result;
-}
-
-int64_t intAttribute(const onnx::NodeProto &node, const char *name,
-                     int64_t fallback) {
-  for (const auto &a : node.attribute())
-    if (a.name() == name)
-      return a.i();
-  return fallback;
-}
-
-const onnx::AttributeProto *findAttribute(const onnx::NodeProto &node,
-                                          const char *name) {
-  for (const auto &a : node.attribute())
-    if (a.name() == name)
-      return &a;
-  return nullptr;
 }
 
 class Folder {

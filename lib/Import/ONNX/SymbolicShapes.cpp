@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lib/Import/ONNX/IntegerTensors.h"
 #include "lib/Import/ONNX/ShapeInference.h"
 #include "lib/Support/SymbolicDim.h"
 
@@ -44,49 +45,14 @@ constexpr size_t kMaxValues = 64;
 /// An end at or beyond this is "to the end" in Slice (torch writes INT64_MAX).
 constexpr int64_t kEndOfDim = int64_t(1) << 40;
 
-bool isIntegerType(int32_t type) {
-  return type == onnx::TensorProto::INT64 || type == onnx::TensorProto::INT32 ||
-         type == onnx::TensorProto::BOOL;
-}
-
 std::optional<Values> valuesOf(const onnx::TensorProto &tensor) {
-  if (!isIntegerType(tensor.data_type()) ||
-      tensor.data_location() == onnx::TensorProto::EXTERNAL)
-    return std::nullopt;
-  size_t count = 1;
-  for (int64_t dim : tensor.dims())
-    count *= static_cast<size_t>(dim);
-  if (count > kMaxValues)
+  std::optional<std::vector<int64_t>> integers =
+      readIntegerTensor(tensor, kMaxValues);
+  if (!integers)
     return std::nullopt;
   Values values;
-  auto push = [&](int64_t v) { values.push_back(SymbolicDim::constant(v)); };
-  if (tensor.int64_data_size())
-    for (int64_t v : tensor.int64_data())
-      push(v);
-  else if (tensor.int32_data_size())
-    for (int32_t v : tensor.int32_data())
-      push(v);
-  else {
-    size_t width = tensor.data_type() == onnx::TensorProto::INT64   ? 8
-                   : tensor.data_type() == onnx::TensorProto::INT32 ? 4
-                                                                    : 1;
-    const std::string &raw = tensor.raw_data();
-    for (size_t offset = 0; offset + width <= raw.size(); offset += width) {
-      int64_t v = 0;
-      if (width == 8) {
-        std::memcpy(&v, raw.data() + offset, 8);
-      } else if (width == 4) {
-        int32_t narrow;
-        std::memcpy(&narrow, raw.data() + offset, 4);
-        v = narrow;
-      } else {
-        v = raw[offset] != 0;
-      }
-      push(v);
-    }
-  }
-  if (values.size() != count)
-    return std::nullopt;
+  for (int64_t v : *integers)
+    values.push_back(SymbolicDim::constant(v));
   return values;
 }
 
@@ -103,20 +69,6 @@ Shape shapeOf(const onnx::TypeProto &type) {
       dims.push_back(std::nullopt);
   }
   return dims;
-}
-
-const onnx::AttributeProto *findAttribute(const onnx::NodeProto &node,
-                                          const char *name) {
-  for (const auto &attribute : node.attribute())
-    if (attribute.name() == name)
-      return &attribute;
-  return nullptr;
-}
-
-int64_t intAttribute(const onnx::NodeProto &node, const char *name,
-                     int64_t fallback) {
-  const onnx::AttributeProto *attribute = findAttribute(node, name);
-  return attribute ? attribute->i() : fallback;
 }
 
 std::optional<int64_t> normalize(int64_t axis, size_t rank) {

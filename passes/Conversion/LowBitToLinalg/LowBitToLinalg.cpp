@@ -215,6 +215,45 @@ Value zeros(OpBuilder &b, Location loc, RankedTensorType type,
       .getResult(0);
 }
 
+/// A linear's input [..., K] as a matrix [rows, K] (leading dims collapsed;
+/// a vector becomes one row).
+Value collapseToRows(OpBuilder &b, Location loc, Value input) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank(), k = type.getShape().back();
+  if (rank == 2)
+    return input;
+  int64_t rows = 1;
+  for (int64_t d : type.getShape().drop_back())
+    rows = ShapedType::isDynamic(d) || ShapedType::isDynamic(rows)
+               ? ShapedType::kDynamic
+               : rows * d;
+  auto matrixType = RankedTensorType::get({rows, k}, type.getElementType());
+  if (rank == 1)
+    return tensor::ExpandShapeOp::create(
+        b, loc, matrixType, input, ArrayRef<ReassociationIndices>{{0, 1}});
+  SmallVector<ReassociationIndices> groups = {
+      llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
+  return tensor::CollapseShapeOp::create(b, loc, matrixType, input, groups);
+}
+
+/// The inverse of collapseToRows for a product [rows, N]: back to the
+/// linear's result type [..., N], with the input's leading sizes.
+Value restoreRows(OpBuilder &b, Location loc, Value product, Value input,
+                  RankedTensorType resultType) {
+  int64_t rank = resultType.getRank();
+  if (rank == 2)
+    return product;
+  if (rank == 1)
+    return tensor::CollapseShapeOp::create(
+        b, loc, resultType, product, ArrayRef<ReassociationIndices>{{0, 1}});
+  SmallVector<ReassociationIndices> groups = {
+      llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
+  sizes.back() = b.getIndexAttr(resultType.getShape().back());
+  return tensor::ExpandShapeOp::create(b, loc, resultType, product, groups,
+                                       sizes);
+}
+
 /// The microkernel for packed linears (runtime/cpu/ukernels), called with
 /// buffer addresses: (x, rows, k, xStride, packed, n, nBegin, nEnd, y,
 /// yStride, bits, groupSize) -> status.
@@ -268,19 +307,8 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     ensureDeclaration(op->getParentOfType<ModuleOp>(), rewriter);
 
     // x as [rows, k] in an identity-layout buffer.
-    int64_t rows = 1;
-    for (int64_t d : inputType.getShape().drop_back())
-      rows = ShapedType::isDynamic(d) || ShapedType::isDynamic(rows)
-                 ? ShapedType::kDynamic
-                 : rows * d;
-    Value rowsInput = op.getInput();
-    SmallVector<ReassociationIndices> groups = {
-        llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
-    if (rank > 2)
-      rowsInput = tensor::CollapseShapeOp::create(
-          rewriter, loc,
-          RankedTensorType::get({rows, k}, inputType.getElementType()),
-          op.getInput(), groups);
+    Value rowsInput = collapseToRows(rewriter, loc, op.getInput());
+    int64_t rows = cast<RankedTensorType>(rowsInput.getType()).getDimSize(0);
     Value inputBuffer = bufferization::ToBufferOp::create(
         rewriter, loc, MemRefType::get({rows, k}, rewriter.getF32Type()),
         rowsInput, /*read_only=*/true);
@@ -346,13 +374,7 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     Value result = bufferization::ToTensorOp::create(
         rewriter, loc, RankedTensorType::get({rows, n}, rewriter.getF32Type()),
         outputBuffer, rewriter.getUnitAttr(), rewriter.getUnitAttr());
-    if (rank > 2) {
-      SmallVector<OpFoldResult> sizes =
-          tensor::getMixedSizes(rewriter, loc, op.getInput());
-      sizes.back() = rewriter.getIndexAttr(n);
-      result = tensor::ExpandShapeOp::create(rewriter, loc, resultType, result,
-                                             groups, sizes);
-    }
+    result = restoreRows(rewriter, loc, result, op.getInput(), resultType);
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -380,7 +402,6 @@ struct LinearToContraction : OpRewritePattern<LinearOp> {
     Value input = op.getInput();
     auto inputType = cast<RankedTensorType>(input.getType());
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
-    int64_t rank = inputType.getRank();
     if (llvm::count_if(inputType.getShape().drop_back(),
                        ShapedType::isDynamic) > 1)
       return rewriter.notifyMatchFailure(op, "more than one dynamic row dim");
@@ -400,30 +421,10 @@ struct LinearToContraction : OpRewritePattern<LinearOp> {
                                             ArrayRef<int64_t>{1, 0})
                     .getResult()[0];
     }
-    int64_t k = inputType.getShape().back();
     int64_t n = resultType.getShape().back();
     // Rows: the input's leading dims collapsed into one.
-    int64_t rows = 1;
-    for (int64_t d : inputType.getShape().drop_back())
-      rows = ShapedType::isDynamic(d) || ShapedType::isDynamic(rows)
-                 ? ShapedType::kDynamic
-                 : rows * d;
-    Value rowsInput = input;
-    SmallVector<ReassociationIndices> groups;
-    if (rank != 2) {
-      groups = {llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
-      if (rank == 1)
-        groups = {{0, 1}};
-      auto collapsedType =
-          RankedTensorType::get({rows, k}, inputType.getElementType());
-      rowsInput = rank == 1 ? tensor::ExpandShapeOp::create(
-                                  rewriter, loc, collapsedType, input,
-                                  ArrayRef<ReassociationIndices>{{0, 1}})
-                                  .getResult()
-                            : tensor::CollapseShapeOp::create(
-                                  rewriter, loc, collapsedType, input, groups)
-                                  .getResult();
-    }
+    Value rowsInput = collapseToRows(rewriter, loc, input);
+    int64_t rows = cast<RankedTensorType>(rowsInput.getType()).getDimSize(0);
     auto productType =
         RankedTensorType::get({rows, n}, resultType.getElementType());
     SmallVector<Value> dynamicRows;
@@ -452,17 +453,7 @@ struct LinearToContraction : OpRewritePattern<LinearOp> {
         });
     contraction->setAttr(kContractionMarker, rewriter.getUnitAttr());
     Value result = contraction.getResult(0);
-    if (rank == 1) {
-      result = tensor::CollapseShapeOp::create(
-          rewriter, loc, resultType, result,
-          ArrayRef<ReassociationIndices>{{0, 1}});
-    } else if (rank > 2) {
-      SmallVector<OpFoldResult> sizes =
-          tensor::getMixedSizes(rewriter, loc, input);
-      sizes.back() = rewriter.getIndexAttr(n);
-      result = tensor::ExpandShapeOp::create(rewriter, loc, resultType, result,
-                                             groups, sizes);
-    }
+    result = restoreRows(rewriter, loc, result, input, resultType);
     if (Value bias = op.getBias()) {
       // result[..., n] + bias[n].
       int64_t resultRank = resultType.getRank();
