@@ -2,7 +2,7 @@
 """Decode GEMV (1 x K times constant K x N weights) in lbc's weight formats,
 against the streaming-read bandwidth measured in the same run.
 
-  bench/quantized_gemv.py [--build DIR] [--formats fp32,w8,w4]
+  bench/quantized_gemv.py [--build DIR] [--recipes fp32 w8 w4 w8,a8 w4,a8]
       [--shapes 4096x4096,4096x11008,11008x4096] [--threads 1,2] [--repeats N]
 
 Prints one JSON line per (format, shape, threads): latency (lbc-run --bench
@@ -52,7 +52,8 @@ def make_model(path, k, n, layers, seed=0):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
-    parser.add_argument("--formats", default="fp32,w8,w4")
+    parser.add_argument("--recipes", nargs="+", default=["fp32", "w8", "w4", "w8,a8", "w4,a8"],
+                        help="lbc recipes (--pipeline values) to compare")
     parser.add_argument("--shapes", default="4096x4096,4096x11008,11008x4096")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--repeats", type=int, default=50)
@@ -69,7 +70,7 @@ def main():
             make_model(model, k, n, layers)
             np.save(os.path.join(work, "x.npy"),
                     np.random.default_rng(1).normal(size=(1, k)).astype(np.float32))
-            for recipe in args.formats.split(","):
+            for recipe in args.recipes:
                 artifact = os.path.join(work, f"{recipe}.so")
                 subprocess.run([os.path.join(bin_dir, "lbc-opt"), model,
                                 f"--pipeline={recipe}", "-o", artifact], check=True)
@@ -90,7 +91,7 @@ def main():
                         check=True, capture_output=True, text=True).stdout)["stream_read_gbps"]
                     gbps = weight_bytes / ms / 1e6
                     print(json.dumps({
-                        "bench": "quantized_gemv", "format": recipe, "k": k, "n": n,
+                        "bench": "quantized_gemv", "recipe": recipe, "k": k, "n": n,
                         "layers": layers, "threads": threads, "lbc_ms": ms,
                         "lbc_ms_per_layer": round(ms / layers, 4),
                         "bits_per_weight": float(bits),

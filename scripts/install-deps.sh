@@ -9,6 +9,7 @@ packages=(
   llvm-22-tools                                      # lit, FileCheck, not
   liblld-22-dev lld-22                               # in-process linking of model.so
   libomp-22-dev                                      # the artifacts' thread pool (OpenMP)
+  clang-22                                           # microkernels to LLVM bitcode (runtime/cpu/ukernels)
   libonnx-dev libprotobuf-dev                        # the ONNX importer
   python3-onnx libonnx-testdata                      # ONNX's node tests, test models
   python3-torch libopenblas0-pthread                 # Llama test models (torch exports)

@@ -42,11 +42,19 @@ def LowBit_LinearOp : LowBit_Op<"linear", [Pure]> {
     the result has shape [..., N]. `bias`, when present, has shape [N]. The
     weight is either a dense float tensor or a `!lowbit.packed` value, which
     kernels consume without expanding it to floats in memory.
+
+    With `activation_bits = B`, the input is quantized dynamically before the
+    product (the `a8` recipe step): each row, per block of 32 consecutive
+    input channels (the last block may be shorter), becomes
+    `d * round(x / d)` with `d = max|x| / (2^(B-1) - 1)` (rounding half away
+    from zero; 0 where the block is all zeros). Kernels then multiply integer
+    codes; the result is that of the quantized input.
   }];
   let arguments = (ins
     LowBit_FloatTensor:$input,
     AnyTypeOf<[LowBit_FloatTensor, LowBit_PackedWeightType]>:$weight,
-    Optional<LowBit_FloatTensor>:$bias
+    Optional<LowBit_FloatTensor>:$bias,
+    OptionalAttr<ConfinedAttr<I64Attr, [IntMinValue<2>, IntMaxValue<8>]>>:$activation_bits
   );
   let results = (outs LowBit_FloatTensor:$result);
   let assemblyFormat = [{

@@ -487,7 +487,7 @@ mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
   if (failed(addEntryPoints(*llvmModule, info, workspace, targetDescription,
                             error)))
     return emitError(loc) << error;
-  if (failed(linkUkernels(*llvmModule, error)))
+  if (failed(linkUkernels(*llvmModule, *machine, error)))
     return emitError(loc) << error;
 
   auto optimize =

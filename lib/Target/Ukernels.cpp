@@ -9,14 +9,50 @@
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Linker/Linker.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Target/TargetMachine.h"
 
 extern "C" const char lbc_ukernel_bitcode_x86_64_begin[];
 extern "C" const char lbc_ukernel_bitcode_x86_64_end[];
 
 using namespace mlir;
 
+namespace {
+
+/// CPU-specific implementations of a kernel are named `NAME__SUFFIX` in the
+/// bitcode; the first whose features the target has replaces NAME.
+struct UkernelVariant {
+  llvm::StringLiteral suffix;
+  llvm::StringLiteral features;
+};
+constexpr UkernelVariant kX86Variants[] = {
+    {"__avx512vnni", "+avx512f,+avx512bw,+avx512vl,+avx512vnni"},
+};
+
+/// Renames, in `kernels`, the best variant of `name` for `machine` to
+/// `name` (dropping the portable definition it replaces).
+void selectVariant(llvm::Module &kernels, llvm::StringRef name,
+                   const llvm::TargetMachine &machine) {
+  const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
+  for (const UkernelVariant &variant : kX86Variants) {
+    llvm::Function *specific =
+        kernels.getFunction((name + variant.suffix).str());
+    if (!specific || !subtarget->checkFeatures(variant.features.str()))
+      continue;
+    if (llvm::Function *portable = kernels.getFunction(name)) {
+      portable->setName(name + "__portable");
+      portable->setLinkage(llvm::GlobalValue::InternalLinkage);
+    }
+    specific->setName(name);
+    return;
+  }
+}
+
+} // namespace
+
 LogicalResult mlir::lbc::linkUkernels(llvm::Module &module,
+                                      const llvm::TargetMachine &machine,
                                       std::string &error) {
   SmallVector<std::string> declared;
   for (llvm::Function &function : module)
@@ -41,6 +77,8 @@ LogicalResult mlir::lbc::linkUkernels(llvm::Module &module,
             llvm::toString(kernels.takeError());
     return failure();
   }
+  for (const std::string &name : declared)
+    selectVariant(**kernels, name, machine);
   (*kernels)->setTargetTriple(module.getTargetTriple());
   (*kernels)->setDataLayout(module.getDataLayout());
   for (llvm::Function &function : **kernels) {

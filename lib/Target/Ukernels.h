@@ -14,6 +14,7 @@
 
 namespace llvm {
 class Module;
+class TargetMachine;
 } // namespace llvm
 
 namespace mlir::lbc {
@@ -22,12 +23,16 @@ namespace mlir::lbc {
 constexpr llvm::StringLiteral kUkernelPrefix = "lbc_ukernel_";
 
 /// When `module` declares microkernels, links their definitions from the
-/// embedded bitcode of the module's architecture, without the bitcode's CPU
-/// attributes (the module's target machine decides the instructions), with
-/// internal linkage (never exported) and never inlined (it stays visible to
-/// profilers and nm). Fails with `error` when a
-/// declared kernel is missing or the architecture has no kernels.
-LogicalResult linkUkernels(llvm::Module &module, std::string &error);
+/// embedded bitcode of the module's architecture: for each, the first
+/// CPU-specific variant (`NAME__avx512vnni`) whose features `machine` has,
+/// else the portable one; without the bitcode's CPU attributes (the target
+/// machine decides the instructions), with internal linkage (never
+/// exported) and never inlined (it stays visible to profilers and nm).
+/// Fails with `error` when a declared kernel is missing or the architecture
+/// has no kernels.
+LogicalResult linkUkernels(llvm::Module &module,
+                           const llvm::TargetMachine &machine,
+                           std::string &error);
 
 } // namespace mlir::lbc
 

@@ -33,6 +33,12 @@ void mlir::lbc::buildLbcPipeline(OpPassManager &pm, const Recipe &recipe) {
     if (options.bits == 4)
       options.order = "split_halves";
     pm.addPass(createQuantizeWeightsPass(options));
+    if (recipe.activationBits) {
+      QuantizeActivationsPassOptions activations;
+      activations.bits = *recipe.activationBits;
+      pm.addNestedPass<func::FuncOp>(
+          createQuantizeActivationsPass(activations));
+    }
   }
   pm.addPass(createCanonicalizerPass());
 }

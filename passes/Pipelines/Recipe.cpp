@@ -16,7 +16,8 @@ using namespace mlir::lbc;
 
 static constexpr const char *kValidSteps =
     "fp32, w8, w5, w4, w3, w2 (group-wise symmetric, group 32, f16 scales; "
-    "a group suffix such as w4g128 sets the group size)";
+    "a group suffix such as w4g128 sets the group size), a8 (int8 inputs of "
+    "the low-bit linears, per block of 32)";
 
 /// Parses `wB` or `wBgG`; std::nullopt if `step` has another shape.
 static std::optional<WeightQuantStep> parseWeightStep(llvm::StringRef step) {
@@ -40,7 +41,7 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
   Recipe recipe;
   llvm::SmallVector<llvm::StringRef> steps;
   text.split(steps, ',');
-  llvm::StringRef weightStep, fp32Step;
+  llvm::StringRef weightStep, fp32Step, activationStep;
   for (llvm::StringRef rawStep : steps) {
     llvm::StringRef step = rawStep.trim();
     if (step.empty()) {
@@ -50,6 +51,9 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
     }
     if (step == "fp32") {
       fp32Step = step;
+    } else if (step == "a8") {
+      activationStep = step;
+      recipe.activationBits = 8;
     } else if (std::optional<WeightQuantStep> weights = parseWeightStep(step)) {
       if (!weightStep.empty()) {
         error = "recipe steps '" + weightStep.str() + "' and '" + step.str() +
@@ -76,6 +80,12 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
             "' contradict: fp32 keeps weights dense";
     return std::nullopt;
   }
+  if (!activationStep.empty() && weightStep.empty()) {
+    error = "recipe step '" + activationStep.str() +
+            "' quantizes the inputs of low-bit linears: add a weight step "
+            "such as w4 or w8";
+    return std::nullopt;
+  }
   return recipe;
 }
 
@@ -85,5 +95,7 @@ std::string Recipe::str() const {
   std::string text = "w" + std::to_string(weights->bits);
   if (weights->groupSize != 32)
     text += "g" + std::to_string(weights->groupSize);
+  if (activationBits)
+    text += ",a" + std::to_string(*activationBits);
   return text;
 }

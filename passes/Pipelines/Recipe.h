@@ -30,6 +30,9 @@ struct WeightQuantStep {
 struct Recipe {
   /// Absent for `fp32`: weights stay dense.
   std::optional<WeightQuantStep> weights;
+  /// `a8`: the inputs of low-bit linears are quantized dynamically to
+  /// integers of this many bits per block of 32 (needs a weight step).
+  std::optional<unsigned> activationBits;
 
   /// The canonical spelling, recorded in artifacts.
   std::string str() const;

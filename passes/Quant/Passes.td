@@ -51,4 +51,22 @@ def DequantizeWeightsPass : Pass<"lbc-dequantize-weights", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def QuantizeActivationsPass
+    : Pass<"lbc-quantize-activations", "::mlir::func::FuncOp"> {
+  let summary = "Quantize the inputs of low-bit linears dynamically to "
+                "integers (the a8 recipe step)";
+  let description = [{
+    Sets `activation_bits` on every `lowbit.linear` whose weight is packed:
+    at run time each row of its input is quantized per block of 32 input
+    channels to signed `bits`-bit integers with an f32 scale (max|x| /
+    (2^(bits-1) - 1)), and the kernels multiply integer codes (AVX-512 VNNI
+    `vpdpbusd` where the CPU has it). This changes results, by about the
+    error of an 8-bit weight, and is therefore a recipe step of its own.
+    Linears with dense weights keep float inputs.
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", "8", "Bits per activation code">,
+  ];
+}
+
 #endif // LBC_PASSES_QUANT_PASSES_TD

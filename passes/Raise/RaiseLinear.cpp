@@ -77,8 +77,9 @@ struct RaiseLinearPass
     OpBuilder b(op);
     Location loc = op.getLoc();
     auto resultType = cast<RankedTensorType>(op.getResult(0).getType());
-    Value result = lowbit::LinearOp::create(b, loc, resultType, input,
-                                            transposed, Value());
+    Value result =
+        lowbit::LinearOp::create(b, loc, resultType, input, transposed, Value(),
+                                 /*activation_bits=*/nullptr);
     Value init = op.getDpsInits()[0];
     if (!isZeroFill(init)) {
       // C starts from an accumulator (a Gemm bias): add it.

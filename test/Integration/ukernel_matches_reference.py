@@ -3,13 +3,16 @@
 
   ukernel_matches_reference.py --work DIR [--bin-dir DIR]
 
-For each weight format with a microkernel (w8, w4, w4g64) and odd shapes (K
-not a multiple of the group, N not a multiple of the vector width, M = 1..17
-rows), compiles one MatMul with a constant weight twice from the same packed
-bytes: with the microkernel, and with --ukernels=false (the reference decode
-to f32 + matmul, itself bit-exact with the codec: decode-matches-codec.test).
-Runs both on the same input and prints max|kernel - reference| / max|reference|,
-which only summation order may make non-zero. Exits 1 above 1e-5.
+For each weight format with a microkernel (w8, w4, w4g64, each also with int8
+activations: the a8 step) and odd shapes (K not a multiple of the group, N not
+a multiple of the vector width, M = 1..17 rows), compiles one MatMul with a
+constant weight from the same packed bytes with the microkernel and with
+--ukernels=false (the reference decode to f32 + matmul, itself bit-exact with
+the codec: decode-matches-codec.test; for a8, the per-block quantization in
+linalg ops). a8 kernels are compiled twice: for this CPU (AVX-512 VNNI where it
+has it) and for x86-64-v3 (the portable kernel). Runs all on the same input and
+prints max|kernel - reference| / max|reference|, which only summation order may
+make non-zero. Exits 1 above 1e-5.
 """
 
 import argparse
@@ -23,7 +26,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 SHAPES = [(1, 100, 37), (2, 64, 40), (3, 96, 8), (5, 200, 33), (8, 64, 130),
           (13, 50, 16), (16, 128, 24), (17, 160, 45)]
-RECIPES = ["w8", "w4", "w4g64"]
+RECIPES = ["w8", "w4", "w4g64", "w8,a8", "w4,a8", "w4g64,a8"]
 TOLERANCE = 1e-5
 
 
@@ -60,22 +63,26 @@ def main():
         x_path = os.path.join(args.work, f"x_{m}x{k}.npy")
         np.save(x_path, rng.normal(size=(m, k)).astype(np.float32))
         for recipe in RECIPES:
-            outputs = []
-            for ukernels in ("true", "false"):
-                artifact = os.path.join(args.work, f"{recipe}_{m}x{k}x{n}_{ukernels}.so")
+            kernel_cpus = ["native", "x86-64-v3"] if "a8" in recipe else ["native"]
+            symbol = "lbc_ukernel_groupwise_linear_a8" if "a8" in recipe else "lbc_ukernel_groupwise_linear"
+            outputs = {}
+            for variant in ["reference"] + kernel_cpus:
+                artifact = os.path.join(args.work, f"{recipe}_{m}x{k}x{n}_{variant}.so")
+                flags = ["--ukernels=false"] if variant == "reference" else [f"--cpu={variant}"]
                 subprocess.run([os.path.join(args.bin_dir, "lbc-opt"), model, f"--pipeline={recipe}",
-                                f"--ukernels={ukernels}", "-o", artifact], check=True)
-                if ukernels == "true":
+                                *flags, "-o", artifact], check=True)
+                if variant != "reference":
                     symbols = subprocess.run(["nm", artifact], check=True,
-                                             capture_output=True, text=True).stdout
-                    if "lbc_ukernel_groupwise_linear" not in symbols:
-                        sys.exit(f"{recipe} {m}x{k}x{n}: the microkernel was not used")
-                outputs.append(run(args.bin_dir, artifact, x_path, artifact + ".out"))
-            kernel, reference = outputs
-            error = float(np.abs(kernel - reference).max() / np.abs(reference).max())
-            worst = max(worst, error)
-            verdict = "ok" if error <= TOLERANCE else "TOO LARGE"
-            print(f"{recipe} M={m} K={k} N={n}: kernel vs reference {error:.1e} {verdict}")
+                                             capture_output=True, text=True).stdout.split()
+                    if symbol not in symbols:
+                        sys.exit(f"{recipe} {m}x{k}x{n}: the microkernel {symbol} was not used")
+                outputs[variant] = run(args.bin_dir, artifact, x_path, artifact + ".out")
+            reference = outputs["reference"]
+            for cpu in kernel_cpus:
+                error = float(np.abs(outputs[cpu] - reference).max() / np.abs(reference).max())
+                worst = max(worst, error)
+                verdict = "ok" if error <= TOLERANCE else "TOO LARGE"
+                print(f"{recipe} --cpu={cpu} M={m} K={k} N={n}: kernel vs reference {error:.1e} {verdict}")
     print(f"worst {worst:.1e}")
     sys.exit(0 if worst <= TOLERANCE else 1)
 

@@ -1,6 +1,8 @@
 // RUN: lbc-opt %s --lbc-pipeline="recipe=w4" | FileCheck %s --check-prefix=W4
 // RUN: lbc-opt %s --lbc-pipeline="recipe=w8g64" | FileCheck %s --check-prefix=W8
 // RUN: lbc-opt %s --lbc-pipeline="recipe=fp32" | FileCheck %s --check-prefix=FP32
+// RUN: lbc-opt %s --lbc-pipeline="recipe=w4,a8" | FileCheck %s --check-prefix=A8
+// RUN: not lbc-opt %s --lbc-pipeline="recipe=a8" 2>&1 | FileCheck %s --check-prefix=A8-ALONE
 // RUN: lbc-opt %s --lbc-pipeline | FileCheck %s --check-prefix=FP32
 // RUN: not lbc-opt %s --lbc-pipeline="recipe=w4,smoothy" 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // RUN: not lbc-opt %s --lbc-pipeline="recipe=w4,w8" 2>&1 | FileCheck %s --check-prefix=CONTRADICT
@@ -12,6 +14,8 @@
 // W4: lowbit.constant {{.*}} : tensor<{{[0-9]+}}xi8> -> !lowbit.packed<tensor<16x64xf32>, #lowbit.groupwise<bits = 4, group_size = 32, scale = f16, order = split_halves>>
 // W4-NOT: arith.constant
 // W8: lowbit.constant {{.*}} -> !lowbit.packed<tensor<16x64xf32>, #lowbit.groupwise<bits = 8, group_size = 64, scale = f16>>
+// A8: lowbit.linear {{.*}} {activation_bits = 8 : i64} : tensor<4x64xf32>, !lowbit.packed
+// A8-ALONE: recipe step 'a8' quantizes the inputs of low-bit linears: add a weight step
 // FP32: arith.constant dense<{{.*}}> : tensor<16x64xf32>
 // FP32-NOT: lowbit.constant
 // UNKNOWN: unknown recipe step 'smoothy'; valid steps: fp32, w8, w5, w4, w3, w2

@@ -38,6 +38,17 @@ TEST(Recipe, ParsesWeightSteps) {
   EXPECT_EQ(fp32->str(), "fp32");
 }
 
+TEST(Recipe, ActivationStepNeedsWeightStep) {
+  std::string error;
+  std::optional<Recipe> w4a8 = parseRecipe("a8,w4", error);
+  ASSERT_TRUE(w4a8) << error;
+  EXPECT_EQ(w4a8->activationBits, 8u);
+  EXPECT_EQ(w4a8->str(), "w4,a8");
+  EXPECT_FALSE(parseRecipe("a8", error));
+  EXPECT_NE(error.find("add a weight step"), std::string::npos) << error;
+  EXPECT_FALSE(parseRecipe("fp32,a8", error));
+}
+
 TEST(Recipe, UnknownStepNamesItAndListsValidSteps) {
   std::string error;
   EXPECT_FALSE(parseRecipe("w4,frobnicate", error));

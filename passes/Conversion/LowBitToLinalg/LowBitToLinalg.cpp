@@ -15,9 +15,11 @@
 #include "passes/Conversion/Passes.h"
 
 #include "dialects/LowBit/LowBitDialect.h"
+#include "runtime/cpu/ukernels/QuantizedActivations.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -254,11 +256,113 @@ Value restoreRows(OpBuilder &b, Location loc, Value product, Value input,
                                        sizes);
 }
 
+/// The reference of lowbit.linear's activation_bits: rows [rows, K]
+/// quantized per block of 32 channels and dequantized again (f32 in, f32
+/// out), in plain linalg: pad K to whole blocks (zeros leave max|x| as it
+/// is), view as [rows, blocks, 32], reduce max|x| per block, round.
+Value fakeQuantizeRows(OpBuilder &b, Location loc, Value rowsInput,
+                       int64_t bits) {
+  auto type = cast<RankedTensorType>(rowsInput.getType());
+  int64_t rows = type.getDimSize(0), k = type.getDimSize(1);
+  constexpr int64_t block = ::lbc::ukernels::kActivationBlock;
+  int64_t blocks = (k + block - 1) / block, padded = blocks * block;
+  Type f32 = b.getF32Type();
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+  SmallVector<Value> dynamicRows;
+  if (ShapedType::isDynamic(rows))
+    dynamicRows.push_back(tensor::DimOp::create(b, loc, rowsInput, 0));
+  Value x = rowsInput;
+  if (padded != k)
+    x = tensor::PadOp::create(
+        b, loc, RankedTensorType::get({rows, padded}, f32), x,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(padded - k)},
+        zero);
+  SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
+  SmallVector<OpFoldResult> blockedSizes = {
+      dynamicRows.empty() ? OpFoldResult(b.getIndexAttr(rows))
+                          : OpFoldResult(dynamicRows[0]),
+      b.getIndexAttr(blocks), b.getIndexAttr(block)};
+  auto blockedType = RankedTensorType::get({rows, blocks, block}, f32);
+  Value blocked = tensor::ExpandShapeOp::create(b, loc, blockedType, x, split,
+                                                blockedSizes);
+  MLIRContext *context = b.getContext();
+  AffineMap identity = b.getMultiDimIdentityMap(3);
+  AffineMap perBlock = AffineMap::get(
+      3, 0, {getAffineDimExpr(0, context), getAffineDimExpr(1, context)},
+      context);
+  auto maxType = RankedTensorType::get({rows, blocks}, f32);
+  Value maxInit =
+      tensor::EmptyOp::create(b, loc, maxType.getShape(), f32, dynamicRows);
+  maxInit =
+      linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{maxInit})
+          .getResult(0);
+  Value absMax =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{maxType}, ValueRange{blocked}, ValueRange{maxInit},
+          {identity, perBlock},
+          {utils::IteratorType::parallel, utils::IteratorType::parallel,
+           utils::IteratorType::reduction},
+          [](OpBuilder &nb, Location l, ValueRange args) {
+            Value magnitude = math::AbsFOp::create(nb, l, args[0]);
+            linalg::YieldOp::create(
+                nb, l,
+                arith::MaximumFOp::create(nb, l, args[1], magnitude)
+                    .getResult());
+          })
+          .getResult(0);
+  float largest = float((int64_t(1) << (bits - 1)) - 1);
+  Value quantInit =
+      tensor::EmptyOp::create(b, loc, blockedType.getShape(), f32, dynamicRows);
+  Value quantized =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{blockedType}, ValueRange{blocked, absMax},
+          ValueRange{quantInit}, {identity, perBlock, identity},
+          SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            auto constant = [&](float v) {
+              return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(v));
+            };
+            Value scale =
+                arith::DivFOp::create(nb, l, args[1], constant(largest));
+            Value code = math::RoundOp::create(
+                nb, l, arith::DivFOp::create(nb, l, args[0], scale));
+            code = arith::MinimumFOp::create(
+                nb, l,
+                arith::MaximumFOp::create(nb, l, code, constant(-largest)),
+                constant(largest));
+            Value value = arith::MulFOp::create(nb, l, code, scale);
+            Value empty = arith::CmpFOp::create(
+                nb, l, arith::CmpFPredicate::OEQ, scale, constant(0.0f));
+            linalg::YieldOp::create(
+                nb, l,
+                arith::SelectOp::create(nb, l, empty, constant(0.0f), value)
+                    .getResult());
+          })
+          .getResult(0);
+  Value flat = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({rows, padded}, f32), quantized, split);
+  if (padded == k)
+    return flat;
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {blockedSizes[0], b.getIndexAttr(k)};
+  SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
+  return tensor::ExtractSliceOp::create(b, loc, type, flat, offsets, sizes,
+                                        strides);
+}
+
 /// The microkernel for packed linears (runtime/cpu/ukernels), called with
 /// buffer addresses: (x, rows, k, xStride, packed, n, nBegin, nEnd, y,
 /// yStride, bits, groupSize) -> status.
 constexpr llvm::StringLiteral kGroupwiseLinearUkernel =
     "lbc_ukernel_groupwise_linear";
+/// The a8 pair (QuantizedActivations.h): (x, rows, k, xStride, out, bits,
+/// groupSize) -> status, then (qx, rows, k, packed, n, nBegin, nEnd, y,
+/// yStride, bits, groupSize) -> status.
+constexpr llvm::StringLiteral kQuantizeActivationsUkernel =
+    "lbc_ukernel_quantize_activations";
+constexpr llvm::StringLiteral kGroupwiseLinearA8Ukernel =
+    "lbc_ukernel_groupwise_linear_a8";
 
 /// Whether the microkernel handles `encoding`: symmetric, f16 scales,
 /// 8-bit codes lsb-first or 4-bit codes in split halves, groups of a
@@ -296,6 +400,12 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
                    : nullptr;
     if (!encoding || !constant || !hasUkernel(encoding) || op.getBias())
       return rewriter.notifyMatchFailure(op, "no microkernel for this linear");
+    ::lbc::GroupwiseFormat format = encoding.toFormat();
+    std::optional<uint64_t> activationBits = op.getActivationBits();
+    if (activationBits &&
+        (*activationBits != 8 ||
+         !::lbc::ukernels::a8KernelHandles(format.bits, format.groupSize)))
+      return rewriter.notifyMatchFailure(op, "no a8 microkernel");
     auto inputType = cast<RankedTensorType>(op.getInput().getType());
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
     int64_t rank = inputType.getRank();
@@ -304,7 +414,7 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
       return rewriter.notifyMatchFailure(op, "unsupported input shape");
     Location loc = op.getLoc();
     int64_t k = inputType.getShape().back(), n = resultType.getShape().back();
-    ensureDeclaration(op->getParentOfType<ModuleOp>(), rewriter);
+    auto module = op->getParentOfType<ModuleOp>();
 
     // x as [rows, k] in an identity-layout buffer.
     Value rowsInput = collapseToRows(rewriter, loc, op.getInput());
@@ -338,13 +448,45 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     Value y = bufferAddress(rewriter, loc, outputBuffer);
     Value rows64 = arith::IndexCastOp::create(rewriter, loc,
                                               rewriter.getI64Type(), rowCount);
-    ::lbc::GroupwiseFormat format = encoding.toFormat();
-    auto call = [&](OpBuilder &b, Value begin, Value end) {
+    Value bits = i64(format.bits), groupSize = i64(format.groupSize);
+    std::function<void(OpBuilder &, Value, Value)> call;
+    if (!activationBits) {
+      declare(module, rewriter, kGroupwiseLinearUkernel, 12);
+      call = [&](OpBuilder &b, Value begin, Value end) {
+        func::CallOp::create(
+            b, loc, kGroupwiseLinearUkernel, TypeRange{b.getI64Type()},
+            ValueRange{x, rows64, i64(k), i64(k), w, i64(n), begin, end, y,
+                       i64(n), bits, groupSize});
+      };
+    } else {
+      // The rows' int8 codes, written once, read by every column block.
+      declare(module, rewriter, kQuantizeActivationsUkernel, 7);
+      declare(module, rewriter, kGroupwiseLinearA8Ukernel, 11);
+      int64_t rowBytes =
+          ::lbc::ukernels::activationLayout(k, format.groupSize).rowBytes;
+      SmallVector<Value> dynamicBytes;
+      if (ShapedType::isDynamic(rows))
+        dynamicBytes.push_back(arith::MulIOp::create(
+            rewriter, loc, rowCount,
+            arith::ConstantIndexOp::create(rewriter, loc, rowBytes)));
+      Value scratch = memref::AllocOp::create(
+          rewriter, loc,
+          MemRefType::get({ShapedType::isDynamic(rows) ? ShapedType::kDynamic
+                                                       : rows * rowBytes},
+                          rewriter.getI8Type()),
+          dynamicBytes, rewriter.getI64IntegerAttr(64));
+      Value qx = bufferAddress(rewriter, loc, scratch);
       func::CallOp::create(
-          b, loc, kGroupwiseLinearUkernel, TypeRange{b.getI64Type()},
-          ValueRange{x, rows64, i64(k), i64(k), w, i64(n), begin, end, y,
-                     i64(n), i64(format.bits), i64(format.groupSize)});
-    };
+          rewriter, loc, kQuantizeActivationsUkernel,
+          TypeRange{rewriter.getI64Type()},
+          ValueRange{x, rows64, i64(k), i64(k), qx, bits, groupSize});
+      call = [&](OpBuilder &b, Value begin, Value end) {
+        func::CallOp::create(b, loc, kGroupwiseLinearA8Ukernel,
+                             TypeRange{b.getI64Type()},
+                             ValueRange{qx, rows64, i64(k), w, i64(n), begin,
+                                        end, y, i64(n), bits, groupSize});
+      };
+    }
     // Column blocks of at least 128 outputs run in parallel when there are
     // enough of them to be worth waking the thread pool.
     constexpr int64_t kColumnBlock = 128, kMinParallelWork = 256 * 1024;
@@ -379,16 +521,18 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     return success();
   }
 
-  static void ensureDeclaration(ModuleOp module, OpBuilder &b) {
-    if (module.lookupSymbol(kGroupwiseLinearUkernel))
+  /// Declares `name`, a kernel of `arity` i64 arguments returning an i64
+  /// status, once per module.
+  static void declare(ModuleOp module, OpBuilder &b, llvm::StringRef name,
+                      unsigned arity) {
+    if (module.lookupSymbol(name))
       return;
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(module.getBody());
     Type i64 = b.getI64Type();
-    SmallVector<Type> arguments(12, i64);
-    auto declaration =
-        func::FuncOp::create(b, module.getLoc(), kGroupwiseLinearUkernel,
-                             b.getFunctionType(arguments, {i64}));
+    SmallVector<Type> arguments(arity, i64);
+    auto declaration = func::FuncOp::create(
+        b, module.getLoc(), name, b.getFunctionType(arguments, {i64}));
     declaration.setPrivate();
   }
 };
@@ -425,6 +569,8 @@ struct LinearToContraction : OpRewritePattern<LinearOp> {
     // Rows: the input's leading dims collapsed into one.
     Value rowsInput = collapseToRows(rewriter, loc, input);
     int64_t rows = cast<RankedTensorType>(rowsInput.getType()).getDimSize(0);
+    if (std::optional<uint64_t> bits = op.getActivationBits())
+      rowsInput = fakeQuantizeRows(rewriter, loc, rowsInput, *bits);
     auto productType =
         RankedTensorType::get({rows, n}, resultType.getElementType());
     SmallVector<Value> dynamicRows;

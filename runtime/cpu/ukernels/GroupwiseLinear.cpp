@@ -15,8 +15,12 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "PackedWeights.h"
+
 #include <cstdint>
 #include <cstring>
+
+using namespace lbc::ukernels;
 
 namespace {
 
@@ -29,12 +33,6 @@ inline Floats16 loadFloats(const float *p) {
   Floats16 v;
   std::memcpy(&v, p, sizeof(v));
   return v;
-}
-
-inline float loadHalf(const uint8_t *p) {
-  _Float16 h;
-  std::memcpy(&h, p, sizeof(h));
-  return static_cast<float>(h);
 }
 
 typedef float Floats8 __attribute__((ext_vector_type(8)));
@@ -72,42 +70,18 @@ inline Floats16 decode8(const uint8_t *codes) {
   return __builtin_convertvector(centered, Floats16);
 }
 
-/// One code of a group (8-bit lsb-first, 4-bit split halves of `groupSize`),
-/// centered.
-inline float scalarCode(const uint8_t *codes, int64_t index, int64_t bits,
-                        int64_t groupSize) {
-  if (bits == 4) {
-    int64_t half = groupSize / 2;
-    int code = index < half ? codes[index] & 15 : codes[index - half] >> 4;
-    return static_cast<float>(code - 8);
-  }
-  int64_t bit = index * bits;
-  unsigned word = codes[bit / 8];
-  if ((bit % 8) + bits > 8)
-    word |= unsigned(codes[bit / 8 + 1]) << 8;
-  int code = (word >> (bit % 8)) & ((1u << bits) - 1);
-  return static_cast<float>(code - (1 << (bits - 1)));
-}
-
-/// Where the packed sections are, for a weight of nTotal x k.
-struct Layout {
-  int64_t groupsPerRow, groupBytes, fullGroups;
-  const uint8_t *codes, *scales;
-};
-
 /// Rows [r0, r0 + Rows) of y for outputs [nBegin, nEnd): each decoded group
 /// serves all Rows rows. Compile-time Rows and Bits keep the accumulators in
 /// registers; a single row uses two accumulators (even and odd groups) so
 /// that the FMA latency of one chain does not bound the loop.
 template <int Rows, int Bits>
 void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
-              const Layout &layout, int64_t groupSize, int64_t nBegin,
+              const PackedLayout &layout, int64_t groupSize, int64_t nBegin,
               int64_t nEnd, float *__restrict ys, int64_t yStride) {
   constexpr int Chains = Rows == 1 ? 2 : 1;
   for (int64_t n = nBegin; n < nEnd; ++n) {
-    const uint8_t *rowCodes =
-        layout.codes + n * layout.groupsPerRow * layout.groupBytes;
-    const uint8_t *rowScales = layout.scales + n * layout.groupsPerRow * 2;
+    const uint8_t *rowCodes = layout.rowCodes(n);
+    const uint8_t *rowScales = layout.rowScales(n);
     Floats16 acc[Chains][Rows] = {};
     for (int64_t g = 0; g < layout.fullGroups; ++g) {
       const uint8_t *codes = rowCodes + g * layout.groupBytes;
@@ -149,8 +123,9 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
         float scale = loadHalf(rowScales + 2 * layout.fullGroups);
         float partial = 0.0f;
         for (int64_t j = layout.fullGroups * groupSize; j < k; ++j)
-          partial += scalarCode(codes, j - layout.fullGroups * groupSize, Bits,
-                                groupSize) *
+          partial += float(storedCode(codes, j - layout.fullGroups * groupSize,
+                                      Bits, groupSize) -
+                           (1 << (Bits - 1))) *
                      xs[r * xStride + j];
         total += partial * scale;
       }
@@ -161,7 +136,7 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
 
 template <int Bits>
 void allRows(const float *__restrict x, int64_t rows, int64_t k,
-             int64_t xStride, const Layout &layout, int64_t groupSize,
+             int64_t xStride, const PackedLayout &layout, int64_t groupSize,
              int64_t nBegin, int64_t nEnd, float *__restrict y,
              int64_t yStride) {
   int64_t r = 0;
@@ -193,13 +168,7 @@ int64_t groupwiseLinear(const float *__restrict x, int64_t rows, int64_t k,
                         int64_t groupSize) {
   if ((bits != 4 && bits != 8) || groupSize % 32 != 0)
     return -1;
-  Layout layout;
-  layout.groupsPerRow = (k + groupSize - 1) / groupSize;
-  layout.groupBytes = groupSize * bits / 8;
-  layout.fullGroups = k / groupSize;
-  layout.codes = packed;
-  int64_t codeBytes = nTotal * layout.groupsPerRow * layout.groupBytes;
-  layout.scales = packed + ((codeBytes + 63) / 64) * 64;
+  PackedLayout layout(packed, nTotal, k, bits, groupSize);
   if (bits == 4)
     allRows<4>(x, rows, k, xStride, layout, groupSize, nBegin, nEnd, y,
                yStride);

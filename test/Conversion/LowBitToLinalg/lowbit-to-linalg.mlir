@@ -1,4 +1,5 @@
-// RUN: lbc-opt %s --lbc-convert-lowbit-to-linalg | FileCheck %s
+// RUN: lbc-opt %s --lbc-convert-lowbit-to-linalg="ukernels=false" | FileCheck %s
+// RUN: lbc-opt %s --lbc-convert-lowbit-to-linalg | FileCheck %s --check-prefix=UKERNEL
 
 // A linear over a packed weight becomes a decode generic that reads the
 // packed bytes (written transposed, [K, N]) and a contraction marked for
@@ -25,3 +26,31 @@ func.func @packed_linear(%x: tensor<3x5x8xf32>, %b: tensor<2xf32>) -> tensor<3x5
     }
   }
 #-}
+
+// With activation_bits, the reference quantizes the input per block of 32
+// (K = 40 is padded to two blocks, then sliced back) before the contraction.
+// CHECK-LABEL: func.func @a8_linear
+// CHECK: %[[PAD:.*]] = tensor.pad %arg0 low[0, 0] high[0, 24]
+// CHECK: %[[BLOCKS:.*]] = tensor.expand_shape %[[PAD]] {{\[}}[0], [1, 2]] output_shape [4, 2, 32] : tensor<4x64xf32> into tensor<4x2x32xf32>
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[BLOCKS]] : tensor<4x2x32xf32>) outs(%{{.*}} : tensor<4x2xf32>)
+// CHECK: math.absf
+// CHECK: arith.maximumf
+// CHECK: %[[Q:.*]] = linalg.generic {{.*}} ins(%[[BLOCKS]], %[[MAX]] : tensor<4x2x32xf32>, tensor<4x2xf32>)
+// CHECK: arith.divf
+// CHECK: math.round
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[Q]]
+// CHECK: %[[XQ:.*]] = tensor.extract_slice %[[FLAT]][0, 0] [4, 40] [1, 1]
+// CHECK: linalg.generic {{.*}} ins(%[[XQ]], %{{.*}} : tensor<4x40xf32>, tensor<40x64xf32>) {{.*}} attrs = {lbc.contraction}
+// The microkernels: the input's int8 codes go to a 64-byte-aligned scratch
+// buffer of 4 rows x 128 bytes (QuantizedActivations.h), then the column
+// blocks call the a8 kernel.
+// UKERNEL-LABEL: func.func @a8_linear
+// UKERNEL: %[[SCRATCH:.*]] = memref.alloc() {alignment = 64 : i64} : memref<512xi8>
+// UKERNEL: call @lbc_ukernel_quantize_activations(
+// UKERNEL: call @lbc_ukernel_groupwise_linear_a8(
+// UKERNEL-NOT: lbc.contraction
+func.func @a8_linear(%x: tensor<4x40xf32>) -> tensor<4x64xf32> {
+  %p = lowbit.constant dense_resource<a8packed> : tensor<2304xi8> -> !lowbit.packed<tensor<64x40xf32>, #lowbit.groupwise<bits = 4, group_size = 32, scale = f16, order = split_halves>>
+  %y = lowbit.linear %x, %p {activation_bits = 8} : tensor<4x40xf32>, !lowbit.packed<tensor<64x40xf32>, #lowbit.groupwise<bits = 4, group_size = 32, scale = f16, order = split_halves>> -> tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}

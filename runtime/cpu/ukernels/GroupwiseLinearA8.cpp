@@ -1,0 +1,416 @@
+//===- GroupwiseLinearA8.cpp - low-bit linear on int8 activations ---------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// The kernels of the `a8` recipe step: inputs quantized to int8 per block of
+// 32 (QuantizedActivations.h), weights in lbc's group-wise format (w8, w4),
+// products summed in integers and scaled once per 4-code lane. Integer dot
+// products need 4x fewer instructions than decoding to f32, which is what
+// lets a 4-bit weight stream at memory speed.
+//
+// Two implementations of one contract: a portable one in Clang vector types,
+// and one with AVX-512 VNNI (vpdpbusd: 64 unsigned x signed byte products
+// into 16 i32 lanes) that lbc links instead when the artifact's CPU has it
+// (lib/Target/Ukernels.cpp picks a `__avx512vnni` variant by its suffix).
+//
+//===----------------------------------------------------------------------===//
+
+#include "PackedWeights.h"
+#include "QuantizedActivations.h"
+
+#include <cstdint>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+using namespace lbc::ukernels;
+
+namespace {
+
+typedef uint8_t Bytes32 __attribute__((ext_vector_type(32)));
+typedef uint8_t Bytes64 __attribute__((ext_vector_type(64)));
+typedef int8_t SignedBytes64 __attribute__((ext_vector_type(64)));
+typedef int32_t Ints16 __attribute__((ext_vector_type(16)));
+typedef float Floats16 __attribute__((ext_vector_type(16)));
+typedef float Floats8 __attribute__((ext_vector_type(8)));
+typedef float Floats4 __attribute__((ext_vector_type(4)));
+
+template <typename T> inline T load(const void *p) {
+  T v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+inline float sum(Floats16 v) {
+  Floats8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  Floats4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) +
+               __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
+  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
+}
+
+/// The sections of one quantized row.
+struct QuantizedRow {
+  const uint8_t *bytes;
+  ActivationLayout layout;
+
+  const int8_t *codes(int64_t chunk) const {
+    return reinterpret_cast<const int8_t *>(bytes + chunk * kChunkBytes);
+  }
+  const float *laneScales(int64_t chunk) const {
+    return reinterpret_cast<const float *>(bytes + chunk * kChunkBytes +
+                                           kChunkCodes);
+  }
+  const int32_t *laneCorrections(int64_t chunk) const {
+    return reinterpret_cast<const int32_t *>(bytes + chunk * kChunkBytes +
+                                             kChunkCodes + 4 * kChunkLanes);
+  }
+  const float *blockScales() const {
+    return reinterpret_cast<const float *>(bytes + layout.blockScalesOffset);
+  }
+  const int8_t *tail() const {
+    return reinterpret_cast<const int8_t *>(bytes + layout.tailOffset);
+  }
+};
+
+void quantizeRow(const float *x, int64_t k, int64_t bits, int64_t groupSize,
+                 const ActivationLayout &layout, uint8_t *out) {
+  float *blockScales =
+      reinterpret_cast<float *>(out + layout.blockScalesOffset);
+  for (int64_t begin = 0; begin < k; begin += kActivationBlock) {
+    int64_t end = begin + kActivationBlock < k ? begin + kActivationBlock : k;
+    float absMax = 0.0f;
+    for (int64_t j = begin; j < end; ++j)
+      absMax = __builtin_fmaxf(absMax, __builtin_fabsf(x[j]));
+    blockScales[begin / kActivationBlock] = absMax / 127.0f;
+  }
+  auto code = [&](int64_t index) -> int8_t {
+    float scale = blockScales[index / kActivationBlock];
+    if (scale == 0.0f)
+      return 0;
+    float q = __builtin_roundf(x[index] / scale);
+    return static_cast<int8_t>(q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q);
+  };
+  int32_t offset = static_cast<int32_t>(codeOffset(bits));
+  for (int64_t chunk = 0; chunk < layout.chunks; ++chunk) {
+    uint8_t *at = out + chunk * kChunkBytes;
+    int8_t *codes = reinterpret_cast<int8_t *>(at);
+    float *laneScales = reinterpret_cast<float *>(at + kChunkCodes);
+    int32_t *laneCorrections =
+        reinterpret_cast<int32_t *>(at + kChunkCodes + 4 * kChunkLanes);
+    for (int64_t lane = 0; lane < kChunkLanes; ++lane) {
+      int32_t laneSum = 0;
+      for (int64_t i = 0; i < 4; ++i) {
+        int8_t q = code(chunkCodeIndex(chunk, 4 * lane + i, bits, groupSize));
+        codes[4 * lane + i] = q;
+        laneSum += q;
+      }
+      laneScales[lane] =
+          blockScales[chunkCodeIndex(chunk, 4 * lane, bits, groupSize) /
+                      kActivationBlock];
+      laneCorrections[lane] = -offset * laneSum;
+    }
+  }
+  int8_t *tail = reinterpret_cast<int8_t *>(out + layout.tailOffset);
+  for (int64_t index = layout.chunks * kChunkCodes; index < k; ++index)
+    tail[index - layout.chunks * kChunkCodes] = code(index);
+}
+
+/// The scale of the weight group of each 4-code lane of a chunk: one
+/// broadcast when a chunk lies in one group (groups of a multiple of 64),
+/// two interleaved for groups of 32.
+template <int Bits>
+inline Floats16 laneWeightScales(const uint8_t *rowScales, int64_t chunk,
+                                 int64_t groupSize) {
+  if (groupSize != 32) {
+    Floats16 same = loadHalf(rowScales + 2 * (chunk * kChunkCodes / groupSize));
+    return same;
+  }
+  float a = loadHalf(rowScales + 4 * chunk);
+  float b = loadHalf(rowScales + 4 * chunk + 2);
+  // 8-bit: lanes 0-7 are group 2c, 8-15 group 2c+1; 4-bit: low nibbles of
+  // both groups' 16 bytes come first, then their high nibbles.
+  if (Bits == 8)
+    return Floats16{a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b};
+  return Floats16{a, a, a, a, b, b, b, b, a, a, a, a, b, b, b, b};
+}
+
+/// The inputs after the chunks, one product at a time.
+inline float tailDot(const PackedLayout &weights, int64_t n,
+                     const QuantizedRow &row, int64_t k, int64_t bits,
+                     int64_t groupSize) {
+  const uint8_t *rowCodes = weights.rowCodes(n);
+  const uint8_t *rowScales = weights.rowScales(n);
+  const int8_t *tail = row.tail();
+  int64_t first = row.layout.chunks * kChunkCodes;
+  int offset = static_cast<int>(codeOffset(bits));
+  float total = 0.0f;
+  for (int64_t index = first; index < k; ++index) {
+    int64_t group = index / groupSize;
+    int w = storedCode(rowCodes + group * weights.groupBytes, index % groupSize,
+                       bits, groupSize) -
+            offset;
+    total += float(w * tail[index - first]) *
+             (loadHalf(rowScales + 2 * group) *
+              row.blockScales()[index / kActivationBlock]);
+  }
+  return total;
+}
+
+/// A chunk's 64 stored weight codes in the order chunkCodeIndex describes.
+template <int Bits>
+inline Bytes64 chunkWeightCodes(const uint8_t *rowCodes, int64_t chunk) {
+  if (Bits == 8)
+    return load<Bytes64>(rowCodes + chunk * kChunkCodes);
+  Bytes32 packed = load<Bytes32>(rowCodes + chunk * 32);
+  Bytes32 low = packed & (uint8_t)15, high = packed >> (uint8_t)4;
+  return __builtin_shufflevector(
+      low, high, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
+      18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
+      36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53,
+      54, 55, 56, 57, 58, 59, 60, 61, 62, 63);
+}
+
+#define LBC_EVERY_FOURTH(o)                                                    \
+  o, o + 4, o + 8, o + 12, o + 16, o + 20, o + 24, o + 28, o + 32, o + 36,     \
+      o + 40, o + 44, o + 48, o + 52, o + 56, o + 60
+
+/// Per lane l: the sum over i < 4 of w[4l + i] * a[4l + i] (what vpdpbusd
+/// computes), in portable vector code.
+inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
+  Ints16 total =
+      __builtin_convertvector(
+          __builtin_shufflevector(w, w, LBC_EVERY_FOURTH(0)), Ints16) *
+      __builtin_convertvector(
+          __builtin_shufflevector(a, a, LBC_EVERY_FOURTH(0)), Ints16);
+  total += __builtin_convertvector(
+               __builtin_shufflevector(w, w, LBC_EVERY_FOURTH(1)), Ints16) *
+           __builtin_convertvector(
+               __builtin_shufflevector(a, a, LBC_EVERY_FOURTH(1)), Ints16);
+  total += __builtin_convertvector(
+               __builtin_shufflevector(w, w, LBC_EVERY_FOURTH(2)), Ints16) *
+           __builtin_convertvector(
+               __builtin_shufflevector(a, a, LBC_EVERY_FOURTH(2)), Ints16);
+  total += __builtin_convertvector(
+               __builtin_shufflevector(w, w, LBC_EVERY_FOURTH(3)), Ints16) *
+           __builtin_convertvector(
+               __builtin_shufflevector(a, a, LBC_EVERY_FOURTH(3)), Ints16);
+  return total;
+}
+
+#undef LBC_EVERY_FOURTH
+
+/// Rows [0, Rows) of the block for outputs [nBegin, nEnd), portable: each
+/// chunk of weight codes is decoded once for all rows.
+template <int Rows, int Bits>
+void rowBlock(const QuantizedRow *rows, const PackedLayout &weights, int64_t k,
+              int64_t groupSize, int64_t nBegin, int64_t nEnd,
+              float *__restrict ys, int64_t yStride) {
+  int64_t chunks = rows[0].layout.chunks;
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    const uint8_t *rowCodes = weights.rowCodes(n);
+    const uint8_t *rowScales = weights.rowScales(n);
+    Floats16 acc[Rows] = {};
+    for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+      Bytes64 w = chunkWeightCodes<Bits>(rowCodes, chunk);
+      Floats16 scales = laneWeightScales<Bits>(rowScales, chunk, groupSize);
+      for (int r = 0; r < Rows; ++r) {
+        Ints16 dots = load<Ints16>(rows[r].laneCorrections(chunk)) +
+                      laneDots(w, load<SignedBytes64>(rows[r].codes(chunk)));
+        acc[r] += __builtin_convertvector(dots, Floats16) *
+                  (scales * load<Floats16>(rows[r].laneScales(chunk)));
+      }
+    }
+    for (int r = 0; r < Rows; ++r)
+      ys[r * yStride + n] =
+          sum(acc[r]) + tailDot(weights, n, rows[r], k, Bits, groupSize);
+  }
+}
+
+#if defined(__x86_64__)
+#define LBC_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+
+/// A chunk's weight codes in a register: 4-bit codes as one broadcast of 32
+/// packed bytes, the upper copy shifted to its high nibbles, then masked.
+template <int Bits>
+LBC_VNNI inline __m512i chunkWeightCodesVnni(const uint8_t *rowCodes,
+                                             int64_t chunk) {
+  if (Bits == 8)
+    return _mm512_loadu_si512(rowCodes + chunk * kChunkCodes);
+  __m512i both = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+      reinterpret_cast<const __m256i *>(rowCodes + chunk * 32)));
+  __m512i shifted = _mm512_mask_srli_epi16(both, 0xFFFF0000u, both, 4);
+  return _mm512_and_si512(shifted, _mm512_set1_epi8(15));
+}
+
+template <int Bits>
+LBC_VNNI inline __m512 laneWeightScalesVnni(const uint8_t *rowScales,
+                                            int64_t chunk, int64_t groupSize) {
+  if (groupSize != 32)
+    return _mm512_set1_ps(
+        loadHalf(rowScales + 2 * (chunk * kChunkCodes / groupSize)));
+  int32_t pair;
+  std::memcpy(&pair, rowScales + 4 * chunk, sizeof(pair));
+  __m512 ab = _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(pair)));
+  __m512i pattern =
+      Bits == 8
+          ? _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)
+          : _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1);
+  return _mm512_permutexvar_ps(pattern, ab);
+}
+
+/// The AVX-512 VNNI block: one vpdpbusd per chunk and row, starting from the
+/// row's lane corrections; a single row alternates two accumulators so that
+/// the FMA latency does not bound the loop.
+template <int Rows, int Bits>
+LBC_VNNI void rowBlockVnni(const QuantizedRow *rows,
+                           const PackedLayout &weights, int64_t k,
+                           int64_t groupSize, int64_t nBegin, int64_t nEnd,
+                           float *__restrict ys, int64_t yStride) {
+  constexpr int Chains = Rows == 1 ? 2 : 1;
+  int64_t chunks = rows[0].layout.chunks;
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    const uint8_t *rowCodes = weights.rowCodes(n);
+    const uint8_t *rowScales = weights.rowScales(n);
+    __m512 acc[Chains][Rows];
+    for (int c = 0; c < Chains; ++c)
+      for (int r = 0; r < Rows; ++r)
+        acc[c][r] = _mm512_setzero_ps();
+    for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+      __m512i w = chunkWeightCodesVnni<Bits>(rowCodes, chunk);
+      __m512 scales = laneWeightScalesVnni<Bits>(rowScales, chunk, groupSize);
+      for (int r = 0; r < Rows; ++r) {
+        __m512i dots = _mm512_dpbusd_epi32(
+            _mm512_loadu_si512(rows[r].laneCorrections(chunk)), w,
+            _mm512_loadu_si512(rows[r].codes(chunk)));
+        __m512 combined =
+            _mm512_mul_ps(scales, _mm512_loadu_ps(rows[r].laneScales(chunk)));
+        acc[chunk % Chains][r] = _mm512_fmadd_ps(
+            _mm512_cvtepi32_ps(dots), combined, acc[chunk % Chains][r]);
+      }
+    }
+    for (int r = 0; r < Rows; ++r) {
+      __m512 both = acc[0][r];
+      if (Chains == 2)
+        both = _mm512_add_ps(both, acc[Chains - 1][r]);
+      ys[r * yStride + n] = _mm512_reduce_add_ps(both) +
+                            tailDot(weights, n, rows[r], k, Bits, groupSize);
+    }
+  }
+}
+#endif
+
+/// Which row-block implementation to run.
+enum class Isa { Portable, Vnni };
+
+template <Isa Which, int Rows, int Bits>
+void runRowBlock(const QuantizedRow *rows, const PackedLayout &weights,
+                 int64_t k, int64_t groupSize, int64_t nBegin, int64_t nEnd,
+                 float *ys, int64_t yStride) {
+#if defined(__x86_64__)
+  if (Which == Isa::Vnni)
+    return rowBlockVnni<Rows, Bits>(rows, weights, k, groupSize, nBegin, nEnd,
+                                    ys, yStride);
+#endif
+  rowBlock<Rows, Bits>(rows, weights, k, groupSize, nBegin, nEnd, ys, yStride);
+}
+
+template <Isa Which, int Bits>
+void allRows(const uint8_t *qx, int64_t rowCount, int64_t k,
+             const PackedLayout &weights, int64_t groupSize, int64_t nBegin,
+             int64_t nEnd, float *y, int64_t yStride) {
+  ActivationLayout layout = activationLayout(k, groupSize);
+  auto rowsFrom = [&](int64_t first, QuantizedRow *rows, int count) {
+    for (int r = 0; r < count; ++r)
+      rows[r] = QuantizedRow{qx + (first + r) * layout.rowBytes, layout};
+  };
+  QuantizedRow rows[4];
+  int64_t r = 0;
+  for (; r + 4 <= rowCount; r += 4) {
+    rowsFrom(r, rows, 4);
+    runRowBlock<Which, 4, Bits>(rows, weights, k, groupSize, nBegin, nEnd,
+                                y + r * yStride, yStride);
+  }
+  int left = static_cast<int>(rowCount - r);
+  rowsFrom(r, rows, left);
+  if (left == 3)
+    runRowBlock<Which, 3, Bits>(rows, weights, k, groupSize, nBegin, nEnd,
+                                y + r * yStride, yStride);
+  else if (left == 2)
+    runRowBlock<Which, 2, Bits>(rows, weights, k, groupSize, nBegin, nEnd,
+                                y + r * yStride, yStride);
+  else if (left == 1)
+    runRowBlock<Which, 1, Bits>(rows, weights, k, groupSize, nBegin, nEnd,
+                                y + r * yStride, yStride);
+}
+
+template <Isa Which>
+int64_t groupwiseLinearA8(const uint8_t *qx, int64_t rows, int64_t k,
+                          const uint8_t *packed, int64_t nTotal, int64_t nBegin,
+                          int64_t nEnd, float *y, int64_t yStride, int64_t bits,
+                          int64_t groupSize) {
+  if (!a8KernelHandles(bits, groupSize))
+    return -1;
+  PackedLayout weights(packed, nTotal, k, bits, groupSize);
+  if (bits == 4)
+    allRows<Which, 4>(qx, rows, k, weights, groupSize, nBegin, nEnd, y,
+                      yStride);
+  else
+    allRows<Which, 8>(qx, rows, k, weights, groupSize, nBegin, nEnd, y,
+                      yStride);
+  return 0;
+}
+
+} // namespace
+
+extern "C" {
+
+/// Quantizes rows x[r * xStride + j] (r < rows, j < k) to `out`, rows of
+/// activationLayout(k, groupSize).rowBytes bytes each, for a weight of
+/// `bits` with groups of `groupSize` (a8KernelHandles). Returns 0,
+/// or -1 for a format the a8 kernels do not handle.
+int64_t lbc_ukernel_quantize_activations(int64_t x, int64_t rows, int64_t k,
+                                         int64_t xStride, int64_t out,
+                                         int64_t bits, int64_t groupSize) {
+  if (!a8KernelHandles(bits, groupSize))
+    return -1;
+  ActivationLayout layout = activationLayout(k, groupSize);
+  for (int64_t r = 0; r < rows; ++r)
+    quantizeRow(reinterpret_cast<const float *>(x) + r * xStride, k, bits,
+                groupSize, layout,
+                reinterpret_cast<uint8_t *>(out) + r * layout.rowBytes);
+  return 0;
+}
+
+/// y[r * yStride + n] = sum_j xq[r, j] * W[n, j] for r < rows and n in
+/// [nBegin, nEnd): lbc_ukernel_groupwise_linear's contract with the input
+/// given as `qx`, rows quantized by lbc_ukernel_quantize_activations.
+int64_t lbc_ukernel_groupwise_linear_a8(int64_t qx, int64_t rows, int64_t k,
+                                        int64_t packed, int64_t nTotal,
+                                        int64_t nBegin, int64_t nEnd, int64_t y,
+                                        int64_t yStride, int64_t bits,
+                                        int64_t groupSize) {
+  return groupwiseLinearA8<Isa::Portable>(
+      reinterpret_cast<const uint8_t *>(qx), rows, k,
+      reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
+      reinterpret_cast<float *>(y), yStride, bits, groupSize);
+}
+
+#if defined(__x86_64__)
+/// lbc_ukernel_groupwise_linear_a8 for CPUs with AVX-512 VNNI.
+LBC_VNNI int64_t lbc_ukernel_groupwise_linear_a8__avx512vnni(
+    int64_t qx, int64_t rows, int64_t k, int64_t packed, int64_t nTotal,
+    int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride, int64_t bits,
+    int64_t groupSize) {
+  return groupwiseLinearA8<Isa::Vnni>(
+      reinterpret_cast<const uint8_t *>(qx), rows, k,
+      reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
+      reinterpret_cast<float *>(y), yStride, bits, groupSize);
+}
+#endif
+
+} // extern "C"
