@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """Decode GEMV (1 x K times constant K x N weights) in lbc's weight formats,
-against the streaming-read bandwidth measured in the same run.
+against the streaming-read bandwidth and ONNX Runtime's 4-bit MatMulNBits,
+both measured in the same run.
 
   bench/quantized_gemv.py [--build DIR] [--recipes fp32 w8 w4 w8,a8 w4,a8]
       [--shapes 4096x4096,4096x11008,11008x4096] [--threads 1,2] [--repeats N]
+      [--no-ort]
 
 Prints one JSON line per (format, shape, threads): latency (lbc-run --bench
 median), the weight bytes the artifact really holds (bits/weight from its
@@ -11,7 +13,11 @@ signature, scales included), effective GB/s = bytes / latency, and that as a
 fraction of the streaming read of the same thread count
 (lbc-bench-matmul --stream). The model chains distinct layers (K x N, N x K,
 ...) until even the 4-bit weights are 4x this machine's 32 MiB L3, so every
-format streams its weights from DRAM as a decode step does.
+format streams its weights from DRAM as a decode step does. The peer is the
+same chain of com.microsoft.MatMulNBits nodes (bits 4, block 32, no zero
+points: Q4_0's arithmetic, 4.5 bits/weight with its f32 scales counted as
+stored) run by onnxruntime-node with accuracy_level 0 (f32 activations) and 4
+(int8 activations); each lbc line carries both latencies and the ratios.
 """
 
 import argparse
@@ -49,6 +55,40 @@ def make_model(path, k, n, layers, seed=0):
     onnx.save(model, path, save_as_external_data=True, location=os.path.basename(path) + ".data")
 
 
+def make_matmulnbits_model(path, k, n, layers, accuracy_level, seed=0):
+    """The chain of make_model as ONNX Runtime's 4-bit MatMulNBits (random
+    codes and scales: the speed does not depend on them)."""
+    rng = np.random.default_rng(seed)
+    nodes, weights, width = [], [], k
+    for layer in range(layers):
+        rows, columns = (k, n) if layer % 2 == 0 else (n, k)
+        blocks = rows // 32
+        codes = rng.integers(0, 256, (columns, blocks, 16), dtype=np.uint8)
+        scales = (rng.random(columns * blocks, dtype=np.float32) * 0.02).astype(np.float32)
+        weights += [numpy_helper.from_array(codes, f"b{layer}"),
+                    numpy_helper.from_array(scales, f"s{layer}")]
+        nodes.append(helper.make_node(
+            "MatMulNBits", [f"h{layer}" if layer else "x", f"b{layer}", f"s{layer}"],
+            [f"h{layer + 1}" if layer + 1 < layers else "y"], domain="com.microsoft",
+            K=rows, N=columns, bits=4, block_size=32, accuracy_level=accuracy_level))
+        width = columns
+    graph = helper.make_graph(
+        nodes, "gemv_nbits", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, width])], weights)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    model.ir_version = 8
+    onnx.save(model, path, save_as_external_data=True, location=os.path.basename(path) + ".data")
+
+
+def ort_ms(model, threads, repeats, x_path, npm):
+    out = subprocess.run(["node", os.path.join(ROOT, "bench", "ort_bench.js"), model,
+                          str(threads), str(repeats), f"x={x_path}"],
+                         check=True, capture_output=True, text=True,
+                         env=dict(os.environ, NODE_PATH=npm)).stdout
+    return float(out.strip())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -57,6 +97,8 @@ def main():
     parser.add_argument("--shapes", default="4096x4096,4096x11008,11008x4096")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--no-ort", action="store_true",
+                        help="skip the ONNX Runtime MatMulNBits peer")
     parser.add_argument("--min-packed-mib", type=int, default=128,
                         help="weights of the chain at 4 bits/weight, at least")
     args = parser.parse_args()
@@ -68,8 +110,16 @@ def main():
             # Enough layers that even 4-bit weights are 4x the L3 size.
             layers = max(2, -(-args.min_packed_mib * 2 ** 20 * 2 // (k * n)))
             make_model(model, k, n, layers)
-            np.save(os.path.join(work, "x.npy"),
-                    np.random.default_rng(1).normal(size=(1, k)).astype(np.float32))
+            x_path = os.path.join(work, "x.npy")
+            np.save(x_path, np.random.default_rng(1).normal(size=(1, k)).astype(np.float32))
+            peers = {}
+            if not args.no_ort:
+                npm = os.path.join(args.build, "npm", "node_modules")
+                for level in (0, 4):
+                    peer = os.path.join(work, f"nbits_{k}x{n}_acc{level}.onnx")
+                    make_matmulnbits_model(peer, k, n, layers, level)
+                    for threads in (int(t) for t in args.threads.split(",")):
+                        peers[(level, threads)] = ort_ms(peer, threads, args.repeats, x_path, npm)
             for recipe in args.recipes:
                 artifact = os.path.join(work, f"{recipe}.so")
                 subprocess.run([os.path.join(bin_dir, "lbc-opt"), model,
@@ -97,7 +147,11 @@ def main():
                         "bits_per_weight": float(bits),
                         "weight_mib": round(weight_bytes / 2 ** 20, 2),
                         "lbc_weight_gbps": round(gbps, 2), "stream_read_gbps": stream,
-                        "lbc_vs_stream": round(gbps / stream, 3)}), flush=True)
+                        "lbc_vs_stream": round(gbps / stream, 3),
+                        **{f"ort_matmulnbits_acc{level}_ms": peers[(level, threads)]
+                           for level in (0, 4) if (level, threads) in peers},
+                        **{f"lbc_speedup_vs_ort_acc{level}": round(peers[(level, threads)] / ms, 3)
+                           for level in (0, 4) if (level, threads) in peers}}), flush=True)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,12 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Compiler/Driver.h"
+
 #include "dialects/LowBit/LowBitDialect.h"
 #include "lib/Compiler/Registration.h"
 #include "lib/Import/ONNX/ONNXImporter.h"
 #include "lib/Target/Artifact.h"
+#include "mlir/IR/Diagnostics.h"
 #include "passes/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -135,6 +137,13 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
       llvm::cl::desc("Use the fused low-bit microkernels where a weight format "
                      "has one (=false: the reference decode + matmul)"),
       llvm::cl::init(true), llvm::cl::cat(category));
+  llvm::cl::list<std::string> keep(
+      "keep",
+      llvm::cl::desc("Keep these linear layers in f32 under a weight recipe: "
+                     "glob patterns over ONNX node or initializer names, "
+                     "e.g. --keep='*lm_head*' (comma-separated or repeated)"),
+      llvm::cl::CommaSeparated, llvm::cl::value_desc("pattern"),
+      llvm::cl::cat(category));
   llvm::cl::opt<bool> debugLines(
       "debug-lines",
       llvm::cl::desc("Emit line tables that map machine code to ONNX nodes "
@@ -193,10 +202,23 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   std::optional<Recipe> recipe = parseRecipe(recipeText, error);
   if (!recipe)
     return fail(error);
+  if (!keep.empty() && !recipe->weights)
+    return fail("--keep names layers to leave in f32 under a weight recipe, "
+                "but recipe '" +
+                recipe->str() + "' quantizes no weights");
+  recipe->keep.assign(keep.begin(), keep.end());
   DialectRegistry registry;
   registerLbcDialects(registry);
   registerLbcPasses();
   MLIRContext context(registry);
+  // Warnings (a --keep pattern that names nothing, weights left unquantized)
+  // are printed; errors go on to MLIR's default printer.
+  ScopedDiagnosticHandler warnings(&context, [](Diagnostic &diagnostic) {
+    if (diagnostic.getSeverity() != DiagnosticSeverity::Warning)
+      return failure();
+    llvm::errs() << "lbc-opt: warning: " << diagnostic << "\n";
+    return success();
+  });
   context.loadAllAvailableDialects();
 
   FailureOr<ImportedModel> imported =

@@ -32,6 +32,7 @@ void mlir::lbc::buildLbcPipeline(OpPassManager &pm, const Recipe &recipe) {
     // decode as contiguous vectors (runtime/cpu/ukernels).
     if (options.bits == 4)
       options.order = "split_halves";
+    options.keep.assign(recipe.keep.begin(), recipe.keep.end());
     pm.addPass(createQuantizeWeightsPass(options));
     if (recipe.activationBits) {
       QuantizeActivationsPassOptions activations;

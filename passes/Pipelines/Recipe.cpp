@@ -97,5 +97,10 @@ std::string Recipe::str() const {
     text += "g" + std::to_string(weights->groupSize);
   if (activationBits)
     text += ",a" + std::to_string(*activationBits);
+  if (!keep.empty()) {
+    text += " keep=";
+    for (size_t i = 0; i < keep.size(); ++i)
+      text += (i ? "," : "") + keep[i];
+  }
   return text;
 }

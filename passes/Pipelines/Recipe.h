@@ -17,6 +17,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir::lbc {
 
@@ -33,6 +34,9 @@ struct Recipe {
   /// `a8`: the inputs of low-bit linears are quantized dynamically to
   /// integers of this many bits per block of 32 (needs a weight step).
   std::optional<unsigned> activationBits;
+  /// Glob patterns of linears that keep f32 weights (the driver's --keep):
+  /// matched against ONNX node and initializer names.
+  std::vector<std::string> keep;
 
   /// The canonical spelling, recorded in artifacts.
   std::string str() const;

@@ -22,7 +22,9 @@ def QuantizeWeightsPass : Pass<"lbc-quantize-weights", "::mlir::ModuleOp"> {
     is a `lowbit.constant` packed in the group-wise encoding given by the
     options, fitted by round-to-nearest. Also folds `lowbit.quantize` of a
     constant into a packed constant with the encoding of its result type.
-    A constant shared by several linears is packed once.
+    A constant shared by several linears is packed once. Linears that a
+    `keep` pattern names stay in f32; a pattern that names no linear gets a
+    warning (a typo would otherwise silently quantize everything).
   }];
   let dependentDialects = ["::mlir::lbc::lowbit::LowBitDialect"];
   let options = [
@@ -37,6 +39,10 @@ def QuantizeWeightsPass : Pass<"lbc-quantize-weights", "::mlir::ModuleOp"> {
            "Storage type of asymmetric zero points: ui8, f16, bf16 or f32">,
     Option<"order", "order", "std::string", "\"lsb_first\"",
            "Order of the codes in a group: lsb_first or split_halves">,
+    ListOption<"keep", "keep", "std::string",
+               "Glob patterns of linears to keep in f32, matched against the "
+               "names in the linear's location (the ONNX node) and its "
+               "weight's (the initializer)">,
   ];
 }
 

@@ -14,6 +14,7 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/GlobPattern.h"
 
 namespace mlir::lbc {
 #define GEN_PASS_DEF_QUANTIZEWEIGHTSPASS
@@ -43,6 +44,18 @@ struct QuantizeWeightsPass
   /// Options are checked once, before any IR is touched.
   LogicalResult initialize(MLIRContext *context) override {
     encoding = buildEncoding(UnknownLoc::get(context));
+    keepPatterns.clear();
+    for (const std::string &text : keep) {
+      llvm::Expected<llvm::GlobPattern> pattern =
+          llvm::GlobPattern::create(text);
+      if (!pattern) {
+        emitError(UnknownLoc::get(context))
+            << "keep pattern '" << text
+            << "': " << llvm::toString(pattern.takeError());
+        return failure();
+      }
+      keepPatterns.push_back(std::move(*pattern));
+    }
     return success(static_cast<bool>(encoding));
   }
 
@@ -55,7 +68,11 @@ private:
   FailureOr<Value> getPackedConstant(arith::ConstantOp constant,
                                      PackedWeightType type);
 
+  /// The index of the first keep pattern that names `linear`, if any.
+  std::optional<size_t> keepPatternFor(LinearOp linear);
+
   GroupwiseEncodingAttr encoding;
+  SmallVector<llvm::GlobPattern> keepPatterns;
   DenseMap<std::pair<Operation *, Type>, Value> packedConstants;
 };
 
@@ -115,6 +132,34 @@ QuantizeWeightsPass::getPackedConstant(arith::ConstantOp constant,
   return packed;
 }
 
+/// The names a location carries (NameLoc, also inside fused and call-site
+/// locations).
+static void collectNames(Location loc, SmallVectorImpl<StringRef> &names) {
+  if (auto named = dyn_cast<NameLoc>(loc)) {
+    names.push_back(named.getName().getValue());
+    collectNames(named.getChildLoc(), names);
+  } else if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    for (Location inner : fused.getLocations())
+      collectNames(inner, names);
+  } else if (auto call = dyn_cast<CallSiteLoc>(loc)) {
+    collectNames(call.getCallee(), names);
+  }
+}
+
+std::optional<size_t> QuantizeWeightsPass::keepPatternFor(LinearOp linear) {
+  if (keepPatterns.empty())
+    return std::nullopt;
+  SmallVector<StringRef> names;
+  collectNames(linear.getLoc(), names);
+  if (Operation *weight = linear.getWeight().getDefiningOp())
+    collectNames(weight->getLoc(), names);
+  for (auto [index, pattern] : llvm::enumerate(keepPatterns))
+    for (StringRef name : names)
+      if (pattern.match(name))
+        return index;
+  return std::nullopt;
+}
+
 void QuantizeWeightsPass::runOnOperation() {
   ModuleOp module = getOperation();
 
@@ -152,8 +197,14 @@ void QuantizeWeightsPass::runOnOperation() {
     touchedConstants.push_back(constant);
   }
 
-  // lowbit.linear with a dense constant weight: the options name it.
+  // lowbit.linear with a dense constant weight: the options name it, unless
+  // a keep pattern names the linear.
+  SmallVector<bool> patternUsed(keepPatterns.size(), false);
   for (LinearOp linear : linearOps) {
+    if (std::optional<size_t> pattern = keepPatternFor(linear)) {
+      patternUsed[*pattern] = true;
+      continue;
+    }
     arith::ConstantOp constant = constantF32Tensor(linear.getWeight());
     if (!constant) {
       if (auto other = linear.getWeight().getDefiningOp<arith::ConstantOp>())
@@ -173,6 +224,11 @@ void QuantizeWeightsPass::runOnOperation() {
     linear.getWeightMutable().assign(*packed);
     touchedConstants.push_back(constant);
   }
+
+  for (auto [index, used] : llvm::enumerate(patternUsed))
+    if (!used)
+      mlir::emitWarning(module.getLoc(), "keep pattern '")
+          << keep[index] << "' names no linear layer; nothing was kept for it";
 
   for (arith::ConstantOp constant : touchedConstants)
     if (constant->use_empty())

@@ -47,6 +47,8 @@ TEST(Recipe, ActivationStepNeedsWeightStep) {
   EXPECT_FALSE(parseRecipe("a8", error));
   EXPECT_NE(error.find("add a weight step"), std::string::npos) << error;
   EXPECT_FALSE(parseRecipe("fp32,a8", error));
+  w4a8->keep = {"*lm_head*", "*embed*"};
+  EXPECT_EQ(w4a8->str(), "w4,a8 keep=*lm_head*,*embed*");
 }
 
 TEST(Recipe, UnknownStepNamesItAndListsValidSteps) {
