@@ -263,67 +263,44 @@ LBC_VNNI inline __m512 laneWeightScalesVnni(const uint8_t *rowScales,
   return _mm512_permutexvar_ps(pattern, ab);
 }
 
-/// Outputs [n, n + Cols) of rows [0, Rows) with AVX-512 VNNI: one vpdpbusd
-/// per chunk, row and output, starting from the row's lane corrections. A
-/// chunk's activation codes, scales and corrections are loaded once for all
-/// Cols outputs (for a long row they come from L2, and would otherwise cost
-/// six times the bytes of the weight codes).
-template <int Rows, int Cols, int Bits>
-LBC_VNNI inline void outputBlockVnni(const QuantizedRow *rows,
-                                     const PackedLayout &weights, int64_t k,
-                                     int64_t groupSize, int64_t n,
-                                     float *__restrict ys, int64_t yStride) {
-  int64_t chunks = rows[0].layout.chunks;
-  const uint8_t *rowCodes[Cols], *rowScales[Cols];
-  for (int c = 0; c < Cols; ++c) {
-    rowCodes[c] = weights.rowCodes(n + c);
-    rowScales[c] = weights.rowScales(n + c);
-  }
-  __m512 acc[Rows][Cols];
-  for (int r = 0; r < Rows; ++r)
-    for (int c = 0; c < Cols; ++c)
-      acc[r][c] = _mm512_setzero_ps();
-  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
-    __m512i codes[Rows], corrections[Rows];
-    __m512 activationScales[Rows];
-    for (int r = 0; r < Rows; ++r) {
-      codes[r] = _mm512_loadu_si512(rows[r].codes(chunk));
-      corrections[r] = _mm512_loadu_si512(rows[r].laneCorrections(chunk));
-      activationScales[r] = _mm512_loadu_ps(rows[r].laneScales(chunk));
-    }
-    for (int c = 0; c < Cols; ++c) {
-      __m512i w = chunkWeightCodesVnni<Bits>(rowCodes[c], chunk);
-      __m512 scales =
-          laneWeightScalesVnni<Bits>(rowScales[c], chunk, groupSize);
-      for (int r = 0; r < Rows; ++r) {
-        __m512i dots = _mm512_dpbusd_epi32(corrections[r], w, codes[r]);
-        acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots),
-                                    _mm512_mul_ps(scales, activationScales[r]),
-                                    acc[r][c]);
-      }
-    }
-  }
-  for (int r = 0; r < Rows; ++r)
-    for (int c = 0; c < Cols; ++c)
-      ys[r * yStride + n + c] =
-          _mm512_reduce_add_ps(acc[r][c]) +
-          tailDot(weights, n + c, rows[r], k, Bits, groupSize);
-}
-
-/// Rows [0, Rows) for outputs [nBegin, nEnd): blocks of outputs so that
-/// Rows x Cols accumulators stay in registers, then the leftovers one by one.
+/// The AVX-512 VNNI block: one vpdpbusd per chunk and row, starting from the
+/// row's lane corrections; a single row alternates two accumulators so that
+/// the FMA latency does not bound the loop.
 template <int Rows, int Bits>
 LBC_VNNI void rowBlockVnni(const QuantizedRow *rows,
                            const PackedLayout &weights, int64_t k,
                            int64_t groupSize, int64_t nBegin, int64_t nEnd,
                            float *__restrict ys, int64_t yStride) {
-  constexpr int Cols = Rows == 1 ? 4 : Rows == 2 ? 2 : 1;
-  int64_t n = nBegin;
-  for (; n + Cols <= nEnd; n += Cols)
-    outputBlockVnni<Rows, Cols, Bits>(rows, weights, k, groupSize, n, ys,
-                                      yStride);
-  for (; n < nEnd; ++n)
-    outputBlockVnni<Rows, 1, Bits>(rows, weights, k, groupSize, n, ys, yStride);
+  constexpr int Chains = Rows == 1 ? 2 : 1;
+  int64_t chunks = rows[0].layout.chunks;
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    const uint8_t *rowCodes = weights.rowCodes(n);
+    const uint8_t *rowScales = weights.rowScales(n);
+    __m512 acc[Chains][Rows];
+    for (int c = 0; c < Chains; ++c)
+      for (int r = 0; r < Rows; ++r)
+        acc[c][r] = _mm512_setzero_ps();
+    for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+      __m512i w = chunkWeightCodesVnni<Bits>(rowCodes, chunk);
+      __m512 scales = laneWeightScalesVnni<Bits>(rowScales, chunk, groupSize);
+      for (int r = 0; r < Rows; ++r) {
+        __m512i dots = _mm512_dpbusd_epi32(
+            _mm512_loadu_si512(rows[r].laneCorrections(chunk)), w,
+            _mm512_loadu_si512(rows[r].codes(chunk)));
+        __m512 combined =
+            _mm512_mul_ps(scales, _mm512_loadu_ps(rows[r].laneScales(chunk)));
+        acc[chunk % Chains][r] = _mm512_fmadd_ps(
+            _mm512_cvtepi32_ps(dots), combined, acc[chunk % Chains][r]);
+      }
+    }
+    for (int r = 0; r < Rows; ++r) {
+      __m512 both = acc[0][r];
+      if (Chains == 2)
+        both = _mm512_add_ps(both, acc[Chains - 1][r]);
+      ys[r * yStride + n] = _mm512_reduce_add_ps(both) +
+                            tailDot(weights, n, rows[r], k, Bits, groupSize);
+    }
+  }
 }
 #endif
 
