@@ -4,8 +4,9 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Parsing, printing and verification of the group-wise encoding, and its
-// weight-encoding interface (bits per weight, packed byte size).
+// Parsing, printing and verification of the group-wise and K-quant
+// encodings, and their weight-encoding interface (bits per weight, packed
+// byte size).
 //
 //===----------------------------------------------------------------------===//
 
@@ -195,4 +196,43 @@ void GroupwiseEncodingAttr::print(AsmPrinter &printer) const {
   if (getOrder() != PackOrder::lsb_first)
     printer << ", order = " << stringifyPackOrder(getOrder());
   printer << ">";
+}
+
+//===----------------------------------------------------------------------===//
+// KQuantEncodingAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+KQuantEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                           unsigned bits) {
+  std::string problem = ::lbc::validateKQuantFormat(::lbc::KQuantFormat{bits});
+  if (!problem.empty())
+    return emitError() << problem;
+  return success();
+}
+
+::lbc::KQuantFormat KQuantEncodingAttr::toFormat() const {
+  return ::lbc::KQuantFormat{getBits()};
+}
+
+double KQuantEncodingAttr::bitsPerWeight() const {
+  return ::lbc::bitsPerWeight(toFormat());
+}
+
+int64_t KQuantEncodingAttr::getPackedByteSize(ArrayRef<int64_t> shape) const {
+  if (shape.empty())
+    return 0;
+  int64_t rows = 1;
+  for (int64_t dim : shape.drop_back())
+    rows *= dim;
+  return ::lbc::computeKQuantLayout(toFormat(), rows, shape.back()).totalBytes;
+}
+
+LogicalResult KQuantEncodingAttr::verifyLogicalType(
+    function_ref<InFlightDiagnostic()> emitError, RankedTensorType type) const {
+  if (type.getRank() < 1)
+    return emitError() << "kquant encoding needs a weight of rank >= 1 "
+                          "(super-blocks run along the last dimension), got "
+                       << type;
+  return success();
 }

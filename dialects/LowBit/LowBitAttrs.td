@@ -90,4 +90,28 @@ def LowBit_GroupwiseEncodingAttr : LowBit_Attr<"GroupwiseEncoding", "groupwise",
   }];
 }
 
+def LowBit_KQuantEncodingAttr : LowBit_Attr<"KQuantEncoding", "kquant",
+    [DeclareAttrInterfaceMethods<LowBit_WeightEncodingAttrInterface>]> {
+  let summary = "K-quant super-block encoding (llama.cpp's Q4_K arithmetic)";
+  let description = [{
+    Weights are split along their last dimension into super-blocks of 256,
+    each of 8 sub-blocks of 32 with a 6-bit scale and a 6-bit min, those
+    scaled by two f16 values per super-block:
+
+      x = d * sc[j] * q - dmin * m[j]
+
+    fitted by weighted least squares per sub-block. `bits` is 4 (q4k, 4.5
+    bits per weight). The bytes are defined in lib/Support/KQuantCodec.h.
+
+      #lowbit.kquant<bits = 4>
+  }];
+  let parameters = (ins "unsigned":$bits);
+  let assemblyFormat = "`<` `bits` `=` $bits `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The MLIR-free description of this encoding used by the codec.
+    ::lbc::KQuantFormat toFormat() const;
+  }];
+}
+
 #endif // LBC_DIALECTS_LOWBIT_LOWBITATTRS_TD

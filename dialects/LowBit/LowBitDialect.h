@@ -13,6 +13,7 @@
 #define LBC_DIALECTS_LOWBIT_LOWBITDIALECT_H
 
 #include "lib/Support/GroupwiseCodec.h"
+#include "lib/Support/KQuantCodec.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"

@@ -27,11 +27,15 @@ void mlir::lbc::buildLbcPipeline(OpPassManager &pm, const Recipe &recipe) {
     pm.addNestedPass<func::FuncOp>(createRaiseLinearPass());
     QuantizeWeightsPassOptions options;
     options.bits = recipe.weights->bits;
-    options.groupSize = recipe.weights->groupSize;
-    // 4-bit codes in llama.cpp's Q4_0 nibble order: a group's two halves
-    // decode as contiguous vectors (runtime/cpu/ukernels).
-    if (options.bits == 4)
-      options.order = "split_halves";
+    if (recipe.weights->format == WeightQuantStep::Format::KQuant) {
+      options.format = "kquant";
+    } else {
+      options.groupSize = recipe.weights->groupSize;
+      // 4-bit codes in llama.cpp's Q4_0 nibble order: a group's two halves
+      // decode as contiguous vectors (runtime/cpu/ukernels).
+      if (options.bits == 4)
+        options.order = "split_halves";
+    }
     options.keep.assign(recipe.keep.begin(), recipe.keep.end());
     pm.addPass(createQuantizeWeightsPass(options));
     if (recipe.activationBits) {

@@ -16,11 +16,19 @@ using namespace mlir::lbc;
 
 static constexpr const char *kValidSteps =
     "fp32, w8, w5, w4, w3, w2 (group-wise symmetric, group 32, f16 scales; "
-    "a group suffix such as w4g128 sets the group size), a8 (int8 inputs of "
-    "the low-bit linears, per block of 32)";
+    "a group suffix such as w4g128 sets the group size), q4k (K-quant "
+    "super-blocks of 256, 4.5 bits/weight), a8 (int8 inputs of the low-bit "
+    "linears, per block of 32)";
 
-/// Parses `wB` or `wBgG`; std::nullopt if `step` has another shape.
+/// Parses `wB`, `wBgG` or `q4k`; std::nullopt if `step` has another shape.
 static std::optional<WeightQuantStep> parseWeightStep(llvm::StringRef step) {
+  if (step == "q4k") {
+    WeightQuantStep kquant;
+    kquant.format = WeightQuantStep::Format::KQuant;
+    kquant.bits = 4;
+    kquant.groupSize = 256;
+    return kquant;
+  }
   if (!step.consume_front("w"))
     return std::nullopt;
   WeightQuantStep weights;
@@ -92,9 +100,14 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
 std::string Recipe::str() const {
   if (!weights)
     return "fp32";
-  std::string text = "w" + std::to_string(weights->bits);
-  if (weights->groupSize != 32)
-    text += "g" + std::to_string(weights->groupSize);
+  std::string text;
+  if (weights->format == WeightQuantStep::Format::KQuant) {
+    text = "q" + std::to_string(weights->bits) + "k";
+  } else {
+    text = "w" + std::to_string(weights->bits);
+    if (weights->groupSize != 32)
+      text += "g" + std::to_string(weights->groupSize);
+  }
   if (activationBits)
     text += ",a" + std::to_string(*activationBits);
   if (!keep.empty()) {

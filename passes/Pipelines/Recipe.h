@@ -21,9 +21,13 @@
 
 namespace mlir::lbc {
 
-/// Group-wise symmetric weight quantization: `wB` or `wBgG`.
+/// Weight quantization: group-wise symmetric `wB` / `wBgG`, or the K-quant
+/// super-block format `q4k`.
 struct WeightQuantStep {
+  enum class Format { Groupwise, KQuant };
+  Format format = Format::Groupwise;
   unsigned bits = 4;
+  /// Group size of the group-wise format (K-quants: fixed super-blocks).
   unsigned groupSize = 32;
 };
 

@@ -15,7 +15,8 @@ include "mlir/Pass/PassBase.td"
 
 def QuantizeWeightsPass : Pass<"lbc-quantize-weights", "::mlir::ModuleOp"> {
   let summary = "Pack constant linear weights into a group-wise integer "
-                "encoding (round-to-nearest)";
+                "encoding (round-to-nearest) or a K-quant one (weighted "
+                "least squares)";
   let description = [{
     Rewrites every `lowbit.linear` whose weight is a dense f32 constant
     (`arith.constant` with a dense or dense_resource value) so that its weight
@@ -28,6 +29,11 @@ def QuantizeWeightsPass : Pass<"lbc-quantize-weights", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::mlir::lbc::lowbit::LowBitDialect"];
   let options = [
+    Option<"format", "format", "std::string", "\"groupwise\"",
+           "groupwise (the other options apply) or kquant (super-blocks of "
+           "256 with 6-bit sub-block scales and mins; bits = 4; weights "
+           "whose in-features are not a multiple of 256 get 4-bit groups "
+           "of 32, the same 4.5 bits/weight)">,
     Option<"bits", "bits", "unsigned", "4", "Bits per code, 2 to 8">,
     Option<"groupSize", "group-size", "unsigned", "32",
            "Weights per group, a multiple of 8">,

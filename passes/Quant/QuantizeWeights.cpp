@@ -63,7 +63,7 @@ struct QuantizeWeightsPass
 
 private:
   /// The encoding the options ask for; emits an error at `loc` if invalid.
-  GroupwiseEncodingAttr buildEncoding(Location loc);
+  Attribute buildEncoding(Location loc);
   /// The packed form of `constant` in `type`, created once per pair.
   FailureOr<Value> getPackedConstant(arith::ConstantOp constant,
                                      PackedWeightType type);
@@ -71,14 +71,21 @@ private:
   /// The index of the first keep pattern that names `linear`, if any.
   std::optional<size_t> keepPatternFor(LinearOp linear);
 
-  GroupwiseEncodingAttr encoding;
+  Attribute encoding;
   SmallVector<llvm::GlobPattern> keepPatterns;
   DenseMap<std::pair<Operation *, Type>, Value> packedConstants;
 };
 
-GroupwiseEncodingAttr QuantizeWeightsPass::buildEncoding(Location loc) {
+Attribute QuantizeWeightsPass::buildEncoding(Location loc) {
   MLIRContext *context = loc.getContext();
   auto fail = [&]() { return emitError(loc) << "lbc-quantize-weights: "; };
+  if (format == "kquant")
+    return KQuantEncodingAttr::getChecked(fail, context,
+                                          static_cast<unsigned>(bits));
+  if (format != "groupwise") {
+    fail() << "unknown format '" << format << "'; expected groupwise or kquant";
+    return {};
+  }
   std::optional<QuantScheme> parsedScheme = symbolizeQuantScheme(scheme);
   if (!parsedScheme) {
     fail() << "unknown scheme '" << scheme
@@ -213,9 +220,18 @@ void QuantizeWeightsPass::runOnOperation() {
             << " left unquantized: lbc-quantize-weights reads f32 weights";
       continue;
     }
-    auto type =
-        PackedWeightType::get(cast<RankedTensorType>(constant.getType()),
-                              cast<WeightEncodingAttrInterface>(encoding));
+    auto weightType = cast<RankedTensorType>(constant.getType());
+    Attribute chosen = encoding;
+    // K-quant super-blocks span 256 inputs; a layer with fewer (or a
+    // remainder) would pay for padding, so it gets the Q4_0 arithmetic at
+    // the same 4.5 bits/weight instead, as llama.cpp does.
+    if (isa<KQuantEncodingAttr>(encoding) &&
+        weightType.getShape().back() % ::lbc::kKQuantSuperBlock != 0)
+      chosen = GroupwiseEncodingAttr::get(
+          &getContext(), 4, 32, QuantScheme::symmetric,
+          Float16Type::get(&getContext()), Type(), PackOrder::split_halves);
+    auto type = PackedWeightType::get(
+        weightType, cast<WeightEncodingAttrInterface>(chosen));
     FailureOr<Value> packed = getPackedConstant(constant, type);
     if (failed(packed)) {
       anyFailed = true;

@@ -55,20 +55,18 @@ static std::pair<int64_t, int64_t> rowsAndColumns(RankedTensorType type) {
   return {type.getNumElements() / columns, columns};
 }
 
-static FailureOr<GroupwiseEncodingAttr> getGroupwise(PackedWeightType type,
-                                                     Location loc) {
-  auto groupwise = dyn_cast<GroupwiseEncodingAttr>(type.getEncoding());
-  if (!groupwise)
-    return emitError(loc, "no codec for weight encoding ")
-           << type.getEncoding();
-  return groupwise;
+/// Whether a codec knows `type`'s encoding; emits an error at `loc` if not.
+static LogicalResult checkCodec(PackedWeightType type, Location loc) {
+  if (isa<GroupwiseEncodingAttr, lowbit::KQuantEncodingAttr>(
+          type.getEncoding()))
+    return success();
+  return emitError(loc, "no codec for weight encoding ") << type.getEncoding();
 }
 
 FailureOr<DenseResourceElementsAttr>
 mlir::lbc::packWeights(ArrayRef<float> values, PackedWeightType packedType,
                        Location loc) {
-  FailureOr<GroupwiseEncodingAttr> encoding = getGroupwise(packedType, loc);
-  if (failed(encoding))
+  if (failed(checkCodec(packedType, loc)))
     return failure();
   RankedTensorType logicalType = packedType.getLogicalType();
   if (static_cast<int64_t>(values.size()) != logicalType.getNumElements())
@@ -80,16 +78,29 @@ mlir::lbc::packWeights(ArrayRef<float> values, PackedWeightType packedType,
   AsmResourceBlob blob =
       HeapAsmResourceBlob::allocate(byteSize, kBlobAlignment);
   auto *bytes = reinterpret_cast<uint8_t *>(blob.getMutableData().data());
-  switch (::lbc::quantizeRoundToNearest(encoding->toFormat(), values.data(),
-                                        rows, columns, bytes)) {
+  ::lbc::CodecStatus status;
+  if (auto kquant =
+          dyn_cast<lowbit::KQuantEncodingAttr>(packedType.getEncoding()))
+    status = ::lbc::quantizeKQuant(kquant.toFormat(), values.data(), rows,
+                                   columns, /*importance=*/nullptr, bytes);
+  else
+    status = ::lbc::quantizeRoundToNearest(
+        cast<GroupwiseEncodingAttr>(packedType.getEncoding()).toFormat(),
+        values.data(), rows, columns, bytes);
+  switch (status) {
   case ::lbc::CodecStatus::Ok:
     break;
   case ::lbc::CodecStatus::NonFiniteInput:
     return emitError(loc, "cannot quantize a weight with NaN or infinite "
                           "values");
   case ::lbc::CodecStatus::NonFiniteScale:
-    return emitError(loc, "weight magnitudes overflow the scale type ")
-           << encoding->getScaleType() << " of " << *encoding;
+    if (auto groupwise =
+            dyn_cast<GroupwiseEncodingAttr>(packedType.getEncoding()))
+      return emitError(loc, "weight magnitudes overflow the scale type ")
+             << groupwise.getScaleType() << " of " << groupwise;
+    return emitError(loc, "weight magnitudes overflow the f16 super-block "
+                          "scales of ")
+           << packedType.getEncoding();
   }
   auto blobType =
       RankedTensorType::get({byteSize}, IntegerType::get(loc.getContext(), 8));
@@ -101,8 +112,7 @@ FailureOr<DenseResourceElementsAttr>
 mlir::lbc::unpackWeights(lowbit::ConstantOp constant) {
   Location loc = constant.getLoc();
   PackedWeightType packedType = constant.getType();
-  FailureOr<GroupwiseEncodingAttr> encoding = getGroupwise(packedType, loc);
-  if (failed(encoding))
+  if (failed(checkCodec(packedType, loc)))
     return failure();
   RankedTensorType logicalType = packedType.getLogicalType();
   if (!logicalType.getElementType().isF32())
@@ -123,9 +133,15 @@ mlir::lbc::unpackWeights(lowbit::ConstantOp constant) {
   auto [rows, columns] = rowsAndColumns(logicalType);
   AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
       logicalType.getNumElements() * sizeof(float), kBlobAlignment);
-  ::lbc::dequantize(
-      encoding->toFormat(), reinterpret_cast<const uint8_t *>(packed.data()),
-      rows, columns, reinterpret_cast<float *>(blob.getMutableData().data()));
+  const auto *bytes = reinterpret_cast<const uint8_t *>(packed.data());
+  auto *values = reinterpret_cast<float *>(blob.getMutableData().data());
+  if (auto kquant =
+          dyn_cast<lowbit::KQuantEncodingAttr>(packedType.getEncoding()))
+    ::lbc::dequantizeKQuant(kquant.toFormat(), bytes, rows, columns, values);
+  else
+    ::lbc::dequantize(
+        cast<GroupwiseEncodingAttr>(packedType.getEncoding()).toFormat(), bytes,
+        rows, columns, values);
   return DenseResourceElementsAttr::get(logicalType, "lbc_dequantized_weight",
                                         std::move(blob));
 }

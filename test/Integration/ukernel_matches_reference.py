@@ -3,8 +3,8 @@
 
   ukernel_matches_reference.py --work DIR [--bin-dir DIR]
 
-For each weight format with a microkernel (w8, w4, w4g64, each also with int8
-activations: the a8 step) and odd shapes (K not a multiple of the group, N not
+For each weight format with a microkernel (w8, w4, w4g64, q4k, each also with
+int8 activations: the a8 step) and odd shapes (K not a multiple of the group, N not
 a multiple of the vector width, M = 1..17 rows), compiles one MatMul with a
 constant weight from the same packed bytes with the microkernel and with
 --ukernels=false (the reference decode to f32 + matmul, itself bit-exact with
@@ -27,6 +27,9 @@ from onnx import TensorProto, helper, numpy_helper
 SHAPES = [(1, 100, 37), (2, 64, 40), (3, 96, 8), (5, 200, 33), (8, 64, 130),
           (13, 50, 16), (16, 128, 24), (17, 160, 45)]
 RECIPES = ["w8", "w4", "w4g64", "w8,a8", "w4,a8", "w4g64,a8"]
+# K-quant super-blocks span 256 inputs (other layers fall back to w4).
+KQUANT_SHAPES = [(1, 256, 37), (3, 512, 8), (5, 768, 33), (17, 256, 45)]
+KQUANT_RECIPES = ["q4k", "q4k,a8"]
 TOLERANCE = 1e-5
 
 
@@ -57,14 +60,16 @@ def main():
     os.makedirs(args.work, exist_ok=True)
     rng = np.random.default_rng(0)
     worst = 0.0
-    for m, k, n in SHAPES:
+    cases = [(shape, RECIPES) for shape in SHAPES] + [(shape, KQUANT_RECIPES) for shape in KQUANT_SHAPES]
+    for (m, k, n), recipes in cases:
         model = os.path.join(args.work, f"mm_{m}x{k}x{n}.onnx")
         make_model(model, m, k, n, rng)
         x_path = os.path.join(args.work, f"x_{m}x{k}.npy")
         np.save(x_path, rng.normal(size=(m, k)).astype(np.float32))
-        for recipe in RECIPES:
+        for recipe in recipes:
             kernel_cpus = ["native", "x86-64-v3"] if "a8" in recipe else ["native"]
-            symbol = "lbc_ukernel_groupwise_linear_a8" if "a8" in recipe else "lbc_ukernel_groupwise_linear"
+            family = "kquant" if recipe.startswith("q") else "groupwise"
+            symbol = f"lbc_ukernel_{family}_linear" + ("_a8" if "a8" in recipe else "")
             outputs = {}
             for variant in ["reference"] + kernel_cpus:
                 artifact = os.path.join(args.work, f"{recipe}_{m}x{k}x{n}_{variant}.so")

@@ -38,6 +38,19 @@ TEST(Recipe, ParsesWeightSteps) {
   EXPECT_EQ(fp32->str(), "fp32");
 }
 
+TEST(Recipe, ParsesKQuantStep) {
+  std::string error;
+  std::optional<Recipe> q4k = parseRecipe("q4k,a8", error);
+  ASSERT_TRUE(q4k) << error;
+  EXPECT_EQ(q4k->weights->format, WeightQuantStep::Format::KQuant);
+  EXPECT_EQ(q4k->weights->bits, 4u);
+  EXPECT_EQ(q4k->str(), "q4k,a8");
+  EXPECT_FALSE(parseRecipe("q4k,w4", error));
+  EXPECT_NE(error.find("contradict"), std::string::npos) << error;
+  EXPECT_FALSE(parseRecipe("q3k", error));
+  EXPECT_NE(error.find("'q3k'"), std::string::npos) << error;
+}
+
 TEST(Recipe, ActivationStepNeedsWeightStep) {
   std::string error;
   std::optional<Recipe> w4a8 = parseRecipe("a8,w4", error);

@@ -37,42 +37,13 @@ namespace {
 
 constexpr llvm::StringLiteral kContractionMarker = "lbc.contraction";
 
-/// Builds the scalar decode of element (row, col) of a packed weight from
-/// its bytes (`bytes`, a tensor<Bxi8>) inside a generic body.
-class ScalarDecoder {
-public:
-  ScalarDecoder(OpBuilder &b, Location loc, Value bytes,
-                const ::lbc::GroupwiseFormat &format,
-                const ::lbc::GroupwiseLayout &layout)
-      : b(b), loc(loc), bytes(bytes), format(format), layout(layout) {}
+/// Scalar reads of a packed blob (`bytes`, a tensor<Bxi8>) inside a
+/// generic body: the building blocks of the format decoders below.
+class BlobReader {
+protected:
+  BlobReader(OpBuilder &b, Location loc, Value bytes)
+      : b(b), loc(loc), bytes(bytes) {}
 
-  /// The f32 value of the weight at (row, col), both index values.
-  Value decode(Value row, Value col) {
-    int64_t groupSize = format.groupSize;
-    Value group = div(col, groupSize);
-    Value within = rem(col, groupSize);
-    Value groupIndex = add(mul(row, layout.groupsPerRow), group);
-    Value codesStart =
-        add(mul(groupIndex, layout.groupBytes), index(layout.codesOffset));
-    Value code = readCode(codesStart, within);
-    Value centered;
-    Type f32 = b.getF32Type();
-    Value codeFloat = arith::UIToFPOp::create(b, loc, f32, code);
-    if (format.symmetric) {
-      centered = arith::SubFOp::create(
-          b, loc, codeFloat,
-          arith::ConstantOp::create(
-              b, loc, b.getF32FloatAttr(float(1u << (format.bits - 1)))));
-    } else {
-      Value zeroPoint =
-          readScalar(format.zeroPointKind, layout.zeroPointsOffset, groupIndex);
-      centered = arith::SubFOp::create(b, loc, codeFloat, zeroPoint);
-    }
-    Value scale = readScalar(format.scaleKind, layout.scalesOffset, groupIndex);
-    return arith::MulFOp::create(b, loc, centered, scale);
-  }
-
-private:
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
   Value mul(Value x, int64_t v) {
@@ -102,6 +73,62 @@ private:
     return word;
   }
 
+  /// The 16-bit float (f16 or bf16 `type`) at `at`, as f32.
+  Value halfAt(Value at, Type type) {
+    Value half =
+        arith::TruncIOp::create(b, loc, b.getI16Type(), littleEndian(at, 2));
+    return arith::ExtFOp::create(
+        b, loc, b.getF32Type(),
+        arith::BitcastOp::create(b, loc, type, half).getResult());
+  }
+
+  /// (value >> shift) & mask on i32 values.
+  Value bitField(Value value, Value shift, int64_t mask) {
+    return arith::AndIOp::create(
+        b, loc, arith::ShRUIOp::create(b, loc, value, shift), i32(mask));
+  }
+
+  OpBuilder &b;
+  Location loc;
+  Value bytes;
+};
+
+/// Builds the scalar decode of element (row, col) of a group-wise packed
+/// weight inside a generic body.
+class ScalarDecoder : BlobReader {
+public:
+  ScalarDecoder(OpBuilder &b, Location loc, Value bytes,
+                const ::lbc::GroupwiseFormat &format,
+                const ::lbc::GroupwiseLayout &layout)
+      : BlobReader(b, loc, bytes), format(format), layout(layout) {}
+
+  /// The f32 value of the weight at (row, col), both index values.
+  Value decode(Value row, Value col) {
+    int64_t groupSize = format.groupSize;
+    Value group = div(col, groupSize);
+    Value within = rem(col, groupSize);
+    Value groupIndex = add(mul(row, layout.groupsPerRow), group);
+    Value codesStart =
+        add(mul(groupIndex, layout.groupBytes), index(layout.codesOffset));
+    Value code = readCode(codesStart, within);
+    Value centered;
+    Type f32 = b.getF32Type();
+    Value codeFloat = arith::UIToFPOp::create(b, loc, f32, code);
+    if (format.symmetric) {
+      centered = arith::SubFOp::create(
+          b, loc, codeFloat,
+          arith::ConstantOp::create(
+              b, loc, b.getF32FloatAttr(float(1u << (format.bits - 1)))));
+    } else {
+      Value zeroPoint =
+          readScalar(format.zeroPointKind, layout.zeroPointsOffset, groupIndex);
+      centered = arith::SubFOp::create(b, loc, codeFloat, zeroPoint);
+    }
+    Value scale = readScalar(format.scaleKind, layout.scalesOffset, groupIndex);
+    return arith::MulFOp::create(b, loc, centered, scale);
+  }
+
+private:
   /// The code (an i32 below 2^bits) of element `within` of the group whose
   /// code bytes start at `start`.
   Value readCode(Value start, Value within) {
@@ -147,26 +174,73 @@ private:
     case ::lbc::ScalarKind::F32:
       return arith::BitcastOp::create(b, loc, f32, littleEndian(at, 4));
     case ::lbc::ScalarKind::F16:
-    case ::lbc::ScalarKind::BF16: {
-      Value half =
-          arith::TruncIOp::create(b, loc, b.getI16Type(), littleEndian(at, 2));
-      Type type = kind == ::lbc::ScalarKind::F16 ? Type(b.getF16Type())
-                                                 : Type(b.getBF16Type());
-      return arith::ExtFOp::create(
-          b, loc, f32,
-          arith::BitcastOp::create(b, loc, type, half).getResult());
-    }
+    case ::lbc::ScalarKind::BF16:
+      return halfAt(at, kind == ::lbc::ScalarKind::F16 ? Type(b.getF16Type())
+                                                       : Type(b.getBF16Type()));
     case ::lbc::ScalarKind::None:
       break;
     }
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
   }
 
-  OpBuilder &b;
-  Location loc;
-  Value bytes;
   const ::lbc::GroupwiseFormat &format;
   const ::lbc::GroupwiseLayout &layout;
+};
+
+/// Builds the scalar decode of element (row, col) of a K-quant packed weight
+/// (lib/Support/KQuantCodec.h) inside a generic body, in the codec's order
+/// of operations: (d * sc) * q - dmin * m.
+class KQuantDecoder : BlobReader {
+public:
+  KQuantDecoder(OpBuilder &b, Location loc, Value bytes,
+                const ::lbc::KQuantLayout &layout)
+      : BlobReader(b, loc, bytes), layout(layout) {}
+
+  Value decode(Value row, Value col) {
+    Value block = div(col, ::lbc::kKQuantSuperBlock);
+    Value within = rem(col, ::lbc::kKQuantSuperBlock);
+    Value subBlock = div(within, ::lbc::kKQuantSubBlock);
+    Value element = rem(within, ::lbc::kKQuantSubBlock);
+    Value blockIndex = add(mul(row, layout.superBlocksPerRow), block);
+    // Code: byte 32 * (j / 2) + i of the block, low nibble for even j.
+    Value codeAt = add(
+        add(mul(blockIndex, layout.superBlockBytes), index(layout.codesOffset)),
+        add(mul(div(subBlock, 2), 32), element));
+    Value codeShift = arith::IndexCastOp::create(b, loc, b.getI32Type(),
+                                                 mul(rem(subBlock, 2), 4));
+    Value code = bitField(byteAt(codeAt), codeShift, 15);
+    Value header = add(mul(blockIndex, ::lbc::kKQuantHeaderBytes),
+                       index(layout.headersOffset));
+    Value d = halfAt(header, b.getF16Type());
+    Value dmin = halfAt(add(header, index(2)), b.getF16Type());
+    Value scale = headerValue(header, subBlock);
+    Value min = headerValue(header, add(subBlock, index(8)));
+    Type f32 = b.getF32Type();
+    auto toFloat = [&](Value v) {
+      return arith::UIToFPOp::create(b, loc, f32, v).getResult();
+    };
+    Value step = arith::MulFOp::create(b, loc, d, toFloat(scale));
+    Value value = arith::MulFOp::create(b, loc, step, toFloat(code));
+    Value offset = arith::MulFOp::create(b, loc, dmin, toFloat(min));
+    return arith::SubFOp::create(b, loc, value, offset);
+  }
+
+private:
+  /// Six-bit header value `v` (an index): low nibble from byte 4 + v % 8
+  /// (high nibble when v >= 8), bits 4-5 from byte 12 + v / 4.
+  Value headerValue(Value header, Value v) {
+    auto asI32 = [&](Value x) {
+      return arith::IndexCastOp::create(b, loc, b.getI32Type(), x).getResult();
+    };
+    Value low = bitField(byteAt(add(header, add(index(4), rem(v, 8)))),
+                         asI32(mul(div(v, 8), 4)), 15);
+    Value high = bitField(byteAt(add(header, add(index(12), div(v, 4)))),
+                          asI32(mul(rem(v, 4), 2)), 3);
+    return arith::OrIOp::create(b, loc, low,
+                                arith::ShLIOp::create(b, loc, high, i32(4)));
+  }
+
+  const ::lbc::KQuantLayout &layout;
 };
 
 /// The f32 form of the packed weight `packed` (a lowbit.constant result):
@@ -176,15 +250,12 @@ Value decodeWeight(PatternRewriter &rewriter, Location loc, Value packed,
                    bool transposed) {
   auto constant = packed.getDefiningOp<lowbit::ConstantOp>();
   auto type = dyn_cast<PackedWeightType>(packed.getType());
-  auto encoding =
-      type ? dyn_cast<GroupwiseEncodingAttr>(type.getEncoding()) : nullptr;
-  if (!constant || !encoding)
+  if (!constant || !type ||
+      !isa<GroupwiseEncodingAttr, KQuantEncodingAttr>(type.getEncoding()))
     return {};
   RankedTensorType logical = type.getLogicalType();
   int64_t cols = logical.getShape().back();
   int64_t rows = logical.getNumElements() / std::max<int64_t>(cols, 1);
-  ::lbc::GroupwiseFormat format = encoding.toFormat();
-  ::lbc::GroupwiseLayout layout = ::lbc::computeLayout(format, rows, cols);
   auto bytesAttr = cast<TypedAttr>(constant.getValue());
   Value bytes = arith::ConstantOp::create(rewriter, loc, bytesAttr);
   SmallVector<int64_t> shape = {rows, cols};
@@ -199,8 +270,19 @@ Value decodeWeight(PatternRewriter &rewriter, Location loc, Value packed,
       [&](OpBuilder &b, Location l, ValueRange) {
         Value i = linalg::IndexOp::create(b, l, 0);
         Value j = linalg::IndexOp::create(b, l, 1);
-        ScalarDecoder decoder(b, l, bytes, format, layout);
-        Value value = transposed ? decoder.decode(j, i) : decoder.decode(i, j);
+        Value row = transposed ? j : i, col = transposed ? i : j;
+        Value value;
+        if (auto kquant = dyn_cast<KQuantEncodingAttr>(type.getEncoding())) {
+          ::lbc::KQuantLayout layout =
+              ::lbc::computeKQuantLayout(kquant.toFormat(), rows, cols);
+          value = KQuantDecoder(b, l, bytes, layout).decode(row, col);
+        } else {
+          ::lbc::GroupwiseFormat format =
+              cast<GroupwiseEncodingAttr>(type.getEncoding()).toFormat();
+          ::lbc::GroupwiseLayout layout =
+              ::lbc::computeLayout(format, rows, cols);
+          value = ScalarDecoder(b, l, bytes, format, layout).decode(row, col);
+        }
         linalg::YieldOp::create(b, l, value);
       });
   return generic.getResult(0);
@@ -363,18 +445,55 @@ constexpr llvm::StringLiteral kQuantizeActivationsUkernel =
     "lbc_ukernel_quantize_activations";
 constexpr llvm::StringLiteral kGroupwiseLinearA8Ukernel =
     "lbc_ukernel_groupwise_linear_a8";
+/// The K-quant kernels: the group-wise calls without (bits, groupSize);
+/// the a8 one reads codes quantized for 4 bits with groups of 64.
+constexpr llvm::StringLiteral kKQuantLinearUkernel =
+    "lbc_ukernel_kquant_linear";
+constexpr llvm::StringLiteral kKQuantLinearA8Ukernel =
+    "lbc_ukernel_kquant_linear_a8";
 
-/// Whether the microkernel handles `encoding`: symmetric, f16 scales,
-/// 8-bit codes lsb-first or 4-bit codes in split halves, groups of a
-/// multiple of 32.
-bool hasUkernel(GroupwiseEncodingAttr encoding) {
-  ::lbc::GroupwiseFormat format = encoding.toFormat();
+/// Which microkernel a packed linear calls, and with what trailing
+/// arguments; for the a8 kernels also the (bits, group size) whose code order
+/// lbc_ukernel_quantize_activations must write.
+struct UkernelChoice {
+  llvm::StringLiteral kernel;
+  SmallVector<int64_t> formatArguments;
+  int64_t activationCodeBits = 0, activationCodeGroup = 0;
+};
+
+/// The microkernel for a linear over a weight of `encoding` with `k` inputs,
+/// if one exists: group-wise symmetric f16-scaled 8-bit lsb-first or 4-bit
+/// split-halves codes in groups of a multiple of 32 (a8: groups of 32 or a
+/// multiple of 64), and K-quant weights with k a multiple of 256.
+std::optional<UkernelChoice>
+chooseUkernel(Attribute encoding, int64_t k,
+              std::optional<uint64_t> activationBits) {
+  if (activationBits && *activationBits != 8)
+    return std::nullopt;
+  if (auto kquant = dyn_cast<KQuantEncodingAttr>(encoding)) {
+    if (kquant.getBits() != 4 || k % ::lbc::kKQuantSuperBlock != 0)
+      return std::nullopt;
+    if (!activationBits)
+      return UkernelChoice{kKQuantLinearUkernel, {}};
+    return UkernelChoice{kKQuantLinearA8Ukernel, {}, 4, 64};
+  }
+  auto groupwise = dyn_cast<GroupwiseEncodingAttr>(encoding);
+  if (!groupwise)
+    return std::nullopt;
+  ::lbc::GroupwiseFormat format = groupwise.toFormat();
   bool codes =
       (format.bits == 8 && format.order == ::lbc::PackOrder::LsbFirst) ||
       (format.bits == 4 && format.order == ::lbc::PackOrder::SplitHalves);
-  return codes && format.symmetric &&
-         format.scaleKind == ::lbc::ScalarKind::F16 &&
-         format.groupSize % 32 == 0;
+  if (!codes || !format.symmetric ||
+      format.scaleKind != ::lbc::ScalarKind::F16 || format.groupSize % 32 != 0)
+    return std::nullopt;
+  SmallVector<int64_t> arguments = {format.bits, format.groupSize};
+  if (!activationBits)
+    return UkernelChoice{kGroupwiseLinearUkernel, arguments};
+  if (!::lbc::ukernels::a8KernelHandles(format.bits, format.groupSize))
+    return std::nullopt;
+  return UkernelChoice{kGroupwiseLinearA8Ukernel, arguments, format.bits,
+                       format.groupSize};
 }
 
 /// The address (i64) of the first element of a buffer with identity layout.
@@ -395,25 +514,21 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
                                 PatternRewriter &rewriter) const override {
     auto packedType = dyn_cast<PackedWeightType>(op.getWeight().getType());
     auto constant = op.getWeight().getDefiningOp<lowbit::ConstantOp>();
-    auto encoding =
-        packedType ? dyn_cast<GroupwiseEncodingAttr>(packedType.getEncoding())
-                   : nullptr;
-    if (!encoding || !constant || !hasUkernel(encoding) || op.getBias())
-      return rewriter.notifyMatchFailure(op, "no microkernel for this linear");
-    ::lbc::GroupwiseFormat format = encoding.toFormat();
-    std::optional<uint64_t> activationBits = op.getActivationBits();
-    if (activationBits &&
-        (*activationBits != 8 ||
-         !::lbc::ukernels::a8KernelHandles(format.bits, format.groupSize)))
-      return rewriter.notifyMatchFailure(op, "no a8 microkernel");
     auto inputType = cast<RankedTensorType>(op.getInput().getType());
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
+    int64_t k = inputType.getShape().back(), n = resultType.getShape().back();
+    std::optional<uint64_t> activationBits = op.getActivationBits();
+    std::optional<UkernelChoice> choice =
+        packedType && constant && !op.getBias()
+            ? chooseUkernel(packedType.getEncoding(), k, activationBits)
+            : std::nullopt;
+    if (!choice)
+      return rewriter.notifyMatchFailure(op, "no microkernel for this linear");
     int64_t rank = inputType.getRank();
     if (rank < 2 || llvm::count_if(inputType.getShape().drop_back(),
                                    ShapedType::isDynamic) > 1)
       return rewriter.notifyMatchFailure(op, "unsupported input shape");
     Location loc = op.getLoc();
-    int64_t k = inputType.getShape().back(), n = resultType.getShape().back();
     auto module = op->getParentOfType<ModuleOp>();
 
     // x as [rows, k] in an identity-layout buffer.
@@ -448,22 +563,19 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     Value y = bufferAddress(rewriter, loc, outputBuffer);
     Value rows64 = arith::IndexCastOp::create(rewriter, loc,
                                               rewriter.getI64Type(), rowCount);
-    Value bits = i64(format.bits), groupSize = i64(format.groupSize);
-    std::function<void(OpBuilder &, Value, Value)> call;
-    if (!activationBits) {
-      declare(module, rewriter, kGroupwiseLinearUkernel, 12);
-      call = [&](OpBuilder &b, Value begin, Value end) {
-        func::CallOp::create(
-            b, loc, kGroupwiseLinearUkernel, TypeRange{b.getI64Type()},
-            ValueRange{x, rows64, i64(k), i64(k), w, i64(n), begin, end, y,
-                       i64(n), bits, groupSize});
-      };
-    } else {
+    SmallVector<Value> formatArguments;
+    for (int64_t argument : choice->formatArguments)
+      formatArguments.push_back(i64(argument));
+    // Kernel arguments: the input (x, rows, k[, xStride]), the weight (w, n),
+    // the block of outputs (begin, end), the output (y, yStride), then the
+    // format's own.
+    SmallVector<Value> leading = {x, rows64, i64(k), i64(k)};
+    if (activationBits) {
       // The rows' int8 codes, written once, read by every column block.
       declare(module, rewriter, kQuantizeActivationsUkernel, 7);
-      declare(module, rewriter, kGroupwiseLinearA8Ukernel, 11);
       int64_t rowBytes =
-          ::lbc::ukernels::activationLayout(k, format.groupSize).rowBytes;
+          ::lbc::ukernels::activationLayout(k, choice->activationCodeGroup)
+              .rowBytes;
       SmallVector<Value> dynamicBytes;
       if (ShapedType::isDynamic(rows))
         dynamicBytes.push_back(arith::MulIOp::create(
@@ -476,17 +588,23 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
                           rewriter.getI8Type()),
           dynamicBytes, rewriter.getI64IntegerAttr(64));
       Value qx = bufferAddress(rewriter, loc, scratch);
-      func::CallOp::create(
-          rewriter, loc, kQuantizeActivationsUkernel,
-          TypeRange{rewriter.getI64Type()},
-          ValueRange{x, rows64, i64(k), i64(k), qx, bits, groupSize});
-      call = [&](OpBuilder &b, Value begin, Value end) {
-        func::CallOp::create(b, loc, kGroupwiseLinearA8Ukernel,
-                             TypeRange{b.getI64Type()},
-                             ValueRange{qx, rows64, i64(k), w, i64(n), begin,
-                                        end, y, i64(n), bits, groupSize});
-      };
+      func::CallOp::create(rewriter, loc, kQuantizeActivationsUkernel,
+                           TypeRange{rewriter.getI64Type()},
+                           ValueRange{x, rows64, i64(k), i64(k), qx,
+                                      i64(choice->activationCodeBits),
+                                      i64(choice->activationCodeGroup)});
+      // Quantized rows are contiguous: no stride.
+      leading = {qx, rows64, i64(k)};
     }
+    unsigned arity = leading.size() + 6 + formatArguments.size();
+    declare(module, rewriter, choice->kernel, arity);
+    auto call = [&](OpBuilder &b, Value begin, Value end) {
+      SmallVector<Value> arguments = leading;
+      arguments.append({w, i64(n), begin, end, y, i64(n)});
+      arguments.append(formatArguments);
+      func::CallOp::create(b, loc, choice->kernel, TypeRange{b.getI64Type()},
+                           arguments);
+    };
     // Column blocks of at least 128 outputs run in parallel when there are
     // enough of them to be worth waking the thread pool.
     constexpr int64_t kColumnBlock = 128, kMinParallelWork = 256 * 1024;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Checks that the IR decode of packed weights (lbc-convert-lowbit-to-linalg)
-is bit-exact with the codec (lib/Support/GroupwiseCodec, through
---lbc-dequantize-weights) for every group-wise format variant.
+is bit-exact with the codecs (lib/Support/GroupwiseCodec and KQuantCodec,
+through --lbc-dequantize-weights) for every group-wise format variant and the
+K-quant format.
 
   decode_matches_codec.py --lbc-opt P --mlir-runner P --runner-libs A,B
 
@@ -35,6 +36,8 @@ CASES = [
     (7, 32, "symmetric", "f16", "ui8", "lsb_first"),
 ]
 ROWS, COLS = 5, 72  # 72 is not a multiple of 32 or 64: padded last groups
+# K-quant: super-blocks of 256; 600 columns leave a padded last super-block.
+KQUANT_ROWS, KQUANT_COLS = 3, 600
 
 LOWERING = ("--one-shot-bufferize=bufferize-function-boundaries "
             "--convert-linalg-to-loops --convert-scf-to-cf --expand-strided-metadata "
@@ -86,8 +89,8 @@ def main():
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     failures = 0
+    cases = []
     for bits, group, scheme, scale, zero, order in CASES:
-        weights = rng.normal(0, 0.05, (ROWS, COLS)).astype(np.float32)
         encoding = f"#lowbit.groupwise<bits = {bits}, group_size = {group}"
         if scheme == "asymmetric":
             encoding += f", scheme = asymmetric, scale = {scale}, zero_point = {zero}"
@@ -96,12 +99,17 @@ def main():
         if order != "lsb_first":
             encoding += f", order = {order}"
         encoding += ">"
+        name = f"bits {bits} group {group} {scheme} scale {scale} zero {zero} {order}"
+        cases.append((name, encoding, ROWS, COLS))
+    cases.append(("kquant bits 4", "#lowbit.kquant<bits = 4>", KQUANT_ROWS, KQUANT_COLS))
+    for name, encoding, rows, cols in cases:
+        weights = rng.normal(0, 0.05, (rows, cols)).astype(np.float32)
         text = module(weights, encoding)
         quantized = run([args.lbc_opt, "-", "--lbc-quantize-weights"], text)
         codec = run([args.lbc_opt, "-", "--lbc-dequantize-weights"], quantized)
         blob = re.search(r'dequantized_weight[^:]*: "0x([0-9A-F]+)"', codec).group(1)
         raw = bytes.fromhex(blob)[4:]  # after the blob's alignment word
-        expected = list(struct.unpack(f"<{ROWS * COLS}i", raw[:4 * ROWS * COLS]))
+        expected = list(struct.unpack(f"<{rows * cols}i", raw[:4 * rows * cols]))
         lowered = run([args.lbc_opt, "-", "--lbc-convert-lowbit-to-linalg"] + LOWERING,
                       quantized)
         printed = run([args.mlir_runner, "-e", "main", "-entry-point-result=void",
@@ -110,8 +118,7 @@ def main():
         actual = [int(v) for v in re.findall(r"-?\d+", body)]
         same = actual == expected
         failures += not same
-        print(f"bits {bits} group {group} {scheme} scale {scale} zero {zero} {order}: "
-              f"{'bit-exact' if same else 'DIFFERENT'} ({len(actual)} values)")
+        print(f"{name}: {'bit-exact' if same else 'DIFFERENT'} ({len(actual)} values)")
     sys.exit(1 if failures else 0)
 
 

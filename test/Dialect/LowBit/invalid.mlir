@@ -201,3 +201,26 @@ func.func @dequantize_type(%w: !lowbit.packed<tensor<2x8xf32>, #lowbit.groupwise
   %0 = lowbit.dequantize %w : !lowbit.packed<tensor<2x8xf32>, #lowbit.groupwise<bits = 4, group_size = 8>> -> tensor<2x8xf16>
   return
 }
+
+// -----
+
+// expected-error @+1 {{K-quant super-blocks are implemented for 4-bit codes (q4k), got 5 bits}}
+func.func @kquant_bits(%w: !lowbit.packed<tensor<2x256xf32>, #lowbit.kquant<bits = 5>>) {
+  return
+}
+
+// -----
+
+func.func @kquant_blob_size() {
+  // expected-error @+1 {{'lowbit.constant' op blob holds 100 bytes but '!lowbit.packed<tensor<2x300xf32>, #lowbit.kquant<bits = 4>>' needs 576}}
+  %p = lowbit.constant dense_resource<kq> : tensor<100xi8> -> !lowbit.packed<tensor<2x300xf32>, #lowbit.kquant<bits = 4>>
+  return
+}
+
+// -----
+
+func.func @activation_bits_range(%x: tensor<3x8xf32>, %w: tensor<2x8xf32>) {
+  // expected-error @+1 {{attribute 'activation_bits' failed to satisfy constraint}}
+  %y = lowbit.linear %x, %w {activation_bits = 9} : tensor<3x8xf32>, tensor<2x8xf32> -> tensor<3x2xf32>
+  return
+}

@@ -44,6 +44,16 @@ func.func @ops(%x: tensor<2x7x32xf32>, %w: tensor<16x32xf32>, %b: tensor<16xf32>
   return %0, %1, %2, %3 : tensor<2x7x16xf32>, tensor<2x7x16xf32>, tensor<?x16xf32>, tensor<16x32xf32>
 }
 
+// K-quant encoding: 4.5 bits/weight; a 2x300 weight pads to two
+// super-blocks per row: 4 x 128 code bytes, then 4 x 16 header bytes.
+// CHECK-LABEL: func.func @kquant_linear
+// CHECK: !lowbit.packed<tensor<2x300xf32>, #lowbit.kquant<bits = 4>>
+// CHECK: lowbit.linear %{{.*}}, %{{.*}} {activation_bits = 8 : i64}
+func.func @kquant_linear(%x: tensor<3x300xf32>, %w: !lowbit.packed<tensor<2x300xf32>, #lowbit.kquant<bits = 4>>) -> tensor<3x2xf32> {
+  %y = lowbit.linear %x, %w {activation_bits = 8} : tensor<3x300xf32>, !lowbit.packed<tensor<2x300xf32>, #lowbit.kquant<bits = 4>> -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
 // CHECK: dialect_resources
 // CHECK: packed: "0x40000000694B2D0F5769A408
 {-#

@@ -1,0 +1,93 @@
+//===- KQuantCodec.h - K-quant super-block weight codec ---------*- C++ -*-===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// The byte-level definition of lbc's K-quant format (llama.cpp's Q4_K
+// arithmetic): super-blocks of 256 weights along K, each of 8 sub-blocks of
+// 32 with its own scale and min, those quantized to 6 bits against two f16
+// super-block scales:
+//
+//   x = d * sc[j] * q - dmin * m[j]     (q in [0, 2^bits), sc, m in [0, 63])
+//
+// The fit is a weighted least-squares search per sub-block (importance
+// w_i = sqrt(2 mean(x^2)) + |x_i|, or calibration importance when given).
+// Like GroupwiseCodec.h this depends on neither MLIR nor LLVM: the compiler
+// and the kernels share it.
+//
+// A packed blob of a rows x cols weight (cols padded to whole super-blocks
+// with zeros, which take no part in the fit):
+//   [codes][pad to 64][headers]
+//   codes: per row, per super-block 128 bytes; bytes [32p, 32p + 32) hold
+//     sub-block 2p's codes in their low nibbles and sub-block 2p + 1's in
+//     their high nibbles (codes i and 32 + i of a 64-weight piece share byte
+//     32p + i: the split-halves order of a 64-group).
+//   headers: per row, per super-block 16 bytes: d (f16), dmin (f16), then the
+//     16 six-bit values v0..v15 (v0..v7 = sc[0..7], v8..v15 = m[0..7]) as
+//     8 bytes of low nibbles (byte i: v_i | v_{i+8} << 4) and 4 bytes of high
+//     bit pairs (byte i: bits 4-5 of v_{4i + t} at bits 2t, t < 4).
+//   4.5 bits per weight.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LBC_SUPPORT_KQUANTCODEC_H
+#define LBC_SUPPORT_KQUANTCODEC_H
+
+#include "lib/Support/GroupwiseCodec.h"
+
+#include <cstdint>
+#include <string>
+
+namespace lbc {
+
+constexpr int64_t kKQuantSuperBlock = 256;
+constexpr int64_t kKQuantSubBlock = 32;
+constexpr int64_t kKQuantSubBlocks = kKQuantSuperBlock / kKQuantSubBlock;
+constexpr int64_t kKQuantHeaderBytes = 16;
+
+struct KQuantFormat {
+  unsigned bits = 4;
+};
+
+struct KQuantLayout {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  int64_t superBlocksPerRow = 0;
+  /// Code bytes of one super-block: 256 * bits / 8.
+  int64_t superBlockBytes = 0;
+  int64_t codesOffset = 0;
+  int64_t headersOffset = 0;
+  int64_t totalBytes = 0;
+};
+
+/// Returns an empty string when `format` is valid, otherwise the reason.
+std::string validateKQuantFormat(const KQuantFormat &format);
+
+/// Storage bits per weight, headers included (4.5 for 4 bits).
+double bitsPerWeight(const KQuantFormat &format);
+
+KQuantLayout computeKQuantLayout(const KQuantFormat &format, int64_t rows,
+                                 int64_t cols);
+
+/// Six-bit value `index` (0..15) of a super-block header.
+inline unsigned kquantHeaderValue(const uint8_t *header, unsigned index) {
+  unsigned low = (header[4 + index % 8] >> (4 * (index / 8))) & 15;
+  unsigned high = (header[12 + index / 4] >> (2 * (index % 4))) & 3;
+  return low | high << 4;
+}
+
+/// Fits and packs a rows x cols weight. `importance`, when not null, holds
+/// one non-negative weight per column (e.g. the mean squared calibration
+/// input of that channel) and replaces the data-free importance.
+CodecStatus quantizeKQuant(const KQuantFormat &format, const float *weights,
+                           int64_t rows, int64_t cols, const float *importance,
+                           uint8_t *packed);
+
+/// Expands a packed blob back to rows x cols fp32 values.
+void dequantizeKQuant(const KQuantFormat &format, const uint8_t *packed,
+                      int64_t rows, int64_t cols, float *weights);
+
+} // namespace lbc
+
+#endif // LBC_SUPPORT_KQUANTCODEC_H

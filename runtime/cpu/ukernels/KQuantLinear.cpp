@@ -1,0 +1,461 @@
+//===- KQuantLinear.cpp - fused K-quant (q4k) linear microkernels ---------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// y = x W^T for a weight in lbc's K-quant format (lib/Support/KQuantCodec.h:
+// super-blocks of 256, sub-blocks of 32 with 6-bit scales and mins), decoded
+// in registers. Each super-block contributes
+//
+//   sum_j (d sc[j]) * sum_i q_i x_i  -  sum_j (dmin m[j]) * sum_i x_i
+//
+// so the min term needs only the per-sub-block sums of x, computed once per
+// call. Two kernels: f32 inputs, and int8 inputs quantized by
+// lbc_ukernel_quantize_activations with the 4-bit, group-64 layout (a K-quant
+// 64-weight piece is a split-halves group of 64), whose AVX-512 VNNI variant
+// lib/Target/Ukernels.cpp links where the CPU has it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "PackedWeights.h"
+#include "QuantizedActivations.h"
+
+#include <cstdint>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+using namespace lbc::ukernels;
+
+namespace {
+
+constexpr int64_t kSuperBlock = 256, kSubBlock = 32, kSubBlocks = 8;
+constexpr int64_t kHeaderBytes = 16;
+
+typedef float Floats16 __attribute__((ext_vector_type(16)));
+typedef float Floats8 __attribute__((ext_vector_type(8)));
+typedef float Floats4 __attribute__((ext_vector_type(4)));
+typedef uint8_t Bytes16 __attribute__((ext_vector_type(16)));
+typedef uint8_t Bytes32 __attribute__((ext_vector_type(32)));
+typedef uint8_t Bytes64 __attribute__((ext_vector_type(64)));
+typedef int8_t SignedBytes64 __attribute__((ext_vector_type(64)));
+typedef int32_t Ints16 __attribute__((ext_vector_type(16)));
+
+template <typename T> inline T load(const void *p) {
+  T v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+inline float sum(Floats16 v) {
+  Floats8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  Floats4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) +
+               __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
+  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
+}
+
+/// Where a K-quant blob's sections are (KQuantCodec.h).
+struct KQuantWeights {
+  int64_t superBlocksPerRow;
+  const uint8_t *codes, *headers;
+
+  KQuantWeights(const uint8_t *packed, int64_t nTotal, int64_t k)
+      : superBlocksPerRow((k + kSuperBlock - 1) / kSuperBlock), codes(packed) {
+    int64_t codeBytes = nTotal * superBlocksPerRow * (kSuperBlock / 2);
+    headers = packed + (codeBytes + 63) / 64 * 64;
+  }
+  const uint8_t *blockCodes(int64_t n, int64_t block) const {
+    return codes + (n * superBlocksPerRow + block) * (kSuperBlock / 2);
+  }
+  const uint8_t *header(int64_t n, int64_t block) const {
+    return headers + (n * superBlocksPerRow + block) * kHeaderBytes;
+  }
+};
+
+/// A super-block's steps d * sc[j] (lanes j < 8) and offsets dmin * m[j]
+/// (lanes 8 + j), as the codec computes them, unpacked in vector registers:
+/// lane v takes its low nibble from byte 4 + v % 8 and its top two bits from
+/// byte 12 + v / 4.
+inline void headerFactors(const uint8_t *header, float *factors) {
+  Ints16 bytes = __builtin_convertvector(load<Bytes16>(header), Ints16);
+  Ints16 low = (__builtin_shufflevector(bytes, bytes, 4, 5, 6, 7, 8, 9, 10, 11,
+                                        4, 5, 6, 7, 8, 9, 10, 11) >>
+                Ints16{0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4}) &
+               15;
+  Ints16 high =
+      (__builtin_shufflevector(bytes, bytes, 12, 12, 12, 12, 13, 13, 13, 13, 14,
+                               14, 14, 14, 15, 15, 15, 15) >>
+       Ints16{0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6}) &
+      3;
+  float d = loadHalf(header), dmin = loadHalf(header + 2);
+  Floats16 units = {d,    d,    d,    d,    d,    d,    d,    d,
+                    dmin, dmin, dmin, dmin, dmin, dmin, dmin, dmin};
+  Floats16 values = __builtin_convertvector(low | high << 4, Floats16) * units;
+  std::memcpy(factors, &values, sizeof(values));
+}
+
+/// Rows [0, Rows) of outputs [nBegin, nEnd) on f32 inputs: per 64-weight
+/// piece the 32 packed bytes decode to sub-block 2p (low nibbles) and 2p + 1
+/// (high nibbles); `subSums` holds every row's per-sub-block input sums.
+template <int Rows>
+void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
+               const KQuantWeights &weights, const float *subSums,
+               int64_t nBegin, int64_t nEnd, float *__restrict ys,
+               int64_t yStride) {
+  int64_t blocks = k / kSuperBlock, subBlocksPerRow = k / kSubBlock;
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    Floats16 acc[Rows] = {};
+    float offsets[Rows] = {};
+    for (int64_t block = 0; block < blocks; ++block) {
+      float factors[16];
+      headerFactors(weights.header(n, block), factors);
+      const uint8_t *codes = weights.blockCodes(n, block);
+      for (int64_t piece = 0; piece < 4; ++piece) {
+        Floats16 dots[2][Rows] = {};
+        for (int half = 0; half < 2; ++half) {
+          Bytes16 bytes = load<Bytes16>(codes + piece * 32 + half * 16);
+          Floats16 low = __builtin_convertvector(bytes & (uint8_t)15, Floats16);
+          Floats16 high =
+              __builtin_convertvector(bytes >> (uint8_t)4, Floats16);
+          int64_t first = block * kSuperBlock + piece * 64 + half * 16;
+          for (int r = 0; r < Rows; ++r) {
+            const float *x = xs + r * xStride + first;
+            dots[0][r] += low * load<Floats16>(x);
+            dots[1][r] += high * load<Floats16>(x + 32);
+          }
+        }
+        for (int r = 0; r < Rows; ++r)
+          acc[r] += dots[0][r] * factors[2 * piece] +
+                    dots[1][r] * factors[2 * piece + 1];
+      }
+      for (int r = 0; r < Rows; ++r)
+        for (int j = 0; j < kSubBlocks; ++j)
+          offsets[r] += factors[8 + j] *
+                        subSums[r * subBlocksPerRow + block * kSubBlocks + j];
+    }
+    for (int r = 0; r < Rows; ++r)
+      ys[r * yStride + n] = sum(acc[r]) - offsets[r];
+  }
+}
+
+/// The a8 kernels' view of one quantized row.
+struct QuantizedRow {
+  const uint8_t *bytes;
+  const int8_t *codes(int64_t chunk) const {
+    return reinterpret_cast<const int8_t *>(bytes + chunk * kChunkBytes);
+  }
+  const float *laneScales(int64_t chunk) const {
+    return reinterpret_cast<const float *>(bytes + chunk * kChunkBytes +
+                                           kChunkCodes);
+  }
+};
+
+/// Per row and sub-block: its activation scale times the sum of its codes
+/// (the input sum that the min term multiplies), from the lane corrections
+/// (-8 x the sum of each lane's 4 codes; in chunk c lanes 0-7 cover
+/// sub-block 2c and lanes 8-15 sub-block 2c + 1).
+void quantizedSubSums(const uint8_t *qx, int64_t rows, int64_t k,
+                      const ActivationLayout &layout, float *subSums) {
+  int64_t subBlocksPerRow = k / kSubBlock;
+  for (int64_t r = 0; r < rows; ++r) {
+    const uint8_t *row = qx + r * layout.rowBytes;
+    const float *blockScales =
+        reinterpret_cast<const float *>(row + layout.blockScalesOffset);
+    for (int64_t chunk = 0; chunk < layout.chunks; ++chunk) {
+      const int32_t *corrections = reinterpret_cast<const int32_t *>(
+          row + chunk * kChunkBytes + kChunkCodes + 4 * kChunkLanes);
+      for (int half = 0; half < 2; ++half) {
+        int32_t total = 0;
+        for (int lane = 0; lane < 8; ++lane)
+          total += corrections[half * 8 + lane];
+        int64_t subBlock = 2 * chunk + half;
+        subSums[r * subBlocksPerRow + subBlock] =
+            blockScales[subBlock] * float(-total / 8);
+      }
+    }
+  }
+}
+
+#define LBC_EVERY_FOURTH(o)                                                    \
+  o, o + 4, o + 8, o + 12, o + 16, o + 20, o + 24, o + 28, o + 32, o + 36,     \
+      o + 40, o + 44, o + 48, o + 52, o + 56, o + 60
+
+/// Per lane l: sum over i < 4 of w[4l + i] * a[4l + i], portably.
+inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
+  Ints16 total = {};
+#define LBC_TERM(o)                                                            \
+  total += __builtin_convertvector(                                            \
+               __builtin_shufflevector(w, w, LBC_EVERY_FOURTH(o)), Ints16) *   \
+           __builtin_convertvector(                                            \
+               __builtin_shufflevector(a, a, LBC_EVERY_FOURTH(o)), Ints16);
+  LBC_TERM(0)
+  LBC_TERM(1)
+  LBC_TERM(2)
+  LBC_TERM(3)
+#undef LBC_TERM
+  return total;
+}
+
+#undef LBC_EVERY_FOURTH
+
+/// Rows [0, Rows) on int8 inputs, portably.
+template <int Rows>
+void quantizedRows(const QuantizedRow *rows, int64_t k,
+                   const KQuantWeights &weights, const float *subSums,
+                   int64_t nBegin, int64_t nEnd, float *__restrict ys,
+                   int64_t yStride) {
+  int64_t blocks = k / kSuperBlock, subBlocksPerRow = k / kSubBlock;
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    Floats16 acc[Rows] = {};
+    float offsets[Rows] = {};
+    for (int64_t block = 0; block < blocks; ++block) {
+      float factors[16];
+      headerFactors(weights.header(n, block), factors);
+      const uint8_t *codes = weights.blockCodes(n, block);
+      for (int64_t piece = 0; piece < 4; ++piece) {
+        Bytes32 packed = load<Bytes32>(codes + piece * 32);
+        Bytes32 low = packed & (uint8_t)15, high = packed >> (uint8_t)4;
+        Bytes64 w = __builtin_shufflevector(
+            low, high, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+            17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33,
+            34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50,
+            51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63);
+        float a = factors[2 * piece], b = factors[2 * piece + 1];
+        Floats16 steps = {a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b};
+        int64_t chunk = block * 4 + piece;
+        for (int r = 0; r < Rows; ++r) {
+          Ints16 dots = laneDots(w, load<SignedBytes64>(rows[r].codes(chunk)));
+          acc[r] += __builtin_convertvector(dots, Floats16) *
+                    (steps * load<Floats16>(rows[r].laneScales(chunk)));
+        }
+      }
+      for (int r = 0; r < Rows; ++r)
+        for (int j = 0; j < kSubBlocks; ++j)
+          offsets[r] += factors[8 + j] *
+                        subSums[r * subBlocksPerRow + block * kSubBlocks + j];
+    }
+    for (int r = 0; r < Rows; ++r)
+      ys[r * yStride + n] = sum(acc[r]) - offsets[r];
+  }
+}
+
+#if defined(__x86_64__)
+#define LBC_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+
+/// headerFactors in AVX-512 registers.
+LBC_VNNI inline __m512 headerFactorsVnni(const uint8_t *header) {
+  __m512i bytes = _mm512_cvtepu8_epi32(
+      _mm_loadu_si128(reinterpret_cast<const __m128i *>(header)));
+  __m512i low = _mm512_and_si512(
+      _mm512_srlv_epi32(
+          _mm512_permutexvar_epi32(_mm512_setr_epi32(4, 5, 6, 7, 8, 9, 10, 11,
+                                                     4, 5, 6, 7, 8, 9, 10, 11),
+                                   bytes),
+          _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4)),
+      _mm512_set1_epi32(15));
+  __m512i high = _mm512_and_si512(
+      _mm512_srlv_epi32(
+          _mm512_permutexvar_epi32(_mm512_setr_epi32(12, 12, 12, 12, 13, 13, 13,
+                                                     13, 14, 14, 14, 14, 15, 15,
+                                                     15, 15),
+                                   bytes),
+          _mm512_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6)),
+      _mm512_set1_epi32(3));
+  int32_t pair;
+  std::memcpy(&pair, header, sizeof(pair));
+  __m512 units = _mm512_permutexvar_ps(
+      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
+      _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(pair))));
+  return _mm512_mul_ps(
+      _mm512_cvtepi32_ps(_mm512_or_si512(low, _mm512_slli_epi32(high, 4))),
+      units);
+}
+
+/// Rows [0, Rows) on int8 inputs with AVX-512 VNNI: per 64-weight piece one
+/// vpdpbusd per row; the header's 16 factors stay in one register and the
+/// piece's steps are a permute of it.
+template <int Rows>
+LBC_VNNI void quantizedRowsVnni(const QuantizedRow *rows, int64_t k,
+                                const KQuantWeights &weights,
+                                const float *subSums, int64_t nBegin,
+                                int64_t nEnd, float *__restrict ys,
+                                int64_t yStride) {
+  int64_t blocks = k / kSuperBlock, subBlocksPerRow = k / kSubBlock;
+  const __m512i mask = _mm512_set1_epi8(15);
+  __m512i pieceSteps[4];
+  for (int p = 0; p < 4; ++p)
+    pieceSteps[p] =
+        _mm512_setr_epi32(2 * p, 2 * p, 2 * p, 2 * p, 2 * p, 2 * p, 2 * p,
+                          2 * p, 2 * p + 1, 2 * p + 1, 2 * p + 1, 2 * p + 1,
+                          2 * p + 1, 2 * p + 1, 2 * p + 1, 2 * p + 1);
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    __m512 acc[Rows];
+    __m256 offsets[Rows];
+    for (int r = 0; r < Rows; ++r) {
+      acc[r] = _mm512_setzero_ps();
+      offsets[r] = _mm256_setzero_ps();
+    }
+    for (int64_t block = 0; block < blocks; ++block) {
+      __m512 factors = headerFactorsVnni(weights.header(n, block));
+      const uint8_t *codes = weights.blockCodes(n, block);
+      for (int p = 0; p < 4; ++p) {
+        __m512i both = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+            reinterpret_cast<const __m256i *>(codes + p * 32)));
+        __m512i w = _mm512_and_si512(
+            _mm512_mask_srli_epi16(both, 0xFFFF0000u, both, 4), mask);
+        __m512 steps = _mm512_permutexvar_ps(pieceSteps[p], factors);
+        int64_t chunk = block * 4 + p;
+        for (int r = 0; r < Rows; ++r) {
+          __m512i dots =
+              _mm512_dpbusd_epi32(_mm512_setzero_si512(), w,
+                                  _mm512_loadu_si512(rows[r].codes(chunk)));
+          acc[r] = _mm512_fmadd_ps(
+              _mm512_cvtepi32_ps(dots),
+              _mm512_mul_ps(steps, _mm512_loadu_ps(rows[r].laneScales(chunk))),
+              acc[r]);
+        }
+      }
+      __m256 mins = _mm256_castpd_ps(
+          _mm512_extractf64x4_pd(_mm512_castps_pd(factors), 1));
+      for (int r = 0; r < Rows; ++r)
+        offsets[r] = _mm256_fmadd_ps(
+            mins,
+            _mm256_loadu_ps(subSums + r * subBlocksPerRow + block * kSubBlocks),
+            offsets[r]);
+    }
+    for (int r = 0; r < Rows; ++r)
+      ys[r * yStride + n] =
+          _mm512_reduce_add_ps(acc[r]) -
+          _mm512_reduce_add_ps(_mm512_zextps256_ps512(offsets[r]));
+  }
+}
+#endif
+
+enum class Isa { Portable, Vnni };
+
+template <Isa Which, int Rows>
+void runQuantized(const QuantizedRow *rows, int64_t k,
+                  const KQuantWeights &weights, const float *subSums,
+                  int64_t nBegin, int64_t nEnd, float *ys, int64_t yStride) {
+#if defined(__x86_64__)
+  if (Which == Isa::Vnni)
+    return quantizedRowsVnni<Rows>(rows, k, weights, subSums, nBegin, nEnd, ys,
+                                   yStride);
+#endif
+  quantizedRows<Rows>(rows, k, weights, subSums, nBegin, nEnd, ys, yStride);
+}
+
+template <Isa Which>
+int64_t kquantLinearA8(const uint8_t *qx, int64_t rows, int64_t k,
+                       const uint8_t *packed, int64_t nTotal, int64_t nBegin,
+                       int64_t nEnd, float *y, int64_t yStride) {
+  if (k % kSuperBlock != 0)
+    return -1;
+  ActivationLayout layout = activationLayout(k, 64);
+  KQuantWeights weights(packed, nTotal, k);
+  int64_t subBlocksPerRow = k / kSubBlock;
+  float *subSums = static_cast<float *>(
+      __builtin_alloca(sizeof(float) * 4 * subBlocksPerRow));
+  int64_t r = 0;
+  while (r < rows) {
+    int block = rows - r >= 4 ? 4 : static_cast<int>(rows - r);
+    QuantizedRow quantized[4];
+    for (int i = 0; i < block; ++i)
+      quantized[i] = QuantizedRow{qx + (r + i) * layout.rowBytes};
+    quantizedSubSums(qx + r * layout.rowBytes, block, k, layout, subSums);
+    float *ys = y + r * yStride;
+    if (block == 4)
+      runQuantized<Which, 4>(quantized, k, weights, subSums, nBegin, nEnd, ys,
+                             yStride);
+    else if (block == 3)
+      runQuantized<Which, 3>(quantized, k, weights, subSums, nBegin, nEnd, ys,
+                             yStride);
+    else if (block == 2)
+      runQuantized<Which, 2>(quantized, k, weights, subSums, nBegin, nEnd, ys,
+                             yStride);
+    else
+      runQuantized<Which, 1>(quantized, k, weights, subSums, nBegin, nEnd, ys,
+                             yStride);
+    r += block;
+  }
+  return 0;
+}
+
+} // namespace
+
+extern "C" {
+
+/// y[r * yStride + n] = sum_j x[r * xStride + j] * W[n, j] for r < rows and
+/// n in [nBegin, nEnd), W the n x k weight of `packed` in the K-quant format
+/// (4-bit codes; k a multiple of 256). Returns 0, or -1 for a k it does not
+/// handle.
+int64_t lbc_ukernel_kquant_linear(int64_t x, int64_t rows, int64_t k,
+                                  int64_t xStride, int64_t packed,
+                                  int64_t nTotal, int64_t nBegin, int64_t nEnd,
+                                  int64_t y, int64_t yStride) {
+  if (k % kSuperBlock != 0)
+    return -1;
+  const float *xs = reinterpret_cast<const float *>(x);
+  KQuantWeights weights(reinterpret_cast<const uint8_t *>(packed), nTotal, k);
+  int64_t subBlocksPerRow = k / kSubBlock;
+  float *subSums = static_cast<float *>(
+      __builtin_alloca(sizeof(float) * 4 * subBlocksPerRow));
+  int64_t r = 0;
+  while (r < rows) {
+    int block = rows - r >= 4 ? 4 : static_cast<int>(rows - r);
+    for (int i = 0; i < block; ++i)
+      for (int64_t s = 0; s < subBlocksPerRow; ++s) {
+        const float *at = xs + (r + i) * xStride + s * kSubBlock;
+        float total = 0.0f;
+        for (int64_t e = 0; e < kSubBlock; ++e)
+          total += at[e];
+        subSums[i * subBlocksPerRow + s] = total;
+      }
+    const float *rowX = xs + r * xStride;
+    float *ys = reinterpret_cast<float *>(y) + r * yStride;
+    if (block == 4)
+      floatRows<4>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
+                   yStride);
+    else if (block == 3)
+      floatRows<3>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
+                   yStride);
+    else if (block == 2)
+      floatRows<2>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
+                   yStride);
+    else
+      floatRows<1>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
+                   yStride);
+    r += block;
+  }
+  return 0;
+}
+
+/// lbc_ukernel_kquant_linear's contract with the input given as `qx`, rows
+/// quantized by lbc_ukernel_quantize_activations for bits 4, group size 64.
+int64_t lbc_ukernel_kquant_linear_a8(int64_t qx, int64_t rows, int64_t k,
+                                     int64_t packed, int64_t nTotal,
+                                     int64_t nBegin, int64_t nEnd, int64_t y,
+                                     int64_t yStride) {
+  return kquantLinearA8<Isa::Portable>(
+      reinterpret_cast<const uint8_t *>(qx), rows, k,
+      reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
+      reinterpret_cast<float *>(y), yStride);
+}
+
+#if defined(__x86_64__)
+/// lbc_ukernel_kquant_linear_a8 for CPUs with AVX-512 VNNI.
+LBC_VNNI int64_t lbc_ukernel_kquant_linear_a8__avx512vnni(
+    int64_t qx, int64_t rows, int64_t k, int64_t packed, int64_t nTotal,
+    int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride) {
+  return kquantLinearA8<Isa::Vnni>(reinterpret_cast<const uint8_t *>(qx), rows,
+                                   k, reinterpret_cast<const uint8_t *>(packed),
+                                   nTotal, nBegin, nEnd,
+                                   reinterpret_cast<float *>(y), yStride);
+}
+#endif
+
+} // extern "C"
