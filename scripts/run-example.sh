@@ -25,9 +25,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 /usr/bin/python3 "$root/test/models/make_llama.py" --config h768 --mode decode --dynamic \
   --out "$work/llama" > /dev/null
-"$build/bin/lbc-eval" "$work/llama/model.onnx" --recipes fp32 w8 w4 w4,a8 --dim past=15 --samples 1 \
+"$build/bin/lbc-eval" "$work/llama/model.onnx" --recipes fp32 w8 w4 q4k w4,a8 q4k,a8 --dim past=15 --samples 1 \
   --work "$work/eval"
-for recipe in fp32 w8 w4 w4,a8; do
+for recipe in fp32 w8 w4 q4k w4,a8 q4k,a8; do
   latency=$("$build/bin/lbc-run" "$work/eval/$recipe.so" --bench 200 \
     --input "$work/eval/sample0_input0.npy" --input "$work/eval/sample0_input1.npy" \
     --input "$work/eval/sample0_input2.npy" | grep -o 'p50 [0-9.]* ms')

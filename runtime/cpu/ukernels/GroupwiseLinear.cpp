@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "PackedWeights.h"
+#include "VectorOps.h"
 
 #include <cstdint>
 #include <cstring>
@@ -23,29 +24,6 @@
 using namespace lbc::ukernels;
 
 namespace {
-
-typedef float Floats16 __attribute__((ext_vector_type(16)));
-typedef uint8_t Bytes16 __attribute__((ext_vector_type(16)));
-typedef uint8_t Bytes32 __attribute__((ext_vector_type(32)));
-typedef int8_t SignedBytes16 __attribute__((ext_vector_type(16)));
-
-inline Floats16 loadFloats(const float *p) {
-  Floats16 v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-
-typedef float Floats8 __attribute__((ext_vector_type(8)));
-typedef float Floats4 __attribute__((ext_vector_type(4)));
-
-/// Horizontal sum by halving (a tree, as SIMD reductions do).
-inline float sum(Floats16 v) {
-  Floats8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  Floats4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) +
-               __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
-  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
-}
 
 /// Codes 0..15 and 16..31 of a 4-bit group of 32 in llama.cpp's Q4_0 nibble
 /// order (16 bytes; byte j holds code j in its low nibble and code j + 16 in
@@ -105,8 +83,8 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
         }
         const float *at = xs + g * groupSize;
         for (int r = 0; r < Rows; ++r)
-          dot[r] += w0 * loadFloats(at + r * xStride + first) +
-                    w1 * loadFloats(at + r * xStride + second);
+          dot[r] += w0 * load<Floats16>(at + r * xStride + first) +
+                    w1 * load<Floats16>(at + r * xStride + second);
       }
       // The scale multiplies the group's partial dot product once.
       for (int r = 0; r < Rows; ++r)

@@ -19,6 +19,7 @@
 
 #include "PackedWeights.h"
 #include "QuantizedActivations.h"
+#include "VectorOps.h"
 
 #include <cstdint>
 #include <cstring>
@@ -30,28 +31,6 @@
 using namespace lbc::ukernels;
 
 namespace {
-
-typedef uint8_t Bytes32 __attribute__((ext_vector_type(32)));
-typedef uint8_t Bytes64 __attribute__((ext_vector_type(64)));
-typedef int8_t SignedBytes64 __attribute__((ext_vector_type(64)));
-typedef int32_t Ints16 __attribute__((ext_vector_type(16)));
-typedef float Floats16 __attribute__((ext_vector_type(16)));
-typedef float Floats8 __attribute__((ext_vector_type(8)));
-typedef float Floats4 __attribute__((ext_vector_type(4)));
-
-template <typename T> inline T load(const void *p) {
-  T v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-
-inline float sum(Floats16 v) {
-  Floats8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  Floats4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) +
-               __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
-  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
-}
 
 /// The sections of one quantized row.
 struct QuantizedRow {
@@ -166,43 +145,8 @@ template <int Bits>
 inline Bytes64 chunkWeightCodes(const uint8_t *rowCodes, int64_t chunk) {
   if (Bits == 8)
     return load<Bytes64>(rowCodes + chunk * kChunkCodes);
-  Bytes32 packed = load<Bytes32>(rowCodes + chunk * 32);
-  Bytes32 low = packed & (uint8_t)15, high = packed >> (uint8_t)4;
-  return __builtin_shufflevector(
-      low, high, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
-      18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
-      36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53,
-      54, 55, 56, 57, 58, 59, 60, 61, 62, 63);
+  return splitNibbles(rowCodes + chunk * 32);
 }
-
-#define LBC_EVERY_FOURTH(o)                                                    \
-  o, o + 4, o + 8, o + 12, o + 16, o + 20, o + 24, o + 28, o + 32, o + 36,     \
-      o + 40, o + 44, o + 48, o + 52, o + 56, o + 60
-
-/// Per lane l: the sum over i < 4 of w[4l + i] * a[4l + i] (what vpdpbusd
-/// computes), in portable vector code.
-inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
-  Ints16 total =
-      __builtin_convertvector(
-          __builtin_shufflevector(w, w, LBC_EVERY_FOURTH(0)), Ints16) *
-      __builtin_convertvector(
-          __builtin_shufflevector(a, a, LBC_EVERY_FOURTH(0)), Ints16);
-  total += __builtin_convertvector(
-               __builtin_shufflevector(w, w, LBC_EVERY_FOURTH(1)), Ints16) *
-           __builtin_convertvector(
-               __builtin_shufflevector(a, a, LBC_EVERY_FOURTH(1)), Ints16);
-  total += __builtin_convertvector(
-               __builtin_shufflevector(w, w, LBC_EVERY_FOURTH(2)), Ints16) *
-           __builtin_convertvector(
-               __builtin_shufflevector(a, a, LBC_EVERY_FOURTH(2)), Ints16);
-  total += __builtin_convertvector(
-               __builtin_shufflevector(w, w, LBC_EVERY_FOURTH(3)), Ints16) *
-           __builtin_convertvector(
-               __builtin_shufflevector(a, a, LBC_EVERY_FOURTH(3)), Ints16);
-  return total;
-}
-
-#undef LBC_EVERY_FOURTH
 
 /// Rows [0, Rows) of the block for outputs [nBegin, nEnd), portable: each
 /// chunk of weight codes is decoded once for all rows.

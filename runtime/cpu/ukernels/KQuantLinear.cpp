@@ -20,6 +20,7 @@
 
 #include "PackedWeights.h"
 #include "QuantizedActivations.h"
+#include "VectorOps.h"
 
 #include <cstdint>
 #include <cstring>
@@ -34,29 +35,6 @@ namespace {
 
 constexpr int64_t kSuperBlock = 256, kSubBlock = 32, kSubBlocks = 8;
 constexpr int64_t kHeaderBytes = 16;
-
-typedef float Floats16 __attribute__((ext_vector_type(16)));
-typedef float Floats8 __attribute__((ext_vector_type(8)));
-typedef float Floats4 __attribute__((ext_vector_type(4)));
-typedef uint8_t Bytes16 __attribute__((ext_vector_type(16)));
-typedef uint8_t Bytes32 __attribute__((ext_vector_type(32)));
-typedef uint8_t Bytes64 __attribute__((ext_vector_type(64)));
-typedef int8_t SignedBytes64 __attribute__((ext_vector_type(64)));
-typedef int32_t Ints16 __attribute__((ext_vector_type(16)));
-
-template <typename T> inline T load(const void *p) {
-  T v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-
-inline float sum(Floats16 v) {
-  Floats8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  Floats4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) +
-               __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
-  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
-}
 
 /// Where a K-quant blob's sections are (KQuantCodec.h).
 struct KQuantWeights {
@@ -98,14 +76,14 @@ inline void headerFactors(const uint8_t *header, float *factors) {
   std::memcpy(factors, &values, sizeof(values));
 }
 
-/// Rows [0, Rows) of outputs [nBegin, nEnd) on f32 inputs: per 64-weight
-/// piece the 32 packed bytes decode to sub-block 2p (low nibbles) and 2p + 1
-/// (high nibbles); `subSums` holds every row's per-sub-block input sums.
-template <int Rows>
-void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
-               const KQuantWeights &weights, const float *subSums,
-               int64_t nBegin, int64_t nEnd, float *__restrict ys,
-               int64_t yStride) {
+/// The loop both portable kernels share, for rows [0, Rows) and outputs
+/// [nBegin, nEnd): per output and super-block the header's factors, then
+/// addPiece(acc, factors, codes, block, piece) for each 64-weight piece, and
+/// the min terms from `subSums` (every row's per-sub-block input sums).
+template <int Rows, typename AddPiece>
+void superBlockRows(int64_t k, const KQuantWeights &weights,
+                    const float *subSums, int64_t nBegin, int64_t nEnd,
+                    float *__restrict ys, int64_t yStride, AddPiece addPiece) {
   int64_t blocks = k / kSuperBlock, subBlocksPerRow = k / kSubBlock;
   for (int64_t n = nBegin; n < nEnd; ++n) {
     Floats16 acc[Rows] = {};
@@ -114,7 +92,29 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
       float factors[16];
       headerFactors(weights.header(n, block), factors);
       const uint8_t *codes = weights.blockCodes(n, block);
-      for (int64_t piece = 0; piece < 4; ++piece) {
+      for (int64_t piece = 0; piece < 4; ++piece)
+        addPiece(acc, factors, codes, block, piece);
+      for (int r = 0; r < Rows; ++r)
+        for (int j = 0; j < kSubBlocks; ++j)
+          offsets[r] += factors[8 + j] *
+                        subSums[r * subBlocksPerRow + block * kSubBlocks + j];
+    }
+    for (int r = 0; r < Rows; ++r)
+      ys[r * yStride + n] = sum(acc[r]) - offsets[r];
+  }
+}
+
+/// Rows [0, Rows) on f32 inputs: per 64-weight piece the 32 packed bytes
+/// decode to sub-block 2p (low nibbles) and 2p + 1 (high nibbles).
+template <int Rows>
+void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
+               const KQuantWeights &weights, const float *subSums,
+               int64_t nBegin, int64_t nEnd, float *__restrict ys,
+               int64_t yStride) {
+  superBlockRows<Rows>(
+      k, weights, subSums, nBegin, nEnd, ys, yStride,
+      [&](Floats16 *acc, const float *factors, const uint8_t *codes,
+          int64_t block, int64_t piece) {
         Floats16 dots[2][Rows] = {};
         for (int half = 0; half < 2; ++half) {
           Bytes16 bytes = load<Bytes16>(codes + piece * 32 + half * 16);
@@ -131,15 +131,7 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
         for (int r = 0; r < Rows; ++r)
           acc[r] += dots[0][r] * factors[2 * piece] +
                     dots[1][r] * factors[2 * piece + 1];
-      }
-      for (int r = 0; r < Rows; ++r)
-        for (int j = 0; j < kSubBlocks; ++j)
-          offsets[r] += factors[8 + j] *
-                        subSums[r * subBlocksPerRow + block * kSubBlocks + j];
-    }
-    for (int r = 0; r < Rows; ++r)
-      ys[r * yStride + n] = sum(acc[r]) - offsets[r];
-  }
+      });
 }
 
 /// The a8 kernels' view of one quantized row.
@@ -180,50 +172,17 @@ void quantizedSubSums(const uint8_t *qx, int64_t rows, int64_t k,
   }
 }
 
-#define LBC_EVERY_FOURTH(o)                                                    \
-  o, o + 4, o + 8, o + 12, o + 16, o + 20, o + 24, o + 28, o + 32, o + 36,     \
-      o + 40, o + 44, o + 48, o + 52, o + 56, o + 60
-
-/// Per lane l: sum over i < 4 of w[4l + i] * a[4l + i], portably.
-inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
-  Ints16 total = {};
-#define LBC_TERM(o)                                                            \
-  total += __builtin_convertvector(                                            \
-               __builtin_shufflevector(w, w, LBC_EVERY_FOURTH(o)), Ints16) *   \
-           __builtin_convertvector(                                            \
-               __builtin_shufflevector(a, a, LBC_EVERY_FOURTH(o)), Ints16);
-  LBC_TERM(0)
-  LBC_TERM(1)
-  LBC_TERM(2)
-  LBC_TERM(3)
-#undef LBC_TERM
-  return total;
-}
-
-#undef LBC_EVERY_FOURTH
-
 /// Rows [0, Rows) on int8 inputs, portably.
 template <int Rows>
 void quantizedRows(const QuantizedRow *rows, int64_t k,
                    const KQuantWeights &weights, const float *subSums,
                    int64_t nBegin, int64_t nEnd, float *__restrict ys,
                    int64_t yStride) {
-  int64_t blocks = k / kSuperBlock, subBlocksPerRow = k / kSubBlock;
-  for (int64_t n = nBegin; n < nEnd; ++n) {
-    Floats16 acc[Rows] = {};
-    float offsets[Rows] = {};
-    for (int64_t block = 0; block < blocks; ++block) {
-      float factors[16];
-      headerFactors(weights.header(n, block), factors);
-      const uint8_t *codes = weights.blockCodes(n, block);
-      for (int64_t piece = 0; piece < 4; ++piece) {
-        Bytes32 packed = load<Bytes32>(codes + piece * 32);
-        Bytes32 low = packed & (uint8_t)15, high = packed >> (uint8_t)4;
-        Bytes64 w = __builtin_shufflevector(
-            low, high, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-            17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33,
-            34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50,
-            51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63);
+  superBlockRows<Rows>(
+      k, weights, subSums, nBegin, nEnd, ys, yStride,
+      [&](Floats16 *acc, const float *factors, const uint8_t *codes,
+          int64_t block, int64_t piece) {
+        Bytes64 w = splitNibbles(codes + piece * 32);
         float a = factors[2 * piece], b = factors[2 * piece + 1];
         Floats16 steps = {a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b};
         int64_t chunk = block * 4 + piece;
@@ -232,15 +191,7 @@ void quantizedRows(const QuantizedRow *rows, int64_t k,
           acc[r] += __builtin_convertvector(dots, Floats16) *
                     (steps * load<Floats16>(rows[r].laneScales(chunk)));
         }
-      }
-      for (int r = 0; r < Rows; ++r)
-        for (int j = 0; j < kSubBlocks; ++j)
-          offsets[r] += factors[8 + j] *
-                        subSums[r * subBlocksPerRow + block * kSubBlocks + j];
-    }
-    for (int r = 0; r < Rows; ++r)
-      ys[r * yStride + n] = sum(acc[r]) - offsets[r];
-  }
+      });
 }
 
 #if defined(__x86_64__)

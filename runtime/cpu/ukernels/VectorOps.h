@@ -1,0 +1,81 @@
+//===- VectorOps.h - portable vector types and helpers of the kernels -----===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Clang's target-independent vector types and the few operations every
+// microkernel needs: unaligned loads, a tree sum, the 4-way byte dot product
+// that vpdpbusd computes, and a 4-bit piece's nibbles as one byte vector.
+// Depends on nothing but the compiler.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LBC_RUNTIME_CPU_UKERNELS_VECTOROPS_H
+#define LBC_RUNTIME_CPU_UKERNELS_VECTOROPS_H
+
+#include <cstdint>
+#include <cstring>
+
+namespace lbc::ukernels {
+
+typedef float Floats16 __attribute__((ext_vector_type(16)));
+typedef float Floats8 __attribute__((ext_vector_type(8)));
+typedef float Floats4 __attribute__((ext_vector_type(4)));
+typedef uint8_t Bytes16 __attribute__((ext_vector_type(16)));
+typedef uint8_t Bytes32 __attribute__((ext_vector_type(32)));
+typedef uint8_t Bytes64 __attribute__((ext_vector_type(64)));
+typedef int8_t SignedBytes16 __attribute__((ext_vector_type(16)));
+typedef int8_t SignedBytes64 __attribute__((ext_vector_type(64)));
+typedef int32_t Ints16 __attribute__((ext_vector_type(16)));
+
+/// An unaligned load of a vector (or any trivially copyable value).
+template <typename T> inline T load(const void *p) {
+  T v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+/// Horizontal sum by halving (a tree, as SIMD reductions do).
+inline float sum(Floats16 v) {
+  Floats8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  Floats4 h4 = __builtin_shufflevector(h8, h8, 0, 1, 2, 3) +
+               __builtin_shufflevector(h8, h8, 4, 5, 6, 7);
+  return (h4[0] + h4[2]) + (h4[1] + h4[3]);
+}
+
+#define LBC_EVERY_FOURTH(o)                                                    \
+  o, o + 4, o + 8, o + 12, o + 16, o + 20, o + 24, o + 28, o + 32, o + 36,     \
+      o + 40, o + 44, o + 48, o + 52, o + 56, o + 60
+#define LBC_LANE_TERM(o)                                                       \
+  __builtin_convertvector(__builtin_shufflevector(w, w, LBC_EVERY_FOURTH(o)),  \
+                          Ints16) *                                            \
+      __builtin_convertvector(                                                 \
+          __builtin_shufflevector(a, a, LBC_EVERY_FOURTH(o)), Ints16)
+
+/// Per lane l: the sum over i < 4 of w[4l + i] * a[4l + i] (unsigned times
+/// signed bytes: what vpdpbusd computes), in portable vector code.
+inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
+  return LBC_LANE_TERM(0) + LBC_LANE_TERM(1) + LBC_LANE_TERM(2) +
+         LBC_LANE_TERM(3);
+}
+
+#undef LBC_LANE_TERM
+#undef LBC_EVERY_FOURTH
+
+/// The 64 codes of 32 packed bytes of 4-bit codes: the low nibbles, then
+/// the high nibbles.
+inline Bytes64 splitNibbles(const uint8_t *packed) {
+  Bytes32 bytes = load<Bytes32>(packed);
+  Bytes32 low = bytes & (uint8_t)15, high = bytes >> (uint8_t)4;
+  return __builtin_shufflevector(
+      low, high, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
+      18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
+      36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53,
+      54, 55, 56, 57, 58, 59, 60, 61, 62, 63);
+}
+
+} // namespace lbc::ukernels
+
+#endif // LBC_RUNTIME_CPU_UKERNELS_VECTOROPS_H
