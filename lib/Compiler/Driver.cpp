@@ -12,6 +12,7 @@
 
 #include "dialects/LowBit/LowBitDialect.h"
 #include "lib/Compiler/Registration.h"
+#include "lib/Compiler/Report.h"
 #include "lib/Import/ONNX/ONNXImporter.h"
 #include "lib/Target/Artifact.h"
 #include "mlir/IR/Diagnostics.h"
@@ -144,6 +145,11 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
                      "e.g. --keep='*lm_head*' (comma-separated or repeated)"),
       llvm::cl::CommaSeparated, llvm::cl::value_desc("pattern"),
       llvm::cl::cat(category));
+  llvm::cl::opt<std::string> reportPath(
+      "report",
+      llvm::cl::desc("Write a self-contained HTML quality report (per-layer "
+                     "formats, bits/weight, weight and output errors)"),
+      llvm::cl::value_desc("file.html"), llvm::cl::cat(category));
   llvm::cl::opt<bool> debugLines(
       "debug-lines",
       llvm::cl::desc("Emit line tables that map machine code to ONNX nodes "
@@ -207,6 +213,8 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
                 "but recipe '" +
                 recipe->str() + "' quantizes no weights");
   recipe->keep.assign(keep.begin(), keep.end());
+  const std::string reportFile = reportPath;
+  recipe->measureErrors = !reportFile.empty();
   DialectRegistry registry;
   registerLbcDialects(registry);
   registerLbcPasses();
@@ -233,6 +241,15 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   if (failed(transforms.run(module)))
     return 1;
 
+  ArtifactInfo info = describeFunction(function);
+  countWeights(function, info.weightElements, info.weightBytes);
+  if (!reportFile.empty()) {
+    ReportSummary summary{inputPath, recipe->str(), info.weightElements,
+                          info.weightBytes};
+    if (!writeQualityReport(function, summary, reportFile, error))
+      return fail("cannot write the report '" + reportFile + "': " + error);
+  }
+
   if (*kind == Emit::MLIR) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -245,8 +262,6 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
     return 0;
   }
 
-  ArtifactInfo info = describeFunction(function);
-  countWeights(function, info.weightElements, info.weightBytes);
   info.recipe = recipe->str();
   info.lbcVersion = kLbcVersion;
   function->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),

@@ -257,27 +257,135 @@ static CodecStatus fitGroupRoundToNearest(const GroupwiseFormat &format,
   return CodecStatus::Ok;
 }
 
+/// The HQQ refinement of one group's parameters (see FitMethod): `scale`
+/// and `zeroPoint` come in as round-to-nearest's and leave refined, the
+/// scale for the symmetric scheme, the zero point for the asymmetric one.
+static void refineHalfQuadratic(const GroupwiseFormat &format,
+                                const float *values, int64_t count,
+                                float &scale, float &zeroPoint) {
+  constexpr int kIterations = 20;
+  constexpr float kNorm = 0.7f, kKappa = 1.01f;
+  const float maxCode = static_cast<float>((1u << format.bits) - 1u);
+  float beta = 10.0f;
+  auto codeOf = [&](float x, float s, float z) {
+    return std::clamp(std::round(x / s + z), 0.0f, maxCode);
+  };
+  auto meanAbsError = [&](float s, float z) {
+    double total = 0;
+    for (int64_t i = 0; i < count; ++i)
+      total += std::fabs(values[i] - (codeOf(values[i], s, z) - z) * s);
+    return total / double(count);
+  };
+  double best = meanAbsError(scale, zeroPoint);
+  for (int iteration = 0; iteration < kIterations; ++iteration) {
+    // Shrink the error toward a sparse one (the lp proximal step), then fit
+    // the free parameter to the weights minus that error in least squares.
+    double numerator = 0, denominator = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      float q = codeOf(values[i], scale, zeroPoint);
+      float error = values[i] - (q - zeroPoint) * scale;
+      float magnitude = std::fabs(error);
+      float shrunk =
+          magnitude > 0.0f
+              ? std::copysign(
+                    std::max(magnitude -
+                                 std::pow(magnitude, kNorm - 1.0f) / beta,
+                             0.0f),
+                    error)
+              : 0.0f;
+      float target = values[i] - shrunk;
+      if (format.symmetric) {
+        numerator += double(q - zeroPoint) * target;
+        denominator += double(q - zeroPoint) * (q - zeroPoint);
+      } else {
+        numerator += q - target / scale;
+        denominator += 1;
+      }
+    }
+    beta *= kKappa;
+    float nextScale = scale, nextZeroPoint = zeroPoint;
+    if (format.symmetric) {
+      if (denominator <= 0)
+        break;
+      nextScale = float(numerator / denominator);
+    } else {
+      nextZeroPoint = float(numerator / denominator);
+    }
+    if (!std::isfinite(nextScale) || nextScale == 0.0f ||
+        !std::isfinite(nextZeroPoint))
+      break;
+    double error = meanAbsError(nextScale, nextZeroPoint);
+    if (error >= best)
+      break;
+    best = error;
+    scale = nextScale;
+    zeroPoint = nextZeroPoint;
+  }
+}
+
+/// fitGroupRoundToNearest's parameters refined by HQQ, then stored and used
+/// for the codes the same way.
+static CodecStatus fitGroupHalfQuadratic(const GroupwiseFormat &format,
+                                         const float *values, int64_t count,
+                                         uint8_t *scaleDst,
+                                         uint8_t *zeroPointDst,
+                                         uint8_t *codes) {
+  CodecStatus status = fitGroupRoundToNearest(format, values, count, scaleDst,
+                                              zeroPointDst, codes);
+  if (status != CodecStatus::Ok)
+    return status;
+  float scale = loadScalar(format.scaleKind, scaleDst);
+  if (scale == 0.0f || count == 0)
+    return status;
+  float zeroPoint = format.symmetric
+                        ? static_cast<float>(1u << (format.bits - 1))
+                        : loadScalar(format.zeroPointKind, zeroPointDst);
+  refineHalfQuadratic(format, values, count, scale, zeroPoint);
+  scale = storeScalar(format.scaleKind, scale, scaleDst);
+  if (!format.symmetric)
+    zeroPoint = storeScalar(format.zeroPointKind, zeroPoint, zeroPointDst);
+  if (!std::isfinite(scale) || scale == 0.0f)
+    return fitGroupRoundToNearest(format, values, count, scaleDst, zeroPointDst,
+                                  codes);
+  const unsigned maxCode = (1u << format.bits) - 1u;
+  const uint8_t zeroCode = roundToCode(zeroPoint, maxCode);
+  for (unsigned i = 0; i < format.groupSize; ++i)
+    codes[i] = i < count ? roundToCode(values[i] / scale + zeroPoint, maxCode)
+                         : zeroCode;
+  return CodecStatus::Ok;
+}
+
 CodecStatus quantizeRoundToNearest(const GroupwiseFormat &format,
                                    const float *weights, int64_t rows,
                                    int64_t cols, uint8_t *packed) {
+  return quantizeGroupwise(format, FitMethod::RoundToNearest, weights, rows,
+                           cols, packed);
+}
+
+CodecStatus quantizeGroupwise(const GroupwiseFormat &format, FitMethod fit,
+                              const float *weights, int64_t rows, int64_t cols,
+                              uint8_t *packed) {
   const GroupwiseLayout layout = computeLayout(format, rows, cols);
   std::memset(packed, 0, static_cast<size_t>(layout.totalBytes));
   const unsigned scaleBytes = scalarByteSize(format.scaleKind);
   const unsigned zeroPointBytes = scalarByteSize(format.zeroPointKind);
   std::vector<uint8_t> codes(format.groupSize);
   CodecStatus status = CodecStatus::Ok;
-  forEachGroup(layout, format.groupSize,
-               [&](int64_t group, int64_t first, int64_t count) {
-                 status = fitGroupRoundToNearest(
-                     format, weights + first, count,
+  forEachGroup(
+      layout, format.groupSize,
+      [&](int64_t group, int64_t first, int64_t count) {
+        auto fitGroup = fit == FitMethod::HalfQuadratic
+                            ? fitGroupHalfQuadratic
+                            : fitGroupRoundToNearest;
+        status =
+            fitGroup(format, weights + first, count,
                      packed + layout.scalesOffset + group * scaleBytes,
                      packed + layout.zeroPointsOffset + group * zeroPointBytes,
                      codes.data());
-                 packGroupCodes(format, codes.data(),
-                                packed + layout.codesOffset +
-                                    group * layout.groupBytes);
-                 return status == CodecStatus::Ok;
-               });
+        packGroupCodes(format, codes.data(),
+                       packed + layout.codesOffset + group * layout.groupBytes);
+        return status == CodecStatus::Ok;
+      });
   return status;
 }
 

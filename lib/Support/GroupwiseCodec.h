@@ -101,6 +101,24 @@ CodecStatus quantizeRoundToNearest(const GroupwiseFormat &format,
                                    const float *weights, int64_t rows,
                                    int64_t cols, uint8_t *packed);
 
+/// How a group's scale (symmetric) or zero point (asymmetric) is chosen.
+enum class FitMethod {
+  /// Round-to-nearest from the group's range (Q4_0's and Q4_1's rules).
+  RoundToNearest,
+  /// HQQ (half-quadratic quantization, data-free): starting from the
+  /// round-to-nearest parameters, alternate an lp-norm (p = 0.7) shrinkage of
+  /// the quantization error with a closed-form update of the zero point
+  /// (asymmetric) or the scale (symmetric), 20 iterations at most, stopping
+  /// when the mean absolute error stops falling.
+  HalfQuadratic,
+};
+
+/// quantizeRoundToNearest with a choice of fit; the stored bytes follow the
+/// same rules (codes against the stored scale and zero point).
+CodecStatus quantizeGroupwise(const GroupwiseFormat &format, FitMethod fit,
+                              const float *weights, int64_t rows, int64_t cols,
+                              uint8_t *packed);
+
 /// Expands a packed blob back to rows x cols fp32 values.
 void dequantize(const GroupwiseFormat &format, const uint8_t *packed,
                 int64_t rows, int64_t cols, float *weights);

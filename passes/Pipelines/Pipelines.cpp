@@ -31,12 +31,19 @@ void mlir::lbc::buildLbcPipeline(OpPassManager &pm, const Recipe &recipe) {
       options.format = "kquant";
     } else {
       options.groupSize = recipe.weights->groupSize;
+      if (recipe.weights->zeroPoint) {
+        options.scheme = "asymmetric";
+        options.zeroPointType = "f16";
+      }
+      if (recipe.weights->halfQuadraticFit)
+        options.fit = "hqq";
       // 4-bit codes in llama.cpp's Q4_0 nibble order: a group's two halves
       // decode as contiguous vectors (runtime/cpu/ukernels).
       if (options.bits == 4)
         options.order = "split_halves";
     }
     options.keep.assign(recipe.keep.begin(), recipe.keep.end());
+    options.stats = recipe.measureErrors;
     pm.addPass(createQuantizeWeightsPass(options));
     if (recipe.activationBits) {
       QuantizeActivationsPassOptions activations;

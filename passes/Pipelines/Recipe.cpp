@@ -16,11 +16,13 @@ using namespace mlir::lbc;
 
 static constexpr const char *kValidSteps =
     "fp32, w8, w5, w4, w3, w2 (group-wise symmetric, group 32, f16 scales; "
-    "a group suffix such as w4g128 sets the group size), q4k (K-quant "
-    "super-blocks of 256, 4.5 bits/weight), a8 (int8 inputs of the low-bit "
-    "linears, per block of 32)";
+    "a group suffix such as w4g128 sets the group size; w4z, w4zg128: with "
+    "an f16 zero point per group), q4k (K-quant super-blocks of 256, 4.5 "
+    "bits/weight), hqq (half-quadratic fit of a group-wise step instead of "
+    "round-to-nearest), a8 (int8 inputs of the low-bit linears, per block of "
+    "32)";
 
-/// Parses `wB`, `wBgG` or `q4k`; std::nullopt if `step` has another shape.
+/// Parses `wB[z][gG]` or `q4k`; std::nullopt if `step` has another shape.
 static std::optional<WeightQuantStep> parseWeightStep(llvm::StringRef step) {
   if (step == "q4k") {
     WeightQuantStep kquant;
@@ -39,6 +41,7 @@ static std::optional<WeightQuantStep> parseWeightStep(llvm::StringRef step) {
     if (groupText.getAsInteger(10, weights.groupSize))
       return std::nullopt;
   }
+  weights.zeroPoint = bitsText.consume_back("z");
   if (bitsText.getAsInteger(10, weights.bits))
     return std::nullopt;
   return weights;
@@ -49,7 +52,7 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
   Recipe recipe;
   llvm::SmallVector<llvm::StringRef> steps;
   text.split(steps, ',');
-  llvm::StringRef weightStep, fp32Step, activationStep;
+  llvm::StringRef weightStep, fp32Step, activationStep, fitStep;
   for (llvm::StringRef rawStep : steps) {
     llvm::StringRef step = rawStep.trim();
     if (step.empty()) {
@@ -59,6 +62,8 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
     }
     if (step == "fp32") {
       fp32Step = step;
+    } else if (step == "hqq") {
+      fitStep = step;
     } else if (step == "a8") {
       activationStep = step;
       recipe.activationBits = 8;
@@ -88,6 +93,17 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
             "' contradict: fp32 keeps weights dense";
     return std::nullopt;
   }
+  if (!fitStep.empty()) {
+    if (!recipe.weights ||
+        recipe.weights->format != WeightQuantStep::Format::Groupwise) {
+      error = "recipe step 'hqq' fits the scales of a group-wise weight "
+              "step (w4, w4z, w8g64, ...)" +
+              std::string(recipe.weights ? "; q4k has its own least-squares fit"
+                                         : "");
+      return std::nullopt;
+    }
+    recipe.weights->halfQuadraticFit = true;
+  }
   if (!activationStep.empty() && weightStep.empty()) {
     error = "recipe step '" + activationStep.str() +
             "' quantizes the inputs of low-bit linears: add a weight step "
@@ -105,8 +121,12 @@ std::string Recipe::str() const {
     text = "q" + std::to_string(weights->bits) + "k";
   } else {
     text = "w" + std::to_string(weights->bits);
+    if (weights->zeroPoint)
+      text += "z";
     if (weights->groupSize != 32)
       text += "g" + std::to_string(weights->groupSize);
+    if (weights->halfQuadraticFit)
+      text += ",hqq";
   }
   if (activationBits)
     text += ",a" + std::to_string(*activationBits);

@@ -21,14 +21,20 @@
 
 namespace mlir::lbc {
 
-/// Weight quantization: group-wise symmetric `wB` / `wBgG`, or the K-quant
-/// super-block format `q4k`.
+/// Weight quantization: group-wise `wB` / `wBgG` (symmetric) or `wBz` /
+/// `wBzgG` (with an f16 zero point per group), or the K-quant super-block
+/// format `q4k`.
 struct WeightQuantStep {
   enum class Format { Groupwise, KQuant };
   Format format = Format::Groupwise;
   unsigned bits = 4;
   /// Group size of the group-wise format (K-quants: fixed super-blocks).
   unsigned groupSize = 32;
+  /// Group-wise only: asymmetric, x = (q - zero point) * scale.
+  bool zeroPoint = false;
+  /// Group-wise only: the `hqq` step (half-quadratic fit instead of
+  /// round-to-nearest).
+  bool halfQuadraticFit = false;
 };
 
 /// A parsed recipe: what each stage of the pipeline does.
@@ -41,6 +47,9 @@ struct Recipe {
   /// Glob patterns of linears that keep f32 weights (the driver's --keep):
   /// matched against ONNX node and initializer names.
   std::vector<std::string> keep;
+  /// Record per-layer errors on the packed linears (for --report); not part
+  /// of the recipe's spelling, it changes no weight.
+  bool measureErrors = false;
 
   /// The canonical spelling, recorded in artifacts.
   std::string str() const;

@@ -35,6 +35,9 @@ def QuantizeWeightsPass : Pass<"lbc-quantize-weights", "::mlir::ModuleOp"> {
            "whose in-features are not a multiple of 256 get 4-bit groups "
            "of 32, the same 4.5 bits/weight)">,
     Option<"bits", "bits", "unsigned", "4", "Bits per code, 2 to 8">,
+    Option<"fit", "fit", "std::string", "\"rtn\"",
+           "How group-wise scales and zero points are fitted: rtn "
+           "(round-to-nearest) or hqq (half-quadratic, data-free)">,
     Option<"groupSize", "group-size", "unsigned", "32",
            "Weights per group, a multiple of 8">,
     Option<"scheme", "scheme", "std::string", "\"symmetric\"",
@@ -45,6 +48,10 @@ def QuantizeWeightsPass : Pass<"lbc-quantize-weights", "::mlir::ModuleOp"> {
            "Storage type of asymmetric zero points: ui8, f16, bf16 or f32">,
     Option<"order", "order", "std::string", "\"lsb_first\"",
            "Order of the codes in a group: lsb_first or split_halves">,
+    Option<"stats", "stats", "bool", "false",
+           "Record on each packed linear its relative weight error "
+           "(lbc.weight_error) and output error for seeded standard-normal "
+           "inputs (lbc.output_error), for --report">,
     ListOption<"keep", "keep", "std::string",
                "Glob patterns of linears to keep in f32, matched against the "
                "names in the linear's location (the ONNX node) and its "

@@ -12,9 +12,13 @@
 #include "passes/Quant/Passes.h"
 #include "passes/Quant/WeightBlobs.h"
 
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/GlobPattern.h"
+
+#include <cmath>
+#include <random>
 
 namespace mlir::lbc {
 #define GEN_PASS_DEF_QUANTIZEWEIGHTSPASS
@@ -44,6 +48,14 @@ struct QuantizeWeightsPass
   /// Options are checked once, before any IR is touched.
   LogicalResult initialize(MLIRContext *context) override {
     encoding = buildEncoding(UnknownLoc::get(context));
+    fitMethod = fit == "hqq" ? ::lbc::FitMethod::HalfQuadratic
+                             : ::lbc::FitMethod::RoundToNearest;
+    if (fit != "hqq" && fit != "rtn") {
+      emitError(UnknownLoc::get(context))
+          << "lbc-quantize-weights: unknown fit '" << fit
+          << "'; expected rtn or hqq";
+      return failure();
+    }
     keepPatterns.clear();
     for (const std::string &text : keep) {
       llvm::Expected<llvm::GlobPattern> pattern =
@@ -68,12 +80,24 @@ private:
   FailureOr<Value> getPackedConstant(arith::ConstantOp constant,
                                      PackedWeightType type);
 
+  /// Relative errors of one packed weight: ||Q(W) - W||_F / ||W||_F, and
+  /// of its outputs for seeded standard-normal inputs.
+  struct LayerErrors {
+    double weight = 0, output = 0;
+  };
+  static LayerErrors measureErrors(ArrayRef<float> original,
+                                   ArrayRef<float> decoded,
+                                   PackedWeightType type);
+
   /// The index of the first keep pattern that names `linear`, if any.
   std::optional<size_t> keepPatternFor(LinearOp linear);
 
   Attribute encoding;
+  ::lbc::FitMethod fitMethod = ::lbc::FitMethod::RoundToNearest;
   SmallVector<llvm::GlobPattern> keepPatterns;
   DenseMap<std::pair<Operation *, Type>, Value> packedConstants;
+  /// With `stats`: the errors of each packed constant.
+  DenseMap<Value, LayerErrors> errors;
 };
 
 Attribute QuantizeWeightsPass::buildEncoding(Location loc) {
@@ -130,13 +154,61 @@ QuantizeWeightsPass::getPackedConstant(arith::ConstantOp constant,
   if (failed(weights))
     return failure();
   FailureOr<DenseResourceElementsAttr> blob =
-      packWeights(weights->values, type, constant.getLoc());
+      packWeights(weights->values, type, constant.getLoc(), fitMethod);
   if (failed(blob))
     return failure();
   OpBuilder builder(constant);
   builder.setInsertionPointAfter(constant);
-  packed = ConstantOp::create(builder, constant.getLoc(), type, *blob);
+  auto packedConstant =
+      ConstantOp::create(builder, constant.getLoc(), type, *blob);
+  packed = packedConstant;
+  if (stats) {
+    FailureOr<DenseResourceElementsAttr> decoded =
+        unpackWeights(packedConstant);
+    if (failed(decoded))
+      return failure();
+    errors[packed] = measureErrors(
+        weights->values, decoded->getRawHandle().getBlob()->getDataAs<float>(),
+        type);
+  }
   return packed;
+}
+
+QuantizeWeightsPass::LayerErrors QuantizeWeightsPass::measureErrors(
+    ArrayRef<float> original, ArrayRef<float> decoded, PackedWeightType type) {
+  RankedTensorType logical = type.getLogicalType();
+  int64_t cols = logical.getShape().back();
+  int64_t rows = logical.getNumElements() / std::max<int64_t>(cols, 1);
+  double difference = 0, total = 0;
+  for (size_t i = 0; i < original.size(); ++i) {
+    double e = double(decoded[i]) - original[i];
+    difference += e * e;
+    total += double(original[i]) * original[i];
+  }
+  // Outputs for seeded standard-normal inputs (data-free; calibration data
+  // will replace them): ||(Q(W) - W) x|| / ||W x|| over a few samples.
+  constexpr int kSamples = 4;
+  std::mt19937 generator(0);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(cols);
+  double outputDifference = 0, outputTotal = 0;
+  for (int sample = 0; sample < kSamples; ++sample) {
+    for (float &v : x)
+      v = normal(generator);
+    for (int64_t r = 0; r < rows; ++r) {
+      double exact = 0, approximate = 0;
+      for (int64_t c = 0; c < cols; ++c) {
+        exact += double(original[r * cols + c]) * x[c];
+        approximate += double(decoded[r * cols + c]) * x[c];
+      }
+      outputDifference += (approximate - exact) * (approximate - exact);
+      outputTotal += exact * exact;
+    }
+  }
+  auto relative = [](double part, double whole) {
+    return whole > 0 ? std::sqrt(part / whole) : 0.0;
+  };
+  return {relative(difference, total), relative(outputDifference, outputTotal)};
 }
 
 /// The names a location carries (NameLoc, also inside fused and call-site
@@ -238,6 +310,12 @@ void QuantizeWeightsPass::runOnOperation() {
       continue;
     }
     linear.getWeightMutable().assign(*packed);
+    if (stats) {
+      LayerErrors measured = errors.lookup(*packed);
+      Builder b(linear);
+      linear->setAttr("lbc.weight_error", b.getF64FloatAttr(measured.weight));
+      linear->setAttr("lbc.output_error", b.getF64FloatAttr(measured.output));
+    }
     touchedConstants.push_back(constant);
   }
 
@@ -250,6 +328,7 @@ void QuantizeWeightsPass::runOnOperation() {
     if (constant->use_empty())
       constant.erase();
   packedConstants.clear();
+  errors.clear();
   if (anyFailed)
     signalPassFailure();
 }

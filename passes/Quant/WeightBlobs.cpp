@@ -65,7 +65,7 @@ static LogicalResult checkCodec(PackedWeightType type, Location loc) {
 
 FailureOr<DenseResourceElementsAttr>
 mlir::lbc::packWeights(ArrayRef<float> values, PackedWeightType packedType,
-                       Location loc) {
+                       Location loc, ::lbc::FitMethod fit) {
   if (failed(checkCodec(packedType, loc)))
     return failure();
   RankedTensorType logicalType = packedType.getLogicalType();
@@ -84,8 +84,8 @@ mlir::lbc::packWeights(ArrayRef<float> values, PackedWeightType packedType,
     status = ::lbc::quantizeKQuant(kquant.toFormat(), values.data(), rows,
                                    columns, /*importance=*/nullptr, bytes);
   else
-    status = ::lbc::quantizeRoundToNearest(
-        cast<GroupwiseEncodingAttr>(packedType.getEncoding()).toFormat(),
+    status = ::lbc::quantizeGroupwise(
+        cast<GroupwiseEncodingAttr>(packedType.getEncoding()).toFormat(), fit,
         values.data(), rows, columns, bytes);
   switch (status) {
   case ::lbc::CodecStatus::Ok:

@@ -30,10 +30,12 @@ struct F32Elements {
 FailureOr<F32Elements> readF32Elements(ElementsAttr value, Location loc);
 
 /// Fits `values` (a weight of type `packedType.getLogicalType()`) to the
-/// packed type's encoding by round-to-nearest and returns the packed blob.
+/// packed type's encoding and returns the packed blob: group-wise encodings
+/// by `fit`, K-quants by their weighted least squares.
 FailureOr<DenseResourceElementsAttr>
 packWeights(ArrayRef<float> values, lowbit::PackedWeightType packedType,
-            Location loc);
+            Location loc,
+            ::lbc::FitMethod fit = ::lbc::FitMethod::RoundToNearest);
 
 /// Decodes the blob of a packed constant into an f32 dense_resource of its
 /// logical type.

@@ -38,6 +38,25 @@ TEST(Recipe, ParsesWeightSteps) {
   EXPECT_EQ(fp32->str(), "fp32");
 }
 
+TEST(Recipe, ParsesZeroPointAndHalfQuadraticFit) {
+  std::string error;
+  std::optional<Recipe> w4z = parseRecipe("hqq,w4zg128", error);
+  ASSERT_TRUE(w4z) << error;
+  EXPECT_TRUE(w4z->weights->zeroPoint);
+  EXPECT_TRUE(w4z->weights->halfQuadraticFit);
+  EXPECT_EQ(w4z->weights->groupSize, 128u);
+  EXPECT_EQ(w4z->str(), "w4zg128,hqq");
+  std::optional<Recipe> w4 = parseRecipe("w4,hqq,a8", error);
+  ASSERT_TRUE(w4) << error;
+  EXPECT_FALSE(w4->weights->zeroPoint);
+  EXPECT_EQ(w4->str(), "w4,hqq,a8");
+  EXPECT_FALSE(parseRecipe("hqq", error));
+  EXPECT_NE(error.find("group-wise weight step"), std::string::npos) << error;
+  EXPECT_FALSE(parseRecipe("q4k,hqq", error));
+  EXPECT_NE(error.find("q4k has its own"), std::string::npos) << error;
+  EXPECT_FALSE(parseRecipe("w4zz", error));
+}
+
 TEST(Recipe, ParsesKQuantStep) {
   std::string error;
   std::optional<Recipe> q4k = parseRecipe("q4k,a8", error);
