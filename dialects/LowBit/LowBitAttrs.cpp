@@ -236,3 +236,43 @@ LogicalResult KQuantEncodingAttr::verifyLogicalType(
                        << type;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Nf4EncodingAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+Nf4EncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        unsigned blockSize) {
+  std::string problem = ::lbc::validateNf4Format(::lbc::Nf4Format{blockSize});
+  if (!problem.empty())
+    return emitError() << problem;
+  return success();
+}
+
+::lbc::Nf4Format Nf4EncodingAttr::toFormat() const {
+  return ::lbc::Nf4Format{getBlockSize()};
+}
+
+double Nf4EncodingAttr::bitsPerWeight() const {
+  return ::lbc::bitsPerWeight(toFormat());
+}
+
+int64_t Nf4EncodingAttr::getPackedByteSize(ArrayRef<int64_t> shape) const {
+  if (shape.empty())
+    return 0;
+  int64_t rows = 1;
+  for (int64_t dim : shape.drop_back())
+    rows *= dim;
+  return ::lbc::computeNf4Layout(toFormat(), rows, shape.back()).totalBytes;
+}
+
+LogicalResult
+Nf4EncodingAttr::verifyLogicalType(function_ref<InFlightDiagnostic()> emitError,
+                                   RankedTensorType type) const {
+  if (type.getRank() < 1)
+    return emitError() << "nf4 encoding needs a weight of rank >= 1 (blocks "
+                          "run along the last dimension), got "
+                       << type;
+  return success();
+}

@@ -114,4 +114,28 @@ def LowBit_KQuantEncodingAttr : LowBit_Attr<"KQuantEncoding", "kquant",
   }];
 }
 
+def LowBit_Nf4EncodingAttr : LowBit_Attr<"Nf4Encoding", "nf4",
+    [DeclareAttrInterfaceMethods<LowBit_WeightEncodingAttrInterface>]> {
+  let summary = "NF4 (4-bit NormalFloat) encoding with absmax blocks";
+  let description = [{
+    Weights are split along their last dimension into blocks of
+    `block_size`; each block stores its absolute maximum (f16) and 4-bit
+    codes into the 16-value NF4 codebook of normal quantiles:
+
+      x = codebook[q] * absmax
+
+    Bits per weight = 4 + 16 / block_size (4.25 for the default 64). The
+    bytes are defined in lib/Support/Nf4Codec.h.
+
+      #lowbit.nf4<block_size = 64>
+  }];
+  let parameters = (ins "unsigned":$blockSize);
+  let assemblyFormat = "`<` `block_size` `=` $blockSize `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The MLIR-free description of this encoding used by the codec.
+    ::lbc::Nf4Format toFormat() const;
+  }];
+}
+
 #endif // LBC_DIALECTS_LOWBIT_LOWBITATTRS_TD

@@ -14,6 +14,7 @@
 
 #include "lib/Support/GroupwiseCodec.h"
 #include "lib/Support/KQuantCodec.h"
+#include "lib/Support/Nf4Codec.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"

@@ -28,6 +28,7 @@ struct UkernelVariant {
 };
 constexpr UkernelVariant kX86Variants[] = {
     {"__avx512vnni", "+avx512f,+avx512bw,+avx512vl,+avx512vnni"},
+    {"__avx512", "+avx512f"},
 };
 
 /// Renames, in `kernels`, the best variant of `name` for `machine` to

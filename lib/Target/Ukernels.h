@@ -24,7 +24,8 @@ constexpr llvm::StringLiteral kUkernelPrefix = "lbc_ukernel_";
 
 /// When `module` declares microkernels, links their definitions from the
 /// embedded bitcode of the module's architecture: for each, the first
-/// CPU-specific variant (`NAME__avx512vnni`) whose features `machine` has,
+/// CPU-specific variant (`NAME__avx512vnni`, `NAME__avx512`) whose features
+/// `machine` has,
 /// else the portable one; without the bitcode's CPU attributes (the target
 /// machine decides the instructions), with internal linkage (never
 /// exported) and never inlined (it stays visible to profilers and nm).

@@ -29,6 +29,9 @@ void mlir::lbc::buildLbcPipeline(OpPassManager &pm, const Recipe &recipe) {
     options.bits = recipe.weights->bits;
     if (recipe.weights->format == WeightQuantStep::Format::KQuant) {
       options.format = "kquant";
+    } else if (recipe.weights->format == WeightQuantStep::Format::Nf4) {
+      options.format = "nf4";
+      options.groupSize = recipe.weights->groupSize;
     } else {
       options.groupSize = recipe.weights->groupSize;
       if (recipe.weights->zeroPoint) {

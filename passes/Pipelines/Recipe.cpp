@@ -18,11 +18,13 @@ static constexpr const char *kValidSteps =
     "fp32, w8, w5, w4, w3, w2 (group-wise symmetric, group 32, f16 scales; "
     "a group suffix such as w4g128 sets the group size; w4z, w4zg128: with "
     "an f16 zero point per group), q4k (K-quant super-blocks of 256, 4.5 "
-    "bits/weight), hqq (half-quadratic fit of a group-wise step instead of "
+    "bits/weight), nf4 (NormalFloat codebook, absmax blocks of 64; nf4g128), "
+    "hqq (half-quadratic fit of a group-wise step instead of "
     "round-to-nearest), a8 (int8 inputs of the low-bit linears, per block of "
     "32)";
 
-/// Parses `wB[z][gG]` or `q4k`; std::nullopt if `step` has another shape.
+/// Parses `wB[z][gG]`, `q4k` or `nf4[gG]`; std::nullopt if `step` has another
+/// shape.
 static std::optional<WeightQuantStep> parseWeightStep(llvm::StringRef step) {
   if (step == "q4k") {
     WeightQuantStep kquant;
@@ -30,6 +32,15 @@ static std::optional<WeightQuantStep> parseWeightStep(llvm::StringRef step) {
     kquant.bits = 4;
     kquant.groupSize = 256;
     return kquant;
+  }
+  if (step.consume_front("nf4")) {
+    WeightQuantStep nf4;
+    nf4.format = WeightQuantStep::Format::Nf4;
+    nf4.groupSize = 64;
+    if (!step.empty() &&
+        (!step.consume_front("g") || step.getAsInteger(10, nf4.groupSize)))
+      return std::nullopt;
+    return nf4;
   }
   if (!step.consume_front("w"))
     return std::nullopt;
@@ -74,7 +85,9 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
         return std::nullopt;
       }
       if (weights->bits < 2 || weights->bits > 8 || weights->groupSize == 0 ||
-          weights->groupSize % 8 != 0) {
+          weights->groupSize % 8 != 0 ||
+          (weights->format == WeightQuantStep::Format::Nf4 &&
+           weights->groupSize % 32 != 0)) {
         error = "recipe step '" + step.str() +
                 "': bits must be 2..8 and the group size a positive multiple "
                 "of 8";
@@ -98,8 +111,8 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
         recipe.weights->format != WeightQuantStep::Format::Groupwise) {
       error = "recipe step 'hqq' fits the scales of a group-wise weight "
               "step (w4, w4z, w8g64, ...)" +
-              std::string(recipe.weights ? "; q4k has its own least-squares fit"
-                                         : "");
+              std::string(
+                  recipe.weights ? "; q4k and nf4 have fits of their own" : "");
       return std::nullopt;
     }
     recipe.weights->halfQuadraticFit = true;
@@ -119,6 +132,10 @@ std::string Recipe::str() const {
   std::string text;
   if (weights->format == WeightQuantStep::Format::KQuant) {
     text = "q" + std::to_string(weights->bits) + "k";
+  } else if (weights->format == WeightQuantStep::Format::Nf4) {
+    text = "nf4";
+    if (weights->groupSize != 64)
+      text += "g" + std::to_string(weights->groupSize);
   } else {
     text = "w" + std::to_string(weights->bits);
     if (weights->zeroPoint)

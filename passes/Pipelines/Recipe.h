@@ -22,10 +22,10 @@
 namespace mlir::lbc {
 
 /// Weight quantization: group-wise `wB` / `wBgG` (symmetric) or `wBz` /
-/// `wBzgG` (with an f16 zero point per group), or the K-quant super-block
-/// format `q4k`.
+/// `wBzgG` (with an f16 zero point per group), the K-quant super-block
+/// format `q4k`, or NF4 `nf4` / `nf4gG` (absmax blocks, default 64).
 struct WeightQuantStep {
-  enum class Format { Groupwise, KQuant };
+  enum class Format { Groupwise, KQuant, Nf4 };
   Format format = Format::Groupwise;
   unsigned bits = 4;
   /// Group size of the group-wise format (K-quants: fixed super-blocks).

@@ -33,7 +33,8 @@ def QuantizeWeightsPass : Pass<"lbc-quantize-weights", "::mlir::ModuleOp"> {
            "groupwise (the other options apply) or kquant (super-blocks of "
            "256 with 6-bit sub-block scales and mins; bits = 4; weights "
            "whose in-features are not a multiple of 256 get 4-bit groups "
-           "of 32, the same 4.5 bits/weight)">,
+           "of 32, the same 4.5 bits/weight) or nf4 (NormalFloat codebook, "
+           "absmax blocks of group-size)">,
     Option<"bits", "bits", "unsigned", "4", "Bits per code, 2 to 8">,
     Option<"fit", "fit", "std::string", "\"rtn\"",
            "How group-wise scales and zero points are fitted: rtn "

@@ -106,8 +106,12 @@ Attribute QuantizeWeightsPass::buildEncoding(Location loc) {
   if (format == "kquant")
     return KQuantEncodingAttr::getChecked(fail, context,
                                           static_cast<unsigned>(bits));
+  if (format == "nf4")
+    return Nf4EncodingAttr::getChecked(fail, context,
+                                       static_cast<unsigned>(groupSize));
   if (format != "groupwise") {
-    fail() << "unknown format '" << format << "'; expected groupwise or kquant";
+    fail() << "unknown format '" << format
+           << "'; expected groupwise, kquant or nf4";
     return {};
   }
   std::optional<QuantScheme> parsedScheme = symbolizeQuantScheme(scheme);

@@ -57,8 +57,8 @@ static std::pair<int64_t, int64_t> rowsAndColumns(RankedTensorType type) {
 
 /// Whether a codec knows `type`'s encoding; emits an error at `loc` if not.
 static LogicalResult checkCodec(PackedWeightType type, Location loc) {
-  if (isa<GroupwiseEncodingAttr, lowbit::KQuantEncodingAttr>(
-          type.getEncoding()))
+  if (isa<GroupwiseEncodingAttr, lowbit::KQuantEncodingAttr,
+          lowbit::Nf4EncodingAttr>(type.getEncoding()))
     return success();
   return emitError(loc, "no codec for weight encoding ") << type.getEncoding();
 }
@@ -83,6 +83,10 @@ mlir::lbc::packWeights(ArrayRef<float> values, PackedWeightType packedType,
           dyn_cast<lowbit::KQuantEncodingAttr>(packedType.getEncoding()))
     status = ::lbc::quantizeKQuant(kquant.toFormat(), values.data(), rows,
                                    columns, /*importance=*/nullptr, bytes);
+  else if (auto nf4 =
+               dyn_cast<lowbit::Nf4EncodingAttr>(packedType.getEncoding()))
+    status =
+        ::lbc::quantizeNf4(nf4.toFormat(), values.data(), rows, columns, bytes);
   else
     status = ::lbc::quantizeGroupwise(
         cast<GroupwiseEncodingAttr>(packedType.getEncoding()).toFormat(), fit,
@@ -138,6 +142,9 @@ mlir::lbc::unpackWeights(lowbit::ConstantOp constant) {
   if (auto kquant =
           dyn_cast<lowbit::KQuantEncodingAttr>(packedType.getEncoding()))
     ::lbc::dequantizeKQuant(kquant.toFormat(), bytes, rows, columns, values);
+  else if (auto nf4 =
+               dyn_cast<lowbit::Nf4EncodingAttr>(packedType.getEncoding()))
+    ::lbc::dequantizeNf4(nf4.toFormat(), bytes, rows, columns, values);
   else
     ::lbc::dequantize(
         cast<GroupwiseEncodingAttr>(packedType.getEncoding()).toFormat(), bytes,

@@ -4,13 +4,13 @@
   ukernel_matches_reference.py --work DIR [--bin-dir DIR]
 
 For each weight format with a microkernel (w8, w4, w4g64, q4k, each also with
-int8 activations: the a8 step) and odd shapes (K not a multiple of the group, N not
+int8 activations: the a8 step; nf4, nf4g32) and odd shapes (K not a multiple of the group, N not
 a multiple of the vector width, M = 1..17 rows), compiles one MatMul with a
 constant weight from the same packed bytes with the microkernel and with
 --ukernels=false (the reference decode to f32 + matmul, itself bit-exact with
 the codec: decode-matches-codec.test; for a8, the per-block quantization in
-linalg ops). a8 kernels are compiled twice: for this CPU (AVX-512 VNNI where it
-has it) and for x86-64-v3 (the portable kernel). Runs all on the same input and
+linalg ops). a8 and NF4 kernels are compiled twice: for this CPU (AVX-512 and
+VNNI variants where it has them) and for x86-64-v3 (the portable kernels). Runs all on the same input and
 prints max|kernel - reference| / max|reference|, which only summation order may
 make non-zero. Exits 1 above 1e-5.
 """
@@ -26,7 +26,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 SHAPES = [(1, 100, 37), (2, 64, 40), (3, 96, 8), (5, 200, 33), (8, 64, 130),
           (13, 50, 16), (16, 128, 24), (17, 160, 45)]
-RECIPES = ["w8", "w4", "w4g64", "w8,a8", "w4,a8", "w4g64,a8"]
+RECIPES = ["w8", "w4", "w4g64", "w8,a8", "w4,a8", "w4g64,a8", "nf4", "nf4g32"]
 # K-quant super-blocks span 256 inputs (other layers fall back to w4).
 KQUANT_SHAPES = [(1, 256, 37), (3, 512, 8), (5, 768, 33), (17, 256, 45)]
 KQUANT_RECIPES = ["q4k", "q4k,a8"]
@@ -67,8 +67,10 @@ def main():
         x_path = os.path.join(args.work, f"x_{m}x{k}.npy")
         np.save(x_path, rng.normal(size=(m, k)).astype(np.float32))
         for recipe in recipes:
-            kernel_cpus = ["native", "x86-64-v3"] if "a8" in recipe else ["native"]
-            family = "kquant" if recipe.startswith("q") else "groupwise"
+            portable = "a8" in recipe or recipe.startswith("nf4")
+            kernel_cpus = ["native", "x86-64-v3"] if portable else ["native"]
+            family = ("kquant" if recipe.startswith("q")
+                      else "nf4" if recipe.startswith("nf4") else "groupwise")
             symbol = f"lbc_ukernel_{family}_linear" + ("_a8" if "a8" in recipe else "")
             outputs = {}
             for variant in ["reference"] + kernel_cpus:

@@ -53,7 +53,16 @@ TEST(Recipe, ParsesZeroPointAndHalfQuadraticFit) {
   EXPECT_FALSE(parseRecipe("hqq", error));
   EXPECT_NE(error.find("group-wise weight step"), std::string::npos) << error;
   EXPECT_FALSE(parseRecipe("q4k,hqq", error));
-  EXPECT_NE(error.find("q4k has its own"), std::string::npos) << error;
+  EXPECT_NE(error.find("q4k and nf4 have fits of their own"), std::string::npos)
+      << error;
+  std::optional<Recipe> nf4 = parseRecipe("nf4g128", error);
+  ASSERT_TRUE(nf4) << error;
+  EXPECT_EQ(nf4->weights->format, WeightQuantStep::Format::Nf4);
+  EXPECT_EQ(nf4->weights->groupSize, 128u);
+  EXPECT_EQ(nf4->str(), "nf4g128");
+  EXPECT_EQ(parseRecipe("nf4", error)->str(), "nf4");
+  EXPECT_FALSE(parseRecipe("nf4g48", error));
+  EXPECT_FALSE(parseRecipe("nf4x", error));
   EXPECT_FALSE(parseRecipe("w4zz", error));
 }
 

@@ -187,6 +187,41 @@ private:
   const ::lbc::GroupwiseLayout &layout;
 };
 
+/// Builds the scalar decode of element (row, col) of an NF4 packed weight
+/// (lib/Support/Nf4Codec.h) inside a generic body: codebook[q] * absmax,
+/// the codebook being `table`, a tensor<16xf32> defined outside the body.
+class Nf4Decoder : BlobReader {
+public:
+  Nf4Decoder(OpBuilder &b, Location loc, Value bytes, Value table,
+             const ::lbc::Nf4Format &format, const ::lbc::Nf4Layout &layout)
+      : BlobReader(b, loc, bytes), table(table), format(format),
+        layout(layout) {}
+
+  Value decode(Value row, Value col) {
+    int64_t half = format.blockSize / 2;
+    Value block =
+        add(mul(row, layout.blocksPerRow), div(col, format.blockSize));
+    Value within = rem(col, format.blockSize);
+    Value byte = byteAt(
+        add(add(mul(block, layout.blockBytes), index(layout.codesOffset)),
+            rem(within, half)));
+    Value high = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                       within, index(half));
+    Value shift = arith::SelectOp::create(b, loc, high, i32(4), i32(0));
+    Value code = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                            bitField(byte, shift, 15));
+    Value value = tensor::ExtractOp::create(b, loc, table, ValueRange{code});
+    Value scale =
+        halfAt(add(mul(block, 2), index(layout.scalesOffset)), b.getF16Type());
+    return arith::MulFOp::create(b, loc, value, scale);
+  }
+
+private:
+  Value table;
+  const ::lbc::Nf4Format &format;
+  const ::lbc::Nf4Layout &layout;
+};
+
 /// Builds the scalar decode of element (row, col) of a K-quant packed weight
 /// (lib/Support/KQuantCodec.h) inside a generic body, in the codec's order
 /// of operations: (d * sc) * q - dmin * m.
@@ -251,13 +286,22 @@ Value decodeWeight(PatternRewriter &rewriter, Location loc, Value packed,
   auto constant = packed.getDefiningOp<lowbit::ConstantOp>();
   auto type = dyn_cast<PackedWeightType>(packed.getType());
   if (!constant || !type ||
-      !isa<GroupwiseEncodingAttr, KQuantEncodingAttr>(type.getEncoding()))
+      !isa<GroupwiseEncodingAttr, KQuantEncodingAttr, Nf4EncodingAttr>(
+          type.getEncoding()))
     return {};
   RankedTensorType logical = type.getLogicalType();
   int64_t cols = logical.getShape().back();
   int64_t rows = logical.getNumElements() / std::max<int64_t>(cols, 1);
   auto bytesAttr = cast<TypedAttr>(constant.getValue());
   Value bytes = arith::ConstantOp::create(rewriter, loc, bytesAttr);
+  // The NF4 codebook, read by the decode body.
+  Value table;
+  if (isa<Nf4EncodingAttr>(type.getEncoding()))
+    table = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({16}, rewriter.getF32Type()),
+            ArrayRef<float>(::lbc::kNf4Codebook, 16)));
   SmallVector<int64_t> shape = {rows, cols};
   if (transposed)
     std::swap(shape[0], shape[1]);
@@ -272,7 +316,13 @@ Value decodeWeight(PatternRewriter &rewriter, Location loc, Value packed,
         Value j = linalg::IndexOp::create(b, l, 1);
         Value row = transposed ? j : i, col = transposed ? i : j;
         Value value;
-        if (auto kquant = dyn_cast<KQuantEncodingAttr>(type.getEncoding())) {
+        if (auto nf4 = dyn_cast<Nf4EncodingAttr>(type.getEncoding())) {
+          ::lbc::Nf4Format format = nf4.toFormat();
+          ::lbc::Nf4Layout layout = ::lbc::computeNf4Layout(format, rows, cols);
+          value =
+              Nf4Decoder(b, l, bytes, table, format, layout).decode(row, col);
+        } else if (auto kquant =
+                       dyn_cast<KQuantEncodingAttr>(type.getEncoding())) {
           ::lbc::KQuantLayout layout =
               ::lbc::computeKQuantLayout(kquant.toFormat(), rows, cols);
           value = KQuantDecoder(b, l, bytes, layout).decode(row, col);
@@ -451,6 +501,8 @@ constexpr llvm::StringLiteral kKQuantLinearUkernel =
     "lbc_ukernel_kquant_linear";
 constexpr llvm::StringLiteral kKQuantLinearA8Ukernel =
     "lbc_ukernel_kquant_linear_a8";
+/// NF4 on f32 inputs: the group-wise call with (blockSize) as its format.
+constexpr llvm::StringLiteral kNf4LinearUkernel = "lbc_ukernel_nf4_linear";
 
 /// Which microkernel a packed linear calls, and with what trailing
 /// arguments; for the a8 kernels also the (bits, group size) whose code order
@@ -476,6 +528,12 @@ chooseUkernel(Attribute encoding, int64_t k,
     if (!activationBits)
       return UkernelChoice{kKQuantLinearUkernel, {}};
     return UkernelChoice{kKQuantLinearA8Ukernel, {}, 4, 64};
+  }
+  if (auto nf4 = dyn_cast<Nf4EncodingAttr>(encoding)) {
+    // NF4 values are not integers: no int8 kernel (a8 takes the reference).
+    if (activationBits)
+      return std::nullopt;
+    return UkernelChoice{kNf4LinearUkernel, {nf4.getBlockSize()}};
   }
   auto groupwise = dyn_cast<GroupwiseEncodingAttr>(encoding);
   if (!groupwise)

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Checks that the IR decode of packed weights (lbc-convert-lowbit-to-linalg)
-is bit-exact with the codecs (lib/Support/GroupwiseCodec and KQuantCodec,
-through --lbc-dequantize-weights) for every group-wise format variant and the
-K-quant format.
+is bit-exact with the codecs (lib/Support/GroupwiseCodec, KQuantCodec and
+Nf4Codec, through --lbc-dequantize-weights) for every group-wise format
+variant, the K-quant format and NF4.
 
   decode_matches_codec.py --lbc-opt P --mlir-runner P --runner-libs A,B
 
@@ -102,6 +102,8 @@ def main():
         name = f"bits {bits} group {group} {scheme} scale {scale} zero {zero} {order}"
         cases.append((name, encoding, ROWS, COLS))
     cases.append(("kquant bits 4", "#lowbit.kquant<bits = 4>", KQUANT_ROWS, KQUANT_COLS))
+    cases.append(("nf4 block 64", "#lowbit.nf4<block_size = 64>", ROWS, COLS))
+    cases.append(("nf4 block 32", "#lowbit.nf4<block_size = 32>", ROWS, COLS))
     for name, encoding, rows, cols in cases:
         weights = rng.normal(0, 0.05, (rows, cols)).astype(np.float32)
         text = module(weights, encoding)

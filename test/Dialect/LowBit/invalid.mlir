@@ -224,3 +224,10 @@ func.func @activation_bits_range(%x: tensor<3x8xf32>, %w: tensor<2x8xf32>) {
   %y = lowbit.linear %x, %w {activation_bits = 9} : tensor<3x8xf32>, tensor<2x8xf32> -> tensor<3x2xf32>
   return
 }
+
+// -----
+
+// expected-error @+1 {{NF4 block size must be a positive multiple of 32, got 48}}
+func.func @nf4_block(%w: !lowbit.packed<tensor<2x96xf32>, #lowbit.nf4<block_size = 48>>) {
+  return
+}

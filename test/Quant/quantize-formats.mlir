@@ -1,6 +1,7 @@
 // RUN: lbc-opt %s --lbc-quantize-weights="format=kquant bits=4" | FileCheck %s
 // RUN: not lbc-opt %s --lbc-quantize-weights="format=kquant bits=3" 2>&1 | FileCheck %s --check-prefix=BITS
 // RUN: not lbc-opt %s --lbc-quantize-weights="format=nf5" 2>&1 | FileCheck %s --check-prefix=FORMAT
+// RUN: lbc-opt %s --lbc-quantize-weights="format=nf4 group-size=64" | FileCheck %s --check-prefix=NF4
 
 // K-quant packing: 16 rows of one super-block are 16 x 128 code bytes and
 // 16 x 16 header bytes. A layer whose in-features are not a multiple of 256
@@ -10,7 +11,10 @@
 // CHECK-DAG: lowbit.constant {{.*}} : tensor<2304xi8> -> !lowbit.packed<tensor<16x256xf32>, #lowbit.kquant<bits = 4>>
 // CHECK-DAG: lowbit.constant {{.*}} : tensor<576xi8> -> !lowbit.packed<tensor<16x64xf32>, #lowbit.groupwise<bits = 4, group_size = 32, scale = f16, order = split_halves>>
 // BITS: K-quant super-blocks are implemented for 4-bit codes (q4k), got 3 bits
-// FORMAT: unknown format 'nf5'; expected groupwise or kquant
+// FORMAT: unknown format 'nf5'; expected groupwise, kquant or nf4
+// NF4 packing: blocks of 64 are 32 code bytes and a 2-byte absmax each.
+// NF4-DAG: lowbit.constant {{.*}} : tensor<2176xi8> -> !lowbit.packed<tensor<16x256xf32>, #lowbit.nf4<block_size = 64>>
+// NF4-DAG: lowbit.constant {{.*}} : tensor<544xi8> -> !lowbit.packed<tensor<16x64xf32>, #lowbit.nf4<block_size = 64>>
 func.func @kquant_and_fallback(%x: tensor<4x256xf32>, %h: tensor<4x64xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
   %w = arith.constant dense<0.25> : tensor<16x256xf32>
   %v = arith.constant dense<0.5> : tensor<16x64xf32>

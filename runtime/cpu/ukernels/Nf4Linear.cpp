@@ -1,0 +1,221 @@
+//===- Nf4Linear.cpp - fused NF4 linear microkernels ----------------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// y = x W^T for a weight in lbc's NF4 format (lib/Support/Nf4Codec.h: absmax
+// blocks, codes into a 16-value codebook), on f32 inputs. The codebook fits
+// one 512-bit register, so the AVX-512 variant decodes 16 codes with one
+// vpermps; the portable kernel looks codes up one by one.
+//
+//===----------------------------------------------------------------------===//
+
+#include "PackedWeights.h"
+#include "VectorOps.h"
+
+#include <cstdint>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+using namespace lbc::ukernels;
+
+namespace {
+
+/// Nf4Codec.h's kNf4Codebook (kept in sync by the kernel-vs-reference test,
+/// whose reference decodes with the codec's table).
+constexpr float kCodebook[16] = {
+    -1.0f,       -0.6961928f, -0.5250731f, -0.3949175f,
+    -0.2844414f, -0.1847734f, -0.0910500f, 0.0f,
+    0.0795803f,  0.1609302f,  0.2461123f,  0.3379152f,
+    0.4407098f,  0.5626170f,  0.7229568f,  1.0f};
+
+/// Where an NF4 blob's sections are.
+struct Nf4Weights {
+  int64_t blocksPerRow, blockBytes;
+  const uint8_t *codes, *scales;
+
+  Nf4Weights(const uint8_t *packed, int64_t nTotal, int64_t k,
+             int64_t blockSize)
+      : blocksPerRow((k + blockSize - 1) / blockSize),
+        blockBytes(blockSize / 2), codes(packed) {
+    int64_t codeBytes = nTotal * blocksPerRow * blockBytes;
+    scales = packed + (codeBytes + 63) / 64 * 64;
+  }
+  const uint8_t *blockCodes(int64_t n, int64_t block) const {
+    return codes + (n * blocksPerRow + block) * blockBytes;
+  }
+  float scale(int64_t n, int64_t block) const {
+    return loadHalf(scales + 2 * (n * blocksPerRow + block));
+  }
+};
+
+/// The partial last block of a row, one product at a time.
+inline float tailDot(const float *x, const Nf4Weights &weights, int64_t n,
+                     int64_t k, int64_t blockSize) {
+  int64_t fullBlocks = k / blockSize, half = blockSize / 2;
+  if (fullBlocks == weights.blocksPerRow)
+    return 0.0f;
+  const uint8_t *codes = weights.blockCodes(n, fullBlocks);
+  float total = 0.0f;
+  for (int64_t j = fullBlocks * blockSize; j < k; ++j) {
+    int64_t i = j - fullBlocks * blockSize;
+    unsigned code = i < half ? codes[i] & 15 : codes[i - half] >> 4;
+    total += kCodebook[code] * x[j];
+  }
+  return total * weights.scale(n, fullBlocks);
+}
+
+/// Rows [0, Rows) for outputs [nBegin, nEnd), portably: 16 bytes of codes
+/// decode to the 16 values at `first` (low nibbles) and `first + half`.
+template <int Rows>
+void portableRows(const float *__restrict xs, int64_t xStride, int64_t k,
+                  const Nf4Weights &weights, int64_t blockSize, int64_t nBegin,
+                  int64_t nEnd, float *__restrict ys, int64_t yStride) {
+  int64_t fullBlocks = k / blockSize, half = blockSize / 2;
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    Floats16 acc[Rows] = {};
+    for (int64_t block = 0; block < fullBlocks; ++block) {
+      const uint8_t *codes = weights.blockCodes(n, block);
+      Floats16 dot[Rows] = {};
+      for (int64_t piece = 0; piece < half; piece += 16) {
+        float low[16], high[16];
+        for (int i = 0; i < 16; ++i) {
+          low[i] = kCodebook[codes[piece + i] & 15];
+          high[i] = kCodebook[codes[piece + i] >> 4];
+        }
+        const float *at = xs + block * blockSize + piece;
+        for (int r = 0; r < Rows; ++r)
+          dot[r] +=
+              load<Floats16>(low) * load<Floats16>(at + r * xStride) +
+              load<Floats16>(high) * load<Floats16>(at + r * xStride + half);
+      }
+      float scale = weights.scale(n, block);
+      for (int r = 0; r < Rows; ++r)
+        acc[r] += dot[r] * scale;
+    }
+    for (int r = 0; r < Rows; ++r)
+      ys[r * yStride + n] =
+          sum(acc[r]) + tailDot(xs + r * xStride, weights, n, k, blockSize);
+  }
+}
+
+#if defined(__x86_64__)
+#define LBC_AVX512 __attribute__((target("avx512f")))
+
+/// portableRows with the codebook in a register: one vpermps per 16 codes.
+template <int Rows>
+LBC_AVX512 void avx512Rows(const float *__restrict xs, int64_t xStride,
+                           int64_t k, const Nf4Weights &weights,
+                           int64_t blockSize, int64_t nBegin, int64_t nEnd,
+                           float *__restrict ys, int64_t yStride) {
+  int64_t fullBlocks = k / blockSize, half = blockSize / 2;
+  const __m512 table = _mm512_loadu_ps(kCodebook);
+  const __m512i mask = _mm512_set1_epi32(15);
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    __m512 acc[Rows];
+    for (int r = 0; r < Rows; ++r)
+      acc[r] = _mm512_setzero_ps();
+    for (int64_t block = 0; block < fullBlocks; ++block) {
+      const uint8_t *codes = weights.blockCodes(n, block);
+      __m512 dot[Rows];
+      for (int r = 0; r < Rows; ++r)
+        dot[r] = _mm512_setzero_ps();
+      for (int64_t piece = 0; piece < half; piece += 16) {
+        __m512i bytes = _mm512_cvtepu8_epi32(
+            _mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + piece)));
+        __m512 low =
+            _mm512_permutexvar_ps(_mm512_and_si512(bytes, mask), table);
+        __m512 high = _mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), table);
+        const float *at = xs + block * blockSize + piece;
+        for (int r = 0; r < Rows; ++r) {
+          dot[r] =
+              _mm512_fmadd_ps(low, _mm512_loadu_ps(at + r * xStride), dot[r]);
+          dot[r] = _mm512_fmadd_ps(
+              high, _mm512_loadu_ps(at + r * xStride + half), dot[r]);
+        }
+      }
+      __m512 scale = _mm512_set1_ps(weights.scale(n, block));
+      for (int r = 0; r < Rows; ++r)
+        acc[r] = _mm512_fmadd_ps(dot[r], scale, acc[r]);
+    }
+    for (int r = 0; r < Rows; ++r)
+      ys[r * yStride + n] = _mm512_reduce_add_ps(acc[r]) +
+                            tailDot(xs + r * xStride, weights, n, k, blockSize);
+  }
+}
+#endif
+
+enum class Isa { Portable, Avx512 };
+
+template <Isa Which, int Rows>
+void runRows(const float *xs, int64_t xStride, int64_t k,
+             const Nf4Weights &weights, int64_t blockSize, int64_t nBegin,
+             int64_t nEnd, float *ys, int64_t yStride) {
+#if defined(__x86_64__)
+  if (Which == Isa::Avx512)
+    return avx512Rows<Rows>(xs, xStride, k, weights, blockSize, nBegin, nEnd,
+                            ys, yStride);
+#endif
+  portableRows<Rows>(xs, xStride, k, weights, blockSize, nBegin, nEnd, ys,
+                     yStride);
+}
+
+template <Isa Which>
+int64_t nf4Linear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
+                  int64_t packed, int64_t nTotal, int64_t nBegin, int64_t nEnd,
+                  int64_t y, int64_t yStride, int64_t blockSize) {
+  if (blockSize <= 0 || blockSize % 32 != 0)
+    return -1;
+  const float *xs = reinterpret_cast<const float *>(x);
+  float *ys = reinterpret_cast<float *>(y);
+  Nf4Weights weights(reinterpret_cast<const uint8_t *>(packed), nTotal, k,
+                     blockSize);
+  int64_t r = 0;
+  for (; r + 4 <= rows; r += 4)
+    runRows<Which, 4>(xs + r * xStride, xStride, k, weights, blockSize, nBegin,
+                      nEnd, ys + r * yStride, yStride);
+  int64_t left = rows - r;
+  if (left == 3)
+    runRows<Which, 3>(xs + r * xStride, xStride, k, weights, blockSize, nBegin,
+                      nEnd, ys + r * yStride, yStride);
+  else if (left == 2)
+    runRows<Which, 2>(xs + r * xStride, xStride, k, weights, blockSize, nBegin,
+                      nEnd, ys + r * yStride, yStride);
+  else if (left == 1)
+    runRows<Which, 1>(xs + r * xStride, xStride, k, weights, blockSize, nBegin,
+                      nEnd, ys + r * yStride, yStride);
+  return 0;
+}
+
+} // namespace
+
+extern "C" {
+
+/// y[r * yStride + n] = sum_j x[r * xStride + j] * W[n, j] for r < rows and
+/// n in [nBegin, nEnd), W the n x k weight of `packed` in NF4 with blocks of
+/// `blockSize` (a multiple of 32). Returns 0, or -1 for a block size it does
+/// not handle.
+int64_t lbc_ukernel_nf4_linear(int64_t x, int64_t rows, int64_t k,
+                               int64_t xStride, int64_t packed, int64_t nTotal,
+                               int64_t nBegin, int64_t nEnd, int64_t y,
+                               int64_t yStride, int64_t blockSize) {
+  return nf4Linear<Isa::Portable>(x, rows, k, xStride, packed, nTotal, nBegin,
+                                  nEnd, y, yStride, blockSize);
+}
+
+#if defined(__x86_64__)
+/// lbc_ukernel_nf4_linear for CPUs with AVX-512.
+LBC_AVX512 int64_t lbc_ukernel_nf4_linear__avx512(
+    int64_t x, int64_t rows, int64_t k, int64_t xStride, int64_t packed,
+    int64_t nTotal, int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride,
+    int64_t blockSize) {
+  return nf4Linear<Isa::Avx512>(x, rows, k, xStride, packed, nTotal, nBegin,
+                                nEnd, y, yStride, blockSize);
+}
+#endif
+
+} // extern "C"
