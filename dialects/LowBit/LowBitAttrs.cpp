@@ -83,6 +83,36 @@ ParseResult parseEnumKeyword(AsmParser &parser,
 
 } // namespace
 
+/// Rows x columns of a weight shape whose blocks run along the last
+/// dimension (rows = the product of the others).
+static std::pair<int64_t, int64_t> rowsAndColumns(ArrayRef<int64_t> shape) {
+  int64_t rows = 1;
+  for (int64_t dim : shape.drop_back())
+    rows *= dim;
+  return {rows, shape.back()};
+}
+
+/// Every encoding blocks the last dimension, so it needs one.
+static LogicalResult
+verifyHasLastDimension(function_ref<InFlightDiagnostic()> emitError,
+                       RankedTensorType type, llvm::StringRef encoding) {
+  if (type.getRank() < 1)
+    return emitError() << encoding
+                       << " encoding needs a weight of rank >= 1 (its blocks "
+                          "run along the last dimension), got "
+                       << type;
+  return success();
+}
+
+/// An encoding's verifier: the codec's reason why a format is invalid.
+static LogicalResult
+verifyCodecFormat(function_ref<InFlightDiagnostic()> emitError,
+                  const std::string &problem) {
+  if (!problem.empty())
+    return emitError() << problem;
+  return success();
+}
+
 LogicalResult
 GroupwiseEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                               unsigned bits, unsigned groupSize,
@@ -116,19 +146,13 @@ int64_t
 GroupwiseEncodingAttr::getPackedByteSize(ArrayRef<int64_t> shape) const {
   if (shape.empty())
     return 0;
-  int64_t rows = 1;
-  for (int64_t dim : shape.drop_back())
-    rows *= dim;
-  return ::lbc::computeLayout(toFormat(), rows, shape.back()).totalBytes;
+  auto [rows, cols] = rowsAndColumns(shape);
+  return ::lbc::computeLayout(toFormat(), rows, cols).totalBytes;
 }
 
 LogicalResult GroupwiseEncodingAttr::verifyLogicalType(
     function_ref<InFlightDiagnostic()> emitError, RankedTensorType type) const {
-  if (type.getRank() < 1)
-    return emitError() << "groupwise encoding needs a weight of rank >= 1 "
-                          "(groups run along the last dimension), got "
-                       << type;
-  return success();
+  return verifyHasLastDimension(emitError, type, "groupwise");
 }
 
 Attribute GroupwiseEncodingAttr::parse(AsmParser &parser, Type) {
@@ -205,10 +229,8 @@ void GroupwiseEncodingAttr::print(AsmPrinter &printer) const {
 LogicalResult
 KQuantEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                            unsigned bits) {
-  std::string problem = ::lbc::validateKQuantFormat(::lbc::KQuantFormat{bits});
-  if (!problem.empty())
-    return emitError() << problem;
-  return success();
+  return verifyCodecFormat(
+      emitError, ::lbc::validateKQuantFormat(::lbc::KQuantFormat{bits}));
 }
 
 ::lbc::KQuantFormat KQuantEncodingAttr::toFormat() const {
@@ -222,19 +244,13 @@ double KQuantEncodingAttr::bitsPerWeight() const {
 int64_t KQuantEncodingAttr::getPackedByteSize(ArrayRef<int64_t> shape) const {
   if (shape.empty())
     return 0;
-  int64_t rows = 1;
-  for (int64_t dim : shape.drop_back())
-    rows *= dim;
-  return ::lbc::computeKQuantLayout(toFormat(), rows, shape.back()).totalBytes;
+  auto [rows, cols] = rowsAndColumns(shape);
+  return ::lbc::computeKQuantLayout(toFormat(), rows, cols).totalBytes;
 }
 
 LogicalResult KQuantEncodingAttr::verifyLogicalType(
     function_ref<InFlightDiagnostic()> emitError, RankedTensorType type) const {
-  if (type.getRank() < 1)
-    return emitError() << "kquant encoding needs a weight of rank >= 1 "
-                          "(super-blocks run along the last dimension), got "
-                       << type;
-  return success();
+  return verifyHasLastDimension(emitError, type, "kquant");
 }
 
 //===----------------------------------------------------------------------===//
@@ -244,10 +260,8 @@ LogicalResult KQuantEncodingAttr::verifyLogicalType(
 LogicalResult
 Nf4EncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         unsigned blockSize) {
-  std::string problem = ::lbc::validateNf4Format(::lbc::Nf4Format{blockSize});
-  if (!problem.empty())
-    return emitError() << problem;
-  return success();
+  return verifyCodecFormat(
+      emitError, ::lbc::validateNf4Format(::lbc::Nf4Format{blockSize}));
 }
 
 ::lbc::Nf4Format Nf4EncodingAttr::toFormat() const {
@@ -261,18 +275,12 @@ double Nf4EncodingAttr::bitsPerWeight() const {
 int64_t Nf4EncodingAttr::getPackedByteSize(ArrayRef<int64_t> shape) const {
   if (shape.empty())
     return 0;
-  int64_t rows = 1;
-  for (int64_t dim : shape.drop_back())
-    rows *= dim;
-  return ::lbc::computeNf4Layout(toFormat(), rows, shape.back()).totalBytes;
+  auto [rows, cols] = rowsAndColumns(shape);
+  return ::lbc::computeNf4Layout(toFormat(), rows, cols).totalBytes;
 }
 
 LogicalResult
 Nf4EncodingAttr::verifyLogicalType(function_ref<InFlightDiagnostic()> emitError,
                                    RankedTensorType type) const {
-  if (type.getRank() < 1)
-    return emitError() << "nf4 encoding needs a weight of rank >= 1 (blocks "
-                          "run along the last dimension), got "
-                       << type;
-  return success();
+  return verifyHasLastDimension(emitError, type, "nf4");
 }

@@ -82,7 +82,7 @@ func.func private @integer_logical_type(!lowbit.packed<tensor<8x32xi32>, #lowbit
 
 // -----
 
-// expected-error @+1 {{groupwise encoding needs a weight of rank >= 1 (groups run along the last dimension), got 'tensor<f32>'}}
+// expected-error @+1 {{groupwise encoding needs a weight of rank >= 1 (its blocks run along the last dimension), got 'tensor<f32>'}}
 func.func private @rank_zero(!lowbit.packed<tensor<f32>, #lowbit.groupwise<bits = 4, group_size = 32>>)
 
 // -----
