@@ -485,7 +485,7 @@ Value fakeQuantizeRows(OpBuilder &b, Location loc, Value rowsInput,
 
 /// The microkernel for packed linears (runtime/cpu/ukernels), called with
 /// buffer addresses: (x, rows, k, xStride, packed, n, nBegin, nEnd, y,
-/// yStride, bits, groupSize) -> status.
+/// yStride, bits, groupSize, zeroPoints) -> status.
 constexpr llvm::StringLiteral kGroupwiseLinearUkernel =
     "lbc_ukernel_groupwise_linear";
 /// The a8 pair (QuantizedActivations.h): (x, rows, k, xStride, out, bits,
@@ -514,9 +514,10 @@ struct UkernelChoice {
 };
 
 /// The microkernel for a linear over a weight of `encoding` with `k` inputs,
-/// if one exists: group-wise symmetric f16-scaled 8-bit lsb-first or 4-bit
-/// split-halves codes in groups of a multiple of 32 (a8: groups of 32 or a
-/// multiple of 64), and K-quant weights with k a multiple of 256.
+/// if one exists: group-wise f16-scaled 8-bit lsb-first or 4-bit
+/// split-halves codes in groups of a multiple of 32, symmetric or with f16
+/// zero points (a8: symmetric, groups of 32 or a multiple of 64), K-quant
+/// weights with k a multiple of 256, and NF4.
 std::optional<UkernelChoice>
 chooseUkernel(Attribute encoding, int64_t k,
               std::optional<uint64_t> activationBits) {
@@ -542,15 +543,21 @@ chooseUkernel(Attribute encoding, int64_t k,
   bool codes =
       (format.bits == 8 && format.order == ::lbc::PackOrder::LsbFirst) ||
       (format.bits == 4 && format.order == ::lbc::PackOrder::SplitHalves);
-  if (!codes || !format.symmetric ||
-      format.scaleKind != ::lbc::ScalarKind::F16 || format.groupSize % 32 != 0)
+  // f16 zero points (the wBz recipes) are read by the f32-input kernel.
+  bool zeroPoints = !format.symmetric;
+  if (!codes || format.scaleKind != ::lbc::ScalarKind::F16 ||
+      format.groupSize % 32 != 0 ||
+      (zeroPoints && format.zeroPointKind != ::lbc::ScalarKind::F16))
     return std::nullopt;
-  SmallVector<int64_t> arguments = {format.bits, format.groupSize};
   if (!activationBits)
-    return UkernelChoice{kGroupwiseLinearUkernel, arguments};
-  if (!::lbc::ukernels::a8KernelHandles(format.bits, format.groupSize))
+    return UkernelChoice{kGroupwiseLinearUkernel,
+                         {format.bits, format.groupSize, zeroPoints}};
+  if (zeroPoints ||
+      !::lbc::ukernels::a8KernelHandles(format.bits, format.groupSize))
     return std::nullopt;
-  return UkernelChoice{kGroupwiseLinearA8Ukernel, arguments, format.bits,
+  return UkernelChoice{kGroupwiseLinearA8Ukernel,
+                       {format.bits, format.groupSize},
+                       format.bits,
                        format.groupSize};
 }
 

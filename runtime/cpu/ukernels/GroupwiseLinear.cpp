@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 using namespace lbc::ukernels;
 
@@ -52,7 +53,7 @@ inline Floats16 decode8(const uint8_t *codes) {
 /// serves all Rows rows. Compile-time Rows and Bits keep the accumulators in
 /// registers; a single row uses two accumulators (even and odd groups) so
 /// that the FMA latency of one chain does not bound the loop.
-template <int Rows, int Bits>
+template <int Rows, int Bits, bool ZeroPoints>
 void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
               const PackedLayout &layout, int64_t groupSize, int64_t nBegin,
               int64_t nEnd, float *__restrict ys, int64_t yStride) {
@@ -64,7 +65,7 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
     for (int64_t g = 0; g < layout.fullGroups; ++g) {
       const uint8_t *codes = rowCodes + g * layout.groupBytes;
       float scale = loadHalf(rowScales + 2 * g);
-      Floats16 dot[Rows] = {};
+      Floats16 dot[Rows] = {}, inputSum[Rows] = {};
       // 32 codes per step: w0 pairs with x at `first`, w1 at `second`.
       for (int64_t piece = 0; piece < groupSize; piece += 32) {
         Floats16 w0, w1;
@@ -82,13 +83,25 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
           second = piece + 16;
         }
         const float *at = xs + g * groupSize;
-        for (int r = 0; r < Rows; ++r)
-          dot[r] += w0 * load<Floats16>(at + r * xStride + first) +
-                    w1 * load<Floats16>(at + r * xStride + second);
+        for (int r = 0; r < Rows; ++r) {
+          Floats16 x0 = load<Floats16>(at + r * xStride + first);
+          Floats16 x1 = load<Floats16>(at + r * xStride + second);
+          dot[r] += w0 * x0 + w1 * x1;
+          if (ZeroPoints)
+            inputSum[r] += x0 + x1;
+        }
       }
-      // The scale multiplies the group's partial dot product once.
-      for (int r = 0; r < Rows; ++r)
+      // The scale multiplies the group's partial dot product once. The codes
+      // were centred on 2^(bits-1); a zero point z adds (2^(bits-1) - z) *
+      // scale times the group's input sum.
+      for (int r = 0; r < Rows; ++r) {
         acc[g % Chains][r] += dot[r] * scale;
+        if (ZeroPoints)
+          acc[g % Chains][r] +=
+              inputSum[r] * ((float(1 << (Bits - 1)) -
+                              loadHalf(layout.rowZeroPoints(n) + 2 * g)) *
+                             scale);
+      }
     }
     for (int r = 0; r < Rows; ++r) {
       Floats16 both = acc[0][r];
@@ -99,11 +112,15 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
       if (layout.fullGroups < layout.groupsPerRow) {
         const uint8_t *codes = rowCodes + layout.fullGroups * layout.groupBytes;
         float scale = loadHalf(rowScales + 2 * layout.fullGroups);
+        float zeroPoint =
+            ZeroPoints
+                ? loadHalf(layout.rowZeroPoints(n) + 2 * layout.fullGroups)
+                : float(1 << (Bits - 1));
         float partial = 0.0f;
         for (int64_t j = layout.fullGroups * groupSize; j < k; ++j)
-          partial += float(storedCode(codes, j - layout.fullGroups * groupSize,
-                                      Bits, groupSize) -
-                           (1 << (Bits - 1))) *
+          partial += (float(storedCode(codes, j - layout.fullGroups * groupSize,
+                                       Bits, groupSize)) -
+                      zeroPoint) *
                      xs[r * xStride + j];
         total += partial * scale;
       }
@@ -112,27 +129,28 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
   }
 }
 
-template <int Bits>
+template <int Bits, bool ZeroPoints>
 void allRows(const float *__restrict x, int64_t rows, int64_t k,
              int64_t xStride, const PackedLayout &layout, int64_t groupSize,
              int64_t nBegin, int64_t nEnd, float *__restrict y,
              int64_t yStride) {
+  auto block = [&](auto rowCount, int64_t r) {
+    rowBlock<decltype(rowCount)::value, Bits, ZeroPoints>(
+        x + r * xStride, k, xStride, layout, groupSize, nBegin, nEnd,
+        y + r * yStride, yStride);
+  };
   int64_t r = 0;
   for (; r + 4 <= rows; r += 4)
-    rowBlock<4, Bits>(x + r * xStride, k, xStride, layout, groupSize, nBegin,
-                      nEnd, y + r * yStride, yStride);
+    block(std::integral_constant<int, 4>(), r);
   switch (rows - r) {
   case 3:
-    rowBlock<3, Bits>(x + r * xStride, k, xStride, layout, groupSize, nBegin,
-                      nEnd, y + r * yStride, yStride);
+    block(std::integral_constant<int, 3>(), r);
     break;
   case 2:
-    rowBlock<2, Bits>(x + r * xStride, k, xStride, layout, groupSize, nBegin,
-                      nEnd, y + r * yStride, yStride);
+    block(std::integral_constant<int, 2>(), r);
     break;
   case 1:
-    rowBlock<1, Bits>(x + r * xStride, k, xStride, layout, groupSize, nBegin,
-                      nEnd, y + r * yStride, yStride);
+    block(std::integral_constant<int, 1>(), r);
     break;
   default:
     break;
@@ -143,16 +161,22 @@ int64_t groupwiseLinear(const float *__restrict x, int64_t rows, int64_t k,
                         int64_t xStride, const uint8_t *__restrict packed,
                         int64_t nTotal, int64_t nBegin, int64_t nEnd,
                         float *__restrict y, int64_t yStride, int64_t bits,
-                        int64_t groupSize) {
+                        int64_t groupSize, bool zeroPoints) {
   if ((bits != 4 && bits != 8) || groupSize % 32 != 0)
     return -1;
-  PackedLayout layout(packed, nTotal, k, bits, groupSize);
-  if (bits == 4)
-    allRows<4>(x, rows, k, xStride, layout, groupSize, nBegin, nEnd, y,
-               yStride);
+  PackedLayout layout(packed, nTotal, k, bits, groupSize, zeroPoints);
+  auto run = [&](auto bitsConstant, auto zeroPointsConstant) {
+    allRows<decltype(bitsConstant)::value, decltype(zeroPointsConstant)::value>(
+        x, rows, k, xStride, layout, groupSize, nBegin, nEnd, y, yStride);
+  };
+  if (bits == 4 && zeroPoints)
+    run(std::integral_constant<int, 4>(), std::true_type());
+  else if (bits == 4)
+    run(std::integral_constant<int, 4>(), std::false_type());
+  else if (zeroPoints)
+    run(std::integral_constant<int, 8>(), std::true_type());
   else
-    allRows<8>(x, rows, k, xStride, layout, groupSize, nBegin, nEnd, y,
-               yStride);
+    run(std::integral_constant<int, 8>(), std::false_type());
   return 0;
 }
 
@@ -163,19 +187,22 @@ extern "C" {
 /// y[r * yStride + n] = sum_j x[r * xStride + j] * W[n, j] for r < rows and
 /// n in [nBegin, nEnd), where W is the n x k weight packed with `bits` (4,
 /// split halves, or 8, lsb first) bits per code, groups of `groupSize` (a
-/// multiple of 32) along k and an f16 scale per group; `packed` is the whole
-/// blob of all nTotal rows. The buffers are passed as addresses (the generated
-/// code's calling convention); `y` overlaps neither `x` nor `packed`. Returns
-/// 0, or -1 for a format this kernel does not handle.
+/// multiple of 32) along k, an f16 scale per group and, when `zeroPoints` is
+/// non-zero, an f16 zero point per group (x = (q - z) * scale; otherwise
+/// z = 2^(bits-1)); `packed` is the whole blob of all nTotal rows. The
+/// buffers are passed as addresses (the generated code's calling
+/// convention); `y` overlaps neither `x` nor `packed`. Returns 0, or -1 for a
+/// format this kernel does not handle.
 int64_t lbc_ukernel_groupwise_linear(int64_t x, int64_t rows, int64_t k,
                                      int64_t xStride, int64_t packed,
                                      int64_t nTotal, int64_t nBegin,
                                      int64_t nEnd, int64_t y, int64_t yStride,
-                                     int64_t bits, int64_t groupSize) {
+                                     int64_t bits, int64_t groupSize,
+                                     int64_t zeroPoints) {
   return groupwiseLinear(reinterpret_cast<const float *>(x), rows, k, xStride,
                          reinterpret_cast<const uint8_t *>(packed), nTotal,
                          nBegin, nEnd, reinterpret_cast<float *>(y), yStride,
-                         bits, groupSize);
+                         bits, groupSize, zeroPoints != 0);
 }
 
 } // extern "C"

@@ -26,18 +26,21 @@ inline float loadHalf(const uint8_t *p) {
 
 /// Where the packed sections are, for a weight of nTotal x k: the codes of
 /// all rows (groups of groupBytes, groupsPerRow per row), then, 64-byte
-/// aligned, one f16 scale per group.
+/// aligned, one f16 scale per group, then (asymmetric formats with f16 zero
+/// points) 64-byte aligned, one f16 zero point per group.
 struct PackedLayout {
   int64_t groupsPerRow, groupBytes, fullGroups;
-  const uint8_t *codes, *scales;
+  const uint8_t *codes, *scales, *zeroPoints = nullptr;
 
   PackedLayout(const uint8_t *packed, int64_t nTotal, int64_t k, int64_t bits,
-               int64_t groupSize)
+               int64_t groupSize, bool hasZeroPoints = false)
       : groupsPerRow((k + groupSize - 1) / groupSize),
         groupBytes(groupSize * bits / 8), fullGroups(k / groupSize),
         codes(packed) {
     int64_t codeBytes = nTotal * groupsPerRow * groupBytes;
     scales = packed + ((codeBytes + 63) / 64) * 64;
+    if (hasZeroPoints)
+      zeroPoints = scales + ((nTotal * groupsPerRow * 2 + 63) / 64) * 64;
   }
 
   const uint8_t *rowCodes(int64_t n) const {
@@ -45,6 +48,9 @@ struct PackedLayout {
   }
   const uint8_t *rowScales(int64_t n) const {
     return scales + n * groupsPerRow * 2;
+  }
+  const uint8_t *rowZeroPoints(int64_t n) const {
+    return zeroPoints + n * groupsPerRow * 2;
   }
 };
 
