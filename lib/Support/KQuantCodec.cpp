@@ -112,8 +112,9 @@ void storeHeaderValue(uint8_t *header, unsigned index, unsigned value) {
 } // namespace
 
 std::string validateKQuantFormat(const KQuantFormat &format) {
-  if (format.bits != 4)
-    return "K-quant super-blocks are implemented for 4-bit codes (q4k), got " +
+  if (format.bits != 4 && format.bits != 5)
+    return "K-quant super-blocks are implemented for 4- and 5-bit codes (q4k, "
+           "q5k), got " +
            std::to_string(format.bits) + " bits";
   return {};
 }
@@ -203,7 +204,11 @@ CodecStatus quantizeKQuant(const KQuantFormat &format, const float *weights,
                   ? unsigned(std::clamp(std::round((value + offset) / step),
                                         0.0f, float(maxCode)))
                   : 0u;
-          codes[(j / 2) * 32 + i] |= uint8_t(q << (4 * (j % 2)));
+          codes[(j / 2) * 32 + i] |= uint8_t((q & 15) << (4 * (j % 2)));
+          if (q > 15) {
+            unsigned position = kquantHighBitPosition(j, i);
+            codes[128 + position / 8] |= uint8_t(1u << (position % 8));
+          }
         }
       }
     }
@@ -224,6 +229,10 @@ void dequantizeKQuant(const KQuantFormat &format, const uint8_t *packed,
       const uint8_t *codes =
           packed + layout.codesOffset + index * layout.superBlockBytes;
       unsigned q = (codes[(j / 2) * 32 + i] >> (4 * (j % 2))) & 15;
+      if (format.bits == 5) {
+        unsigned position = kquantHighBitPosition(j, i);
+        q |= ((codes[128 + position / 8] >> (position % 8)) & 1u) << 4;
+      }
       float d = loadHalf(header), dmin = loadHalf(header + 2);
       unsigned sc = kquantHeaderValue(header, unsigned(j));
       unsigned m = kquantHeaderValue(header, unsigned(j + kKQuantSubBlocks));

@@ -11,6 +11,8 @@
 //
 //   x = d * sc[j] * q - dmin * m[j]     (q in [0, 2^bits), sc, m in [0, 63])
 //
+// with 4-bit (q4k, 4.5 bits/weight) or 5-bit (q5k, 5.5) codes.
+//
 // The fit is a weighted least-squares search per sub-block (importance
 // w_i = sqrt(2 mean(x^2)) + |x_i|, or calibration importance when given).
 // Like GroupwiseCodec.h this depends on neither MLIR nor LLVM: the compiler
@@ -22,12 +24,16 @@
 //   codes: per row, per super-block 128 bytes; bytes [32p, 32p + 32) hold
 //     sub-block 2p's codes in their low nibbles and sub-block 2p + 1's in
 //     their high nibbles (codes i and 32 + i of a 64-weight piece share byte
-//     32p + i: the split-halves order of a 64-group).
+//     32p + i: the split-halves order of a 64-group). 5-bit codes add 32
+//     bytes of fifth bits after those 128: bytes [128 + 8p, 128 + 8p + 8), as
+//     a little-endian 64-bit word, hold at bit t the fifth bit of the code
+//     at position t of piece p (t < 32: sub-block 2p element t; else
+//     sub-block 2p + 1 element t - 32), the order the kernels decode in.
 //   headers: per row, per super-block 16 bytes: d (f16), dmin (f16), then the
 //     16 six-bit values v0..v15 (v0..v7 = sc[0..7], v8..v15 = m[0..7]) as
 //     8 bytes of low nibbles (byte i: v_i | v_{i+8} << 4) and 4 bytes of high
 //     bit pairs (byte i: bits 4-5 of v_{4i + t} at bits 2t, t < 4).
-//   4.5 bits per weight.
+//   4.5 (4-bit) or 5.5 (5-bit) bits per weight.
 //
 //===----------------------------------------------------------------------===//
 
@@ -69,6 +75,12 @@ double bitsPerWeight(const KQuantFormat &format);
 
 KQuantLayout computeKQuantLayout(const KQuantFormat &format, int64_t rows,
                                  int64_t cols);
+
+/// The bit position, in its super-block's high-bit plane, of the fifth bit
+/// of element `element` of sub-block `subBlock` (5-bit codes).
+inline unsigned kquantHighBitPosition(int64_t subBlock, int64_t element) {
+  return unsigned((subBlock / 2) * 64 + (subBlock % 2) * 32 + element);
+}
 
 /// Six-bit value `index` (0..15) of a super-block header.
 inline unsigned kquantHeaderValue(const uint8_t *header, unsigned index) {

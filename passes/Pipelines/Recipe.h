@@ -23,7 +23,7 @@ namespace mlir::lbc {
 
 /// Weight quantization: group-wise `wB` / `wBgG` (symmetric) or `wBz` /
 /// `wBzgG` (with an f16 zero point per group), the K-quant super-block
-/// format `q4k`, or NF4 `nf4` / `nf4gG` (absmax blocks, default 64).
+/// formats `q4k` and `q5k`, or NF4 `nf4` / `nf4gG` (absmax blocks, default 64).
 struct WeightQuantStep {
   enum class Format { Groupwise, KQuant, Nf4 };
   Format format = Format::Groupwise;

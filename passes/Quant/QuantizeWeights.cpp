@@ -299,13 +299,15 @@ void QuantizeWeightsPass::runOnOperation() {
     auto weightType = cast<RankedTensorType>(constant.getType());
     Attribute chosen = encoding;
     // K-quant super-blocks span 256 inputs; a layer with fewer (or a
-    // remainder) would pay for padding, so it gets the Q4_0 arithmetic at
-    // the same 4.5 bits/weight instead, as llama.cpp does.
-    if (isa<KQuantEncodingAttr>(encoding) &&
-        weightType.getShape().back() % ::lbc::kKQuantSuperBlock != 0)
+    // remainder) would pay for padding, so it gets the Q4_0 / Q5_0
+    // arithmetic at the same bits/weight instead, as llama.cpp does.
+    if (auto kquant = dyn_cast<KQuantEncodingAttr>(encoding);
+        kquant && weightType.getShape().back() % ::lbc::kKQuantSuperBlock != 0)
       chosen = GroupwiseEncodingAttr::get(
-          &getContext(), 4, 32, QuantScheme::symmetric,
-          Float16Type::get(&getContext()), Type(), PackOrder::split_halves);
+          &getContext(), kquant.getBits(), 32, QuantScheme::symmetric,
+          Float16Type::get(&getContext()), Type(),
+          kquant.getBits() == 4 ? PackOrder::split_halves
+                                : PackOrder::lsb_first);
     auto type = PackedWeightType::get(
         weightType, cast<WeightEncodingAttrInterface>(chosen));
     FailureOr<Value> packed = getPackedConstant(constant, type);

@@ -3,7 +3,7 @@
 
   ukernel_matches_reference.py --work DIR [--bin-dir DIR]
 
-For each weight format with a microkernel (w8, w4, w4g64, q4k, each also with
+For each weight format with a microkernel (w8, w4, w4g64, q4k, q5k, each also with
 int8 activations: the a8 step; w4z, w8zg64 with f16 zero points; nf4, nf4g32)
 and odd shapes (K not a multiple of the group, N not
 a multiple of the vector width, M = 1..17 rows), compiles one MatMul with a
@@ -30,7 +30,7 @@ SHAPES = [(1, 100, 37), (2, 64, 40), (3, 96, 8), (5, 200, 33), (8, 64, 130),
 RECIPES = ["w8", "w4", "w4g64", "w4z", "w8zg64", "w8,a8", "w4,a8", "w4g64,a8", "nf4", "nf4g32"]
 # K-quant super-blocks span 256 inputs (other layers fall back to w4).
 KQUANT_SHAPES = [(1, 256, 37), (3, 512, 8), (5, 768, 33), (17, 256, 45)]
-KQUANT_RECIPES = ["q4k", "q4k,a8"]
+KQUANT_RECIPES = ["q4k", "q4k,a8", "q5k", "q5k,a8"]
 TOLERANCE = 1e-5
 
 

@@ -1,5 +1,6 @@
 // RUN: lbc-opt %s --lbc-quantize-weights="format=kquant bits=4" | FileCheck %s
 // RUN: not lbc-opt %s --lbc-quantize-weights="format=kquant bits=3" 2>&1 | FileCheck %s --check-prefix=BITS
+// RUN: lbc-opt %s --lbc-quantize-weights="format=kquant bits=5" | FileCheck %s --check-prefix=Q5K
 // RUN: not lbc-opt %s --lbc-quantize-weights="format=nf5" 2>&1 | FileCheck %s --check-prefix=FORMAT
 // RUN: lbc-opt %s --lbc-quantize-weights="format=nf4 group-size=64" | FileCheck %s --check-prefix=NF4
 
@@ -10,7 +11,11 @@
 // CHECK-LABEL: func.func @kquant_and_fallback
 // CHECK-DAG: lowbit.constant {{.*}} : tensor<2304xi8> -> !lowbit.packed<tensor<16x256xf32>, #lowbit.kquant<bits = 4>>
 // CHECK-DAG: lowbit.constant {{.*}} : tensor<576xi8> -> !lowbit.packed<tensor<16x64xf32>, #lowbit.groupwise<bits = 4, group_size = 32, scale = f16, order = split_halves>>
-// BITS: K-quant super-blocks are implemented for 4-bit codes (q4k), got 3 bits
+// BITS: K-quant super-blocks are implemented for 4- and 5-bit codes (q4k, q5k), got 3 bits
+// 5-bit K-quants add a 32-byte plane of fifth bits per super-block (16 x
+// 160 code bytes + 16 x 16 header bytes); the narrow layer gets w5.
+// Q5K-DAG: lowbit.constant {{.*}} : tensor<2816xi8> -> !lowbit.packed<tensor<16x256xf32>, #lowbit.kquant<bits = 5>>
+// Q5K-DAG: lowbit.constant {{.*}} : tensor<704xi8> -> !lowbit.packed<tensor<16x64xf32>, #lowbit.groupwise<bits = 5, group_size = 32, scale = f16>>
 // FORMAT: unknown format 'nf5'; expected groupwise, kquant or nf4
 // NF4 packing: blocks of 64 are 32 code bytes and a 2-byte absmax each.
 // NF4-DAG: lowbit.constant {{.*}} : tensor<2176xi8> -> !lowbit.packed<tensor<16x256xf32>, #lowbit.nf4<block_size = 64>>

@@ -32,7 +32,10 @@ TEST(KQuantCodec, LayoutAndBitsPerWeight) {
   EXPECT_EQ(layout.superBlockBytes, 128);
   EXPECT_EQ(layout.headersOffset, 768);
   EXPECT_EQ(layout.totalBytes, 768 + 6 * 16);
-  EXPECT_FALSE(validateKQuantFormat(KQuantFormat{5}).empty());
+  EXPECT_TRUE(validateKQuantFormat(KQuantFormat{5}).empty());
+  EXPECT_DOUBLE_EQ(bitsPerWeight(KQuantFormat{5}), 5.5);
+  EXPECT_EQ(computeKQuantLayout(KQuantFormat{5}, 3, 300).superBlockBytes, 160);
+  EXPECT_FALSE(validateKQuantFormat(KQuantFormat{6}).empty());
 }
 
 TEST(KQuantCodec, DecodesHandMadeBytes) {

@@ -75,6 +75,8 @@ TEST(Recipe, ParsesKQuantStep) {
   EXPECT_EQ(q4k->str(), "q4k,a8");
   EXPECT_FALSE(parseRecipe("q4k,w4", error));
   EXPECT_NE(error.find("contradict"), std::string::npos) << error;
+  EXPECT_EQ(parseRecipe("q5k", error)->weights->bits, 5u);
+  EXPECT_EQ(parseRecipe("q5k", error)->str(), "q5k");
   EXPECT_FALSE(parseRecipe("q3k", error));
   EXPECT_NE(error.find("'q3k'"), std::string::npos) << error;
 }

@@ -228,8 +228,9 @@ private:
 class KQuantDecoder : BlobReader {
 public:
   KQuantDecoder(OpBuilder &b, Location loc, Value bytes,
+                const ::lbc::KQuantFormat &format,
                 const ::lbc::KQuantLayout &layout)
-      : BlobReader(b, loc, bytes), layout(layout) {}
+      : BlobReader(b, loc, bytes), format(format), layout(layout) {}
 
   Value decode(Value row, Value col) {
     Value block = div(col, ::lbc::kKQuantSuperBlock);
@@ -244,6 +245,20 @@ public:
     Value codeShift = arith::IndexCastOp::create(b, loc, b.getI32Type(),
                                                  mul(rem(subBlock, 2), 4));
     Value code = bitField(byteAt(codeAt), codeShift, 15);
+    if (format.bits == 5) {
+      // Fifth bit: position (j / 2) * 64 + (j % 2) * 32 + i of the plane
+      // after the 128 nibble bytes.
+      Value position = add(
+          add(mul(div(subBlock, 2), 64), mul(rem(subBlock, 2), 32)), element);
+      Value planeAt = add(add(mul(blockIndex, layout.superBlockBytes),
+                              index(layout.codesOffset + 128)),
+                          div(position, 8));
+      Value bitShift =
+          arith::IndexCastOp::create(b, loc, b.getI32Type(), rem(position, 8));
+      Value high = bitField(byteAt(planeAt), bitShift, 1);
+      code = arith::OrIOp::create(b, loc, code,
+                                  arith::ShLIOp::create(b, loc, high, i32(4)));
+    }
     Value header = add(mul(blockIndex, ::lbc::kKQuantHeaderBytes),
                        index(layout.headersOffset));
     Value d = halfAt(header, b.getF16Type());
@@ -275,6 +290,7 @@ private:
                                 arith::ShLIOp::create(b, loc, high, i32(4)));
   }
 
+  const ::lbc::KQuantFormat &format;
   const ::lbc::KQuantLayout &layout;
 };
 
@@ -323,9 +339,10 @@ Value decodeWeight(PatternRewriter &rewriter, Location loc, Value packed,
               Nf4Decoder(b, l, bytes, table, format, layout).decode(row, col);
         } else if (auto kquant =
                        dyn_cast<KQuantEncodingAttr>(type.getEncoding())) {
+          ::lbc::KQuantFormat format = kquant.toFormat();
           ::lbc::KQuantLayout layout =
-              ::lbc::computeKQuantLayout(kquant.toFormat(), rows, cols);
-          value = KQuantDecoder(b, l, bytes, layout).decode(row, col);
+              ::lbc::computeKQuantLayout(format, rows, cols);
+          value = KQuantDecoder(b, l, bytes, format, layout).decode(row, col);
         } else {
           ::lbc::GroupwiseFormat format =
               cast<GroupwiseEncodingAttr>(type.getEncoding()).toFormat();
@@ -495,8 +512,9 @@ constexpr llvm::StringLiteral kQuantizeActivationsUkernel =
     "lbc_ukernel_quantize_activations";
 constexpr llvm::StringLiteral kGroupwiseLinearA8Ukernel =
     "lbc_ukernel_groupwise_linear_a8";
-/// The K-quant kernels: the group-wise calls without (bits, groupSize);
-/// the a8 one reads codes quantized for 4 bits with groups of 64.
+/// The K-quant kernels: the group-wise calls with (bits) as their format;
+/// the a8 one reads codes quantized for 4 bits with groups of 64 (a K-quant
+/// piece's code order, whatever its bits).
 constexpr llvm::StringLiteral kKQuantLinearUkernel =
     "lbc_ukernel_kquant_linear";
 constexpr llvm::StringLiteral kKQuantLinearA8Ukernel =
@@ -524,11 +542,12 @@ chooseUkernel(Attribute encoding, int64_t k,
   if (activationBits && *activationBits != 8)
     return std::nullopt;
   if (auto kquant = dyn_cast<KQuantEncodingAttr>(encoding)) {
-    if (kquant.getBits() != 4 || k % ::lbc::kKQuantSuperBlock != 0)
+    if (k % ::lbc::kKQuantSuperBlock != 0)
       return std::nullopt;
+    int64_t bits = kquant.getBits();
     if (!activationBits)
-      return UkernelChoice{kKQuantLinearUkernel, {}};
-    return UkernelChoice{kKQuantLinearA8Ukernel, {}, 4, 64};
+      return UkernelChoice{kKQuantLinearUkernel, {bits}};
+    return UkernelChoice{kKQuantLinearA8Ukernel, {bits}, 4, 64};
   }
   if (auto nf4 = dyn_cast<Nf4EncodingAttr>(encoding)) {
     // NF4 values are not integers: no int8 kernel (a8 takes the reference).

@@ -36,23 +36,42 @@ namespace {
 constexpr int64_t kSuperBlock = 256, kSubBlock = 32, kSubBlocks = 8;
 constexpr int64_t kHeaderBytes = 16;
 
-/// Where a K-quant blob's sections are (KQuantCodec.h).
+/// Where a K-quant blob's sections are (KQuantCodec.h). 5-bit codes keep
+/// their low nibbles where 4-bit ones are and add a plane of fifth bits.
 struct KQuantWeights {
   int64_t superBlocksPerRow;
+  bool fiveBit;
+  int64_t superBlockBytes;
   const uint8_t *codes, *headers;
 
-  KQuantWeights(const uint8_t *packed, int64_t nTotal, int64_t k)
-      : superBlocksPerRow((k + kSuperBlock - 1) / kSuperBlock), codes(packed) {
-    int64_t codeBytes = nTotal * superBlocksPerRow * (kSuperBlock / 2);
+  KQuantWeights(const uint8_t *packed, int64_t nTotal, int64_t k, int64_t bits)
+      : superBlocksPerRow((k + kSuperBlock - 1) / kSuperBlock),
+        fiveBit(bits == 5), superBlockBytes(kSuperBlock * bits / 8),
+        codes(packed) {
+    int64_t codeBytes = nTotal * superBlocksPerRow * superBlockBytes;
     headers = packed + (codeBytes + 63) / 64 * 64;
   }
   const uint8_t *blockCodes(int64_t n, int64_t block) const {
-    return codes + (n * superBlocksPerRow + block) * (kSuperBlock / 2);
+    return codes + (n * superBlocksPerRow + block) * superBlockBytes;
+  }
+  /// The fifth bits of piece `piece` of a block's codes: a little-endian
+  /// 64-bit word, bit t for the piece's code t.
+  static const uint8_t *fifthBits(const uint8_t *blockCodes, int64_t piece) {
+    return blockCodes + kSuperBlock / 2 + 8 * piece;
   }
   const uint8_t *header(int64_t n, int64_t block) const {
     return headers + (n * superBlocksPerRow + block) * kHeaderBytes;
   }
 };
+
+/// A piece's fifth bits as 0 or 16 per code, in the piece's code order.
+inline Bytes64 fifthBitValues(const uint8_t *plane) {
+  uint64_t word = load<uint64_t>(plane);
+  Bytes64 values;
+  for (int t = 0; t < 64; ++t)
+    values[t] = uint8_t(((word >> t) & 1) << 4);
+  return values;
+}
 
 /// A super-block's steps d * sc[j] (lanes j < 8) and offsets dmin * m[j]
 /// (lanes 8 + j), as the codec computes them, unpacked in vector registers:
@@ -116,11 +135,33 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
       [&](Floats16 *acc, const float *factors, const uint8_t *codes,
           int64_t block, int64_t piece) {
         Floats16 dots[2][Rows] = {};
+        Bytes64 fifth = {};
+        if (weights.fiveBit)
+          fifth = fifthBitValues(KQuantWeights::fifthBits(codes, piece));
         for (int half = 0; half < 2; ++half) {
           Bytes16 bytes = load<Bytes16>(codes + piece * 32 + half * 16);
-          Floats16 low = __builtin_convertvector(bytes & (uint8_t)15, Floats16);
-          Floats16 high =
-              __builtin_convertvector(bytes >> (uint8_t)4, Floats16);
+          Bytes16 lowCodes = bytes & (uint8_t)15,
+                  highCodes = bytes >> (uint8_t)4;
+          if (weights.fiveBit) {
+            // Codes 16h.. (low nibbles) and 32 + 16h.. (high nibbles).
+            if (half == 0) {
+              lowCodes |=
+                  __builtin_shufflevector(fifth, fifth, 0, 1, 2, 3, 4, 5, 6, 7,
+                                          8, 9, 10, 11, 12, 13, 14, 15);
+              highCodes |= __builtin_shufflevector(fifth, fifth, 32, 33, 34, 35,
+                                                   36, 37, 38, 39, 40, 41, 42,
+                                                   43, 44, 45, 46, 47);
+            } else {
+              lowCodes |= __builtin_shufflevector(fifth, fifth, 16, 17, 18, 19,
+                                                  20, 21, 22, 23, 24, 25, 26,
+                                                  27, 28, 29, 30, 31);
+              highCodes |= __builtin_shufflevector(fifth, fifth, 48, 49, 50, 51,
+                                                   52, 53, 54, 55, 56, 57, 58,
+                                                   59, 60, 61, 62, 63);
+            }
+          }
+          Floats16 low = __builtin_convertvector(lowCodes, Floats16);
+          Floats16 high = __builtin_convertvector(highCodes, Floats16);
           int64_t first = block * kSuperBlock + piece * 64 + half * 16;
           for (int r = 0; r < Rows; ++r) {
             const float *x = xs + r * xStride + first;
@@ -183,6 +224,8 @@ void quantizedRows(const QuantizedRow *rows, int64_t k,
       [&](Floats16 *acc, const float *factors, const uint8_t *codes,
           int64_t block, int64_t piece) {
         Bytes64 w = splitNibbles(codes + piece * 32);
+        if (weights.fiveBit)
+          w |= fifthBitValues(KQuantWeights::fifthBits(codes, piece));
         float a = factors[2 * piece], b = factors[2 * piece + 1];
         Floats16 steps = {a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b};
         int64_t chunk = block * 4 + piece;
@@ -236,7 +279,7 @@ LBC_VNNI void quantizedRowsVnni(const QuantizedRow *rows, int64_t k,
                                 int64_t nEnd, float *__restrict ys,
                                 int64_t yStride) {
   int64_t blocks = k / kSuperBlock, subBlocksPerRow = k / kSubBlock;
-  const __m512i mask = _mm512_set1_epi8(15);
+  const __m512i mask = _mm512_set1_epi8(15), sixteen = _mm512_set1_epi8(16);
   __m512i pieceSteps[4];
   for (int p = 0; p < 4; ++p)
     pieceSteps[p] =
@@ -258,6 +301,13 @@ LBC_VNNI void quantizedRowsVnni(const QuantizedRow *rows, int64_t k,
             reinterpret_cast<const __m256i *>(codes + p * 32)));
         __m512i w = _mm512_and_si512(
             _mm512_mask_srli_epi16(both, 0xFFFF0000u, both, 4), mask);
+        if (weights.fiveBit) {
+          uint64_t plane;
+          std::memcpy(&plane, KQuantWeights::fifthBits(codes, p),
+                      sizeof(plane));
+          w = _mm512_or_si512(
+              w, _mm512_and_si512(_mm512_movm_epi8(plane), sixteen));
+        }
         __m512 steps = _mm512_permutexvar_ps(pieceSteps[p], factors);
         int64_t chunk = block * 4 + p;
         for (int r = 0; r < Rows; ++r) {
@@ -303,11 +353,11 @@ void runQuantized(const QuantizedRow *rows, int64_t k,
 template <Isa Which>
 int64_t kquantLinearA8(const uint8_t *qx, int64_t rows, int64_t k,
                        const uint8_t *packed, int64_t nTotal, int64_t nBegin,
-                       int64_t nEnd, float *y, int64_t yStride) {
-  if (k % kSuperBlock != 0)
+                       int64_t nEnd, float *y, int64_t yStride, int64_t bits) {
+  if (k % kSuperBlock != 0 || (bits != 4 && bits != 5))
     return -1;
   ActivationLayout layout = activationLayout(k, 64);
-  KQuantWeights weights(packed, nTotal, k);
+  KQuantWeights weights(packed, nTotal, k, bits);
   int64_t subBlocksPerRow = k / kSubBlock;
   float *subSums = static_cast<float *>(
       __builtin_alloca(sizeof(float) * 4 * subBlocksPerRow));
@@ -342,16 +392,17 @@ extern "C" {
 
 /// y[r * yStride + n] = sum_j x[r * xStride + j] * W[n, j] for r < rows and
 /// n in [nBegin, nEnd), W the n x k weight of `packed` in the K-quant format
-/// (4-bit codes; k a multiple of 256). Returns 0, or -1 for a k it does not
-/// handle.
+/// (`bits` = 4 or 5; k a multiple of 256). Returns 0, or -1 for a format it
+/// does not handle.
 int64_t lbc_ukernel_kquant_linear(int64_t x, int64_t rows, int64_t k,
                                   int64_t xStride, int64_t packed,
                                   int64_t nTotal, int64_t nBegin, int64_t nEnd,
-                                  int64_t y, int64_t yStride) {
-  if (k % kSuperBlock != 0)
+                                  int64_t y, int64_t yStride, int64_t bits) {
+  if (k % kSuperBlock != 0 || (bits != 4 && bits != 5))
     return -1;
   const float *xs = reinterpret_cast<const float *>(x);
-  KQuantWeights weights(reinterpret_cast<const uint8_t *>(packed), nTotal, k);
+  KQuantWeights weights(reinterpret_cast<const uint8_t *>(packed), nTotal, k,
+                        bits);
   int64_t subBlocksPerRow = k / kSubBlock;
   float *subSums = static_cast<float *>(
       __builtin_alloca(sizeof(float) * 4 * subBlocksPerRow));
@@ -390,22 +441,22 @@ int64_t lbc_ukernel_kquant_linear(int64_t x, int64_t rows, int64_t k,
 int64_t lbc_ukernel_kquant_linear_a8(int64_t qx, int64_t rows, int64_t k,
                                      int64_t packed, int64_t nTotal,
                                      int64_t nBegin, int64_t nEnd, int64_t y,
-                                     int64_t yStride) {
+                                     int64_t yStride, int64_t bits) {
   return kquantLinearA8<Isa::Portable>(
       reinterpret_cast<const uint8_t *>(qx), rows, k,
       reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
-      reinterpret_cast<float *>(y), yStride);
+      reinterpret_cast<float *>(y), yStride, bits);
 }
 
 #if defined(__x86_64__)
 /// lbc_ukernel_kquant_linear_a8 for CPUs with AVX-512 VNNI.
 LBC_VNNI int64_t lbc_ukernel_kquant_linear_a8__avx512vnni(
     int64_t qx, int64_t rows, int64_t k, int64_t packed, int64_t nTotal,
-    int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride) {
+    int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride, int64_t bits) {
   return kquantLinearA8<Isa::Vnni>(reinterpret_cast<const uint8_t *>(qx), rows,
                                    k, reinterpret_cast<const uint8_t *>(packed),
                                    nTotal, nBegin, nEnd,
-                                   reinterpret_cast<float *>(y), yStride);
+                                   reinterpret_cast<float *>(y), yStride, bits);
 }
 #endif
 
