@@ -109,4 +109,36 @@ TEST(KQuantCodec, FitBeatsRoundToNearestQ4At4Point5Bits) {
       CodecStatus::NonFiniteInput);
 }
 
+TEST(KQuantCodec, FiveBitFitBeatsRoundToNearestQ5) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  const int64_t rows = 8, cols = 768;
+  std::vector<float> weights(rows * cols);
+  for (float &w : weights)
+    w = normal(rng);
+  auto squaredError = [&](const std::vector<float> &decoded) {
+    double total = 0;
+    for (size_t i = 0; i < weights.size(); ++i)
+      total += double(decoded[i] - weights[i]) * (decoded[i] - weights[i]);
+    return total;
+  };
+  KQuantFormat q5k{5};
+  std::vector<uint8_t> packed(computeKQuantLayout(q5k, rows, cols).totalBytes);
+  ASSERT_EQ(quantizeKQuant(q5k, weights.data(), rows, cols, nullptr,
+                           packed.data()),
+            CodecStatus::Ok);
+  std::vector<float> decoded(weights.size());
+  dequantizeKQuant(q5k, packed.data(), rows, cols, decoded.data());
+  GroupwiseFormat q5;
+  q5.bits = 5;
+  std::vector<uint8_t> q5Packed(computeLayout(q5, rows, cols).totalBytes);
+  ASSERT_EQ(quantizeRoundToNearest(q5, weights.data(), rows, cols,
+                                   q5Packed.data()),
+            CodecStatus::Ok);
+  std::vector<float> q5Decoded(weights.size());
+  dequantize(q5, q5Packed.data(), rows, cols, q5Decoded.data());
+  EXPECT_DOUBLE_EQ(bitsPerWeight(q5k), bitsPerWeight(q5));
+  EXPECT_LT(squaredError(decoded), 0.85 * squaredError(q5Decoded));
+}
+
 } // namespace
