@@ -38,15 +38,16 @@ struct QuantizedRow {
   ActivationLayout layout;
 
   const int8_t *codes(int64_t chunk) const {
-    return reinterpret_cast<const int8_t *>(bytes + chunk * kChunkBytes);
-  }
-  const float *laneScales(int64_t chunk) const {
-    return reinterpret_cast<const float *>(bytes + chunk * kChunkBytes +
-                                           kChunkCodes);
+    return reinterpret_cast<const int8_t *>(bytes + chunk * kChunkCodes);
   }
   const int32_t *laneCorrections(int64_t chunk) const {
-    return reinterpret_cast<const int32_t *>(bytes + chunk * kChunkBytes +
-                                             kChunkCodes + 4 * kChunkLanes);
+    return reinterpret_cast<const int32_t *>(bytes + layout.correctionsOffset) +
+           chunk * kChunkLanes;
+  }
+  /// The two block scales of a chunk (its lane 0's, its lane 15's).
+  const float *chunkScales(int64_t chunk) const {
+    return reinterpret_cast<const float *>(bytes + layout.chunkScalesOffset) +
+           2 * chunk;
   }
   const float *blockScales() const {
     return reinterpret_cast<const float *>(bytes + layout.blockScalesOffset);
@@ -76,11 +77,12 @@ void quantizeRow(const float *x, int64_t k, int64_t bits, int64_t groupSize,
   };
   int32_t offset = static_cast<int32_t>(codeOffset(bits));
   for (int64_t chunk = 0; chunk < layout.chunks; ++chunk) {
-    uint8_t *at = out + chunk * kChunkBytes;
-    int8_t *codes = reinterpret_cast<int8_t *>(at);
-    float *laneScales = reinterpret_cast<float *>(at + kChunkCodes);
+    int8_t *codes = reinterpret_cast<int8_t *>(out + chunk * kChunkCodes);
     int32_t *laneCorrections =
-        reinterpret_cast<int32_t *>(at + kChunkCodes + 4 * kChunkLanes);
+        reinterpret_cast<int32_t *>(out + layout.correctionsOffset) +
+        chunk * kChunkLanes;
+    float *chunkScales =
+        reinterpret_cast<float *>(out + layout.chunkScalesOffset) + 2 * chunk;
     for (int64_t lane = 0; lane < kChunkLanes; ++lane) {
       int32_t laneSum = 0;
       for (int64_t i = 0; i < 4; ++i) {
@@ -88,34 +90,38 @@ void quantizeRow(const float *x, int64_t k, int64_t bits, int64_t groupSize,
         codes[4 * lane + i] = q;
         laneSum += q;
       }
-      laneScales[lane] =
-          blockScales[chunkCodeIndex(chunk, 4 * lane, bits, groupSize) /
-                      kActivationBlock];
       laneCorrections[lane] = -offset * laneSum;
     }
+    chunkScales[0] = blockScales[chunkCodeIndex(chunk, 0, bits, groupSize) /
+                                 kActivationBlock];
+    chunkScales[1] = blockScales[chunkCodeIndex(chunk, 4 * (kChunkLanes - 1),
+                                                bits, groupSize) /
+                                 kActivationBlock];
   }
   int8_t *tail = reinterpret_cast<int8_t *>(out + layout.tailOffset);
   for (int64_t index = layout.chunks * kChunkCodes; index < k; ++index)
     tail[index - layout.chunks * kChunkCodes] = code(index);
 }
 
-/// The scale of the weight group of each 4-code lane of a chunk: one
-/// broadcast when a chunk lies in one group (groups of a multiple of 64),
-/// two interleaved for groups of 32.
+/// Per 4-code lane of a chunk, the product of its weight group's scale and
+/// its activation block's scale. A chunk spans two weight groups (groups of
+/// 32; one otherwise) and two activation blocks, so the 16 lanes take two
+/// values, laid out as QuantizedActivations.h's interleavedLanes says.
 template <int Bits>
-inline Floats16 laneWeightScales(const uint8_t *rowScales, int64_t chunk,
-                                 int64_t groupSize) {
-  if (groupSize != 32) {
-    Floats16 same = loadHalf(rowScales + 2 * (chunk * kChunkCodes / groupSize));
-    return same;
+inline Floats16 combinedScales(const uint8_t *rowScales, int64_t chunk,
+                               int64_t groupSize, const float *blockPair) {
+  float a, b;
+  if (groupSize == 32) {
+    a = loadHalf(rowScales + 4 * chunk) * blockPair[0];
+    b = loadHalf(rowScales + 4 * chunk + 2) * blockPair[1];
+  } else {
+    float weight = loadHalf(rowScales + 2 * (chunk * kChunkCodes / groupSize));
+    a = weight * blockPair[0];
+    b = weight * blockPair[1];
   }
-  float a = loadHalf(rowScales + 4 * chunk);
-  float b = loadHalf(rowScales + 4 * chunk + 2);
-  // 8-bit: lanes 0-7 are group 2c, 8-15 group 2c+1; 4-bit: low nibbles of
-  // both groups' 16 bytes come first, then their high nibbles.
-  if (Bits == 8)
-    return Floats16{a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b};
-  return Floats16{a, a, a, a, b, b, b, b, a, a, a, a, b, b, b, b};
+  if (interleavedLanes(Bits, groupSize))
+    return Floats16{a, a, a, a, b, b, b, b, a, a, a, a, b, b, b, b};
+  return Floats16{a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b};
 }
 
 /// The inputs after the chunks, one product at a time.
@@ -161,12 +167,12 @@ void rowBlock(const QuantizedRow *rows, const PackedLayout &weights, int64_t k,
     Floats16 acc[Rows] = {};
     for (int64_t chunk = 0; chunk < chunks; ++chunk) {
       Bytes64 w = chunkWeightCodes<Bits>(rowCodes, chunk);
-      Floats16 scales = laneWeightScales<Bits>(rowScales, chunk, groupSize);
       for (int r = 0; r < Rows; ++r) {
         Ints16 dots = load<Ints16>(rows[r].laneCorrections(chunk)) +
                       laneDots(w, load<SignedBytes64>(rows[r].codes(chunk)));
         acc[r] += __builtin_convertvector(dots, Floats16) *
-                  (scales * load<Floats16>(rows[r].laneScales(chunk)));
+                  combinedScales<Bits>(rowScales, chunk, groupSize,
+                                       rows[r].chunkScales(chunk));
       }
     }
     for (int r = 0; r < Rows; ++r)
@@ -191,20 +197,29 @@ LBC_VNNI inline __m512i chunkWeightCodesVnni(const uint8_t *rowCodes,
   return _mm512_and_si512(shifted, _mm512_set1_epi8(15));
 }
 
+/// combinedScales in AVX-512 registers: two products in an xmm, spread to
+/// the lanes by one vpermps.
 template <int Bits>
-LBC_VNNI inline __m512 laneWeightScalesVnni(const uint8_t *rowScales,
-                                            int64_t chunk, int64_t groupSize) {
-  if (groupSize != 32)
-    return _mm512_set1_ps(
+LBC_VNNI inline __m512 combinedScalesVnni(const uint8_t *rowScales,
+                                          int64_t chunk, int64_t groupSize,
+                                          const float *blockPair) {
+  __m128 activation =
+      _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double *>(blockPair)));
+  __m128 weight;
+  if (groupSize == 32) {
+    int32_t pair;
+    std::memcpy(&pair, rowScales + 4 * chunk, sizeof(pair));
+    weight = _mm_cvtph_ps(_mm_cvtsi32_si128(pair));
+  } else {
+    weight = _mm_set1_ps(
         loadHalf(rowScales + 2 * (chunk * kChunkCodes / groupSize)));
-  int32_t pair;
-  std::memcpy(&pair, rowScales + 4 * chunk, sizeof(pair));
-  __m512 ab = _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(pair)));
+  }
+  __m512 products = _mm512_castps128_ps512(_mm_mul_ps(activation, weight));
   __m512i pattern =
-      Bits == 8
-          ? _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1)
-          : _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1);
-  return _mm512_permutexvar_ps(pattern, ab);
+      interleavedLanes(Bits, groupSize)
+          ? _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1)
+          : _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  return _mm512_permutexvar_ps(pattern, products);
 }
 
 /// The AVX-512 VNNI block: one vpdpbusd per chunk and row, starting from the
@@ -226,13 +241,12 @@ LBC_VNNI void rowBlockVnni(const QuantizedRow *rows,
         acc[c][r] = _mm512_setzero_ps();
     for (int64_t chunk = 0; chunk < chunks; ++chunk) {
       __m512i w = chunkWeightCodesVnni<Bits>(rowCodes, chunk);
-      __m512 scales = laneWeightScalesVnni<Bits>(rowScales, chunk, groupSize);
       for (int r = 0; r < Rows; ++r) {
         __m512i dots = _mm512_dpbusd_epi32(
             _mm512_loadu_si512(rows[r].laneCorrections(chunk)), w,
             _mm512_loadu_si512(rows[r].codes(chunk)));
-        __m512 combined =
-            _mm512_mul_ps(scales, _mm512_loadu_ps(rows[r].laneScales(chunk)));
+        __m512 combined = combinedScalesVnni<Bits>(rowScales, chunk, groupSize,
+                                                   rows[r].chunkScales(chunk));
         acc[chunk % Chains][r] = _mm512_fmadd_ps(
             _mm512_cvtepi32_ps(dots), combined, acc[chunk % Chains][r]);
       }

@@ -175,15 +175,17 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
       });
 }
 
-/// The a8 kernels' view of one quantized row.
+/// The a8 kernels' view of one quantized row (QuantizedActivations.h).
 struct QuantizedRow {
   const uint8_t *bytes;
+  const ActivationLayout *layout;
   const int8_t *codes(int64_t chunk) const {
-    return reinterpret_cast<const int8_t *>(bytes + chunk * kChunkBytes);
+    return reinterpret_cast<const int8_t *>(bytes + chunk * kChunkCodes);
   }
-  const float *laneScales(int64_t chunk) const {
-    return reinterpret_cast<const float *>(bytes + chunk * kChunkBytes +
-                                           kChunkCodes);
+  /// The scales of the chunk's two blocks: sub-blocks 2c and 2c + 1.
+  const float *chunkScales(int64_t chunk) const {
+    return reinterpret_cast<const float *>(bytes + layout->chunkScalesOffset) +
+           2 * chunk;
   }
 };
 
@@ -199,8 +201,9 @@ void quantizedSubSums(const uint8_t *qx, int64_t rows, int64_t k,
     const float *blockScales =
         reinterpret_cast<const float *>(row + layout.blockScalesOffset);
     for (int64_t chunk = 0; chunk < layout.chunks; ++chunk) {
-      const int32_t *corrections = reinterpret_cast<const int32_t *>(
-          row + chunk * kChunkBytes + kChunkCodes + 4 * kChunkLanes);
+      const int32_t *corrections =
+          reinterpret_cast<const int32_t *>(row + layout.correctionsOffset) +
+          chunk * kChunkLanes;
       for (int half = 0; half < 2; ++half) {
         int32_t total = 0;
         for (int lane = 0; lane < 8; ++lane)
@@ -226,13 +229,14 @@ void quantizedRows(const QuantizedRow *rows, int64_t k,
         Bytes64 w = splitNibbles(codes + piece * 32);
         if (weights.fiveBit)
           w |= fifthBitValues(KQuantWeights::fifthBits(codes, piece));
-        float a = factors[2 * piece], b = factors[2 * piece + 1];
-        Floats16 steps = {a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b};
         int64_t chunk = block * 4 + piece;
         for (int r = 0; r < Rows; ++r) {
+          const float *blockPair = rows[r].chunkScales(chunk);
+          float a = factors[2 * piece] * blockPair[0];
+          float b = factors[2 * piece + 1] * blockPair[1];
+          Floats16 steps = {a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b};
           Ints16 dots = laneDots(w, load<SignedBytes64>(rows[r].codes(chunk)));
-          acc[r] += __builtin_convertvector(dots, Floats16) *
-                    (steps * load<Floats16>(rows[r].laneScales(chunk)));
+          acc[r] += __builtin_convertvector(dots, Floats16) * steps;
         }
       });
 }
@@ -280,12 +284,14 @@ LBC_VNNI void quantizedRowsVnni(const QuantizedRow *rows, int64_t k,
                                 int64_t yStride) {
   int64_t blocks = k / kSuperBlock, subBlocksPerRow = k / kSubBlock;
   const __m512i mask = _mm512_set1_epi8(15), sixteen = _mm512_set1_epi8(16);
+  // pieceSteps[p] puts the steps of sub-blocks 2p, 2p + 1 in lanes 0, 1;
+  // `halves` spreads lanes 0, 1 to lanes 0-7, 8-15.
   __m512i pieceSteps[4];
   for (int p = 0; p < 4; ++p)
-    pieceSteps[p] =
-        _mm512_setr_epi32(2 * p, 2 * p, 2 * p, 2 * p, 2 * p, 2 * p, 2 * p,
-                          2 * p, 2 * p + 1, 2 * p + 1, 2 * p + 1, 2 * p + 1,
-                          2 * p + 1, 2 * p + 1, 2 * p + 1, 2 * p + 1);
+    pieceSteps[p] = _mm512_setr_epi32(2 * p, 2 * p + 1, 0, 0, 0, 0, 0, 0, 0, 0,
+                                      0, 0, 0, 0, 0, 0);
+  const __m512i halves =
+      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
   for (int64_t n = nBegin; n < nEnd; ++n) {
     __m512 acc[Rows];
     __m256 offsets[Rows];
@@ -308,16 +314,20 @@ LBC_VNNI void quantizedRowsVnni(const QuantizedRow *rows, int64_t k,
           w = _mm512_or_si512(
               w, _mm512_and_si512(_mm512_movm_epi8(plane), sixteen));
         }
-        __m512 steps = _mm512_permutexvar_ps(pieceSteps[p], factors);
+        // The piece's two steps, then times each row's two block scales
+        // and spread to the lanes (0-7: sub-block 2p, 8-15: 2p + 1).
+        __m128 steps = _mm512_castps512_ps128(
+            _mm512_permutexvar_ps(pieceSteps[p], factors));
         int64_t chunk = block * 4 + p;
         for (int r = 0; r < Rows; ++r) {
+          __m128 blockPair = _mm_castpd_ps(_mm_load_sd(
+              reinterpret_cast<const double *>(rows[r].chunkScales(chunk))));
+          __m512 scales = _mm512_permutexvar_ps(
+              halves, _mm512_castps128_ps512(_mm_mul_ps(steps, blockPair)));
           __m512i dots =
               _mm512_dpbusd_epi32(_mm512_setzero_si512(), w,
                                   _mm512_loadu_si512(rows[r].codes(chunk)));
-          acc[r] = _mm512_fmadd_ps(
-              _mm512_cvtepi32_ps(dots),
-              _mm512_mul_ps(steps, _mm512_loadu_ps(rows[r].laneScales(chunk))),
-              acc[r]);
+          acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots), scales, acc[r]);
         }
       }
       __m256 mins = _mm256_castpd_ps(
@@ -366,7 +376,7 @@ int64_t kquantLinearA8(const uint8_t *qx, int64_t rows, int64_t k,
     int block = rows - r >= 4 ? 4 : static_cast<int>(rows - r);
     QuantizedRow quantized[4];
     for (int i = 0; i < block; ++i)
-      quantized[i] = QuantizedRow{qx + (r + i) * layout.rowBytes};
+      quantized[i] = QuantizedRow{qx + (r + i) * layout.rowBytes, &layout};
     quantizedSubSums(qx + r * layout.rowBytes, block, k, layout, subSums);
     float *ys = y + r * yStride;
     if (block == 4)

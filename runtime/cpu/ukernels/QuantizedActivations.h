@@ -10,17 +10,22 @@
 //
 // The `a8` recipe step quantizes each row of a linear's input per block of 32
 // consecutive input channels: d = max|x| / 127, q = round(x / d) (half away
-// from zero; q = 0 when d = 0). A row's bytes hold, in order:
-//   - `chunks` chunks of 64 codes (192 bytes each) covering inputs
-//     [0, 64 * chunks): the 64 int8 codes in the order the kernel's vector
-//     of weight codes has them (so one integer dot product instruction pairs
-//     them; `chunkCodeIndex`), then per 4-code lane of that vector the f32
-//     scale of its block, then per lane the i32 correction
-//     -offset * (sum of the lane's 4 codes), which turns the dot product with
-//     unsigned stored codes (value + offset) into the signed one;
+// from zero; q = 0 when d = 0). A row's bytes hold, in sections:
+//   - codes: `chunks` chunks of 64 int8 codes covering inputs
+//     [0, 64 * chunks), each in the order the kernel's vector of weight codes
+//     has them (so one integer dot product instruction pairs them;
+//     `chunkCodeIndex`);
+//   - corrections: per chunk and 4-code lane the i32 -offset * (sum of the
+//     lane's 4 codes), which turns the dot product with unsigned stored
+//     codes (value + offset) into the signed one;
+//   - chunk scales: per chunk two f32, the scales of the blocks of its lane
+//     0 and its lane 15 (every chunk spans two blocks; `interleavedLanes`
+//     tells which lanes belong to which);
 //   - the f32 scale of every block of the row (ceil(k / 32) of them);
 //   - the codes of inputs [64 * chunks, k) in natural order.
-// Sections are padded to 64 bytes, so every row starts 64-byte aligned.
+// Sections start 64-byte aligned, so every row does. A chunk costs the
+// kernels 136 bytes of reads (64 + 64 + 8): for long rows these come from
+// L2, and per-lane scales (another 64 bytes) measured 1.75x slower.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,13 +42,12 @@ constexpr int64_t kActivationBlock = 32;
 constexpr int64_t kChunkCodes = 64;
 /// Lanes of four codes per chunk (one i32 dot-product lane each).
 constexpr int64_t kChunkLanes = kChunkCodes / 4;
-/// A chunk's bytes: codes, lane scales (f32), lane corrections (i32).
-constexpr int64_t kChunkBytes = kChunkCodes + 4 * kChunkLanes + 4 * kChunkLanes;
-
 constexpr int64_t roundUp64(int64_t bytes) { return (bytes + 63) / 64 * 64; }
 
 struct ActivationLayout {
   int64_t chunks = 0;            // chunks of 64 codes in kernel order
+  int64_t correctionsOffset = 0; // i32 per chunk lane
+  int64_t chunkScalesOffset = 0; // two f32 per chunk
   int64_t blockScalesOffset = 0; // f32 per block of 32 inputs
   int64_t tailOffset = 0;        // codes of [64 * chunks, k), natural order
   int64_t rowBytes = 0;          // bytes per row, a multiple of 64
@@ -55,11 +59,23 @@ constexpr ActivationLayout activationLayout(int64_t k, int64_t groupSize) {
   ActivationLayout layout;
   layout.chunks = (k / groupSize) * groupSize / kChunkCodes;
   int64_t blocks = (k + kActivationBlock - 1) / kActivationBlock;
-  layout.blockScalesOffset = layout.chunks * kChunkBytes;
+  layout.correctionsOffset = layout.chunks * kChunkCodes;
+  layout.chunkScalesOffset =
+      layout.correctionsOffset + layout.chunks * 4 * kChunkLanes;
+  layout.blockScalesOffset =
+      layout.chunkScalesOffset + roundUp64(layout.chunks * 8);
   layout.tailOffset = layout.blockScalesOffset + roundUp64(4 * blocks);
   layout.rowBytes =
       layout.tailOffset + roundUp64(k - layout.chunks * kChunkCodes);
   return layout;
+}
+
+/// Whether a chunk's lanes alternate between its two blocks by fours
+/// (lanes 0-3 and 8-11 in the first, 4-7 and 12-15 in the second: 4-bit
+/// codes in groups of 32, where one 32-byte load holds two groups' halves);
+/// otherwise lanes 0-7 are in the first block and 8-15 in the second.
+constexpr bool interleavedLanes(int64_t bits, int64_t groupSize) {
+  return bits == 4 && groupSize == 32;
 }
 
 /// The input index of byte `byte` (0..63) of chunk `chunk`'s code vector for
