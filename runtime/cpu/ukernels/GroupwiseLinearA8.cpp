@@ -36,6 +36,9 @@ namespace {
 struct QuantizedRow {
   const uint8_t *bytes;
   ActivationLayout layout;
+  /// VNNI kernel only: per weight group covered by the chunks, the sum of
+  /// the row's dequantized inputs (block scale x sum of codes).
+  const float *groupSums = nullptr;
 
   const int8_t *codes(int64_t chunk) const {
     return reinterpret_cast<const int8_t *>(bytes + chunk * kChunkCodes);
@@ -222,9 +225,12 @@ LBC_VNNI inline __m512 combinedScalesVnni(const uint8_t *rowScales,
   return _mm512_permutexvar_ps(pattern, products);
 }
 
-/// The AVX-512 VNNI block: one vpdpbusd per chunk and row, starting from the
-/// row's lane corrections; a single row alternates two accumulators so that
-/// the FMA latency does not bound the loop.
+/// The AVX-512 VNNI block: one vpdpbusd per chunk and row on the stored
+/// (offset) codes; the offset's share, offset x sum over groups of scale x
+/// input sum, is subtracted once per output from the rows' group sums, so
+/// the loop reads only codes and chunk scales (72 bytes per chunk and row:
+/// long rows stream from L2). A single row alternates two accumulators so
+/// that the FMA latency does not bound the loop.
 template <int Rows, int Bits>
 LBC_VNNI void rowBlockVnni(const QuantizedRow *rows,
                            const PackedLayout &weights, int64_t k,
@@ -242,25 +248,62 @@ LBC_VNNI void rowBlockVnni(const QuantizedRow *rows,
     for (int64_t chunk = 0; chunk < chunks; ++chunk) {
       __m512i w = chunkWeightCodesVnni<Bits>(rowCodes, chunk);
       for (int r = 0; r < Rows; ++r) {
-        __m512i dots = _mm512_dpbusd_epi32(
-            _mm512_loadu_si512(rows[r].laneCorrections(chunk)), w,
-            _mm512_loadu_si512(rows[r].codes(chunk)));
+        __m512i dots =
+            _mm512_dpbusd_epi32(_mm512_setzero_si512(), w,
+                                _mm512_loadu_si512(rows[r].codes(chunk)));
         __m512 combined = combinedScalesVnni<Bits>(rowScales, chunk, groupSize,
                                                    rows[r].chunkScales(chunk));
         acc[chunk % Chains][r] = _mm512_fmadd_ps(
             _mm512_cvtepi32_ps(dots), combined, acc[chunk % Chains][r]);
       }
     }
+    int64_t groups = chunks * kChunkCodes / groupSize;
     for (int r = 0; r < Rows; ++r) {
       __m512 both = acc[0][r];
       if (Chains == 2)
         both = _mm512_add_ps(both, acc[Chains - 1][r]);
-      ys[r * yStride + n] = _mm512_reduce_add_ps(both) +
+      // sum_g scale_g * inputSum_g, 16 groups per step.
+      __m512 offsets = _mm512_setzero_ps();
+      int64_t g = 0;
+      for (; g + 16 <= groups; g += 16)
+        offsets = _mm512_fmadd_ps(
+            _mm512_cvtph_ps(_mm256_loadu_si256(
+                reinterpret_cast<const __m256i *>(rowScales + 2 * g))),
+            _mm512_loadu_ps(rows[r].groupSums + g), offsets);
+      float offset = _mm512_reduce_add_ps(offsets);
+      for (; g < groups; ++g)
+        offset += loadHalf(rowScales + 2 * g) * rows[r].groupSums[g];
+      ys[r * yStride + n] = _mm512_reduce_add_ps(both) -
+                            float(codeOffset(Bits)) * offset +
                             tailDot(weights, n, rows[r], k, Bits, groupSize);
     }
   }
 }
 #endif
+
+/// The rows' group sums for rowBlockVnni, in `storage` (rows x groups):
+/// each lane correction is -offset x the sum of its 4 codes.
+void fillGroupSums(QuantizedRow *rows, int count, int64_t bits,
+                   int64_t groupSize, float *storage) {
+  const ActivationLayout &layout = rows[0].layout;
+  int64_t groups = layout.chunks * kChunkCodes / groupSize;
+  int32_t offset = static_cast<int32_t>(codeOffset(bits));
+  for (int r = 0; r < count; ++r) {
+    float *sums = storage + r * groups;
+    for (int64_t g = 0; g < groups; ++g)
+      sums[g] = 0.0f;
+    const float *blockScales = rows[r].blockScales();
+    for (int64_t chunk = 0; chunk < layout.chunks; ++chunk) {
+      const int32_t *corrections = rows[r].laneCorrections(chunk);
+      for (int64_t lane = 0; lane < kChunkLanes; ++lane) {
+        int64_t index = chunkCodeIndex(chunk, 4 * lane, bits, groupSize);
+        sums[index / groupSize] += blockScales[index / kActivationBlock] *
+                                   float(-corrections[lane] / offset);
+      }
+    }
+    rows[r].groupSums = sums;
+  }
+}
 
 /// Which row-block implementation to run.
 enum class Isa { Portable, Vnni };
@@ -284,17 +327,29 @@ void allRows(const uint8_t *qx, int64_t rowCount, int64_t k,
   ActivationLayout layout = activationLayout(k, groupSize);
   auto rowsFrom = [&](int64_t first, QuantizedRow *rows, int count) {
     for (int r = 0; r < count; ++r)
-      rows[r] = QuantizedRow{qx + (first + r) * layout.rowBytes, layout};
+      rows[r] =
+          QuantizedRow{qx + (first + r) * layout.rowBytes, layout, nullptr};
   };
   QuantizedRow rows[4];
+  float *groupSums = Which == Isa::Vnni
+                         ? static_cast<float *>(__builtin_alloca(
+                               sizeof(float) * 4 *
+                               (layout.chunks * kChunkCodes / groupSize + 1)))
+                         : nullptr;
+  auto prepare = [&](int count) {
+    if (Which == Isa::Vnni)
+      fillGroupSums(rows, count, Bits, groupSize, groupSums);
+  };
   int64_t r = 0;
   for (; r + 4 <= rowCount; r += 4) {
     rowsFrom(r, rows, 4);
+    prepare(4);
     runRowBlock<Which, 4, Bits>(rows, weights, k, groupSize, nBegin, nEnd,
                                 y + r * yStride, yStride);
   }
   int left = static_cast<int>(rowCount - r);
   rowsFrom(r, rows, left);
+  prepare(left);
   if (left == 3)
     runRowBlock<Which, 3, Bits>(rows, weights, k, groupSize, nBegin, nEnd,
                                 y + r * yStride, yStride);
