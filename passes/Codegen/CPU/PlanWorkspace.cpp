@@ -53,20 +53,25 @@ struct Slot {
 };
 
 /// The position of the last top-level op that uses `root` or a value that
-/// may alias it, or nothing when the buffer escapes the function.
+/// may alias it, or nothing when the buffer escapes the function. An address
+/// taken with memref.extract_aligned_pointer_as_index (how microkernel calls
+/// receive buffers) keeps the buffer alive as long as it, or any value
+/// computed from it, is used.
 std::optional<int64_t>
 lastUse(Value root, Block &body,
         const DenseMap<Operation *, int64_t> &positions) {
   SmallVector<Value> worklist = {root};
   DenseSet<Value> seen = {root};
   int64_t last = -1;
-  auto addAliases = [&](ValueRange values) {
+  auto addAliases = [&](ValueRange values, bool anyType = false) {
     for (Value value : values)
-      if (isa<BaseMemRefType>(value.getType()) && seen.insert(value).second)
+      if ((anyType || isa<BaseMemRefType>(value.getType())) &&
+          seen.insert(value).second)
         worklist.push_back(value);
   };
   while (!worklist.empty()) {
     Value value = worklist.pop_back_val();
+    bool address = !isa<BaseMemRefType>(value.getType());
     for (OpOperand &use : value.getUses()) {
       Operation *user = use.getOwner();
       Operation *top = body.findAncestorOpInBlock(*user);
@@ -81,8 +86,10 @@ lastUse(Value root, Block &body,
         addAliases(parent->getResults());
       }
       last = std::max(last, positions.lookup(top));
-      // Views, casts and region arguments fed by the buffer alias it.
-      addAliases(user->getResults());
+      // Views, casts and region arguments fed by the buffer alias it; so
+      // does everything computed from its address.
+      addAliases(user->getResults(),
+                 address || isa<memref::ExtractAlignedPointerAsIndexOp>(user));
       for (Region &region : user->getRegions())
         for (Block &block : region)
           addAliases(block.getArguments());

@@ -52,3 +52,24 @@ func.func @keep(%n: index, %in: memref<4xf32>) -> memref<2xf32> {
   %r = memref.alloc() : memref<2xf32>
   return %r : memref<2xf32>
 }
+
+// -----
+
+// A buffer whose address is taken (how microkernel calls receive buffers)
+// lives while anything computed from the address is used: %x is read by the
+// call after %q is allocated, so the two get separate slots (sharing one
+// would let the kernel overwrite its own input).
+// CHECK-LABEL: func.func @address_taken
+// CHECK-SAME: lbc.workspace_slots = array<i64: 0, 256, 256, 256>
+func.func private @kernel(i64, i64) -> i64
+func.func @address_taken(%in: memref<64xf32>) {
+  %x = memref.alloc() : memref<64xf32>
+  memref.copy %in, %x : memref<64xf32> to memref<64xf32>
+  %xp = memref.extract_aligned_pointer_as_index %x : memref<64xf32> -> index
+  %xa = arith.index_cast %xp : index to i64
+  %q = memref.alloc() : memref<256xi8>
+  %qp = memref.extract_aligned_pointer_as_index %q : memref<256xi8> -> index
+  %qa = arith.index_cast %qp : index to i64
+  %s = func.call @kernel(%xa, %qa) : (i64, i64) -> i64
+  return
+}
