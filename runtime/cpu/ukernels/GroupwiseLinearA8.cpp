@@ -104,6 +104,15 @@ void quantizeRow(const float *x, int64_t k, int64_t bits, int64_t groupSize,
   int8_t *tail = reinterpret_cast<int8_t *>(out + layout.tailOffset);
   for (int64_t index = layout.chunks * kChunkCodes; index < k; ++index)
     tail[index - layout.chunks * kChunkCodes] = code(index);
+  float *blockSums = reinterpret_cast<float *>(out + layout.blockSumsOffset);
+  for (int64_t begin = 0; begin < k; begin += kActivationBlock) {
+    int64_t end = begin + kActivationBlock < k ? begin + kActivationBlock : k;
+    int32_t total = 0;
+    for (int64_t j = begin; j < end; ++j)
+      total += code(j);
+    blockSums[begin / kActivationBlock] =
+        blockScales[begin / kActivationBlock] * float(total);
+  }
 }
 
 /// Per 4-code lane of a chunk, the product of its weight group's scale and
@@ -281,25 +290,27 @@ LBC_VNNI void rowBlockVnni(const QuantizedRow *rows,
 }
 #endif
 
-/// The rows' group sums for rowBlockVnni, in `storage` (rows x groups):
-/// each lane correction is -offset x the sum of its 4 codes.
-void fillGroupSums(QuantizedRow *rows, int count, int64_t bits,
-                   int64_t groupSize, float *storage) {
+/// The rows' group sums for rowBlockVnni: the quantized rows' block sums
+/// themselves for groups of 32, else added up per group into `storage`
+/// (rows x groups).
+void fillGroupSums(QuantizedRow *rows, int count, int64_t groupSize,
+                   float *storage) {
   const ActivationLayout &layout = rows[0].layout;
   int64_t groups = layout.chunks * kChunkCodes / groupSize;
-  int32_t offset = static_cast<int32_t>(codeOffset(bits));
+  int64_t blocksPerGroup = groupSize / kActivationBlock;
   for (int r = 0; r < count; ++r) {
+    const float *blockSums =
+        reinterpret_cast<const float *>(rows[r].bytes + layout.blockSumsOffset);
+    if (blocksPerGroup == 1) {
+      rows[r].groupSums = blockSums;
+      continue;
+    }
     float *sums = storage + r * groups;
-    for (int64_t g = 0; g < groups; ++g)
-      sums[g] = 0.0f;
-    const float *blockScales = rows[r].blockScales();
-    for (int64_t chunk = 0; chunk < layout.chunks; ++chunk) {
-      const int32_t *corrections = rows[r].laneCorrections(chunk);
-      for (int64_t lane = 0; lane < kChunkLanes; ++lane) {
-        int64_t index = chunkCodeIndex(chunk, 4 * lane, bits, groupSize);
-        sums[index / groupSize] += blockScales[index / kActivationBlock] *
-                                   float(-corrections[lane] / offset);
-      }
+    for (int64_t g = 0; g < groups; ++g) {
+      float total = 0.0f;
+      for (int64_t b = 0; b < blocksPerGroup; ++b)
+        total += blockSums[g * blocksPerGroup + b];
+      sums[g] = total;
     }
     rows[r].groupSums = sums;
   }
@@ -338,7 +349,7 @@ void allRows(const uint8_t *qx, int64_t rowCount, int64_t k,
                          : nullptr;
   auto prepare = [&](int count) {
     if (Which == Isa::Vnni)
-      fillGroupSums(rows, count, Bits, groupSize, groupSums);
+      fillGroupSums(rows, count, groupSize, groupSums);
   };
   int64_t r = 0;
   for (; r + 4 <= rowCount; r += 4) {

@@ -189,31 +189,15 @@ struct QuantizedRow {
   }
 };
 
-/// Per row and sub-block: its activation scale times the sum of its codes
-/// (the input sum that the min term multiplies), from the lane corrections
-/// (-8 x the sum of each lane's 4 codes; in chunk c lanes 0-7 cover
-/// sub-block 2c and lanes 8-15 sub-block 2c + 1).
+/// Per row and sub-block (an activation block), its dequantized input sum:
+/// the quantized layout's block sums.
 void quantizedSubSums(const uint8_t *qx, int64_t rows, int64_t k,
                       const ActivationLayout &layout, float *subSums) {
   int64_t subBlocksPerRow = k / kSubBlock;
-  for (int64_t r = 0; r < rows; ++r) {
-    const uint8_t *row = qx + r * layout.rowBytes;
-    const float *blockScales =
-        reinterpret_cast<const float *>(row + layout.blockScalesOffset);
-    for (int64_t chunk = 0; chunk < layout.chunks; ++chunk) {
-      const int32_t *corrections =
-          reinterpret_cast<const int32_t *>(row + layout.correctionsOffset) +
-          chunk * kChunkLanes;
-      for (int half = 0; half < 2; ++half) {
-        int32_t total = 0;
-        for (int lane = 0; lane < 8; ++lane)
-          total += corrections[half * 8 + lane];
-        int64_t subBlock = 2 * chunk + half;
-        subSums[r * subBlocksPerRow + subBlock] =
-            blockScales[subBlock] * float(-total / 8);
-      }
-    }
-  }
+  for (int64_t r = 0; r < rows; ++r)
+    std::memcpy(subSums + r * subBlocksPerRow,
+                qx + r * layout.rowBytes + layout.blockSumsOffset,
+                sizeof(float) * subBlocksPerRow);
 }
 
 /// Rows [0, Rows) on int8 inputs, portably.

@@ -22,6 +22,8 @@
 //     0 and its lane 15 (every chunk spans two blocks; `interleavedLanes`
 //     tells which lanes belong to which);
 //   - the f32 scale of every block of the row (ceil(k / 32) of them);
+//   - per block, its dequantized input sum (scale x sum of its codes), which
+//     kernels that apply a code offset or min per group need;
 //   - the codes of inputs [64 * chunks, k) in natural order.
 // Sections start 64-byte aligned, so every row does. A chunk costs the
 // kernels 136 bytes of reads (64 + 64 + 8): for long rows these come from
@@ -50,6 +52,7 @@ struct ActivationLayout {
   int64_t correctionsOffset = 0; // i32 per chunk lane
   int64_t chunkScalesOffset = 0; // two f32 per chunk
   int64_t blockScalesOffset = 0; // f32 per block of 32 inputs
+  int64_t blockSumsOffset = 0;   // f32 per block: scale x sum of codes
   int64_t tailOffset = 0;        // codes of [64 * chunks, k), natural order
   int64_t rowBytes = 0;          // bytes per row, a multiple of 64
 };
@@ -65,7 +68,8 @@ constexpr ActivationLayout activationLayout(int64_t k, int64_t groupSize) {
       layout.correctionsOffset + layout.chunks * 4 * kChunkLanes;
   layout.blockScalesOffset =
       layout.chunkScalesOffset + roundUp64(layout.chunks * 8);
-  layout.tailOffset = layout.blockScalesOffset + roundUp64(4 * blocks);
+  layout.blockSumsOffset = layout.blockScalesOffset + roundUp64(4 * blocks);
+  layout.tailOffset = layout.blockSumsOffset + roundUp64(4 * blocks);
   layout.rowBytes =
       layout.tailOffset + roundUp64(k - layout.chunks * kChunkCodes);
   return layout;

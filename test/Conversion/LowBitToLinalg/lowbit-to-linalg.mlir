@@ -42,10 +42,10 @@ func.func @packed_linear(%x: tensor<3x5x8xf32>, %b: tensor<2xf32>) -> tensor<3x5
 // CHECK: %[[XQ:.*]] = tensor.extract_slice %[[FLAT]][0, 0] [4, 40] [1, 1]
 // CHECK: linalg.generic {{.*}} ins(%[[XQ]], %{{.*}} : tensor<4x40xf32>, tensor<40x64xf32>) {{.*}} attrs = {lbc.contraction}
 // The microkernels: the input's int8 codes go to a 64-byte-aligned scratch
-// buffer of 4 rows x 128 bytes (QuantizedActivations.h), then the column
+// buffer of 4 rows x 192 bytes (QuantizedActivations.h), then the column
 // blocks call the a8 kernel.
 // UKERNEL-LABEL: func.func @a8_linear
-// UKERNEL: %[[SCRATCH:.*]] = memref.alloc() {alignment = 64 : i64} : memref<512xi8>
+// UKERNEL: %[[SCRATCH:.*]] = memref.alloc() {alignment = 64 : i64} : memref<768xi8>
 // UKERNEL: call @lbc_ukernel_quantize_activations(
 // UKERNEL: call @lbc_ukernel_groupwise_linear_a8(
 // UKERNEL-NOT: lbc.contraction
