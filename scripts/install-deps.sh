@@ -16,6 +16,7 @@ packages=(
   libdnnl-dev                                        # oneDNN: the benchmarks' peer
   libgtest-dev                                       # unit tests
   python3 python3-numpy                              # lit, the example's reference maths
+  g++-aarch64-linux-gnu qemu-user                    # aarch64 runtime, its tests under qemu
 )
 
 missing=()

@@ -28,3 +28,12 @@ config.substitutions.append(
     ("%llvm_lib_dir", os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")))
 # npm packages installed by scripts/install-npm-models.sh (ONNX Runtime, models).
 config.substitutions.append(("%npm_modules", config.lbc_npm_modules))
+# --cpu=aarch64 artifacts run under qemu-user with the cross-built runtime
+# (cmake/Aarch64Runtime.cmake); tests that need it say REQUIRES: qemu-aarch64.
+import shutil
+qemu = shutil.which("qemu-aarch64")
+aarch64_run = os.path.join(config.lbc_aarch64_bin_dir, "lbc-run") if config.lbc_aarch64_bin_dir else ""
+if qemu and aarch64_run and os.path.exists(aarch64_run):
+    config.available_features.add("qemu-aarch64")
+    config.substitutions.append(
+        ("%aarch64_run", f"{qemu} -L /usr/aarch64-linux-gnu {aarch64_run}"))

@@ -122,7 +122,9 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
           clEnumValN(Emit::SharedLibrary, "so", "a shared library (model.so)")),
       llvm::cl::init(Emit::Auto), llvm::cl::cat(category));
   llvm::cl::opt<std::string> cpu(
-      "cpu", llvm::cl::desc("Target CPU: native, x86-64-v3, x86-64-v4, ..."),
+      "cpu",
+      llvm::cl::desc("Target CPU: native, x86-64-v3, x86-64-v4, aarch64, "
+                     "or an LLVM CPU name (znver4, neoverse-n1, ...)"),
       llvm::cl::init("native"), llvm::cl::cat(category));
   llvm::cl::list<std::string> inputShapes(
       "input-shape",
@@ -170,6 +172,12 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
     return fail("cannot tell what to write from '" + outputPath +
                 "': use a .so, .o, .ll or .mlir suffix, or --emit=");
   std::string error;
+  // Checked before the import, which may take long on a big model.
+  TargetSelection target;
+  target.cpu = cpuName;
+  ResolvedTarget resolvedTarget;
+  if (failed(resolveTarget(target, resolvedTarget, error)))
+    return fail(error);
   onnx_import::ShapeBindings bindings;
   auto splitBinding = [&](llvm::StringRef text, const char *flag,
                           std::string &name,
@@ -267,7 +275,10 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   function->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                     UnitAttr::get(&context));
   PassManager codegen(&context);
-  if (failed(buildLbcCodegenPipeline(codegen, error, ukernels)))
+  CodegenOptions codegenOptions;
+  codegenOptions.useUkernels = ukernels;
+  codegenOptions.useThreads = !resolvedTarget.crossCompiled;
+  if (failed(buildLbcCodegenPipeline(codegen, error, codegenOptions)))
     return fail("internal error: " + error);
   if (emitDebugLines)
     codegen.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
@@ -277,8 +288,6 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   EmitKind emitKind = *kind == Emit::LLVM     ? EmitKind::LLVMIR
                       : *kind == Emit::Object ? EmitKind::Object
                                               : EmitKind::SharedLibrary;
-  TargetSelection target;
-  target.cpu = cpuName;
   // The parsed model (the weights' memory) is released once they are in the
   // weights object, so the link does not hold them twice.
   if (failed(emitArtifact(module, info, target, emitKind, outputPath,

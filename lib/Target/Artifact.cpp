@@ -28,6 +28,7 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -142,36 +143,90 @@ struct WorkspaceLayout {
   std::vector<std::pair<uint64_t, uint64_t>> slots;
 };
 
-/// Builds the TargetMachine for the requested CPU on the host's triple.
-std::unique_ptr<llvm::TargetMachine>
-createTargetMachine(const TargetSelection &target, std::string &error) {
+/// Registers the host's target and AArch64 (the cross target) once.
+static void initializeTargets() {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    LLVMInitializeAArch64TargetInfo();
+    LLVMInitializeAArch64Target();
+    LLVMInitializeAArch64TargetMC();
+    LLVMInitializeAArch64AsmPrinter();
     return true;
   }();
   (void)initialized;
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+}
+
+/// Whether `cpu` is a processor name that `triple`'s target knows.
+static bool knowsCpu(const llvm::Triple &triple, llvm::StringRef cpu) {
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return false;
+  // Created for the default CPU: LLVM warns on stderr about an unknown one.
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      target->createMCSubtargetInfo(triple, "", ""));
+  return subtarget && subtarget->isCPUStringValid(cpu);
+}
+
+} // namespace
+
+LogicalResult mlir::lbc::resolveTarget(const TargetSelection &target,
+                                       ResolvedTarget &resolved,
+                                       std::string &error) {
+  initializeTargets();
+  llvm::Triple host(llvm::sys::getDefaultTargetTriple());
+  // Artifacts are ELF shared libraries for Linux on either architecture.
+  llvm::Triple x86("x86_64-unknown-linux-gnu");
+  llvm::Triple aarch64("aarch64-unknown-linux-gnu");
+  resolved = ResolvedTarget();
+  if (target.cpu == "native") {
+    resolved.triple = host.str();
+    resolved.cpu = llvm::sys::getHostCPUName().str();
+    llvm::SubtargetFeatures featureSet;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      featureSet.AddFeature(feature.first(), feature.second);
+    resolved.features = featureSet.getString();
+  } else if (target.cpu == "aarch64") {
+    // The baseline every ARMv8-A Linux machine has: NEON, no dot product.
+    resolved.triple = aarch64.str();
+    resolved.cpu = "generic";
+    resolved.features = "+neon";
+  } else if (knowsCpu(x86, target.cpu)) {
+    resolved.triple = x86.str();
+    resolved.cpu = target.cpu;
+  } else if (knowsCpu(aarch64, target.cpu)) {
+    resolved.triple = aarch64.str();
+    resolved.cpu = target.cpu;
+  } else {
+    error = "unknown --cpu '" + target.cpu +
+            "': expected native, x86-64-v3, x86-64-v4, aarch64, or an LLVM "
+            "processor name of x86_64 or AArch64 (e.g. znver4, neoverse-n1)";
+    return failure();
+  }
+  resolved.crossCompiled =
+      llvm::Triple(resolved.triple).getArch() != host.getArch();
+  return success();
+}
+
+namespace {
+
+/// Builds the TargetMachine for the requested CPU.
+static std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const ResolvedTarget &target, std::string &error) {
+  llvm::Triple triple(target.triple);
   const llvm::Target *llvmTarget =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!llvmTarget)
     return nullptr;
-  std::string cpu = target.cpu;
-  std::string features;
-  if (cpu == "native") {
-    cpu = llvm::sys::getHostCPUName().str();
-    llvm::SubtargetFeatures featureSet;
-    for (const auto &feature : llvm::sys::getHostCPUFeatures())
-      featureSet.AddFeature(feature.first(), feature.second);
-    features = featureSet.getString();
-  }
   llvm::TargetOptions options;
   auto machine =
       std::unique_ptr<llvm::TargetMachine>(llvmTarget->createTargetMachine(
-          triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
-          llvm::CodeGenOptLevel::Aggressive));
+          triple, target.cpu, target.features, options, llvm::Reloc::PIC_,
+          std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!machine)
-    error = "cannot create a target machine for CPU '" + cpu + "'";
+    error = "cannot create a target machine for CPU '" + target.cpu + "'";
   return machine;
 }
 
@@ -411,7 +466,7 @@ std::vector<WeightSymbol> externalizeWeights(ModuleOp module) {
 }
 
 LogicalResult linkSharedLibrary(ArrayRef<llvm::StringRef> objectPaths,
-                                llvm::StringRef outputPath,
+                                llvm::StringRef outputPath, bool crossCompiled,
                                 std::string &error) {
   std::string output = outputPath.str();
   std::vector<std::string> objects(objectPaths.begin(), objectPaths.end());
@@ -421,10 +476,14 @@ LogicalResult linkSharedLibrary(ArrayRef<llvm::StringRef> objectPaths,
   for (const std::string &object : objects)
     args.push_back(object.c_str());
   // libm provides expf/erff/...; LLVM's OpenMP runtime runs the parallel
-  // loops (the artifact's thread pool). Both found by CMake.
-  args.push_back(LBC_LIBM_PATH);
-  args.push_back(LBC_LIBOMP_PATH);
-  args.push_back("-rpath=" LBC_LIBOMP_DIR);
+  // loops (the artifact's thread pool). Both found by CMake, for the host:
+  // a cross-compiled artifact has no parallel loops and takes libm's
+  // functions from the process that loads it (the runtime links libm).
+  if (!crossCompiled) {
+    args.push_back(LBC_LIBM_PATH);
+    args.push_back(LBC_LIBOMP_PATH);
+    args.push_back("-rpath=" LBC_LIBOMP_DIR);
+  }
   std::string messages;
   llvm::raw_string_ostream messageStream(messages);
   lld::Result result = lld::lldMain(args, messageStream, messageStream,
@@ -445,8 +504,11 @@ mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
                         llvm::function_ref<void()> weightsWritten) {
   Location loc = module.getLoc();
   std::string error;
+  ResolvedTarget resolved;
+  if (failed(resolveTarget(target, resolved, error)))
+    return emitError(loc) << error;
   std::unique_ptr<llvm::TargetMachine> machine =
-      createTargetMachine(target, error);
+      createTargetMachine(resolved, error);
   if (!machine)
     return emitError(loc) << error;
 
@@ -551,7 +613,8 @@ mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
   if (failed(writeAtomically(
           outputPath,
           [&](llvm::StringRef path) {
-            return linkSharedLibrary({objectPath, weightsPath}, path, error);
+            return linkSharedLibrary({objectPath, weightsPath}, path,
+                                     resolved.crossCompiled, error);
           },
           error)))
     return emitError(loc) << error;

@@ -56,11 +56,26 @@ struct ArtifactInfo {
 
 enum class EmitKind { LLVMIR, Object, SharedLibrary };
 
-/// Target CPU selection: "native", "x86-64-v3", "x86-64-v4", or an LLVM CPU
-/// name.
+/// Target CPU selection: "native", "x86-64-v3", "x86-64-v4", "aarch64"
+/// (ARMv8-A with NEON), or an LLVM CPU name of x86_64 or AArch64
+/// ("znver4", "neoverse-n1", ...).
 struct TargetSelection {
   std::string cpu = "native";
 };
+
+/// What a TargetSelection means for LLVM.
+struct ResolvedTarget {
+  std::string triple, cpu, features;
+  /// The target's architecture differs from the compiler's host: the
+  /// artifact cannot link the host's OpenMP runtime or libm, so its loops
+  /// run on the calling thread and libm's functions resolve at load time.
+  bool crossCompiled = false;
+};
+
+/// Resolves `target`; fails with a message naming the accepted CPUs for an
+/// unknown one.
+LogicalResult resolveTarget(const TargetSelection &target,
+                            ResolvedTarget &resolved, std::string &error);
 
 /// Reads the signature of `function` (tensor-typed, before lowering; names
 /// from `lbc.name` argument/result attributes).

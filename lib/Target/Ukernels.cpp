@@ -13,8 +13,12 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <optional>
+
 extern "C" const char lbc_ukernel_bitcode_x86_64_begin[];
 extern "C" const char lbc_ukernel_bitcode_x86_64_end[];
+extern "C" const char lbc_ukernel_bitcode_aarch64_begin[];
+extern "C" const char lbc_ukernel_bitcode_aarch64_end[];
 
 using namespace mlir;
 
@@ -30,13 +34,36 @@ constexpr UkernelVariant kX86Variants[] = {
     {"__avx512vnni", "+avx512f,+avx512bw,+avx512vl,+avx512vnni"},
     {"__avx512", "+avx512f"},
 };
+constexpr UkernelVariant kAArch64Variants[] = {
+    {"__dotprod", "+neon,+dotprod"},
+};
+
+/// The embedded bitcode and the variants for one architecture.
+struct UkernelLibrary {
+  const char *begin, *end;
+  llvm::ArrayRef<UkernelVariant> variants;
+};
+
+std::optional<UkernelLibrary> libraryFor(const llvm::Triple &triple) {
+  switch (triple.getArch()) {
+  case llvm::Triple::x86_64:
+    return UkernelLibrary{lbc_ukernel_bitcode_x86_64_begin,
+                          lbc_ukernel_bitcode_x86_64_end, kX86Variants};
+  case llvm::Triple::aarch64:
+    return UkernelLibrary{lbc_ukernel_bitcode_aarch64_begin,
+                          lbc_ukernel_bitcode_aarch64_end, kAArch64Variants};
+  default:
+    return std::nullopt;
+  }
+}
 
 /// Renames, in `kernels`, the best variant of `name` for `machine` to
 /// `name` (dropping the portable definition it replaces).
 void selectVariant(llvm::Module &kernels, llvm::StringRef name,
+                   llvm::ArrayRef<UkernelVariant> variants,
                    const llvm::TargetMachine &machine) {
   const llvm::MCSubtargetInfo *subtarget = machine.getMCSubtargetInfo();
-  for (const UkernelVariant &variant : kX86Variants) {
+  for (const UkernelVariant &variant : variants) {
     llvm::Function *specific =
         kernels.getFunction((name + variant.suffix).str());
     if (!specific || !subtarget->checkFeatures(variant.features.str()))
@@ -62,14 +89,14 @@ LogicalResult mlir::lbc::linkUkernels(llvm::Module &module,
       declared.push_back(function.getName().str());
   if (declared.empty())
     return success();
-  if (module.getTargetTriple().getArch() != llvm::Triple::x86_64) {
-    error = "microkernels exist for x86_64 only; '" + declared.front() +
-            "' is called on " + module.getTargetTriple().str();
+  std::optional<UkernelLibrary> library = libraryFor(module.getTargetTriple());
+  if (!library) {
+    error = "microkernels exist for x86_64 and aarch64 only; '" +
+            declared.front() + "' is called on " +
+            module.getTargetTriple().str();
     return failure();
   }
-  llvm::StringRef bytes(lbc_ukernel_bitcode_x86_64_begin,
-                        lbc_ukernel_bitcode_x86_64_end -
-                            lbc_ukernel_bitcode_x86_64_begin);
+  llvm::StringRef bytes(library->begin, library->end - library->begin);
   llvm::Expected<std::unique_ptr<llvm::Module>> kernels =
       llvm::parseBitcodeFile(llvm::MemoryBufferRef(bytes, "lbc-ukernels"),
                              module.getContext());
@@ -79,7 +106,7 @@ LogicalResult mlir::lbc::linkUkernels(llvm::Module &module,
     return failure();
   }
   for (const std::string &name : declared)
-    selectVariant(**kernels, name, machine);
+    selectVariant(**kernels, name, library->variants, machine);
   (*kernels)->setTargetTriple(module.getTargetTriple());
   (*kernels)->setDataLayout(module.getDataLayout());
   for (llvm::Function &function : **kernels) {

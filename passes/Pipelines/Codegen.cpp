@@ -39,8 +39,9 @@ static constexpr const char *kCodegenPipeline =
     "lbc-plan-workspace,"
     "buffer-deallocation-pipeline,"
     "func.func(lbc-expand-strided-copies,convert-linalg-to-loops),"
-    // Parallel tiles (scf.forall) run as OpenMP worksharing loops.
-    "func.func(scf-forall-to-parallel),convert-scf-to-openmp,"
+    // Parallel tiles (scf.forall) run as OpenMP worksharing loops (or, with
+    // useThreads = false, as plain loops: convert-scf-to-cf serializes).
+    "func.func(scf-forall-to-parallel),OPENMP"
     "lbc-inline-alloca-scopes,"
     "convert-vector-to-scf{full-unroll=true},"
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
@@ -52,13 +53,15 @@ static constexpr const char *kCodegenPipeline =
     "convert-openmp-to-llvm,"
     "reconcile-unrealized-casts";
 
-LogicalResult mlir::lbc::buildLbcCodegenPipeline(OpPassManager &pm,
-                                                 std::string &error,
-                                                 bool useUkernels) {
+LogicalResult
+mlir::lbc::buildLbcCodegenPipeline(OpPassManager &pm, std::string &error,
+                                   const CodegenOptions &options) {
   llvm::raw_string_ostream errorStream(error);
   std::string pipeline = kCodegenPipeline;
-  llvm::StringRef placeholder = "UKERNELS";
-  pipeline.replace(pipeline.find(placeholder), placeholder.size(),
-                   useUkernels ? "true" : "false");
+  auto substitute = [&](llvm::StringRef placeholder, llvm::StringRef text) {
+    pipeline.replace(pipeline.find(placeholder), placeholder.size(), text);
+  };
+  substitute("UKERNELS", options.useUkernels ? "true" : "false");
+  substitute("OPENMP", options.useThreads ? "convert-scf-to-openmp," : "");
   return parsePassPipeline(pipeline, pm, errorStream);
 }

@@ -34,10 +34,16 @@ void buildLbcPipeline(OpPassManager &pm, const Recipe &recipe);
 /// Adds the CPU code generation passes (tensors to the LLVM dialect) to a
 /// module pass manager. The model function must carry
 /// `llvm.emit_c_interface`.
-/// `useUkernels` = false lowers packed linears through the reference decode
-/// instead of the microkernels (for tests and measurements).
+struct CodegenOptions {
+  /// False lowers packed linears through the reference decode instead of
+  /// the microkernels (for tests and measurements).
+  bool useUkernels = true;
+  /// False keeps parallel loops on the calling thread (no OpenMP): for
+  /// artifacts that cannot link the host's OpenMP runtime.
+  bool useThreads = true;
+};
 LogicalResult buildLbcCodegenPipeline(OpPassManager &pm, std::string &error,
-                                      bool useUkernels = true);
+                                      const CodegenOptions &options = {});
 
 /// Registers `lbc-pipeline` and `lbc-codegen` for use in textual pipelines
 /// and on lbc-opt's command line.

@@ -2,6 +2,7 @@
 """Checks the fused low-bit microkernels against the reference lowering.
 
   ukernel_matches_reference.py --work DIR [--bin-dir DIR]
+      [--target aarch64 --runner "qemu-aarch64 -L SYSROOT .../lbc-run"]
 
 For each weight format with a microkernel (w8, w4, w4g64, q4k, q5k, each also with
 int8 activations: the a8 step; w4z, w8zg64 with f16 zero points; nf4, nf4g32)
@@ -32,6 +33,10 @@ RECIPES = ["w8", "w4", "w4g64", "w4z", "w8zg64", "w8,a8", "w4,a8", "w4g64,a8", "
 KQUANT_SHAPES = [(1, 256, 37), (3, 512, 8), (5, 768, 33), (17, 256, 45)]
 KQUANT_RECIPES = ["q4k", "q4k,a8", "q5k", "q5k,a8"]
 TOLERANCE = 1e-5
+# Under emulation every run costs more: a subset that keeps the odd cases
+# (one row, 17 rows, K not a multiple of the group, N odd).
+AARCH64_SHAPES = [(1, 100, 37), (5, 200, 33), (17, 160, 45)]
+AARCH64_KQUANT_SHAPES = [(1, 256, 37), (17, 512, 45)]
 
 
 def make_model(path, m, k, n, rng):
@@ -46,9 +51,9 @@ def make_model(path, m, k, n, rng):
     onnx.save(model, path)
 
 
-def run(bin_dir, artifact, x_path, out_dir):
+def run(runner, artifact, x_path, out_dir):
     os.makedirs(out_dir, exist_ok=True)
-    subprocess.run([os.path.join(bin_dir, "lbc-run"), artifact, "--input", x_path, "--output-dir", out_dir],
+    subprocess.run([*runner, artifact, "--input", x_path, "--output-dir", out_dir],
                    check=True, stdout=subprocess.DEVNULL)
     return np.load(os.path.join(out_dir, "output_0.npy"))
 
@@ -57,11 +62,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", required=True)
     parser.add_argument("--bin-dir", default="", help="where lbc-opt and lbc-run are")
+    parser.add_argument("--target", choices=["x86_64", "aarch64"], default="x86_64")
+    parser.add_argument("--runner", default="", help="command that runs an artifact (default: lbc-run)")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
+    runner = args.runner.split() if args.runner else [os.path.join(args.bin_dir, "lbc-run")]
     rng = np.random.default_rng(0)
     worst = 0.0
-    cases = [(shape, RECIPES) for shape in SHAPES] + [(shape, KQUANT_RECIPES) for shape in KQUANT_SHAPES]
+    aarch64 = args.target == "aarch64"
+    shapes, kquant_shapes = (AARCH64_SHAPES, AARCH64_KQUANT_SHAPES) if aarch64 else (SHAPES, KQUANT_SHAPES)
+    cases = [(shape, RECIPES) for shape in shapes] + [(shape, KQUANT_RECIPES) for shape in kquant_shapes]
     for (m, k, n), recipes in cases:
         model = os.path.join(args.work, f"mm_{m}x{k}x{n}.onnx")
         make_model(model, m, k, n, rng)
@@ -69,7 +79,10 @@ def main():
         np.save(x_path, rng.normal(size=(m, k)).astype(np.float32))
         for recipe in recipes:
             portable = "a8" in recipe or recipe.startswith("nf4")
-            kernel_cpus = ["native", "x86-64-v3"] if portable else ["native"]
+            if aarch64:
+                kernel_cpus = ["aarch64", "neoverse-n1"] if "a8" in recipe else ["aarch64"]
+            else:
+                kernel_cpus = ["native", "x86-64-v3"] if portable else ["native"]
             family = ("kquant" if recipe.startswith("q")
                       else "nf4" if recipe.startswith("nf4") else "groupwise")
             symbol = f"lbc_ukernel_{family}_linear" + ("_a8" if "a8" in recipe else "")
@@ -77,6 +90,8 @@ def main():
             for variant in ["reference"] + kernel_cpus:
                 artifact = os.path.join(args.work, f"{recipe}_{m}x{k}x{n}_{variant}.so")
                 flags = ["--ukernels=false"] if variant == "reference" else [f"--cpu={variant}"]
+                if aarch64 and variant == "reference":
+                    flags.append("--cpu=aarch64")
                 subprocess.run([os.path.join(args.bin_dir, "lbc-opt"), model, f"--pipeline={recipe}",
                                 *flags, "-o", artifact], check=True)
                 if variant != "reference":
@@ -84,7 +99,7 @@ def main():
                                              capture_output=True, text=True).stdout.split()
                     if symbol not in symbols:
                         sys.exit(f"{recipe} {m}x{k}x{n}: the microkernel {symbol} was not used")
-                outputs[variant] = run(args.bin_dir, artifact, x_path, artifact + ".out")
+                outputs[variant] = run(runner, artifact, x_path, artifact + ".out")
             reference = outputs["reference"]
             for cpu in kernel_cpus:
                 error = float(np.abs(outputs[cpu] - reference).max() / np.abs(reference).max())

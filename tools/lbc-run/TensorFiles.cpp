@@ -10,7 +10,11 @@
 
 #include "tools/lbc-run/TensorFiles.h"
 
+// A runtime-only build (LBC_RUNTIME_ONLY, e.g. the aarch64 cross build)
+// has no protobuf: it reads .npy only.
+#if LBC_WITH_ONNX_PROTO
 #include <onnx/onnx_pb.h>
+#endif
 
 #include <cstring>
 #include <fstream>
@@ -111,8 +115,8 @@ bool readNpy(const std::string &path, const std::string &data,
     return false;
   }
   static const std::pair<const char *, lbc_dtype> descrs[] = {
-      {"<f4", LBC_DTYPE_F32}, {"<f2", LBC_DTYPE_F16}, {"<f8", LBC_DTYPE_F64},
-      {"<i8", LBC_DTYPE_I64}, {"<i4", LBC_DTYPE_I32}, {"<i2", LBC_DTYPE_I16},
+      {"<f4", LBC_DTYPE_F32}, {"<f2", LBC_DTYPE_F16},  {"<f8", LBC_DTYPE_F64},
+      {"<i8", LBC_DTYPE_I64}, {"<i4", LBC_DTYPE_I32},  {"<i2", LBC_DTYPE_I16},
       {"|i1", LBC_DTYPE_I8},  {"|b1", LBC_DTYPE_BOOL}, {"|u1", LBC_DTYPE_U8},
       {"<u2", LBC_DTYPE_U16}, {"<u4", LBC_DTYPE_U32},  {"<u8", LBC_DTYPE_U64}};
   bool known = false;
@@ -151,6 +155,7 @@ bool readNpy(const std::string &path, const std::string &data,
   return true;
 }
 
+#if LBC_WITH_ONNX_PROTO
 bool readTensorProto(const std::string &path, const std::string &data,
                      HostTensor &tensor, std::string &error) {
   onnx::TensorProto proto;
@@ -238,6 +243,15 @@ bool readTensorProto(const std::string &path, const std::string &data,
   }
   return true;
 }
+#else
+bool readTensorProto(const std::string &path, const std::string &, HostTensor &,
+                     std::string &error) {
+  error = "'" + path +
+          "': this lbc-run was built without ONNX protobuf support "
+          "(a runtime-only build); convert the input to .npy";
+  return false;
+}
+#endif
 
 } // namespace
 
