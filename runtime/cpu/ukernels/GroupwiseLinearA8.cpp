@@ -166,9 +166,30 @@ inline Bytes64 chunkWeightCodes(const uint8_t *rowCodes, int64_t chunk) {
   return splitNibbles(rowCodes + chunk * 32);
 }
 
-/// Rows [0, Rows) of the block for outputs [nBegin, nEnd), portable: each
-/// chunk of weight codes is decoded once for all rows.
-template <int Rows, int Bits>
+/// Which row-block implementation to run.
+enum class Isa { Portable, Vnni, Dotprod };
+
+/// Per lane of a chunk, sum over its 4 codes of (weight - offset) x input
+/// code: the stored codes' dot product plus the row's lane corrections.
+template <Isa Which, int Bits>
+inline Ints16 chunkDots(Bytes64 w, const QuantizedRow &row, int64_t chunk) {
+  SignedBytes64 a = load<SignedBytes64>(row.codes(chunk));
+#if defined(__aarch64__)
+  if (Which == Isa::Dotprod) {
+    // sdot multiplies signed bytes. A stored 8-bit code xor 128 is the
+    // signed weight itself (no correction); 4-bit codes fit as stored.
+    if (Bits == 8)
+      return laneDotsSdot(w ^ (uint8_t)128, a);
+    return load<Ints16>(row.laneCorrections(chunk)) + laneDotsSdot(w, a);
+  }
+#endif
+  return load<Ints16>(row.laneCorrections(chunk)) + laneDots(w, a);
+}
+
+/// Rows [0, Rows) of the block for outputs [nBegin, nEnd), in vector code
+/// (portable, or with aarch64's sdot): each chunk of weight codes is
+/// decoded once for all rows.
+template <Isa Which, int Rows, int Bits>
 void rowBlock(const QuantizedRow *rows, const PackedLayout &weights, int64_t k,
               int64_t groupSize, int64_t nBegin, int64_t nEnd,
               float *__restrict ys, int64_t yStride) {
@@ -180,8 +201,7 @@ void rowBlock(const QuantizedRow *rows, const PackedLayout &weights, int64_t k,
     for (int64_t chunk = 0; chunk < chunks; ++chunk) {
       Bytes64 w = chunkWeightCodes<Bits>(rowCodes, chunk);
       for (int r = 0; r < Rows; ++r) {
-        Ints16 dots = load<Ints16>(rows[r].laneCorrections(chunk)) +
-                      laneDots(w, load<SignedBytes64>(rows[r].codes(chunk)));
+        Ints16 dots = chunkDots<Which, Bits>(w, rows[r], chunk);
         acc[r] += __builtin_convertvector(dots, Floats16) *
                   combinedScales<Bits>(rowScales, chunk, groupSize,
                                        rows[r].chunkScales(chunk));
@@ -316,9 +336,6 @@ void fillGroupSums(QuantizedRow *rows, int count, int64_t groupSize,
   }
 }
 
-/// Which row-block implementation to run.
-enum class Isa { Portable, Vnni };
-
 template <Isa Which, int Rows, int Bits>
 void runRowBlock(const QuantizedRow *rows, const PackedLayout &weights,
                  int64_t k, int64_t groupSize, int64_t nBegin, int64_t nEnd,
@@ -328,7 +345,8 @@ void runRowBlock(const QuantizedRow *rows, const PackedLayout &weights,
     return rowBlockVnni<Rows, Bits>(rows, weights, k, groupSize, nBegin, nEnd,
                                     ys, yStride);
 #endif
-  rowBlock<Rows, Bits>(rows, weights, k, groupSize, nBegin, nEnd, ys, yStride);
+  rowBlock<Which, Rows, Bits>(rows, weights, k, groupSize, nBegin, nEnd, ys,
+                              yStride);
 }
 
 template <Isa Which, int Bits>
@@ -431,6 +449,19 @@ LBC_VNNI int64_t lbc_ukernel_groupwise_linear_a8__avx512vnni(
     int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride, int64_t bits,
     int64_t groupSize) {
   return groupwiseLinearA8<Isa::Vnni>(
+      reinterpret_cast<const uint8_t *>(qx), rows, k,
+      reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
+      reinterpret_cast<float *>(y), yStride, bits, groupSize);
+}
+#endif
+
+#if defined(__aarch64__)
+/// lbc_ukernel_groupwise_linear_a8 for CPUs with the dot-product extension.
+LBC_DOTPROD int64_t lbc_ukernel_groupwise_linear_a8__dotprod(
+    int64_t qx, int64_t rows, int64_t k, int64_t packed, int64_t nTotal,
+    int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride, int64_t bits,
+    int64_t groupSize) {
+  return groupwiseLinearA8<Isa::Dotprod>(
       reinterpret_cast<const uint8_t *>(qx), rows, k,
       reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
       reinterpret_cast<float *>(y), yStride, bits, groupSize);

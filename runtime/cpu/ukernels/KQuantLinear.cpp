@@ -200,8 +200,11 @@ void quantizedSubSums(const uint8_t *qx, int64_t rows, int64_t k,
                 sizeof(float) * subBlocksPerRow);
 }
 
-/// Rows [0, Rows) on int8 inputs, portably.
-template <int Rows>
+enum class Isa { Portable, Vnni, Dotprod };
+
+/// Rows [0, Rows) on int8 inputs in vector code (portable, or with
+/// aarch64's sdot: K-quant codes are below 32, valid signed bytes).
+template <Isa Which, int Rows>
 void quantizedRows(const QuantizedRow *rows, int64_t k,
                    const KQuantWeights &weights, const float *subSums,
                    int64_t nBegin, int64_t nEnd, float *__restrict ys,
@@ -219,7 +222,13 @@ void quantizedRows(const QuantizedRow *rows, int64_t k,
           float a = factors[2 * piece] * blockPair[0];
           float b = factors[2 * piece + 1] * blockPair[1];
           Floats16 steps = {a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b};
-          Ints16 dots = laneDots(w, load<SignedBytes64>(rows[r].codes(chunk)));
+          SignedBytes64 inputs = load<SignedBytes64>(rows[r].codes(chunk));
+#if defined(__aarch64__)
+          Ints16 dots = Which == Isa::Dotprod ? laneDotsSdot(w, inputs)
+                                              : laneDots(w, inputs);
+#else
+          Ints16 dots = laneDots(w, inputs);
+#endif
           acc[r] += __builtin_convertvector(dots, Floats16) * steps;
         }
       });
@@ -330,8 +339,6 @@ LBC_VNNI void quantizedRowsVnni(const QuantizedRow *rows, int64_t k,
 }
 #endif
 
-enum class Isa { Portable, Vnni };
-
 template <Isa Which, int Rows>
 void runQuantized(const QuantizedRow *rows, int64_t k,
                   const KQuantWeights &weights, const float *subSums,
@@ -341,7 +348,8 @@ void runQuantized(const QuantizedRow *rows, int64_t k,
     return quantizedRowsVnni<Rows>(rows, k, weights, subSums, nBegin, nEnd, ys,
                                    yStride);
 #endif
-  quantizedRows<Rows>(rows, k, weights, subSums, nBegin, nEnd, ys, yStride);
+  quantizedRows<Which, Rows>(rows, k, weights, subSums, nBegin, nEnd, ys,
+                             yStride);
 }
 
 template <Isa Which>
@@ -451,6 +459,18 @@ LBC_VNNI int64_t lbc_ukernel_kquant_linear_a8__avx512vnni(
                                    k, reinterpret_cast<const uint8_t *>(packed),
                                    nTotal, nBegin, nEnd,
                                    reinterpret_cast<float *>(y), yStride, bits);
+}
+#endif
+
+#if defined(__aarch64__)
+/// lbc_ukernel_kquant_linear_a8 for CPUs with the dot-product extension.
+LBC_DOTPROD int64_t lbc_ukernel_kquant_linear_a8__dotprod(
+    int64_t qx, int64_t rows, int64_t k, int64_t packed, int64_t nTotal,
+    int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride, int64_t bits) {
+  return kquantLinearA8<Isa::Dotprod>(
+      reinterpret_cast<const uint8_t *>(qx), rows, k,
+      reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
+      reinterpret_cast<float *>(y), yStride, bits);
 }
 #endif
 

@@ -17,6 +17,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
+
 namespace lbc::ukernels {
 
 typedef float Floats16 __attribute__((ext_vector_type(16)));
@@ -63,6 +67,29 @@ inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
 
 #undef LBC_LANE_TERM
 #undef LBC_EVERY_FOURTH
+
+#if defined(__aarch64__)
+#define LBC_DOTPROD __attribute__((target("dotprod")))
+
+/// laneDots with the Armv8.2 dot-product instruction (four sdot), for
+/// weight bytes below 128: sdot multiplies signed bytes, so larger codes
+/// must be recentred by the caller. Not inlined into portable code when
+/// the bitcode is built; lib/Target/Ukernels.cpp drops the target
+/// attributes, and the artifact's optimizer inlines it for a CPU with
+/// dotprod.
+LBC_DOTPROD inline Ints16 laneDotsSdot(Bytes64 w, SignedBytes64 a) {
+  int32x4_t parts[4];
+  for (int q = 0; q < 4; ++q) {
+    int8x16_t wq, aq;
+    std::memcpy(&wq, reinterpret_cast<const uint8_t *>(&w) + 16 * q, 16);
+    std::memcpy(&aq, reinterpret_cast<const int8_t *>(&a) + 16 * q, 16);
+    parts[q] = vdotq_s32(vdupq_n_s32(0), wq, aq);
+  }
+  Ints16 result;
+  std::memcpy(&result, parts, sizeof(result));
+  return result;
+}
+#endif
 
 /// The 64 codes of 32 packed bytes of 4-bit codes: the low nibbles, then
 /// the high nibbles.
