@@ -104,24 +104,127 @@ std::pair<float, float> fitScaleMin(const float *x, const float *w, int64_t n,
   return {bestScale, -bestOffset};
 }
 
-void storeHeaderValue(uint8_t *header, unsigned index, unsigned value) {
-  header[4 + index % 8] |= uint8_t((value & 15) << (4 * (index / 8)));
-  header[12 + index / 4] |= uint8_t((value >> 4) << (2 * (index % 4)));
+void storeHeaderValue(uint8_t *header, unsigned index, unsigned value,
+                      unsigned first = 4) {
+  header[first + index % 8] |= uint8_t((value & 15) << (4 * (index / 8)));
+  header[first + 8 + index / 4] |= uint8_t((value >> 4) << (2 * (index % 4)));
+}
+
+/// x ~ scale * (q - half), q in [0, 2 half), for one sub-block: a grid over
+/// the inverse scale around half / max|x| (both signs: the code range is
+/// one step longer on the negative side), each candidate's codes refitted
+/// by weighted least squares. Returns the scale (possibly negative).
+float fitSymmetricScale(const float *x, const float *w, int64_t n, int half) {
+  float extreme = 0.0f;
+  for (int64_t i = 0; i < n; ++i)
+    if (std::fabs(x[i]) > std::fabs(extreme))
+      extreme = x[i];
+  if (extreme == 0.0f)
+    return 0.0f;
+  auto codeOf = [&](float value, float inverseScale) {
+    return std::clamp(std::round(value * inverseScale), float(-half),
+                      float(half - 1));
+  };
+  auto error = [&](float scale) {
+    double total = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      double e = scale * codeOf(x[i], 1.0f / scale) - x[i];
+      total += w[i] * e * e;
+    }
+    return total;
+  };
+  float best = -extreme / float(half);
+  double bestError = error(best);
+  constexpr int kSteps = 18;
+  for (int sign = -1; sign <= 1; sign += 2)
+    for (int step = 0; step <= kSteps; ++step) {
+      float inverseScale =
+          float(sign) * (float(half) - 0.9f + 0.1f * float(step)) / extreme;
+      double sxq = 0, sqq = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        float q = codeOf(x[i], inverseScale);
+        sxq += w[i] * x[i] * q;
+        sqq += w[i] * q * q;
+      }
+      if (sqq <= 0 || sxq == 0)
+        continue;
+      float scale = float(sxq / sqq);
+      double candidate = error(scale);
+      if (candidate < bestError) {
+        bestError = candidate;
+        best = scale;
+      }
+    }
+  return best;
+}
+
+/// Fits and packs one symmetric K-quant super-block (q3k, q6k) of `valid`
+/// values x with importance w.
+CodecStatus packSymmetricSuperBlock(unsigned bits, const float *x,
+                                    const float *w, int64_t valid,
+                                    uint8_t *codes, uint8_t *header) {
+  constexpr int64_t subBlocks = kKQuantSuperBlock / kKQuantSymmetricSubBlock;
+  int half = 1 << (bits - 1);
+  float scales[subBlocks] = {};
+  float maxScale = 0;
+  for (int64_t j = 0; j < subBlocks; ++j) {
+    int64_t begin = j * kKQuantSymmetricSubBlock;
+    int64_t count =
+        std::clamp<int64_t>(valid - begin, 0, kKQuantSymmetricSubBlock);
+    if (count == 0)
+      continue;
+    scales[j] = fitSymmetricScale(x + begin, w + begin, count, half);
+    maxScale = std::max(maxScale, std::fabs(scales[j]));
+  }
+  // sc in [-127, 127] (int8) or [-32, 31] (six bits, stored + 32).
+  int scaleMax = bits == 6 ? 127 : 31, scaleMin = bits == 6 ? -127 : -32;
+  float d = storeHalf(maxScale / float(scaleMax), header);
+  if (!std::isfinite(d))
+    return CodecStatus::NonFiniteScale;
+  for (int64_t j = 0; j < subBlocks; ++j) {
+    int sc = d > 0 ? int(std::clamp(std::round(scales[j] / d), float(scaleMin),
+                                    float(scaleMax)))
+                   : 0;
+    if (bits == 6)
+      header[2 + j] = uint8_t(static_cast<int8_t>(sc));
+    else
+      storeHeaderValue(header, unsigned(j), unsigned(sc + 32), 2);
+    // Codes against the scale as stored.
+    float step = d * float(sc);
+    for (int64_t i = 0; i < kKQuantSymmetricSubBlock; ++i) {
+      int64_t at = j * kKQuantSymmetricSubBlock + i;
+      float value = at < valid ? x[at] : 0.0f;
+      unsigned q = step != 0.0f
+                       ? unsigned(std::clamp(std::round(value / step),
+                                             float(-half), float(half - 1)) +
+                                  float(half))
+                       : unsigned(half);
+      int64_t piece = at / 64, t = at % 64;
+      if (bits == 6) {
+        codes[32 * piece + t % 32] |= uint8_t((q & 15) << (4 * (t / 32)));
+        codes[128 + 16 * piece + t % 16] |= uint8_t((q >> 4) << (2 * (t / 16)));
+      } else {
+        codes[16 * piece + t % 16] |= uint8_t((q & 3) << (2 * (t / 16)));
+        codes[64 + 8 * piece + t / 8] |= uint8_t((q >> 2) << (t % 8));
+      }
+    }
+  }
+  return CodecStatus::Ok;
 }
 
 } // namespace
 
 std::string validateKQuantFormat(const KQuantFormat &format) {
-  if (format.bits != 4 && format.bits != 5)
-    return "K-quant super-blocks are implemented for 4- and 5-bit codes (q4k, "
-           "q5k), got " +
+  if (format.bits < 3 || format.bits > 6)
+    return "K-quant super-blocks are implemented for 3- to 6-bit codes (q3k, "
+           "q4k, q5k, q6k), got " +
            std::to_string(format.bits) + " bits";
   return {};
 }
 
 double bitsPerWeight(const KQuantFormat &format) {
   return double(format.bits) +
-         double(8 * kKQuantHeaderBytes) / double(kKQuantSuperBlock);
+         double(8 * kquantHeaderBytes(format.bits)) / double(kKQuantSuperBlock);
 }
 
 KQuantLayout computeKQuantLayout(const KQuantFormat &format, int64_t rows,
@@ -135,7 +238,8 @@ KQuantLayout computeKQuantLayout(const KQuantFormat &format, int64_t rows,
   layout.codesOffset = 0;
   layout.headersOffset =
       alignUp(blocks * layout.superBlockBytes, kSectionAlignment);
-  layout.totalBytes = layout.headersOffset + blocks * kKQuantHeaderBytes;
+  layout.totalBytes =
+      layout.headersOffset + blocks * kquantHeaderBytes(format.bits);
   return layout;
 }
 
@@ -163,6 +267,18 @@ CodecStatus quantizeKQuant(const KQuantFormat &format, const float *weights,
         w[i] = importance ? importance[first + i] *
                                 std::sqrt(spread * spread / 2 + x[i] * x[i])
                           : spread + std::fabs(x[i]);
+      int64_t index = row * layout.superBlocksPerRow + block;
+      uint8_t *header = packed + layout.headersOffset +
+                        index * kquantHeaderBytes(format.bits);
+      uint8_t *codes =
+          packed + layout.codesOffset + index * layout.superBlockBytes;
+      if (isSymmetricKQuant(format.bits)) {
+        CodecStatus status =
+            packSymmetricSuperBlock(format.bits, x, w, valid, codes, header);
+        if (status != CodecStatus::Ok)
+          return status;
+        continue;
+      }
       float scales[kKQuantSubBlocks] = {}, mins[kKQuantSubBlocks] = {};
       float maxScale = 0, maxMin = 0;
       for (int64_t j = 0; j < kKQuantSubBlocks; ++j) {
@@ -176,15 +292,10 @@ CodecStatus quantizeKQuant(const KQuantFormat &format, const float *weights,
         maxScale = std::max(maxScale, scale);
         maxMin = std::max(maxMin, min);
       }
-      int64_t index = row * layout.superBlocksPerRow + block;
-      uint8_t *header =
-          packed + layout.headersOffset + index * kKQuantHeaderBytes;
       float d = storeHalf(maxScale / kSixBitMax, header);
       float dmin = storeHalf(maxMin / kSixBitMax, header + 2);
       if (!std::isfinite(d) || !std::isfinite(dmin))
         return CodecStatus::NonFiniteScale;
-      uint8_t *codes =
-          packed + layout.codesOffset + index * layout.superBlockBytes;
       for (int64_t j = 0; j < kKQuantSubBlocks; ++j) {
         auto sixBit = [](float value, float unit) {
           return unit > 0 ? unsigned(std::clamp(std::round(value / unit), 0.0f,
@@ -224,10 +335,20 @@ void dequantizeKQuant(const KQuantFormat &format, const uint8_t *packed,
       int64_t within = col % kKQuantSuperBlock;
       int64_t j = within / kKQuantSubBlock, i = within % kKQuantSubBlock;
       int64_t index = row * layout.superBlocksPerRow + block;
-      const uint8_t *header =
-          packed + layout.headersOffset + index * kKQuantHeaderBytes;
+      const uint8_t *header = packed + layout.headersOffset +
+                              index * kquantHeaderBytes(format.bits);
       const uint8_t *codes =
           packed + layout.codesOffset + index * layout.superBlockBytes;
+      if (isSymmetricKQuant(format.bits)) {
+        int half = 1 << (format.bits - 1);
+        unsigned q =
+            symmetricKQuantCode(codes, format.bits, within / 64, within % 64);
+        int sc = symmetricKQuantScale(
+            header, format.bits, unsigned(within / kKQuantSymmetricSubBlock));
+        weights[row * cols + col] =
+            (loadHalf(header) * float(sc)) * float(int(q) - half);
+        continue;
+      }
       unsigned q = (codes[(j / 2) * 32 + i] >> (4 * (j % 2))) & 15;
       if (format.bits == 5) {
         unsigned position = kquantHighBitPosition(j, i);

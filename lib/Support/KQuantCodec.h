@@ -35,6 +35,25 @@
 //     bit pairs (byte i: bits 4-5 of v_{4i + t} at bits 2t, t < 4).
 //   4.5 (4-bit) or 5.5 (5-bit) bits per weight.
 //
+// The symmetric K-quants (llama.cpp's Q3_K and Q6_K arithmetic) split a
+// super-block into 16 sub-blocks of 16 with one signed scale each and no
+// min:
+//
+//   x = (d * sc[j]) * (q - 2^(bits-1))    (q in [0, 2^bits))
+//
+// q6k: sc int8, 6-bit codes, 6.5625 bits/weight; q3k: sc 6-bit signed
+// ([-32, 31], stored + 32), 3-bit codes, 3.4375 bits/weight. Codes are
+// numbered per 64-weight piece p (sub-blocks 4p..4p+3) by position t < 64
+// (sub-block 4p + t / 16, element t % 16):
+//   6-bit: low nibbles as the 4-bit layout (byte 32p + t % 32, high nibble
+//     for t >= 32), then bits 4-5 at byte 128 + 16p + t % 16, bits
+//     2 * (t / 16); 192 bytes per super-block.
+//   3-bit: bits 0-1 at byte 16p + t % 16, bits 2 * (t / 16); bit 2 at byte
+//     64 + 8p + t / 8, bit t % 8; 96 bytes per super-block.
+//   headers: d (f16), then q6k: sc[0..15] as int8 (18 bytes); q3k: the 16
+//     six-bit values sc + 32 packed like the 4-bit header's but from byte 2
+//     (8 bytes of low nibbles, 4 of high bit pairs; 14 bytes).
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef LBC_SUPPORT_KQUANTCODEC_H
@@ -51,10 +70,34 @@ constexpr int64_t kKQuantSuperBlock = 256;
 constexpr int64_t kKQuantSubBlock = 32;
 constexpr int64_t kKQuantSubBlocks = kKQuantSuperBlock / kKQuantSubBlock;
 constexpr int64_t kKQuantHeaderBytes = 16;
+/// Sub-blocks of the symmetric K-quants (q3k, q6k).
+constexpr int64_t kKQuantSymmetricSubBlock = 16;
 
 struct KQuantFormat {
   unsigned bits = 4;
 };
+
+/// Whether `bits` selects a symmetric K-quant (3 or 6) rather than the
+/// scale-and-min ones (4 or 5).
+constexpr bool isSymmetricKQuant(unsigned bits) {
+  return bits == 3 || bits == 6;
+}
+
+/// Header bytes per super-block.
+constexpr int64_t kquantHeaderBytes(unsigned bits) {
+  return bits == 3 ? 14 : bits == 6 ? 18 : kKQuantHeaderBytes;
+}
+
+/// The code at position `t` (< 64) of piece `piece` of a symmetric K-quant
+/// super-block's code bytes.
+inline unsigned symmetricKQuantCode(const uint8_t *codes, unsigned bits,
+                                    int64_t piece, int64_t t) {
+  if (bits == 6)
+    return ((codes[32 * piece + t % 32] >> (4 * (t / 32))) & 15) |
+           ((codes[128 + 16 * piece + t % 16] >> (2 * (t / 16))) & 3) << 4;
+  return ((codes[16 * piece + t % 16] >> (2 * (t / 16))) & 3) |
+         ((codes[64 + 8 * piece + t / 8] >> (t % 8)) & 1) << 2;
+}
 
 struct KQuantLayout {
   int64_t rows = 0;
@@ -82,11 +125,21 @@ inline unsigned kquantHighBitPosition(int64_t subBlock, int64_t element) {
   return unsigned((subBlock / 2) * 64 + (subBlock % 2) * 32 + element);
 }
 
-/// Six-bit value `index` (0..15) of a super-block header.
-inline unsigned kquantHeaderValue(const uint8_t *header, unsigned index) {
-  unsigned low = (header[4 + index % 8] >> (4 * (index / 8))) & 15;
-  unsigned high = (header[12 + index / 4] >> (2 * (index % 4))) & 3;
+/// Six-bit value `index` (0..15) of a super-block header whose packed
+/// values start at byte `first` (4 for q4k/q5k, 2 for q3k).
+inline unsigned kquantHeaderValue(const uint8_t *header, unsigned index,
+                                  unsigned first = 4) {
+  unsigned low = (header[first + index % 8] >> (4 * (index / 8))) & 15;
+  unsigned high = (header[first + 8 + index / 4] >> (2 * (index % 4))) & 3;
   return low | high << 4;
+}
+
+/// Sub-block `j`'s signed scale sc[j] in a symmetric K-quant header.
+inline int symmetricKQuantScale(const uint8_t *header, unsigned bits,
+                                unsigned j) {
+  if (bits == 6)
+    return int(static_cast<int8_t>(header[2 + j]));
+  return int(kquantHeaderValue(header, j, 2)) - 32;
 }
 
 /// Fits and packs a rows x cols weight. `importance`, when not null, holds

@@ -17,20 +17,22 @@ using namespace mlir::lbc;
 static constexpr const char *kValidSteps =
     "fp32, w8, w5, w4, w3, w2 (group-wise symmetric, group 32, f16 scales; "
     "a group suffix such as w4g128 sets the group size; w4z, w4zg128: with "
-    "an f16 zero point per group), q4k, q5k (K-quant super-blocks of 256, "
-    "4.5 and 5.5 bits/weight), nf4 (NormalFloat codebook, absmax blocks of 64; "
+    "an f16 zero point per group), q3k, q4k, q5k, q6k (K-quant super-blocks of "
+    "256, 3.4375, 4.5, 5.5 and 6.5625 bits/weight), nf4 (NormalFloat codebook, "
+    "absmax blocks of 64; "
     "nf4g128), "
     "hqq (half-quadratic fit of a group-wise step instead of "
     "round-to-nearest), a8 (int8 inputs of the low-bit linears, per block of "
     "32)";
 
-/// Parses `wB[z][gG]`, `q4k`, `q5k` or `nf4[gG]`; std::nullopt if `step` has
+/// Parses `wB[z][gG]`, `q3k`..`q6k` or `nf4[gG]`; std::nullopt if `step` has
 /// another shape.
 static std::optional<WeightQuantStep> parseWeightStep(llvm::StringRef step) {
-  if (step == "q4k" || step == "q5k") {
+  if (step.size() == 3 && step[0] == 'q' && step[2] == 'k' && step[1] >= '3' &&
+      step[1] <= '6') {
     WeightQuantStep kquant;
     kquant.format = WeightQuantStep::Format::KQuant;
-    kquant.bits = step == "q4k" ? 4 : 5;
+    kquant.bits = unsigned(step[1] - '0');
     kquant.groupSize = 256;
     return kquant;
   }

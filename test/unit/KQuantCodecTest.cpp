@@ -35,7 +35,64 @@ TEST(KQuantCodec, LayoutAndBitsPerWeight) {
   EXPECT_TRUE(validateKQuantFormat(KQuantFormat{5}).empty());
   EXPECT_DOUBLE_EQ(bitsPerWeight(KQuantFormat{5}), 5.5);
   EXPECT_EQ(computeKQuantLayout(KQuantFormat{5}, 3, 300).superBlockBytes, 160);
-  EXPECT_FALSE(validateKQuantFormat(KQuantFormat{6}).empty());
+  EXPECT_TRUE(validateKQuantFormat(KQuantFormat{6}).empty());
+  EXPECT_FALSE(validateKQuantFormat(KQuantFormat{2}).empty());
+  EXPECT_FALSE(validateKQuantFormat(KQuantFormat{7}).empty());
+  // The symmetric K-quants: llama.cpp's Q3_K / Q6_K storage arithmetic.
+  EXPECT_DOUBLE_EQ(bitsPerWeight(KQuantFormat{3}), 3.4375);
+  EXPECT_DOUBLE_EQ(bitsPerWeight(KQuantFormat{6}), 6.5625);
+  KQuantLayout q3k = computeKQuantLayout(KQuantFormat{3}, 3, 300);
+  EXPECT_EQ(q3k.superBlockBytes, 96);
+  EXPECT_EQ(q3k.totalBytes, 576 + 6 * 14);
+  KQuantLayout q6k = computeKQuantLayout(KQuantFormat{6}, 3, 300);
+  EXPECT_EQ(q6k.superBlockBytes, 192);
+  EXPECT_EQ(q6k.totalBytes, 1152 + 6 * 18);
+}
+
+TEST(KQuantCodec, DecodesHandMadeSymmetricBytes) {
+  // q6k: d = 0.5, sc[j] = j - 8, code at position t of piece p = t; q3k:
+  // d = 0.25, sc[j] = 31 - 4j, code = t % 8.
+  for (unsigned bits : {6u, 3u}) {
+    KQuantFormat format{bits};
+    KQuantLayout layout = computeKQuantLayout(format, 1, 256);
+    std::vector<uint8_t> blob(layout.totalBytes, 0);
+    uint8_t *header = blob.data() + layout.headersOffset;
+    float dValue = bits == 6 ? 0.5f : 0.25f;
+    uint16_t d = floatToHalfBits(dValue);
+    std::memcpy(header, &d, 2);
+    auto scaleOf = [&](int j) { return bits == 6 ? j - 8 : 31 - 4 * j; };
+    for (int j = 0; j < 16; ++j) {
+      if (bits == 6) {
+        header[2 + j] = uint8_t(static_cast<int8_t>(scaleOf(j)));
+      } else {
+        unsigned value = unsigned(scaleOf(j) + 32);
+        header[2 + j % 8] |= uint8_t((value & 15) << (4 * (j / 8)));
+        header[10 + j / 4] |= uint8_t((value >> 4) << (2 * (j % 4)));
+      }
+    }
+    uint8_t *codes = blob.data() + layout.codesOffset;
+    for (int p = 0; p < 4; ++p)
+      for (int t = 0; t < 64; ++t) {
+        unsigned q = bits == 6 ? unsigned(t) : unsigned(t % 8);
+        if (bits == 6) {
+          codes[32 * p + t % 32] |= uint8_t((q & 15) << (4 * (t / 32)));
+          codes[128 + 16 * p + t % 16] |= uint8_t((q >> 4) << (2 * (t / 16)));
+        } else {
+          codes[16 * p + t % 16] |= uint8_t((q & 3) << (2 * (t / 16)));
+          codes[64 + 8 * p + t / 8] |= uint8_t((q >> 2) << (t % 8));
+        }
+      }
+    std::vector<float> decoded(256);
+    dequantizeKQuant(format, blob.data(), 1, 256, decoded.data());
+    int half = 1 << (bits - 1);
+    for (int col = 0; col < 256; ++col) {
+      int t = col % 64;
+      int q = bits == 6 ? t : t % 8;
+      EXPECT_EQ(decoded[col],
+                dValue * float(scaleOf(col / 16)) * float(q - half))
+          << "bits " << bits << " column " << col;
+    }
+  }
 }
 
 TEST(KQuantCodec, DecodesHandMadeBytes) {
@@ -124,21 +181,70 @@ TEST(KQuantCodec, FiveBitFitBeatsRoundToNearestQ5) {
   };
   KQuantFormat q5k{5};
   std::vector<uint8_t> packed(computeKQuantLayout(q5k, rows, cols).totalBytes);
-  ASSERT_EQ(quantizeKQuant(q5k, weights.data(), rows, cols, nullptr,
-                           packed.data()),
-            CodecStatus::Ok);
+  ASSERT_EQ(
+      quantizeKQuant(q5k, weights.data(), rows, cols, nullptr, packed.data()),
+      CodecStatus::Ok);
   std::vector<float> decoded(weights.size());
   dequantizeKQuant(q5k, packed.data(), rows, cols, decoded.data());
   GroupwiseFormat q5;
   q5.bits = 5;
   std::vector<uint8_t> q5Packed(computeLayout(q5, rows, cols).totalBytes);
-  ASSERT_EQ(quantizeRoundToNearest(q5, weights.data(), rows, cols,
-                                   q5Packed.data()),
-            CodecStatus::Ok);
+  ASSERT_EQ(
+      quantizeRoundToNearest(q5, weights.data(), rows, cols, q5Packed.data()),
+      CodecStatus::Ok);
   std::vector<float> q5Decoded(weights.size());
   dequantize(q5, q5Packed.data(), rows, cols, q5Decoded.data());
   EXPECT_DOUBLE_EQ(bitsPerWeight(q5k), bitsPerWeight(q5));
   EXPECT_LT(squaredError(decoded), 0.85 * squaredError(q5Decoded));
+}
+
+/// Squared error of the symmetric K-quant fit of normal weights, and of
+/// round-to-nearest group-wise quantization with `groupwiseBits`.
+std::pair<double, double> symmetricVersusGroupwise(unsigned bits,
+                                                   unsigned groupwiseBits) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 0.05f);
+  const int64_t rows = 8, cols = 768;
+  std::vector<float> weights(rows * cols);
+  for (float &w : weights)
+    w = normal(rng);
+  auto squaredError = [&](const std::vector<float> &decoded) {
+    double total = 0;
+    for (size_t i = 0; i < weights.size(); ++i)
+      total += double(decoded[i] - weights[i]) * (decoded[i] - weights[i]);
+    return total;
+  };
+  KQuantFormat kquant{bits};
+  std::vector<uint8_t> packed(
+      computeKQuantLayout(kquant, rows, cols).totalBytes);
+  EXPECT_EQ(quantizeKQuant(kquant, weights.data(), rows, cols, nullptr,
+                           packed.data()),
+            CodecStatus::Ok);
+  std::vector<float> decoded(weights.size());
+  dequantizeKQuant(kquant, packed.data(), rows, cols, decoded.data());
+  GroupwiseFormat groupwise;
+  groupwise.bits = groupwiseBits;
+  std::vector<uint8_t> groupwisePacked(
+      computeLayout(groupwise, rows, cols).totalBytes);
+  EXPECT_EQ(quantizeRoundToNearest(groupwise, weights.data(), rows, cols,
+                                   groupwisePacked.data()),
+            CodecStatus::Ok);
+  std::vector<float> groupwiseDecoded(weights.size());
+  dequantize(groupwise, groupwisePacked.data(), rows, cols,
+             groupwiseDecoded.data());
+  return {squaredError(decoded), squaredError(groupwiseDecoded)};
+}
+
+TEST(KQuantCodec, ThreeBitFitBeatsRoundToNearestW3) {
+  // q3k (3.4375 bits/weight) against w3 (3.5).
+  auto [kquant, groupwise] = symmetricVersusGroupwise(3, 3);
+  EXPECT_LT(kquant, 0.85 * groupwise);
+}
+
+TEST(KQuantCodec, SixBitFitBeatsRoundToNearestW6) {
+  // q6k (6.5625 bits/weight) against w6 (6.5).
+  auto [kquant, groupwise] = symmetricVersusGroupwise(6, 6);
+  EXPECT_LT(kquant, 0.85 * groupwise);
 }
 
 } // namespace

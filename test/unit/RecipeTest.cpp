@@ -77,8 +77,12 @@ TEST(Recipe, ParsesKQuantStep) {
   EXPECT_NE(error.find("contradict"), std::string::npos) << error;
   EXPECT_EQ(parseRecipe("q5k", error)->weights->bits, 5u);
   EXPECT_EQ(parseRecipe("q5k", error)->str(), "q5k");
-  EXPECT_FALSE(parseRecipe("q3k", error));
-  EXPECT_NE(error.find("'q3k'"), std::string::npos) << error;
+  EXPECT_EQ(parseRecipe("q3k", error)->weights->bits, 3u);
+  EXPECT_EQ(parseRecipe("q6k,a8", error)->str(), "q6k,a8");
+  EXPECT_FALSE(parseRecipe("q7k", error));
+  EXPECT_FALSE(parseRecipe("q2k", error));
+  EXPECT_FALSE(parseRecipe("q8k", error));
+  EXPECT_NE(error.find("'q8k'"), std::string::npos) << error;
 }
 
 TEST(Recipe, ActivationStepNeedsWeightStep) {

@@ -233,6 +233,8 @@ public:
       : BlobReader(b, loc, bytes), format(format), layout(layout) {}
 
   Value decode(Value row, Value col) {
+    if (::lbc::isSymmetricKQuant(format.bits))
+      return decodeSymmetric(row, col);
     Value block = div(col, ::lbc::kKQuantSuperBlock);
     Value within = rem(col, ::lbc::kKQuantSuperBlock);
     Value subBlock = div(within, ::lbc::kKQuantSubBlock);
@@ -259,7 +261,7 @@ public:
       code = arith::OrIOp::create(b, loc, code,
                                   arith::ShLIOp::create(b, loc, high, i32(4)));
     }
-    Value header = add(mul(blockIndex, ::lbc::kKQuantHeaderBytes),
+    Value header = add(mul(blockIndex, ::lbc::kquantHeaderBytes(format.bits)),
                        index(layout.headersOffset));
     Value d = halfAt(header, b.getF16Type());
     Value dmin = halfAt(add(header, index(2)), b.getF16Type());
@@ -276,15 +278,68 @@ public:
   }
 
 private:
-  /// Six-bit header value `v` (an index): low nibble from byte 4 + v % 8
-  /// (high nibble when v >= 8), bits 4-5 from byte 12 + v / 4.
-  Value headerValue(Value header, Value v) {
-    auto asI32 = [&](Value x) {
-      return arith::IndexCastOp::create(b, loc, b.getI32Type(), x).getResult();
+  Value asI32(Value x) {
+    return arith::IndexCastOp::create(b, loc, b.getI32Type(), x).getResult();
+  }
+
+  /// q3k / q6k: (d * sc[j]) * (q - 2^(bits-1)), codes at position t of
+  /// 64-weight piece p (symmetricKQuantCode in KQuantCodec.h).
+  Value decodeSymmetric(Value row, Value col) {
+    Value block = div(col, ::lbc::kKQuantSuperBlock);
+    Value within = rem(col, ::lbc::kKQuantSuperBlock);
+    Value piece = div(within, 64), t = rem(within, 64);
+    Value blockIndex = add(mul(row, layout.superBlocksPerRow), block);
+    Value codes =
+        add(mul(blockIndex, layout.superBlockBytes), index(layout.codesOffset));
+    auto field = [&](int64_t base, int64_t pieceBytes, Value byte, Value shift,
+                     int64_t mask) {
+      return bitField(
+          byteAt(
+              add(codes, add(index(base), add(mul(piece, pieceBytes), byte)))),
+          asI32(shift), mask);
     };
-    Value low = bitField(byteAt(add(header, add(index(4), rem(v, 8)))),
+    auto shl = [&](Value v, int64_t amount) {
+      return arith::ShLIOp::create(b, loc, v, i32(amount)).getResult();
+    };
+    Value code;
+    if (format.bits == 6)
+      code = arith::OrIOp::create(
+          b, loc, field(0, 32, rem(t, 32), mul(div(t, 32), 4), 15),
+          shl(field(128, 16, rem(t, 16), mul(div(t, 16), 2), 3), 4));
+    else
+      code = arith::OrIOp::create(
+          b, loc, field(0, 16, rem(t, 16), mul(div(t, 16), 2), 3),
+          shl(field(64, 8, div(t, 8), rem(t, 8), 1), 2));
+    Value header = add(mul(blockIndex, ::lbc::kquantHeaderBytes(format.bits)),
+                       index(layout.headersOffset));
+    Value subBlock = div(within, ::lbc::kKQuantSymmetricSubBlock);
+    Value scale;
+    if (format.bits == 6) {
+      // sc[j] is a signed byte.
+      Value byte = byteAt(add(header, add(index(2), subBlock)));
+      Value narrow = arith::TruncIOp::create(b, loc, b.getI8Type(), byte);
+      scale = arith::ExtSIOp::create(b, loc, b.getI32Type(), narrow);
+    } else {
+      scale = arith::SubIOp::create(b, loc, headerValue(header, subBlock, 2),
+                                    i32(32));
+    }
+    Type f32 = b.getF32Type();
+    Value d = halfAt(header, b.getF16Type());
+    Value step = arith::MulFOp::create(
+        b, loc, d, arith::SIToFPOp::create(b, loc, f32, scale));
+    Value centred = arith::SubIOp::create(b, loc, code,
+                                          i32(int64_t(1) << (format.bits - 1)));
+    return arith::MulFOp::create(b, loc, step,
+                                 arith::SIToFPOp::create(b, loc, f32, centred));
+  }
+
+  /// Six-bit header value `v` (an index) of values packed from byte
+  /// `first`: low nibble from byte first + v % 8 (high nibble when v >= 8),
+  /// bits 4-5 from byte first + 8 + v / 4.
+  Value headerValue(Value header, Value v, int64_t first = 4) {
+    Value low = bitField(byteAt(add(header, add(index(first), rem(v, 8)))),
                          asI32(mul(div(v, 8), 4)), 15);
-    Value high = bitField(byteAt(add(header, add(index(12), div(v, 4)))),
+    Value high = bitField(byteAt(add(header, add(index(first + 8), div(v, 4)))),
                           asI32(mul(rem(v, 4), 2)), 3);
     return arith::OrIOp::create(b, loc, low,
                                 arith::ShLIOp::create(b, loc, high, i32(4)));
@@ -547,7 +602,10 @@ chooseUkernel(Attribute encoding, int64_t k,
     int64_t bits = kquant.getBits();
     if (!activationBits)
       return UkernelChoice{kKQuantLinearUkernel, {bits}};
-    return UkernelChoice{kKQuantLinearA8Ukernel, {bits}, 4, 64};
+    // The symmetric K-quants read the lane corrections of their code
+    // offset; the others subtract their mins from block sums.
+    int64_t codeBits = ::lbc::isSymmetricKQuant(bits) ? bits : 4;
+    return UkernelChoice{kKQuantLinearA8Ukernel, {bits}, codeBits, 64};
   }
   if (auto nf4 = dyn_cast<Nf4EncodingAttr>(encoding)) {
     // NF4 values are not integers: no int8 kernel (a8 takes the reference).

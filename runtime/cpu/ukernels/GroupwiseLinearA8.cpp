@@ -413,12 +413,12 @@ extern "C" {
 
 /// Quantizes rows x[r * xStride + j] (r < rows, j < k) to `out`, rows of
 /// activationLayout(k, groupSize).rowBytes bytes each, for a weight of
-/// `bits` with groups of `groupSize` (a8KernelHandles). Returns 0,
+/// `bits` with groups of `groupSize` (activationCodesHandle). Returns 0,
 /// or -1 for a format the a8 kernels do not handle.
 int64_t lbc_ukernel_quantize_activations(int64_t x, int64_t rows, int64_t k,
                                          int64_t xStride, int64_t out,
                                          int64_t bits, int64_t groupSize) {
-  if (!a8KernelHandles(bits, groupSize))
+  if (!activationCodesHandle(bits, groupSize))
     return -1;
   ActivationLayout layout = activationLayout(k, groupSize);
   for (int64_t r = 0; r < rows; ++r)

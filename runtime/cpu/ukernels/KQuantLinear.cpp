@@ -44,10 +44,14 @@ struct KQuantWeights {
   int64_t superBlockBytes;
   const uint8_t *codes, *headers;
 
+  int64_t bits, headerBytes;
+
   KQuantWeights(const uint8_t *packed, int64_t nTotal, int64_t k, int64_t bits)
       : superBlocksPerRow((k + kSuperBlock - 1) / kSuperBlock),
         fiveBit(bits == 5), superBlockBytes(kSuperBlock * bits / 8),
-        codes(packed) {
+        codes(packed), bits(bits), headerBytes(bits == 3   ? 14
+                                               : bits == 6 ? 18
+                                                           : kHeaderBytes) {
     int64_t codeBytes = nTotal * superBlocksPerRow * superBlockBytes;
     headers = packed + (codeBytes + 63) / 64 * 64;
   }
@@ -60,7 +64,7 @@ struct KQuantWeights {
     return blockCodes + kSuperBlock / 2 + 8 * piece;
   }
   const uint8_t *header(int64_t n, int64_t block) const {
-    return headers + (n * superBlocksPerRow + block) * kHeaderBytes;
+    return headers + (n * superBlocksPerRow + block) * headerBytes;
   }
 };
 
@@ -71,6 +75,53 @@ inline Bytes64 fifthBitValues(const uint8_t *plane) {
   for (int t = 0; t < 64; ++t)
     values[t] = uint8_t(((word >> t) & 1) << 4);
   return values;
+}
+
+/// Per code of a 64-code piece, the 2-bit field of a plane of 16 bytes:
+/// code t from byte t % 16, bits 2 * (t / 16).
+inline Bytes64 twoBitPlane(const uint8_t *plane) {
+  Bytes16 bytes = load<Bytes16>(plane);
+  Bytes64 spread = __builtin_shufflevector(
+      bytes, bytes, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1,
+      2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8,
+      9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+      14, 15);
+  Bytes64 shifts;
+  for (int t = 0; t < 64; ++t)
+    shifts[t] = uint8_t(2 * (t / 16));
+  return (spread >> shifts) & (uint8_t)3;
+}
+
+/// The 64 codes of piece `piece` of a symmetric K-quant super-block (q3k,
+/// q6k), in position order (KQuantCodec.h).
+inline Bytes64 symmetricPieceCodes(const uint8_t *codes, int64_t piece,
+                                   int64_t bits) {
+  if (bits == 6)
+    return splitNibbles(codes + 32 * piece) |
+           twoBitPlane(codes + 128 + 16 * piece) << (uint8_t)4;
+  return twoBitPlane(codes + 16 * piece) |
+         fifthBitValues(codes + 64 + 8 * piece) >> (uint8_t)2;
+}
+
+/// A symmetric K-quant super-block's 16 steps d * sc[j].
+inline Floats16 symmetricSteps(const uint8_t *header, int64_t bits) {
+  Ints16 scales;
+  if (bits == 6) {
+    scales = __builtin_convertvector(load<SignedBytes16>(header + 2), Ints16);
+  } else {
+    Ints16 bytes = __builtin_convertvector(load<Bytes16>(header), Ints16);
+    Ints16 low = (__builtin_shufflevector(bytes, bytes, 2, 3, 4, 5, 6, 7, 8, 9,
+                                          2, 3, 4, 5, 6, 7, 8, 9) >>
+                  Ints16{0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4}) &
+                 15;
+    Ints16 high =
+        (__builtin_shufflevector(bytes, bytes, 10, 10, 10, 10, 11, 11, 11, 11,
+                                 12, 12, 12, 12, 13, 13, 13, 13) >>
+         Ints16{0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6}) &
+        3;
+    scales = (low | high << 4) - 32;
+  }
+  return __builtin_convertvector(scales, Floats16) * loadHalf(header);
 }
 
 /// A super-block's steps d * sc[j] (lanes j < 8) and offsets dmin * m[j]
@@ -175,12 +226,48 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
       });
 }
 
+/// Rows [0, Rows) on f32 inputs for the symmetric K-quants: a piece's 64
+/// codes are four sub-blocks of 16, one float vector each.
+template <int Rows>
+void symmetricFloatRows(const float *__restrict xs, int64_t xStride, int64_t k,
+                        const KQuantWeights &weights, int64_t nBegin,
+                        int64_t nEnd, float *__restrict ys, int64_t yStride) {
+  int64_t blocks = k / kSuperBlock;
+  float half = float(1 << (weights.bits - 1));
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    Floats16 acc[Rows] = {};
+    for (int64_t block = 0; block < blocks; ++block) {
+      Floats16 steps = symmetricSteps(weights.header(n, block), weights.bits);
+      const uint8_t *codes = weights.blockCodes(n, block);
+      for (int64_t piece = 0; piece < 4; ++piece) {
+        Bytes64 w = symmetricPieceCodes(codes, piece, weights.bits);
+        for (int s = 0; s < 4; ++s) {
+          Bytes16 sub;
+          std::memcpy(&sub, reinterpret_cast<const uint8_t *>(&w) + 16 * s, 16);
+          Floats16 values = __builtin_convertvector(sub, Floats16) - half;
+          float step = steps[4 * piece + s];
+          int64_t first = block * kSuperBlock + piece * 64 + s * 16;
+          for (int r = 0; r < Rows; ++r)
+            acc[r] += values * load<Floats16>(xs + r * xStride + first) * step;
+        }
+      }
+    }
+    for (int r = 0; r < Rows; ++r)
+      ys[r * yStride + n] = sum(acc[r]);
+  }
+}
+
 /// The a8 kernels' view of one quantized row (QuantizedActivations.h).
 struct QuantizedRow {
   const uint8_t *bytes;
   const ActivationLayout *layout;
   const int8_t *codes(int64_t chunk) const {
     return reinterpret_cast<const int8_t *>(bytes + chunk * kChunkCodes);
+  }
+  const int32_t *laneCorrections(int64_t chunk) const {
+    return reinterpret_cast<const int32_t *>(bytes +
+                                             layout->correctionsOffset) +
+           chunk * kChunkLanes;
   }
   /// The scales of the chunk's two blocks: sub-blocks 2c and 2c + 1.
   const float *chunkScales(int64_t chunk) const {
@@ -232,6 +319,51 @@ void quantizedRows(const QuantizedRow *rows, int64_t k,
           acc[r] += __builtin_convertvector(dots, Floats16) * steps;
         }
       });
+}
+
+/// Rows [0, Rows) on int8 inputs for the symmetric K-quants: per piece the
+/// codes' lane dot products plus the rows' lane corrections (the code
+/// offset's share), times per lane d * sc[j] (lanes 4s..4s+3: sub-block
+/// 4p + s) and the block scale (lanes 0-7, 8-15: the chunk's two blocks).
+template <Isa Which, int Rows>
+void symmetricQuantizedRows(const QuantizedRow *rows, int64_t k,
+                            const KQuantWeights &weights, int64_t nBegin,
+                            int64_t nEnd, float *__restrict ys,
+                            int64_t yStride) {
+  int64_t blocks = k / kSuperBlock;
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    Floats16 acc[Rows] = {};
+    for (int64_t block = 0; block < blocks; ++block) {
+      Floats16 steps = symmetricSteps(weights.header(n, block), weights.bits);
+      const uint8_t *codes = weights.blockCodes(n, block);
+      for (int64_t piece = 0; piece < 4; ++piece) {
+        Bytes64 w = symmetricPieceCodes(codes, piece, weights.bits);
+        float s0 = steps[4 * piece], s1 = steps[4 * piece + 1],
+              s2 = steps[4 * piece + 2], s3 = steps[4 * piece + 3];
+        Floats16 pieceSteps = {s0, s0, s0, s0, s1, s1, s1, s1,
+                               s2, s2, s2, s2, s3, s3, s3, s3};
+        int64_t chunk = block * 4 + piece;
+        for (int r = 0; r < Rows; ++r) {
+          const float *blockPair = rows[r].chunkScales(chunk);
+          float a = blockPair[0], b = blockPair[1];
+          Floats16 blockScales = {a, a, a, a, a, a, a, a,
+                                  b, b, b, b, b, b, b, b};
+          SignedBytes64 inputs = load<SignedBytes64>(rows[r].codes(chunk));
+#if defined(__aarch64__)
+          Ints16 dots = Which == Isa::Dotprod ? laneDotsSdot(w, inputs)
+                                              : laneDots(w, inputs);
+#else
+          Ints16 dots = laneDots(w, inputs);
+#endif
+          dots += load<Ints16>(rows[r].laneCorrections(chunk));
+          acc[r] += __builtin_convertvector(dots, Floats16) * pieceSteps *
+                    blockScales;
+        }
+      }
+    }
+    for (int r = 0; r < Rows; ++r)
+      ys[r * yStride + n] = sum(acc[r]);
+  }
 }
 
 #if defined(__x86_64__)
@@ -343,6 +475,9 @@ template <Isa Which, int Rows>
 void runQuantized(const QuantizedRow *rows, int64_t k,
                   const KQuantWeights &weights, const float *subSums,
                   int64_t nBegin, int64_t nEnd, float *ys, int64_t yStride) {
+  if (weights.bits == 3 || weights.bits == 6)
+    return symmetricQuantizedRows<Which, Rows>(rows, k, weights, nBegin, nEnd,
+                                               ys, yStride);
 #if defined(__x86_64__)
   if (Which == Isa::Vnni)
     return quantizedRowsVnni<Rows>(rows, k, weights, subSums, nBegin, nEnd, ys,
@@ -356,7 +491,7 @@ template <Isa Which>
 int64_t kquantLinearA8(const uint8_t *qx, int64_t rows, int64_t k,
                        const uint8_t *packed, int64_t nTotal, int64_t nBegin,
                        int64_t nEnd, float *y, int64_t yStride, int64_t bits) {
-  if (k % kSuperBlock != 0 || (bits != 4 && bits != 5))
+  if (k % kSuperBlock != 0 || bits < 3 || bits > 6)
     return -1;
   ActivationLayout layout = activationLayout(k, 64);
   KQuantWeights weights(packed, nTotal, k, bits);
@@ -394,17 +529,28 @@ extern "C" {
 
 /// y[r * yStride + n] = sum_j x[r * xStride + j] * W[n, j] for r < rows and
 /// n in [nBegin, nEnd), W the n x k weight of `packed` in the K-quant format
-/// (`bits` = 4 or 5; k a multiple of 256). Returns 0, or -1 for a format it
+/// (`bits` = 3 to 6; k a multiple of 256). Returns 0, or -1 for a format it
 /// does not handle.
 int64_t lbc_ukernel_kquant_linear(int64_t x, int64_t rows, int64_t k,
                                   int64_t xStride, int64_t packed,
                                   int64_t nTotal, int64_t nBegin, int64_t nEnd,
                                   int64_t y, int64_t yStride, int64_t bits) {
-  if (k % kSuperBlock != 0 || (bits != 4 && bits != 5))
+  if (k % kSuperBlock != 0 || bits < 3 || bits > 6)
     return -1;
   const float *xs = reinterpret_cast<const float *>(x);
   KQuantWeights weights(reinterpret_cast<const uint8_t *>(packed), nTotal, k,
                         bits);
+  if (bits == 3 || bits == 6) {
+    float *ys = reinterpret_cast<float *>(y);
+    int64_t r = 0;
+    for (; r + 4 <= rows; r += 4)
+      symmetricFloatRows<4>(xs + r * xStride, xStride, k, weights, nBegin, nEnd,
+                            ys + r * yStride, yStride);
+    for (; r < rows; ++r)
+      symmetricFloatRows<1>(xs + r * xStride, xStride, k, weights, nBegin, nEnd,
+                            ys + r * yStride, yStride);
+    return 0;
+  }
   int64_t subBlocksPerRow = k / kSubBlock;
   float *subSums = static_cast<float *>(
       __builtin_alloca(sizeof(float) * 4 * subBlocksPerRow));

@@ -106,6 +106,15 @@ constexpr bool a8KernelHandles(int64_t bits, int64_t groupSize) {
          (groupSize == 32 || (groupSize > 0 && groupSize % 64 == 0));
 }
 
+/// Whether lbc_ukernel_quantize_activations lays out codes for a weight of
+/// `bits` with groups of `groupSize`: the group-wise a8 kernels' formats,
+/// and the symmetric K-quants' (3 or 6 bits, groups of 64: natural order,
+/// lane corrections for the code offset 4 or 32).
+constexpr bool activationCodesHandle(int64_t bits, int64_t groupSize) {
+  return a8KernelHandles(bits, groupSize) ||
+         ((bits == 3 || bits == 6) && groupSize == 64);
+}
+
 /// What the stored unsigned code exceeds the signed value by.
 constexpr int64_t codeOffset(int64_t bits) { return int64_t(1) << (bits - 1); }
 

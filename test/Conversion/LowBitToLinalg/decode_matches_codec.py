@@ -103,6 +103,8 @@ def main():
         cases.append((name, encoding, ROWS, COLS))
     cases.append(("kquant bits 4", "#lowbit.kquant<bits = 4>", KQUANT_ROWS, KQUANT_COLS))
     cases.append(("kquant bits 5", "#lowbit.kquant<bits = 5>", KQUANT_ROWS, KQUANT_COLS))
+    cases.append(("kquant bits 3", "#lowbit.kquant<bits = 3>", KQUANT_ROWS, KQUANT_COLS))
+    cases.append(("kquant bits 6", "#lowbit.kquant<bits = 6>", KQUANT_ROWS, KQUANT_COLS))
     cases.append(("nf4 block 64", "#lowbit.nf4<block_size = 64>", ROWS, COLS))
     cases.append(("nf4 block 32", "#lowbit.nf4<block_size = 32>", ROWS, COLS))
     for name, encoding, rows, cols in cases:

@@ -204,8 +204,8 @@ func.func @dequantize_type(%w: !lowbit.packed<tensor<2x8xf32>, #lowbit.groupwise
 
 // -----
 
-// expected-error @+1 {{K-quant super-blocks are implemented for 4- and 5-bit codes (q4k, q5k), got 6 bits}}
-func.func @kquant_bits(%w: !lowbit.packed<tensor<2x256xf32>, #lowbit.kquant<bits = 6>>) {
+// expected-error @+1 {{K-quant super-blocks are implemented for 3- to 6-bit codes (q3k, q4k, q5k, q6k), got 7 bits}}
+func.func @kquant_bits(%w: !lowbit.packed<tensor<2x256xf32>, #lowbit.kquant<bits = 7>>) {
   return
 }
 
