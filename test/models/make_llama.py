@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Makes Llama-architecture test models with Debian's torch and exports them to ONNX.
 
-  make_llama.py --config tiny|h768|big --mode prefill|decode --out DIR [--seed S]
+  make_llama.py --config tiny|small|h768|big --mode prefill|decode --out DIR [--seed S]
+      [--train FILE... --steps N] [--text FILE --windows N]
 
 The model is written from scratch (no transformers package): RMSNorm (decomposed
 the way torch exports it), rotary position embedding, grouped-query attention with
@@ -9,7 +10,14 @@ a causal mask, SwiGLU MLP, tied-free output head. `prefill` takes input_ids [1, 
 and returns logits [1, S, V]; `decode` takes one token plus past keys/values of a
 fixed length and returns logits and the updated keys/values. DIR receives
 model.onnx, inputs as input_<i>.npy (signature order) and torch's outputs as
-expected_<i>.npy, so any runtime can be compared with torch.
+expected_<i>.npy, so any runtime can be compared with torch. With --text
+(prefill), torch's perplexity on the first N windows of the file's byte-level
+tokens (byte mod vocab) goes to DIR/perplexity.txt: the reference for
+lbc-eval --text. With --train, the model first learns next-byte prediction
+on the files (Adam, seeded batches of random windows, one thread: the same
+weights on every run of the same torch), so that quantization shows up as a
+perplexity change as it would on a real model; random weights alone give a
+perplexity near the vocabulary size whatever the recipe.
 """
 
 import argparse
@@ -23,6 +31,8 @@ from torch import nn
 CONFIGS = {
     # hidden, heads, kv heads, intermediate, layers, vocab, sequence
     "tiny": dict(hidden=64, heads=4, kv_heads=2, intermediate=172, layers=2, vocab=128, seq=16),
+    # Trained on text (--train): wide enough for K-quant super-blocks (768 = 3 x 256).
+    "small": dict(hidden=256, heads=4, kv_heads=2, intermediate=768, layers=2, vocab=128, seq=32),
     # Hadamard size of 768 is 12 * 64: not a power of two.
     "h768": dict(hidden=768, heads=12, kv_heads=4, intermediate=2048, layers=1, vocab=256, seq=8),
     # Big enough to be memory-bound when decoding (~1.1 GB of FP32 weights).
@@ -145,6 +155,31 @@ class Llama(nn.Module):
         return self.lm_head(self.norm(x)), torch.stack(keys), torch.stack(values)
 
 
+def byte_tokens(paths, vocab):
+    """The files' bytes as token ids (byte mod vocab)."""
+    data = b"".join(open(path, "rb").read() for path in paths)
+    return torch.tensor(list(data), dtype=torch.int64) % vocab
+
+
+def train(model, c, paths, steps, seed):
+    """Next-byte prediction on the files: Adam, batches of 32 random windows."""
+    torch.set_num_threads(1)
+    tokens = byte_tokens(paths, c["vocab"])
+    generator = torch.Generator().manual_seed(seed + 2)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    seq = c["seq"]
+    for step in range(steps):
+        starts = torch.randint(0, len(tokens) - seq, (32,), generator=generator)
+        batch = torch.stack([tokens[s:s + seq] for s in starts.tolist()])
+        logits = model.prefill(batch)[:, :-1]
+        loss = nn.functional.cross_entropy(logits.reshape(-1, c["vocab"]),
+                                           batch[:, 1:].reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    print(f"trained {steps} steps on {len(tokens)} bytes: last batch loss {loss.item():.3f}")
+
+
 class Exported(nn.Module):
     def __init__(self, model, mode):
         super().__init__()
@@ -163,11 +198,18 @@ def main():
     parser.add_argument("--dynamic", action="store_true",
                         help="export the sequence (prefill) or past length (decode) as a named "
                              "dynamic dim instead of a fixed one")
+    parser.add_argument("--train", nargs="+", help="text files to train on (byte-level)")
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--text", help="text file: write torch's byte-level perplexity")
+    parser.add_argument("--windows", type=int, default=2)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(args.seed)
     c = CONFIGS[args.config]
-    model = Llama(c).eval()
+    model = Llama(c)
+    if args.train:
+        train(model, c, args.train, args.steps, args.seed)
+    model.eval()
     generator = torch.Generator().manual_seed(args.seed + 1)
     head_dim = c["hidden"] // c["heads"]
     if args.mode == "prefill":
@@ -196,6 +238,18 @@ def main():
         np.save(os.path.join(args.out, f"input_{i}.npy"), tensor.numpy())
     for i, tensor in enumerate(outputs):
         np.save(os.path.join(args.out, f"expected_{i}.npy"), tensor.numpy())
+    if args.text and args.mode == "prefill":
+        tokens = byte_tokens([args.text], c["vocab"])
+        total, count = 0.0, 0
+        with torch.no_grad():
+            for w in range(args.windows):
+                window = tokens[w * c["seq"]:(w + 1) * c["seq"]].reshape(1, -1)
+                logits = exported(window).double()[0, :-1]
+                total += float(nn.functional.cross_entropy(logits, window[0, 1:],
+                                                           reduction="sum"))
+                count += c["seq"] - 1
+        with open(os.path.join(args.out, "perplexity.txt"), "w") as f:
+            f.write(f"{math.exp(total / count):.6f}\n")
     print(f"wrote {args.config} {args.mode} model to {args.out}")
 
 
