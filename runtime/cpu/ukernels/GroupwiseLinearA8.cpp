@@ -229,68 +229,83 @@ LBC_VNNI inline __m512i chunkWeightCodesVnni(const uint8_t *rowCodes,
   return _mm512_and_si512(shifted, _mm512_set1_epi8(15));
 }
 
-/// combinedScales in AVX-512 registers: two products in an xmm, spread to
-/// the lanes by one vpermps.
+/// The lane pattern of a chunk's two scales (QuantizedActivations.h's
+/// interleavedLanes): lane l takes value pattern[l] of a pair.
 template <int Bits>
-LBC_VNNI inline __m512 combinedScalesVnni(const uint8_t *rowScales,
-                                          int64_t chunk, int64_t groupSize,
-                                          const float *blockPair) {
-  __m128 activation =
-      _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double *>(blockPair)));
-  __m128 weight;
-  if (groupSize == 32) {
-    int32_t pair;
-    std::memcpy(&pair, rowScales + 4 * chunk, sizeof(pair));
-    weight = _mm_cvtph_ps(_mm_cvtsi32_si128(pair));
-  } else {
-    weight = _mm_set1_ps(
-        loadHalf(rowScales + 2 * (chunk * kChunkCodes / groupSize)));
-  }
-  __m512 products = _mm512_castps128_ps512(_mm_mul_ps(activation, weight));
-  __m512i pattern =
-      interleavedLanes(Bits, groupSize)
-          ? _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1)
-          : _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-  return _mm512_permutexvar_ps(pattern, products);
+LBC_VNNI inline __m512i scalePatternVnni(int64_t groupSize) {
+  return interleavedLanes(Bits, groupSize)
+             ? _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1)
+             : _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1,
+                                 1);
 }
 
-/// The AVX-512 VNNI block: one vpdpbusd per chunk and row on the stored
-/// (offset) codes; the offset's share, offset x sum over groups of scale x
-/// input sum, is subtracted once per output from the rows' group sums, so
-/// the loop reads only codes and chunk scales (72 bytes per chunk and row:
-/// long rows stream from L2). A single row alternates two accumulators so
-/// that the FMA latency does not bound the loop.
-template <int Rows, int Bits>
-LBC_VNNI void rowBlockVnni(const QuantizedRow *rows,
-                           const PackedLayout &weights, int64_t k,
-                           int64_t groupSize, int64_t nBegin, int64_t nEnd,
-                           float *__restrict ys, int64_t yStride) {
-  constexpr int Chains = Rows == 1 ? 2 : 1;
+/// Per lane of a chunk, its weight group's scale.
+LBC_VNNI inline __m512 weightScalesVnni(const uint8_t *rowScales, int64_t chunk,
+                                        int64_t groupSize, __m512i pattern) {
+  if (groupSize != 32)
+    return _mm512_set1_ps(
+        loadHalf(rowScales + 2 * (chunk * kChunkCodes / groupSize)));
+  int32_t pair;
+  std::memcpy(&pair, rowScales + 4 * chunk, sizeof(pair));
+  return _mm512_permutexvar_ps(
+      pattern, _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(pair))));
+}
+
+/// The AVX-512 VNNI block for rows [0, Rows) and outputs [n, n + Cols):
+/// one vpdpbusd per chunk, row and output on the stored (offset) codes,
+/// each chunk's weight codes and scales decoded once for all rows and its
+/// input codes loaded once for all outputs; the offset's share, offset x
+/// sum over groups of scale x input sum, is subtracted once per output
+/// from the rows' group sums, so the loop reads only codes and chunk
+/// scales (72 bytes per chunk and row: long rows stream from L2). A single
+/// row and output alternates two accumulators so that the FMA latency does
+/// not bound the loop.
+template <int Rows, int Cols, int Bits>
+LBC_VNNI void blockVnni(const QuantizedRow *rows, const PackedLayout &weights,
+                        int64_t k, int64_t groupSize, int64_t n,
+                        float *__restrict ys, int64_t yStride) {
+  constexpr int Chains = Rows == 1 && Cols == 1 ? 2 : 1;
   int64_t chunks = rows[0].layout.chunks;
-  for (int64_t n = nBegin; n < nEnd; ++n) {
-    const uint8_t *rowCodes = weights.rowCodes(n);
-    const uint8_t *rowScales = weights.rowScales(n);
-    __m512 acc[Chains][Rows];
-    for (int c = 0; c < Chains; ++c)
-      for (int r = 0; r < Rows; ++r)
-        acc[c][r] = _mm512_setzero_ps();
-    for (int64_t chunk = 0; chunk < chunks; ++chunk) {
-      __m512i w = chunkWeightCodesVnni<Bits>(rowCodes, chunk);
-      for (int r = 0; r < Rows; ++r) {
+  const __m512i pattern = scalePatternVnni<Bits>(groupSize);
+  const uint8_t *codes[Cols], *scales[Cols];
+  for (int c = 0; c < Cols; ++c) {
+    codes[c] = weights.rowCodes(n + c);
+    scales[c] = weights.rowScales(n + c);
+  }
+  __m512 acc[Chains][Rows][Cols];
+  for (int h = 0; h < Chains; ++h)
+    for (int r = 0; r < Rows; ++r)
+      for (int c = 0; c < Cols; ++c)
+        acc[h][r][c] = _mm512_setzero_ps();
+  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+    __m512i w[Cols];
+    __m512 weightScales[Cols];
+    for (int c = 0; c < Cols; ++c) {
+      w[c] = chunkWeightCodesVnni<Bits>(codes[c], chunk);
+      weightScales[c] = weightScalesVnni(scales[c], chunk, groupSize, pattern);
+    }
+    for (int r = 0; r < Rows; ++r) {
+      __m512i inputs = _mm512_loadu_si512(rows[r].codes(chunk));
+      __m512 inputScales = _mm512_permutexvar_ps(
+          pattern,
+          _mm512_castps128_ps512(_mm_castpd_ps(_mm_load_sd(
+              reinterpret_cast<const double *>(rows[r].chunkScales(chunk))))));
+      for (int c = 0; c < Cols; ++c) {
         __m512i dots =
-            _mm512_dpbusd_epi32(_mm512_setzero_si512(), w,
-                                _mm512_loadu_si512(rows[r].codes(chunk)));
-        __m512 combined = combinedScalesVnni<Bits>(rowScales, chunk, groupSize,
-                                                   rows[r].chunkScales(chunk));
-        acc[chunk % Chains][r] = _mm512_fmadd_ps(
-            _mm512_cvtepi32_ps(dots), combined, acc[chunk % Chains][r]);
+            _mm512_dpbusd_epi32(_mm512_setzero_si512(), w[c], inputs);
+        __m512 &sum = acc[chunk % Chains][r][c];
+        sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots),
+                              _mm512_mul_ps(weightScales[c], inputScales), sum);
       }
     }
-    int64_t groups = chunks * kChunkCodes / groupSize;
+  }
+  int64_t groups = chunks * kChunkCodes / groupSize;
+  for (int c = 0; c < Cols; ++c) {
+    const uint8_t *rowScales = scales[c];
     for (int r = 0; r < Rows; ++r) {
-      __m512 both = acc[0][r];
+      __m512 both = acc[0][r][c];
       if (Chains == 2)
-        both = _mm512_add_ps(both, acc[Chains - 1][r]);
+        both = _mm512_add_ps(both, acc[Chains - 1][r][c]);
       // sum_g scale_g * inputSum_g, 16 groups per step.
       __m512 offsets = _mm512_setzero_ps();
       int64_t g = 0;
@@ -302,11 +317,27 @@ LBC_VNNI void rowBlockVnni(const QuantizedRow *rows,
       float offset = _mm512_reduce_add_ps(offsets);
       for (; g < groups; ++g)
         offset += loadHalf(rowScales + 2 * g) * rows[r].groupSums[g];
-      ys[r * yStride + n] = _mm512_reduce_add_ps(both) -
-                            float(codeOffset(Bits)) * offset +
-                            tailDot(weights, n, rows[r], k, Bits, groupSize);
+      ys[r * yStride + n + c] =
+          _mm512_reduce_add_ps(both) - float(codeOffset(Bits)) * offset +
+          tailDot(weights, n + c, rows[r], k, Bits, groupSize);
     }
   }
+}
+
+/// Rows [0, Rows) for outputs [nBegin, nEnd): blocks of four outputs when
+/// there are several rows (each input chunk then feeds four products), one
+/// output at a time for a single row (decode: bound by the weight stream).
+template <int Rows, int Bits>
+LBC_VNNI void rowBlockVnni(const QuantizedRow *rows,
+                           const PackedLayout &weights, int64_t k,
+                           int64_t groupSize, int64_t nBegin, int64_t nEnd,
+                           float *__restrict ys, int64_t yStride) {
+  constexpr int Cols = Rows == 1 ? 1 : 4;
+  int64_t n = nBegin;
+  for (; n + Cols <= nEnd; n += Cols)
+    blockVnni<Rows, Cols, Bits>(rows, weights, k, groupSize, n, ys, yStride);
+  for (; n < nEnd; ++n)
+    blockVnni<Rows, 1, Bits>(rows, weights, k, groupSize, n, ys, yStride);
 }
 #endif
 

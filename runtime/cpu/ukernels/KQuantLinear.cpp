@@ -68,28 +68,40 @@ struct KQuantWeights {
   }
 };
 
-/// A piece's fifth bits as 0 or 16 per code, in the piece's code order.
+/// A piece's fifth bits as 0 or 16 per code, in the piece's code order:
+/// byte t / 8 of the word spread to code t, tested against bit t % 8 (a
+/// byte broadcast and one vptestmb on AVX-512; no per-bit loop).
 inline Bytes64 fifthBitValues(const uint8_t *plane) {
-  uint64_t word = load<uint64_t>(plane);
-  Bytes64 values;
-  for (int t = 0; t < 64; ++t)
-    values[t] = uint8_t(((word >> t) & 1) << 4);
-  return values;
+  Bytes8 bytes = load<Bytes8>(plane);
+  Bytes64 spread = __builtin_shufflevector(
+      bytes, bytes, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2,
+      2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5,
+      5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
+  const Bytes64 bit = {
+      1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+      1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+      1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
+      1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+  return (Bytes64)((spread & bit) != 0) & (uint8_t)16;
 }
 
 /// Per code of a 64-code piece, the 2-bit field of a plane of 16 bytes:
-/// code t from byte t % 16, bits 2 * (t / 16).
+/// code t from byte t % 16, bits 2 * (t / 16) (four uniform shifts).
 inline Bytes64 twoBitPlane(const uint8_t *plane) {
   Bytes16 bytes = load<Bytes16>(plane);
-  Bytes64 spread = __builtin_shufflevector(
-      bytes, bytes, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1,
-      2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8,
-      9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
-      14, 15);
-  Bytes64 shifts;
-  for (int t = 0; t < 64; ++t)
-    shifts[t] = uint8_t(2 * (t / 16));
-  return (spread >> shifts) & (uint8_t)3;
+  Bytes32 low = __builtin_shufflevector(
+      bytes & (uint8_t)3, (bytes >> (uint8_t)2) & (uint8_t)3, 0, 1, 2, 3, 4, 5,
+      6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+      25, 26, 27, 28, 29, 30, 31);
+  Bytes32 high = __builtin_shufflevector(
+      (bytes >> (uint8_t)4) & (uint8_t)3, bytes >> (uint8_t)6, 0, 1, 2, 3, 4, 5,
+      6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+      25, 26, 27, 28, 29, 30, 31);
+  return __builtin_shufflevector(
+      low, high, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
+      18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
+      36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53,
+      54, 55, 56, 57, 58, 59, 60, 61, 62, 63);
 }
 
 /// The 64 codes of piece `piece` of a symmetric K-quant super-block (q3k,
@@ -101,6 +113,23 @@ inline Bytes64 symmetricPieceCodes(const uint8_t *codes, int64_t piece,
            twoBitPlane(codes + 128 + 16 * piece) << (uint8_t)4;
   return twoBitPlane(codes + 16 * piece) |
          fifthBitValues(codes + 64 + 8 * piece) >> (uint8_t)2;
+}
+
+/// A symmetric K-quant super-block's 16 steps d * sc[j].
+inline Floats16 symmetricSteps(const uint8_t *header, int64_t bits);
+
+/// symmetricPieceCodes and symmetricSteps into memory, for the AVX-512
+/// kernels (a 512-bit vector return from a function without AVX-512 has
+/// another ABI).
+inline void storeSymmetricPiece(const uint8_t *codes, int64_t piece,
+                                int64_t bits, void *out) {
+  Bytes64 values = symmetricPieceCodes(codes, piece, bits);
+  std::memcpy(out, &values, sizeof(values));
+}
+inline void storeSymmetricSteps(const uint8_t *header, int64_t bits,
+                                void *out) {
+  Floats16 values = symmetricSteps(header, bits);
+  std::memcpy(out, &values, sizeof(values));
 }
 
 /// A symmetric K-quant super-block's 16 steps d * sc[j].
@@ -244,11 +273,12 @@ void symmetricFloatRows(const float *__restrict xs, int64_t xStride, int64_t k,
         for (int s = 0; s < 4; ++s) {
           Bytes16 sub;
           std::memcpy(&sub, reinterpret_cast<const uint8_t *>(&w) + 16 * s, 16);
-          Floats16 values = __builtin_convertvector(sub, Floats16) - half;
-          float step = steps[4 * piece + s];
+          // The sub-block's weights, decoded once for all rows.
+          Floats16 values = (__builtin_convertvector(sub, Floats16) - half) *
+                            steps[4 * piece + s];
           int64_t first = block * kSuperBlock + piece * 64 + s * 16;
           for (int r = 0; r < Rows; ++r)
-            acc[r] += values * load<Floats16>(xs + r * xStride + first) * step;
+            acc[r] += values * load<Floats16>(xs + r * xStride + first);
         }
       }
     }
@@ -398,76 +428,172 @@ LBC_VNNI inline __m512 headerFactorsVnni(const uint8_t *header) {
       units);
 }
 
-/// Rows [0, Rows) on int8 inputs with AVX-512 VNNI: per 64-weight piece one
-/// vpdpbusd per row; the header's 16 factors stay in one register and the
-/// piece's steps are a permute of it.
+/// Rows [0, Rows) and outputs [n, n + Cols) on int8 inputs with AVX-512
+/// VNNI: per 64-weight piece one vpdpbusd per row and output; each output's
+/// header factors stay in one register and a piece's steps are a permute
+/// of it, each row's block scales are spread once per piece for all
+/// outputs.
+template <int Rows, int Cols>
+LBC_VNNI void kquantBlockVnni(const QuantizedRow *rows, int64_t k,
+                              const KQuantWeights &weights,
+                              const float *subSums, int64_t n,
+                              float *__restrict ys, int64_t yStride) {
+  int64_t blocks = k / kSuperBlock, subBlocksPerRow = k / kSubBlock;
+  const __m512i mask = _mm512_set1_epi8(15), sixteen = _mm512_set1_epi8(16);
+  // Lanes 0-7 take sub-block 2p's value, 8-15 sub-block 2p + 1's.
+  __m512i pieceSteps[4];
+  for (int p = 0; p < 4; ++p)
+    pieceSteps[p] =
+        _mm512_setr_epi32(2 * p, 2 * p, 2 * p, 2 * p, 2 * p, 2 * p, 2 * p,
+                          2 * p, 2 * p + 1, 2 * p + 1, 2 * p + 1, 2 * p + 1,
+                          2 * p + 1, 2 * p + 1, 2 * p + 1, 2 * p + 1);
+  const __m512i halves =
+      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  __m512 acc[Rows][Cols];
+  __m256 offsets[Rows][Cols];
+  for (int r = 0; r < Rows; ++r)
+    for (int c = 0; c < Cols; ++c) {
+      acc[r][c] = _mm512_setzero_ps();
+      offsets[r][c] = _mm256_setzero_ps();
+    }
+  for (int64_t block = 0; block < blocks; ++block) {
+    __m512 factors[Cols];
+    const uint8_t *codes[Cols];
+    for (int c = 0; c < Cols; ++c) {
+      factors[c] = headerFactorsVnni(weights.header(n + c, block));
+      codes[c] = weights.blockCodes(n + c, block);
+    }
+    for (int p = 0; p < 4; ++p) {
+      __m512i w[Cols];
+      __m512 steps[Cols];
+      for (int c = 0; c < Cols; ++c) {
+        __m512i both = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+            reinterpret_cast<const __m256i *>(codes[c] + p * 32)));
+        w[c] = _mm512_and_si512(
+            _mm512_mask_srli_epi16(both, 0xFFFF0000u, both, 4), mask);
+        if (weights.fiveBit) {
+          uint64_t plane;
+          std::memcpy(&plane, KQuantWeights::fifthBits(codes[c], p),
+                      sizeof(plane));
+          w[c] = _mm512_or_si512(
+              w[c], _mm512_and_si512(_mm512_movm_epi8(plane), sixteen));
+        }
+        steps[c] = _mm512_permutexvar_ps(pieceSteps[p], factors[c]);
+      }
+      int64_t chunk = block * 4 + p;
+      for (int r = 0; r < Rows; ++r) {
+        __m512i inputs = _mm512_loadu_si512(rows[r].codes(chunk));
+        __m512 blockScales = _mm512_permutexvar_ps(
+            halves, _mm512_castps128_ps512(_mm_castpd_ps(
+                        _mm_load_sd(reinterpret_cast<const double *>(
+                            rows[r].chunkScales(chunk))))));
+        for (int c = 0; c < Cols; ++c) {
+          __m512i dots =
+              _mm512_dpbusd_epi32(_mm512_setzero_si512(), w[c], inputs);
+          acc[r][c] =
+              _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots),
+                              _mm512_mul_ps(steps[c], blockScales), acc[r][c]);
+        }
+      }
+    }
+    for (int c = 0; c < Cols; ++c) {
+      __m256 mins = _mm256_castpd_ps(
+          _mm512_extractf64x4_pd(_mm512_castps_pd(factors[c]), 1));
+      for (int r = 0; r < Rows; ++r)
+        offsets[r][c] = _mm256_fmadd_ps(
+            mins,
+            _mm256_loadu_ps(subSums + r * subBlocksPerRow + block * kSubBlocks),
+            offsets[r][c]);
+    }
+  }
+  for (int r = 0; r < Rows; ++r)
+    for (int c = 0; c < Cols; ++c)
+      ys[r * yStride + n + c] =
+          _mm512_reduce_add_ps(acc[r][c]) -
+          _mm512_reduce_add_ps(_mm512_zextps256_ps512(offsets[r][c]));
+}
+
+/// The symmetric K-quants (q3k, q6k) with AVX-512 VNNI, rows [0, Rows)
+/// and outputs [n, n + Cols): per piece one vpdpbusd per row and output,
+/// started from the row's lane corrections (the code offset's share), then
+/// per lane d * sc[j] (a permute of the header's 16 steps) times the
+/// row's block scale.
+template <int Rows, int Cols>
+LBC_VNNI void symmetricBlockVnni(const QuantizedRow *rows, int64_t k,
+                                 const KQuantWeights &weights, int64_t n,
+                                 float *__restrict ys, int64_t yStride) {
+  int64_t blocks = k / kSuperBlock;
+  __m512i pieceSteps[4];
+  for (int p = 0; p < 4; ++p)
+    pieceSteps[p] = _mm512_setr_epi32(
+        4 * p, 4 * p, 4 * p, 4 * p, 4 * p + 1, 4 * p + 1, 4 * p + 1, 4 * p + 1,
+        4 * p + 2, 4 * p + 2, 4 * p + 2, 4 * p + 2, 4 * p + 3, 4 * p + 3,
+        4 * p + 3, 4 * p + 3);
+  const __m512i halves =
+      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+  __m512 acc[Rows][Cols];
+  for (int r = 0; r < Rows; ++r)
+    for (int c = 0; c < Cols; ++c)
+      acc[r][c] = _mm512_setzero_ps();
+  for (int64_t block = 0; block < blocks; ++block) {
+    __m512 steps[Cols];
+    const uint8_t *codes[Cols];
+    for (int c = 0; c < Cols; ++c) {
+      storeSymmetricSteps(weights.header(n + c, block), weights.bits,
+                          &steps[c]);
+      codes[c] = weights.blockCodes(n + c, block);
+    }
+    for (int p = 0; p < 4; ++p) {
+      __m512i w[Cols];
+      __m512 laneSteps[Cols];
+      for (int c = 0; c < Cols; ++c) {
+        storeSymmetricPiece(codes[c], p, weights.bits, &w[c]);
+        laneSteps[c] = _mm512_permutexvar_ps(pieceSteps[p], steps[c]);
+      }
+      int64_t chunk = block * 4 + p;
+      for (int r = 0; r < Rows; ++r) {
+        __m512i inputs = _mm512_loadu_si512(rows[r].codes(chunk));
+        __m512i corrections =
+            _mm512_loadu_si512(rows[r].laneCorrections(chunk));
+        __m512 blockScales = _mm512_permutexvar_ps(
+            halves, _mm512_castps128_ps512(_mm_castpd_ps(
+                        _mm_load_sd(reinterpret_cast<const double *>(
+                            rows[r].chunkScales(chunk))))));
+        for (int c = 0; c < Cols; ++c) {
+          __m512i dots = _mm512_dpbusd_epi32(corrections, w[c], inputs);
+          acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots),
+                                      _mm512_mul_ps(laneSteps[c], blockScales),
+                                      acc[r][c]);
+        }
+      }
+    }
+  }
+  for (int r = 0; r < Rows; ++r)
+    for (int c = 0; c < Cols; ++c)
+      ys[r * yStride + n + c] = _mm512_reduce_add_ps(acc[r][c]);
+}
+
+/// Rows [0, Rows) for outputs [nBegin, nEnd): blocks of four outputs when
+/// there are several rows, one at a time for a single row (decode).
 template <int Rows>
 LBC_VNNI void quantizedRowsVnni(const QuantizedRow *rows, int64_t k,
                                 const KQuantWeights &weights,
                                 const float *subSums, int64_t nBegin,
                                 int64_t nEnd, float *__restrict ys,
                                 int64_t yStride) {
-  int64_t blocks = k / kSuperBlock, subBlocksPerRow = k / kSubBlock;
-  const __m512i mask = _mm512_set1_epi8(15), sixteen = _mm512_set1_epi8(16);
-  // pieceSteps[p] puts the steps of sub-blocks 2p, 2p + 1 in lanes 0, 1;
-  // `halves` spreads lanes 0, 1 to lanes 0-7, 8-15.
-  __m512i pieceSteps[4];
-  for (int p = 0; p < 4; ++p)
-    pieceSteps[p] = _mm512_setr_epi32(2 * p, 2 * p + 1, 0, 0, 0, 0, 0, 0, 0, 0,
-                                      0, 0, 0, 0, 0, 0);
-  const __m512i halves =
-      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-  for (int64_t n = nBegin; n < nEnd; ++n) {
-    __m512 acc[Rows];
-    __m256 offsets[Rows];
-    for (int r = 0; r < Rows; ++r) {
-      acc[r] = _mm512_setzero_ps();
-      offsets[r] = _mm256_setzero_ps();
-    }
-    for (int64_t block = 0; block < blocks; ++block) {
-      __m512 factors = headerFactorsVnni(weights.header(n, block));
-      const uint8_t *codes = weights.blockCodes(n, block);
-      for (int p = 0; p < 4; ++p) {
-        __m512i both = _mm512_broadcast_i64x4(_mm256_loadu_si256(
-            reinterpret_cast<const __m256i *>(codes + p * 32)));
-        __m512i w = _mm512_and_si512(
-            _mm512_mask_srli_epi16(both, 0xFFFF0000u, both, 4), mask);
-        if (weights.fiveBit) {
-          uint64_t plane;
-          std::memcpy(&plane, KQuantWeights::fifthBits(codes, p),
-                      sizeof(plane));
-          w = _mm512_or_si512(
-              w, _mm512_and_si512(_mm512_movm_epi8(plane), sixteen));
-        }
-        // The piece's two steps, then times each row's two block scales
-        // and spread to the lanes (0-7: sub-block 2p, 8-15: 2p + 1).
-        __m128 steps = _mm512_castps512_ps128(
-            _mm512_permutexvar_ps(pieceSteps[p], factors));
-        int64_t chunk = block * 4 + p;
-        for (int r = 0; r < Rows; ++r) {
-          __m128 blockPair = _mm_castpd_ps(_mm_load_sd(
-              reinterpret_cast<const double *>(rows[r].chunkScales(chunk))));
-          __m512 scales = _mm512_permutexvar_ps(
-              halves, _mm512_castps128_ps512(_mm_mul_ps(steps, blockPair)));
-          __m512i dots =
-              _mm512_dpbusd_epi32(_mm512_setzero_si512(), w,
-                                  _mm512_loadu_si512(rows[r].codes(chunk)));
-          acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots), scales, acc[r]);
-        }
-      }
-      __m256 mins = _mm256_castpd_ps(
-          _mm512_extractf64x4_pd(_mm512_castps_pd(factors), 1));
-      for (int r = 0; r < Rows; ++r)
-        offsets[r] = _mm256_fmadd_ps(
-            mins,
-            _mm256_loadu_ps(subSums + r * subBlocksPerRow + block * kSubBlocks),
-            offsets[r]);
-    }
-    for (int r = 0; r < Rows; ++r)
-      ys[r * yStride + n] =
-          _mm512_reduce_add_ps(acc[r]) -
-          _mm512_reduce_add_ps(_mm512_zextps256_ps512(offsets[r]));
-  }
+  constexpr int Cols = Rows == 1 ? 1 : 4;
+  bool symmetric = weights.bits == 3 || weights.bits == 6;
+  int64_t n = nBegin;
+  for (; n + Cols <= nEnd; n += Cols)
+    if (symmetric)
+      symmetricBlockVnni<Rows, Cols>(rows, k, weights, n, ys, yStride);
+    else
+      kquantBlockVnni<Rows, Cols>(rows, k, weights, subSums, n, ys, yStride);
+  for (; n < nEnd; ++n)
+    if (symmetric)
+      symmetricBlockVnni<Rows, 1>(rows, k, weights, n, ys, yStride);
+    else
+      kquantBlockVnni<Rows, 1>(rows, k, weights, subSums, n, ys, yStride);
 }
 #endif
 
@@ -475,14 +601,14 @@ template <Isa Which, int Rows>
 void runQuantized(const QuantizedRow *rows, int64_t k,
                   const KQuantWeights &weights, const float *subSums,
                   int64_t nBegin, int64_t nEnd, float *ys, int64_t yStride) {
-  if (weights.bits == 3 || weights.bits == 6)
-    return symmetricQuantizedRows<Which, Rows>(rows, k, weights, nBegin, nEnd,
-                                               ys, yStride);
 #if defined(__x86_64__)
   if (Which == Isa::Vnni)
     return quantizedRowsVnni<Rows>(rows, k, weights, subSums, nBegin, nEnd, ys,
                                    yStride);
 #endif
+  if (weights.bits == 3 || weights.bits == 6)
+    return symmetricQuantizedRows<Which, Rows>(rows, k, weights, nBegin, nEnd,
+                                               ys, yStride);
   quantizedRows<Which, Rows>(rows, k, weights, subSums, nBegin, nEnd, ys,
                              yStride);
 }

@@ -26,6 +26,7 @@ namespace lbc::ukernels {
 typedef float Floats16 __attribute__((ext_vector_type(16)));
 typedef float Floats8 __attribute__((ext_vector_type(8)));
 typedef float Floats4 __attribute__((ext_vector_type(4)));
+typedef uint8_t Bytes8 __attribute__((ext_vector_type(8)));
 typedef uint8_t Bytes16 __attribute__((ext_vector_type(16)));
 typedef uint8_t Bytes32 __attribute__((ext_vector_type(32)));
 typedef uint8_t Bytes64 __attribute__((ext_vector_type(64)));
