@@ -58,49 +58,66 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
               const PackedLayout &layout, int64_t groupSize, int64_t nBegin,
               int64_t nEnd, float *__restrict ys, int64_t yStride) {
   constexpr int Chains = Rows == 1 ? 2 : 1;
+  // Group scales as f32, a block at a time: the FMA that applies a group's
+  // scale then broadcasts it from memory instead of converting it (three
+  // shuffle-port operations per group, the loop's bottleneck).
+  constexpr int64_t kScaleBlock = 256;
+  float scales[kScaleBlock], zeroShifts[kScaleBlock];
   for (int64_t n = nBegin; n < nEnd; ++n) {
     const uint8_t *rowCodes = layout.rowCodes(n);
     const uint8_t *rowScales = layout.rowScales(n);
     Floats16 acc[Chains][Rows] = {};
-    for (int64_t g = 0; g < layout.fullGroups; ++g) {
-      const uint8_t *codes = rowCodes + g * layout.groupBytes;
-      float scale = loadHalf(rowScales + 2 * g);
-      Floats16 dot[Rows] = {}, inputSum[Rows] = {};
-      // 32 codes per step: w0 pairs with x at `first`, w1 at `second`.
-      for (int64_t piece = 0; piece < groupSize; piece += 32) {
-        Floats16 w0, w1;
-        int64_t first, second;
-        if (Bits == 4) {
-          // Bytes [piece/2, piece/2 + 16): low nibbles are the codes from
-          // piece/2, high nibbles the codes from groupSize/2 + piece/2.
-          decode4(codes + piece / 2, w0, w1);
-          first = piece / 2;
-          second = groupSize / 2 + piece / 2;
-        } else {
-          w0 = decode8(codes + piece);
-          w1 = decode8(codes + piece + 16);
-          first = piece;
-          second = piece + 16;
-        }
-        const float *at = xs + g * groupSize;
-        for (int r = 0; r < Rows; ++r) {
-          Floats16 x0 = load<Floats16>(at + r * xStride + first);
-          Floats16 x1 = load<Floats16>(at + r * xStride + second);
-          dot[r] += w0 * x0 + w1 * x1;
-          if (ZeroPoints)
-            inputSum[r] += x0 + x1;
-        }
-      }
-      // The scale multiplies the group's partial dot product once. The codes
-      // were centred on 2^(bits-1); a zero point z adds (2^(bits-1) - z) *
-      // scale times the group's input sum.
-      for (int r = 0; r < Rows; ++r) {
-        acc[g % Chains][r] += dot[r] * scale;
+    for (int64_t g0 = 0; g0 < layout.fullGroups; g0 += kScaleBlock) {
+      int64_t count = layout.fullGroups - g0 < kScaleBlock
+                          ? layout.fullGroups - g0
+                          : kScaleBlock;
+      for (int64_t i = 0; i < count; ++i) {
+        scales[i] = loadHalf(rowScales + 2 * (g0 + i));
+        // The codes were centred on 2^(bits-1); a zero point z adds
+        // (2^(bits-1) - z) * scale times the group's input sum.
         if (ZeroPoints)
-          acc[g % Chains][r] +=
-              inputSum[r] * ((float(1 << (Bits - 1)) -
-                              loadHalf(layout.rowZeroPoints(n) + 2 * g)) *
-                             scale);
+          zeroShifts[i] = (float(1 << (Bits - 1)) -
+                           loadHalf(layout.rowZeroPoints(n) + 2 * (g0 + i))) *
+                          scales[i];
+      }
+      for (int64_t i = 0; i < count; ++i) {
+        int64_t g = g0 + i;
+        const uint8_t *codes = rowCodes + g * layout.groupBytes;
+        Floats16 dot[Rows], inputSum[Rows];
+        // 32 codes per step: w0 pairs with x at `first`, w1 at `second`.
+        for (int64_t piece = 0; piece < groupSize; piece += 32) {
+          Floats16 w0, w1;
+          int64_t first, second;
+          if (Bits == 4) {
+            // Bytes [piece/2, piece/2 + 16): low nibbles are the codes from
+            // piece/2, high nibbles the codes from groupSize/2 + piece/2.
+            decode4(codes + piece / 2, w0, w1);
+            first = piece / 2;
+            second = groupSize / 2 + piece / 2;
+          } else {
+            w0 = decode8(codes + piece);
+            w1 = decode8(codes + piece + 16);
+            first = piece;
+            second = piece + 16;
+          }
+          const float *at = xs + g * groupSize;
+          for (int r = 0; r < Rows; ++r) {
+            Floats16 x0 = load<Floats16>(at + r * xStride + first);
+            Floats16 x1 = load<Floats16>(at + r * xStride + second);
+            // The first piece starts the sums (adding to zero would cost an
+            // add: -0.0 + x is not folded).
+            dot[r] =
+                piece == 0 ? w0 * x0 + w1 * x1 : dot[r] + w0 * x0 + w1 * x1;
+            if (ZeroPoints)
+              inputSum[r] = piece == 0 ? x0 + x1 : inputSum[r] + x0 + x1;
+          }
+        }
+        // The scale multiplies the group's partial dot product once.
+        for (int r = 0; r < Rows; ++r) {
+          acc[g % Chains][r] += dot[r] * scales[i];
+          if (ZeroPoints)
+            acc[g % Chains][r] += inputSum[r] * zeroShifts[i];
+        }
       }
     }
     for (int r = 0; r < Rows; ++r) {
