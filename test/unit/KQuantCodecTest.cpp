@@ -166,43 +166,12 @@ TEST(KQuantCodec, FitBeatsRoundToNearestQ4At4Point5Bits) {
       CodecStatus::NonFiniteInput);
 }
 
-TEST(KQuantCodec, FiveBitFitBeatsRoundToNearestQ5) {
-  std::mt19937 rng(11);
-  std::normal_distribution<float> normal(0.0f, 0.05f);
-  const int64_t rows = 8, cols = 768;
-  std::vector<float> weights(rows * cols);
-  for (float &w : weights)
-    w = normal(rng);
-  auto squaredError = [&](const std::vector<float> &decoded) {
-    double total = 0;
-    for (size_t i = 0; i < weights.size(); ++i)
-      total += double(decoded[i] - weights[i]) * (decoded[i] - weights[i]);
-    return total;
-  };
-  KQuantFormat q5k{5};
-  std::vector<uint8_t> packed(computeKQuantLayout(q5k, rows, cols).totalBytes);
-  ASSERT_EQ(
-      quantizeKQuant(q5k, weights.data(), rows, cols, nullptr, packed.data()),
-      CodecStatus::Ok);
-  std::vector<float> decoded(weights.size());
-  dequantizeKQuant(q5k, packed.data(), rows, cols, decoded.data());
-  GroupwiseFormat q5;
-  q5.bits = 5;
-  std::vector<uint8_t> q5Packed(computeLayout(q5, rows, cols).totalBytes);
-  ASSERT_EQ(
-      quantizeRoundToNearest(q5, weights.data(), rows, cols, q5Packed.data()),
-      CodecStatus::Ok);
-  std::vector<float> q5Decoded(weights.size());
-  dequantize(q5, q5Packed.data(), rows, cols, q5Decoded.data());
-  EXPECT_DOUBLE_EQ(bitsPerWeight(q5k), bitsPerWeight(q5));
-  EXPECT_LT(squaredError(decoded), 0.85 * squaredError(q5Decoded));
-}
-
-/// Squared error of the symmetric K-quant fit of normal weights, and of
+/// Squared error of the K-quant fit (`bits`) of normal weights, and of
 /// round-to-nearest group-wise quantization with `groupwiseBits`.
-std::pair<double, double> symmetricVersusGroupwise(unsigned bits,
-                                                   unsigned groupwiseBits) {
-  std::mt19937 rng(5);
+std::pair<double, double> kquantVersusGroupwise(unsigned bits,
+                                                unsigned groupwiseBits,
+                                                unsigned seed) {
+  std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 0.05f);
   const int64_t rows = 8, cols = 768;
   std::vector<float> weights(rows * cols);
@@ -235,15 +204,21 @@ std::pair<double, double> symmetricVersusGroupwise(unsigned bits,
   return {squaredError(decoded), squaredError(groupwiseDecoded)};
 }
 
+TEST(KQuantCodec, FiveBitFitBeatsRoundToNearestQ5) {
+  // q5k against w5 (Q5_0), both 5.5 bits/weight.
+  auto [kquant, groupwise] = kquantVersusGroupwise(5, 5, 11);
+  EXPECT_LT(kquant, 0.85 * groupwise);
+}
+
 TEST(KQuantCodec, ThreeBitFitBeatsRoundToNearestW3) {
   // q3k (3.4375 bits/weight) against w3 (3.5).
-  auto [kquant, groupwise] = symmetricVersusGroupwise(3, 3);
+  auto [kquant, groupwise] = kquantVersusGroupwise(3, 3, 5);
   EXPECT_LT(kquant, 0.85 * groupwise);
 }
 
 TEST(KQuantCodec, SixBitFitBeatsRoundToNearestW6) {
   // q6k (6.5625 bits/weight) against w6 (6.5).
-  auto [kquant, groupwise] = symmetricVersusGroupwise(6, 6);
+  auto [kquant, groupwise] = kquantVersusGroupwise(6, 6, 5);
   EXPECT_LT(kquant, 0.85 * groupwise);
 }
 
