@@ -589,7 +589,7 @@ struct UkernelChoice {
 /// The microkernel for a linear over a weight of `encoding` with `k` inputs,
 /// if one exists: group-wise f16-scaled 8-bit lsb-first or 4-bit
 /// split-halves codes in groups of a multiple of 32, symmetric or with f16
-/// zero points (a8: symmetric, groups of 32 or a multiple of 64), K-quant
+/// zero points (a8: groups of 32 or a multiple of 64), K-quant
 /// weights with k a multiple of 256, and NF4.
 std::optional<UkernelChoice>
 chooseUkernel(Attribute encoding, int64_t k,
@@ -629,11 +629,10 @@ chooseUkernel(Attribute encoding, int64_t k,
   if (!activationBits)
     return UkernelChoice{kGroupwiseLinearUkernel,
                          {format.bits, format.groupSize, zeroPoints}};
-  if (zeroPoints ||
-      !::lbc::ukernels::a8KernelHandles(format.bits, format.groupSize))
+  if (!::lbc::ukernels::a8KernelHandles(format.bits, format.groupSize))
     return std::nullopt;
   return UkernelChoice{kGroupwiseLinearA8Ukernel,
-                       {format.bits, format.groupSize},
+                       {format.bits, format.groupSize, zeroPoints},
                        format.bits,
                        format.groupSize};
 }

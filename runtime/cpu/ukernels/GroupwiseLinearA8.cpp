@@ -148,13 +148,35 @@ inline float tailDot(const PackedLayout &weights, int64_t n,
   float total = 0.0f;
   for (int64_t index = first; index < k; ++index) {
     int64_t group = index / groupSize;
-    int w = storedCode(rowCodes + group * weights.groupBytes, index % groupSize,
-                       bits, groupSize) -
-            offset;
-    total += float(w * tail[index - first]) *
-             (loadHalf(rowScales + 2 * group) *
-              row.blockScales()[index / kActivationBlock]);
+    int code = storedCode(rowCodes + group * weights.groupBytes,
+                          index % groupSize, bits, groupSize);
+    float scale = loadHalf(rowScales + 2 * group) *
+                  row.blockScales()[index / kActivationBlock];
+    if (weights.zeroPoints)
+      total += (float(code) - loadHalf(weights.rowZeroPoints(n) + 2 * group)) *
+               float(tail[index - first]) * scale;
+    else
+      total += float((code - offset) * tail[index - first]) * scale;
   }
+  return total;
+}
+
+/// For weights with zero points: sum over the chunks' groups g of scale_g
+/// x (offset - z_g) x inputSum_g, what the kernels' dot products on codes
+/// minus the fixed offset leave out (x = scale (q - z) and z need not be
+/// the offset). 0 without zero points.
+inline float zeroPointShare(const PackedLayout &weights, int64_t n,
+                            const QuantizedRow &row, int64_t bits,
+                            int64_t groupSize) {
+  if (!weights.zeroPoints)
+    return 0.0f;
+  const uint8_t *rowScales = weights.rowScales(n);
+  const uint8_t *rowZeroPoints = weights.rowZeroPoints(n);
+  int64_t groups = row.layout.chunks * kChunkCodes / groupSize;
+  float offset = float(codeOffset(bits)), total = 0.0f;
+  for (int64_t g = 0; g < groups; ++g)
+    total += loadHalf(rowScales + 2 * g) *
+             (offset - loadHalf(rowZeroPoints + 2 * g)) * row.groupSums[g];
   return total;
 }
 
@@ -209,7 +231,8 @@ void rowBlock(const QuantizedRow *rows, const PackedLayout &weights, int64_t k,
     }
     for (int r = 0; r < Rows; ++r)
       ys[r * yStride + n] =
-          sum(acc[r]) + tailDot(weights, n, rows[r], k, Bits, groupSize);
+          sum(acc[r]) + zeroPointShare(weights, n, rows[r], Bits, groupSize) +
+          tailDot(weights, n, rows[r], k, Bits, groupSize);
   }
 }
 
@@ -306,19 +329,31 @@ LBC_VNNI void blockVnni(const QuantizedRow *rows, const PackedLayout &weights,
       __m512 both = acc[0][r][c];
       if (Chains == 2)
         both = _mm512_add_ps(both, acc[Chains - 1][r][c]);
-      // sum_g scale_g * inputSum_g, 16 groups per step.
+      // sum_g scale_g * z_g * inputSum_g, 16 groups per step; z_g is the
+      // fixed code offset without zero points.
+      const uint8_t *rowZeroPoints =
+          weights.zeroPoints ? weights.rowZeroPoints(n + c) : nullptr;
       __m512 offsets = _mm512_setzero_ps();
       int64_t g = 0;
-      for (; g + 16 <= groups; g += 16)
-        offsets = _mm512_fmadd_ps(
+      for (; g + 16 <= groups; g += 16) {
+        __m512 scaled = _mm512_mul_ps(
             _mm512_cvtph_ps(_mm256_loadu_si256(
                 reinterpret_cast<const __m256i *>(rowScales + 2 * g))),
-            _mm512_loadu_ps(rows[r].groupSums + g), offsets);
+            _mm512_loadu_ps(rows[r].groupSums + g));
+        __m512 zero =
+            rowZeroPoints
+                ? _mm512_cvtph_ps(_mm256_loadu_si256(
+                      reinterpret_cast<const __m256i *>(rowZeroPoints + 2 * g)))
+                : _mm512_set1_ps(float(codeOffset(Bits)));
+        offsets = _mm512_fmadd_ps(scaled, zero, offsets);
+      }
       float offset = _mm512_reduce_add_ps(offsets);
       for (; g < groups; ++g)
-        offset += loadHalf(rowScales + 2 * g) * rows[r].groupSums[g];
+        offset += loadHalf(rowScales + 2 * g) * rows[r].groupSums[g] *
+                  (rowZeroPoints ? loadHalf(rowZeroPoints + 2 * g)
+                                 : float(codeOffset(Bits)));
       ys[r * yStride + n + c] =
-          _mm512_reduce_add_ps(both) - float(codeOffset(Bits)) * offset +
+          _mm512_reduce_add_ps(both) - offset +
           tailDot(weights, n + c, rows[r], k, Bits, groupSize);
     }
   }
@@ -391,13 +426,15 @@ void allRows(const uint8_t *qx, int64_t rowCount, int64_t k,
           QuantizedRow{qx + (first + r) * layout.rowBytes, layout, nullptr};
   };
   QuantizedRow rows[4];
-  float *groupSums = Which == Isa::Vnni
+  // Group sums: the VNNI kernel's offset term, every kernel's zero points.
+  bool needSums = Which == Isa::Vnni || weights.zeroPoints;
+  float *groupSums = needSums
                          ? static_cast<float *>(__builtin_alloca(
                                sizeof(float) * 4 *
                                (layout.chunks * kChunkCodes / groupSize + 1)))
                          : nullptr;
   auto prepare = [&](int count) {
-    if (Which == Isa::Vnni)
+    if (needSums)
       fillGroupSums(rows, count, groupSize, groupSums);
   };
   int64_t r = 0;
@@ -425,10 +462,10 @@ template <Isa Which>
 int64_t groupwiseLinearA8(const uint8_t *qx, int64_t rows, int64_t k,
                           const uint8_t *packed, int64_t nTotal, int64_t nBegin,
                           int64_t nEnd, float *y, int64_t yStride, int64_t bits,
-                          int64_t groupSize) {
+                          int64_t groupSize, int64_t zeroPoints) {
   if (!a8KernelHandles(bits, groupSize))
     return -1;
-  PackedLayout weights(packed, nTotal, k, bits, groupSize);
+  PackedLayout weights(packed, nTotal, k, bits, groupSize, zeroPoints != 0);
   if (bits == 4)
     allRows<Which, 4>(qx, rows, k, weights, groupSize, nBegin, nEnd, y,
                       yStride);
@@ -460,17 +497,18 @@ int64_t lbc_ukernel_quantize_activations(int64_t x, int64_t rows, int64_t k,
 }
 
 /// y[r * yStride + n] = sum_j xq[r, j] * W[n, j] for r < rows and n in
-/// [nBegin, nEnd): lbc_ukernel_groupwise_linear's contract with the input
-/// given as `qx`, rows quantized by lbc_ukernel_quantize_activations.
+/// [nBegin, nEnd): lbc_ukernel_groupwise_linear's contract (zeroPoints != 0:
+/// f16 zero points after the scales) with the input given as `qx`, rows
+/// quantized by lbc_ukernel_quantize_activations.
 int64_t lbc_ukernel_groupwise_linear_a8(int64_t qx, int64_t rows, int64_t k,
                                         int64_t packed, int64_t nTotal,
                                         int64_t nBegin, int64_t nEnd, int64_t y,
                                         int64_t yStride, int64_t bits,
-                                        int64_t groupSize) {
+                                        int64_t groupSize, int64_t zeroPoints) {
   return groupwiseLinearA8<Isa::Portable>(
       reinterpret_cast<const uint8_t *>(qx), rows, k,
       reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
-      reinterpret_cast<float *>(y), yStride, bits, groupSize);
+      reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints);
 }
 
 #if defined(__x86_64__)
@@ -478,11 +516,11 @@ int64_t lbc_ukernel_groupwise_linear_a8(int64_t qx, int64_t rows, int64_t k,
 LBC_VNNI int64_t lbc_ukernel_groupwise_linear_a8__avx512vnni(
     int64_t qx, int64_t rows, int64_t k, int64_t packed, int64_t nTotal,
     int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride, int64_t bits,
-    int64_t groupSize) {
+    int64_t groupSize, int64_t zeroPoints) {
   return groupwiseLinearA8<Isa::Vnni>(
       reinterpret_cast<const uint8_t *>(qx), rows, k,
       reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
-      reinterpret_cast<float *>(y), yStride, bits, groupSize);
+      reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints);
 }
 #endif
 
@@ -491,11 +529,11 @@ LBC_VNNI int64_t lbc_ukernel_groupwise_linear_a8__avx512vnni(
 LBC_DOTPROD int64_t lbc_ukernel_groupwise_linear_a8__dotprod(
     int64_t qx, int64_t rows, int64_t k, int64_t packed, int64_t nTotal,
     int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride, int64_t bits,
-    int64_t groupSize) {
+    int64_t groupSize, int64_t zeroPoints) {
   return groupwiseLinearA8<Isa::Dotprod>(
       reinterpret_cast<const uint8_t *>(qx), rows, k,
       reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
-      reinterpret_cast<float *>(y), yStride, bits, groupSize);
+      reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints);
 }
 #endif
 
