@@ -4,8 +4,8 @@
   ukernel_matches_reference.py --work DIR [--bin-dir DIR]
       [--target aarch64 --runner "qemu-aarch64 -L SYSROOT .../lbc-run"]
 
-For each weight format with a microkernel (w8, w4, w4g64, w4z and w8zg64 (f16 zero
-points), q3k..q6k, each also with int8 activations: the a8 step; nf4, nf4g32) and
+For each weight format with a microkernel (w8, w4, w4g64, w5, w3, w2, and w4z, w8zg64,
+w6zg64 with f16 zero points, q3k..q6k, each also with int8 activations: the a8 step; nf4, nf4g32) and
 odd shapes (K not a multiple of the group, N not
 a multiple of the vector width, M = 1..17 rows), compiles one MatMul with a
 constant weight from the same packed bytes with the microkernel and with
@@ -28,8 +28,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 SHAPES = [(1, 100, 37), (2, 64, 40), (3, 96, 8), (5, 200, 33), (8, 64, 130),
           (13, 50, 16), (16, 128, 24), (17, 160, 45)]
-RECIPES = ["w8", "w4", "w4g64", "w4z", "w8zg64", "w8,a8", "w4,a8", "w4g64,a8", "w4z,a8", "w8zg64,a8",
-           "nf4", "nf4g32"]
+RECIPES = ["w8", "w4", "w4g64", "w4z", "w8zg64", "w5", "w3", "w2", "w6zg64", "w8,a8", "w4,a8",
+           "w4g64,a8", "w4z,a8", "w8zg64,a8", "nf4", "nf4g32"]
 # K-quant super-blocks span 256 inputs (other layers fall back to w4).
 KQUANT_SHAPES = [(1, 256, 37), (3, 512, 8), (5, 768, 33), (17, 256, 45)]
 KQUANT_RECIPES = ["q4k", "q4k,a8", "q5k", "q5k,a8", "q3k", "q3k,a8", "q6k", "q6k,a8"]

@@ -587,8 +587,8 @@ struct UkernelChoice {
 };
 
 /// The microkernel for a linear over a weight of `encoding` with `k` inputs,
-/// if one exists: group-wise f16-scaled 8-bit lsb-first or 4-bit
-/// split-halves codes in groups of a multiple of 32, symmetric or with f16
+/// if one exists: group-wise f16-scaled codes (4-bit split halves, 2- to 8-bit
+/// lsb-first) in groups of a multiple of 32, symmetric or with f16
 /// zero points (a8: groups of 32 or a multiple of 64), K-quant
 /// weights with k a multiple of 256, and NF4.
 std::optional<UkernelChoice>
@@ -617,9 +617,9 @@ chooseUkernel(Attribute encoding, int64_t k,
   if (!groupwise)
     return std::nullopt;
   ::lbc::GroupwiseFormat format = groupwise.toFormat();
-  bool codes =
-      (format.bits == 8 && format.order == ::lbc::PackOrder::LsbFirst) ||
-      (format.bits == 4 && format.order == ::lbc::PackOrder::SplitHalves);
+  // 4-bit codes in split-halves order (Q4_0's), other widths lsb-first.
+  bool codes = format.bits == 4 ? format.order == ::lbc::PackOrder::SplitHalves
+                                : format.order == ::lbc::PackOrder::LsbFirst;
   // f16 zero points (the wBz recipes) are read by the f32-input kernel.
   bool zeroPoints = !format.symmetric;
   if (!codes || format.scaleKind != ::lbc::ScalarKind::F16 ||

@@ -49,6 +49,46 @@ inline Floats16 decode8(const uint8_t *codes) {
   return __builtin_convertvector(centered, Floats16);
 }
 
+#define LBC_SEQ16(F, o)                                                        \
+  F(o + 0), F(o + 1), F(o + 2), F(o + 3), F(o + 4), F(o + 5), F(o + 6),        \
+      F(o + 7), F(o + 8), F(o + 9), F(o + 10), F(o + 11), F(o + 12),           \
+      F(o + 13), F(o + 14), F(o + 15)
+#define LBC_SEQ32(F) LBC_SEQ16(F, 0), LBC_SEQ16(F, 16)
+
+/// Codes 0..15 and 16..31 of a piece of 32 `Bits`-bit codes packed
+/// lsb-first (code i at bits [Bits i, Bits i + Bits) of the piece's 4 Bits
+/// bytes), minus 2^(Bits-1), as floats. Each code is the 16-bit window of
+/// the two bytes it touches shifted right by its bit offset: two byte
+/// shuffles and one variable 16-bit shift (vpsrlvw) for 32 codes. Reads
+/// 32 bytes from `codes`: the blob's sections are padded to 64 bytes.
+template <int Bits>
+inline void decodeLsbFirst(const uint8_t *codes, Floats16 &first,
+                           Floats16 &second) {
+  typedef uint16_t Shorts32 __attribute__((ext_vector_type(32)));
+  typedef uint16_t Shorts16 __attribute__((ext_vector_type(16)));
+  Bytes32 raw = load<Bytes32>(codes);
+#define LBC_LOW_BYTE(i) ((Bits * (i)) / 8)
+#define LBC_HIGH_BYTE(i) ((Bits * (i)) / 8 + 1)
+#define LBC_SHIFT(i) ((Bits * (i)) % 8)
+  Shorts32 low = __builtin_convertvector(
+      __builtin_shufflevector(raw, raw, LBC_SEQ32(LBC_LOW_BYTE)), Shorts32);
+  Shorts32 high = __builtin_convertvector(
+      __builtin_shufflevector(raw, raw, LBC_SEQ32(LBC_HIGH_BYTE)), Shorts32);
+  const Shorts32 shifts = {LBC_SEQ32(LBC_SHIFT)};
+#undef LBC_LOW_BYTE
+#undef LBC_HIGH_BYTE
+#undef LBC_SHIFT
+  Shorts32 values =
+      ((low | high << (uint16_t)8) >> shifts) & (uint16_t)((1 << Bits) - 1);
+  Shorts16 a = __builtin_shufflevector(values, values, LBC_SEQ16(, 0));
+  Shorts16 b = __builtin_shufflevector(values, values, LBC_SEQ16(, 16));
+  first = __builtin_convertvector(a, Floats16) - float(1 << (Bits - 1));
+  second = __builtin_convertvector(b, Floats16) - float(1 << (Bits - 1));
+}
+
+#undef LBC_SEQ32
+#undef LBC_SEQ16
+
 /// Rows [r0, r0 + Rows) of y for outputs [nBegin, nEnd): each decoded group
 /// serves all Rows rows. Compile-time Rows and Bits keep the accumulators in
 /// registers; a single row uses two accumulators (even and odd groups) so
@@ -94,9 +134,13 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
             decode4(codes + piece / 2, w0, w1);
             first = piece / 2;
             second = groupSize / 2 + piece / 2;
-          } else {
+          } else if (Bits == 8) {
             w0 = decode8(codes + piece);
             w1 = decode8(codes + piece + 16);
+            first = piece;
+            second = piece + 16;
+          } else {
+            decodeLsbFirst<Bits>(codes + piece * Bits / 8, w0, w1);
             first = piece;
             second = piece + 16;
           }
@@ -179,21 +223,42 @@ int64_t groupwiseLinear(const float *__restrict x, int64_t rows, int64_t k,
                         int64_t nTotal, int64_t nBegin, int64_t nEnd,
                         float *__restrict y, int64_t yStride, int64_t bits,
                         int64_t groupSize, bool zeroPoints) {
-  if ((bits != 4 && bits != 8) || groupSize % 32 != 0)
+  if (bits < 2 || bits > 8 || groupSize % 32 != 0)
     return -1;
   PackedLayout layout(packed, nTotal, k, bits, groupSize, zeroPoints);
   auto run = [&](auto bitsConstant, auto zeroPointsConstant) {
     allRows<decltype(bitsConstant)::value, decltype(zeroPointsConstant)::value>(
         x, rows, k, xStride, layout, groupSize, nBegin, nEnd, y, yStride);
   };
-  if (bits == 4 && zeroPoints)
-    run(std::integral_constant<int, 4>(), std::true_type());
-  else if (bits == 4)
-    run(std::integral_constant<int, 4>(), std::false_type());
-  else if (zeroPoints)
-    run(std::integral_constant<int, 8>(), std::true_type());
-  else
-    run(std::integral_constant<int, 8>(), std::false_type());
+  auto withBits = [&](auto bitsConstant) {
+    if (zeroPoints)
+      run(bitsConstant, std::true_type());
+    else
+      run(bitsConstant, std::false_type());
+  };
+  switch (bits) {
+  case 2:
+    withBits(std::integral_constant<int, 2>());
+    break;
+  case 3:
+    withBits(std::integral_constant<int, 3>());
+    break;
+  case 4:
+    withBits(std::integral_constant<int, 4>());
+    break;
+  case 5:
+    withBits(std::integral_constant<int, 5>());
+    break;
+  case 6:
+    withBits(std::integral_constant<int, 6>());
+    break;
+  case 7:
+    withBits(std::integral_constant<int, 7>());
+    break;
+  default:
+    withBits(std::integral_constant<int, 8>());
+    break;
+  }
   return 0;
 }
 
@@ -202,12 +267,12 @@ int64_t groupwiseLinear(const float *__restrict x, int64_t rows, int64_t k,
 extern "C" {
 
 /// y[r * yStride + n] = sum_j x[r * xStride + j] * W[n, j] for r < rows and
-/// n in [nBegin, nEnd), where W is the n x k weight packed with `bits` (4,
-/// split halves, or 8, lsb first) bits per code, groups of `groupSize` (a
-/// multiple of 32) along k, an f16 scale per group and, when `zeroPoints` is
-/// non-zero, an f16 zero point per group (x = (q - z) * scale; otherwise
-/// z = 2^(bits-1)); `packed` is the whole blob of all nTotal rows. The
-/// buffers are passed as addresses (the generated code's calling
+/// n in [nBegin, nEnd), where W is the n x k weight packed with `bits` (4:
+/// split halves; 2, 3, 5, 6, 7, 8: lsb first) bits per code, groups of
+/// `groupSize` (a multiple of 32) along k, an f16 scale per group and, when
+/// `zeroPoints` is non-zero, an f16 zero point per group (x = (q - z) * scale;
+/// otherwise z = 2^(bits-1)); `packed` is the whole blob of all nTotal rows.
+/// The buffers are passed as addresses (the generated code's calling
 /// convention); `y` overlaps neither `x` nor `packed`. Returns 0, or -1 for a
 /// format this kernel does not handle.
 int64_t lbc_ukernel_groupwise_linear(int64_t x, int64_t rows, int64_t k,
