@@ -255,21 +255,40 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
       });
 }
 
+/// The loop both portable symmetric K-quant kernels (q3k, q6k) share, for
+/// rows [0, Rows) and outputs [nBegin, nEnd): per output and super-block
+/// the 16 steps d * sc[j], then addPiece(acc, steps, codes, block, piece)
+/// with each 64-code piece's codes.
+template <int Rows, typename AddPiece>
+void symmetricPieces(int64_t k, const KQuantWeights &weights, int64_t nBegin,
+                     int64_t nEnd, float *__restrict ys, int64_t yStride,
+                     AddPiece addPiece) {
+  int64_t blocks = k / kSuperBlock;
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    Floats16 acc[Rows] = {};
+    for (int64_t block = 0; block < blocks; ++block) {
+      Floats16 steps = symmetricSteps(weights.header(n, block), weights.bits);
+      const uint8_t *codes = weights.blockCodes(n, block);
+      for (int64_t piece = 0; piece < 4; ++piece)
+        addPiece(acc, steps, symmetricPieceCodes(codes, piece, weights.bits),
+                 block, piece);
+    }
+    for (int r = 0; r < Rows; ++r)
+      ys[r * yStride + n] = sum(acc[r]);
+  }
+}
+
 /// Rows [0, Rows) on f32 inputs for the symmetric K-quants: a piece's 64
 /// codes are four sub-blocks of 16, one float vector each.
 template <int Rows>
 void symmetricFloatRows(const float *__restrict xs, int64_t xStride, int64_t k,
                         const KQuantWeights &weights, int64_t nBegin,
                         int64_t nEnd, float *__restrict ys, int64_t yStride) {
-  int64_t blocks = k / kSuperBlock;
   float half = float(1 << (weights.bits - 1));
-  for (int64_t n = nBegin; n < nEnd; ++n) {
-    Floats16 acc[Rows] = {};
-    for (int64_t block = 0; block < blocks; ++block) {
-      Floats16 steps = symmetricSteps(weights.header(n, block), weights.bits);
-      const uint8_t *codes = weights.blockCodes(n, block);
-      for (int64_t piece = 0; piece < 4; ++piece) {
-        Bytes64 w = symmetricPieceCodes(codes, piece, weights.bits);
+  symmetricPieces<Rows>(
+      k, weights, nBegin, nEnd, ys, yStride,
+      [&](Floats16 *acc, Floats16 steps, Bytes64 w, int64_t block,
+          int64_t piece) {
         for (int s = 0; s < 4; ++s) {
           Bytes16 sub;
           std::memcpy(&sub, reinterpret_cast<const uint8_t *>(&w) + 16 * s, 16);
@@ -280,11 +299,7 @@ void symmetricFloatRows(const float *__restrict xs, int64_t xStride, int64_t k,
           for (int r = 0; r < Rows; ++r)
             acc[r] += values * load<Floats16>(xs + r * xStride + first);
         }
-      }
-    }
-    for (int r = 0; r < Rows; ++r)
-      ys[r * yStride + n] = sum(acc[r]);
-  }
+      });
 }
 
 /// The a8 kernels' view of one quantized row (QuantizedActivations.h).
@@ -319,6 +334,17 @@ void quantizedSubSums(const uint8_t *qx, int64_t rows, int64_t k,
 
 enum class Isa { Portable, Vnni, Dotprod };
 
+/// Per lane, the 4-code dot product of K-quant codes (below 64: valid
+/// signed bytes for sdot) with input codes, in vector code or with
+/// aarch64's sdot.
+template <Isa Which> inline Ints16 pieceDots(Bytes64 w, SignedBytes64 inputs) {
+#if defined(__aarch64__)
+  if (Which == Isa::Dotprod)
+    return laneDotsSdot(w, inputs);
+#endif
+  return laneDots(w, inputs);
+}
+
 /// Rows [0, Rows) on int8 inputs in vector code (portable, or with
 /// aarch64's sdot: K-quant codes are below 32, valid signed bytes).
 template <Isa Which, int Rows>
@@ -340,12 +366,7 @@ void quantizedRows(const QuantizedRow *rows, int64_t k,
           float b = factors[2 * piece + 1] * blockPair[1];
           Floats16 steps = {a, a, a, a, a, a, a, a, b, b, b, b, b, b, b, b};
           SignedBytes64 inputs = load<SignedBytes64>(rows[r].codes(chunk));
-#if defined(__aarch64__)
-          Ints16 dots = Which == Isa::Dotprod ? laneDotsSdot(w, inputs)
-                                              : laneDots(w, inputs);
-#else
-          Ints16 dots = laneDots(w, inputs);
-#endif
+          Ints16 dots = pieceDots<Which>(w, inputs);
           acc[r] += __builtin_convertvector(dots, Floats16) * steps;
         }
       });
@@ -360,14 +381,10 @@ void symmetricQuantizedRows(const QuantizedRow *rows, int64_t k,
                             const KQuantWeights &weights, int64_t nBegin,
                             int64_t nEnd, float *__restrict ys,
                             int64_t yStride) {
-  int64_t blocks = k / kSuperBlock;
-  for (int64_t n = nBegin; n < nEnd; ++n) {
-    Floats16 acc[Rows] = {};
-    for (int64_t block = 0; block < blocks; ++block) {
-      Floats16 steps = symmetricSteps(weights.header(n, block), weights.bits);
-      const uint8_t *codes = weights.blockCodes(n, block);
-      for (int64_t piece = 0; piece < 4; ++piece) {
-        Bytes64 w = symmetricPieceCodes(codes, piece, weights.bits);
+  symmetricPieces<Rows>(
+      k, weights, nBegin, nEnd, ys, yStride,
+      [&](Floats16 *acc, Floats16 steps, Bytes64 w, int64_t block,
+          int64_t piece) {
         float s0 = steps[4 * piece], s1 = steps[4 * piece + 1],
               s2 = steps[4 * piece + 2], s3 = steps[4 * piece + 3];
         Floats16 pieceSteps = {s0, s0, s0, s0, s1, s1, s1, s1,
@@ -379,21 +396,12 @@ void symmetricQuantizedRows(const QuantizedRow *rows, int64_t k,
           Floats16 blockScales = {a, a, a, a, a, a, a, a,
                                   b, b, b, b, b, b, b, b};
           SignedBytes64 inputs = load<SignedBytes64>(rows[r].codes(chunk));
-#if defined(__aarch64__)
-          Ints16 dots = Which == Isa::Dotprod ? laneDotsSdot(w, inputs)
-                                              : laneDots(w, inputs);
-#else
-          Ints16 dots = laneDots(w, inputs);
-#endif
+          Ints16 dots = pieceDots<Which>(w, inputs);
           dots += load<Ints16>(rows[r].laneCorrections(chunk));
           acc[r] += __builtin_convertvector(dots, Floats16) * pieceSteps *
                     blockScales;
         }
-      }
-    }
-    for (int r = 0; r < Rows; ++r)
-      ys[r * yStride + n] = sum(acc[r]);
-  }
+      });
 }
 
 #if defined(__x86_64__)
