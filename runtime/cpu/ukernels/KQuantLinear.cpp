@@ -44,7 +44,10 @@ struct KQuantWeights {
   int64_t superBlockBytes;
   const uint8_t *codes, *headers;
 
-  int64_t bits, headerBytes;
+  int64_t bits;
+  /// KQuantCodec.h's kquantHeaderBytes (the kernels depend on no
+  /// lib/Support header; ukernels.test would catch a disagreement).
+  int64_t headerBytes;
 
   KQuantWeights(const uint8_t *packed, int64_t nTotal, int64_t k, int64_t bits)
       : superBlocksPerRow((k + kSuperBlock - 1) / kSuperBlock),
