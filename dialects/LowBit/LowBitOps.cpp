@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/LowBit/LowBitDialect.h"
+#include "lib/Support/Hadamard.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -155,5 +156,18 @@ LogicalResult DequantizeOp::verify() {
     return emitOpError("result type ")
            << getType() << " differs from the packed weight's logical type "
            << getInput().getType().getLogicalType();
+  return success();
+}
+
+LogicalResult HadamardOp::verify() {
+  RankedTensorType type = getInput().getType();
+  if (type.getRank() < 1 || ShapedType::isDynamic(type.getShape().back()))
+    return emitOpError("expects a static last dimension, got ") << type;
+  if (!type.getElementType().isF32())
+    return emitOpError("expects f32 elements, got ") << type.getElementType();
+  int64_t n = type.getShape().back();
+  if (!::lbc::factorHadamardSize(n))
+    return emitOpError("has no Hadamard matrix of size ")
+           << n << ": n must be 2^m * K with K = 1 or a Paley order";
   return success();
 }

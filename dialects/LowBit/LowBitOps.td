@@ -13,6 +13,7 @@
 
 include "dialects/LowBit/LowBitTypes.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 
 def LowBit_FloatTensor : RankedTensorOf<[AnyFloat]>;
 
@@ -90,6 +91,28 @@ def LowBit_DequantizeOp : LowBit_Op<"dequantize", [Pure]> {
   let arguments = (ins LowBit_PackedWeightType:$input);
   let results = (outs LowBit_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` qualified(type($input)) `->` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+def LowBit_HadamardOp : LowBit_Op<"hadamard", [Pure, SameOperandsAndResultType]> {
+  let summary = "the online Hadamard rotation x -> x M_n of the last dimension";
+  let description = [{
+    Multiplies each row (the last dimension, of size n) by the orthogonal
+    matrix M_n = (H_{2^m} (x) H_K) / sqrt(n), n = 2^m * K, that
+    lib/Support/Hadamard.h defines: Sylvester's H_{2^m} (fast Walsh-Hadamard
+    butterflies) and a Paley H_K for the smallest K lbc can build. The
+    rotations of `smoothrot` put it before a linear whose weight rows were
+    rotated by the same M_n at compile time, so the product is unchanged:
+    x W^T = (x M)(W M)^T.
+
+      %r = lowbit.hadamard %x : tensor<?x768xf32>
+
+    The last dimension must be static and have such a factorization (768 =
+    64 * 12 does; 172 = 4 * 43 needs a Williamson matrix lbc lacks).
+  }];
+  let arguments = (ins LowBit_FloatTensor:$input);
+  let results = (outs LowBit_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
 

@@ -23,6 +23,7 @@
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
@@ -38,12 +39,21 @@ using namespace mlir::lbc;
 static constexpr const char *kLbcVersion = "0.1.0";
 
 bool mlir::lbc::isCompilerInvocation(int argc, char **argv) {
+  bool mlirInput = false, artifactOutput = false;
   for (int i = 1; i < argc; ++i) {
     llvm::StringRef arg(argv[i]);
     if (!arg.starts_with("-") && arg.ends_with(".onnx"))
       return true;
+    mlirInput |= !arg.starts_with("-") && arg.ends_with(".mlir");
+    // An .mlir input compiled to an artifact (-o x.so|.o|.ll) is compiler
+    // mode too; to .mlir it is opt mode.
+    llvm::StringRef path = arg == "-o" && i + 1 < argc ? argv[i + 1]
+                           : arg.starts_with("-o=")    ? arg.drop_front(3)
+                                                       : llvm::StringRef();
+    artifactOutput |=
+        path.ends_with(".so") || path.ends_with(".o") || path.ends_with(".ll");
   }
-  return false;
+  return mlirInput && artifactOutput;
 }
 
 namespace {
@@ -104,7 +114,7 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::cl::OptionCategory category("lbc compiler options");
   llvm::cl::opt<std::string> input(llvm::cl::Positional,
-                                   llvm::cl::desc("<model.onnx>"),
+                                   llvm::cl::desc("<model.onnx | model.mlir>"),
                                    llvm::cl::Required, llvm::cl::cat(category));
   llvm::cl::opt<std::string> output(
       "o", llvm::cl::desc("Output file (.so, .o, .ll or .mlir)"),
@@ -237,12 +247,21 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   });
   context.loadAllAvailableDialects();
 
+  // An .mlir input (lowbit IR written by hand or by opt mode) goes through
+  // the same stages as an imported model.
+  bool mlirInput = llvm::StringRef(inputPath).ends_with(".mlir");
   FailureOr<ImportedModel> imported =
-      importONNXModel(&context, inputPath, bindings);
-  if (failed(imported))
+      mlirInput ? FailureOr<ImportedModel>(ImportedModel())
+                : importONNXModel(&context, inputPath, bindings);
+  if (succeeded(imported) && mlirInput)
+    imported->module = parseSourceFile<ModuleOp>(inputPath, &context);
+  if (failed(imported) || !imported->module)
     return 1;
   ModuleOp module = imported->module.get();
   auto function = module.lookupSymbol<func::FuncOp>(kModelFunctionName);
+  if (!function)
+    return fail("'" + inputPath + "' has no function @" +
+                kModelFunctionName.str() + " to compile");
 
   PassManager transforms(&context);
   buildLbcPipeline(transforms, *recipe);

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Conversion/LowBitToLinalg/LowBitToLinalg.h"
+#include "passes/Conversion/LowBitToLinalg/UkernelCalls.h"
 #include "passes/Conversion/Passes.h"
 
 #include "dialects/LowBit/LowBitDialect.h"
@@ -421,45 +422,6 @@ Value zeros(OpBuilder &b, Location loc, RankedTensorType type,
       .getResult(0);
 }
 
-/// A linear's input [..., K] as a matrix [rows, K] (leading dims collapsed;
-/// a vector becomes one row).
-Value collapseToRows(OpBuilder &b, Location loc, Value input) {
-  auto type = cast<RankedTensorType>(input.getType());
-  int64_t rank = type.getRank(), k = type.getShape().back();
-  if (rank == 2)
-    return input;
-  int64_t rows = 1;
-  for (int64_t d : type.getShape().drop_back())
-    rows = ShapedType::isDynamic(d) || ShapedType::isDynamic(rows)
-               ? ShapedType::kDynamic
-               : rows * d;
-  auto matrixType = RankedTensorType::get({rows, k}, type.getElementType());
-  if (rank == 1)
-    return tensor::ExpandShapeOp::create(
-        b, loc, matrixType, input, ArrayRef<ReassociationIndices>{{0, 1}});
-  SmallVector<ReassociationIndices> groups = {
-      llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
-  return tensor::CollapseShapeOp::create(b, loc, matrixType, input, groups);
-}
-
-/// The inverse of collapseToRows for a product [rows, N]: back to the
-/// linear's result type [..., N], with the input's leading sizes.
-Value restoreRows(OpBuilder &b, Location loc, Value product, Value input,
-                  RankedTensorType resultType) {
-  int64_t rank = resultType.getRank();
-  if (rank == 2)
-    return product;
-  if (rank == 1)
-    return tensor::CollapseShapeOp::create(
-        b, loc, resultType, product, ArrayRef<ReassociationIndices>{{0, 1}});
-  SmallVector<ReassociationIndices> groups = {
-      llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
-  sizes.back() = b.getIndexAttr(resultType.getShape().back());
-  return tensor::ExpandShapeOp::create(b, loc, resultType, product, groups,
-                                       sizes);
-}
-
 /// The reference of lowbit.linear's activation_bits: rows [rows, K]
 /// quantized per block of 32 channels and dequantized again (f32 in, f32
 /// out), in plain linalg: pad K to whole blocks (zeros leave max|x| as it
@@ -637,13 +599,6 @@ chooseUkernel(Attribute encoding, int64_t k,
                        format.groupSize};
 }
 
-/// The address (i64) of the first element of a buffer with identity layout.
-Value bufferAddress(OpBuilder &b, Location loc, Value buffer) {
-  Value pointer =
-      memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
-  return arith::IndexCastOp::create(b, loc, b.getI64Type(), pointer);
-}
-
 /// Packed linears of a format the microkernel handles become calls to it:
 /// the weight is decoded group by group in registers, never to f32 in
 /// memory. The output columns are split into blocks that run in parallel.
@@ -713,7 +668,7 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     SmallVector<Value> leading = {x, rows64, i64(k), i64(k)};
     if (activationBits) {
       // The rows' int8 codes, written once, read by every column block.
-      declare(module, rewriter, kQuantizeActivationsUkernel, 7);
+      declareUkernel(module, rewriter, kQuantizeActivationsUkernel, 7);
       int64_t rowBytes =
           ::lbc::ukernels::activationLayout(k, choice->activationCodeGroup)
               .rowBytes;
@@ -738,7 +693,7 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
       leading = {qx, rows64, i64(k)};
     }
     unsigned arity = leading.size() + 6 + formatArguments.size();
-    declare(module, rewriter, choice->kernel, arity);
+    declareUkernel(module, rewriter, choice->kernel, arity);
     auto call = [&](OpBuilder &b, Value begin, Value end) {
       SmallVector<Value> arguments = leading;
       arguments.append({w, i64(n), begin, end, y, i64(n)});
@@ -778,21 +733,6 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     result = restoreRows(rewriter, loc, result, op.getInput(), resultType);
     rewriter.replaceOp(op, result);
     return success();
-  }
-
-  /// Declares `name`, a kernel of `arity` i64 arguments returning an i64
-  /// status, once per module.
-  static void declare(ModuleOp module, OpBuilder &b, llvm::StringRef name,
-                      unsigned arity) {
-    if (module.lookupSymbol(name))
-      return;
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(module.getBody());
-    Type i64 = b.getI64Type();
-    SmallVector<Type> arguments(arity, i64);
-    auto declaration = func::FuncOp::create(
-        b, module.getLoc(), name, b.getFunctionType(arguments, {i64}));
-    declaration.setPrivate();
   }
 };
 
@@ -921,7 +861,7 @@ struct ConvertLowBitToLinalgPass
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     WalkResult left = getOperation().walk([](Operation *op) {
-      if (isa<LinearOp, DequantizeOp>(op)) {
+      if (isa<LinearOp, DequantizeOp, HadamardOp>(op)) {
         op->emitError("lowbit op has no lowering to linalg");
         return WalkResult::interrupt();
       }
@@ -944,4 +884,5 @@ void mlir::lbc::populateLowBitToLinalgPatterns(RewritePatternSet &patterns,
   if (useUkernels)
     patterns.add<LinearToUkernel>(patterns.getContext());
   patterns.add<LinearToContraction, DequantizeToDecode>(patterns.getContext());
+  populateHadamardToUkernelPatterns(patterns);
 }

@@ -231,3 +231,19 @@ func.func @activation_bits_range(%x: tensor<3x8xf32>, %w: tensor<2x8xf32>) {
 func.func @nf4_block(%w: !lowbit.packed<tensor<2x96xf32>, #lowbit.nf4<block_size = 48>>) {
   return
 }
+
+// -----
+
+func.func @hadamard_without_matrix(%x: tensor<3x172xf32>) {
+  // expected-error @+1 {{'lowbit.hadamard' op has no Hadamard matrix of size 172}}
+  %y = lowbit.hadamard %x : tensor<3x172xf32>
+  return
+}
+
+// -----
+
+func.func @hadamard_dynamic_size(%x: tensor<3x?xf32>) {
+  // expected-error @+1 {{'lowbit.hadamard' op expects a static last dimension}}
+  %y = lowbit.hadamard %x : tensor<3x?xf32>
+  return
+}

@@ -54,6 +54,13 @@ func.func @kquant_linear(%x: tensor<3x300xf32>, %w: !lowbit.packed<tensor<2x300x
   return %y : tensor<3x2xf32>
 }
 
+// CHECK-LABEL: func.func @hadamard
+// CHECK: lowbit.hadamard %{{.*}} : tensor<?x768xf32>
+func.func @hadamard(%x: tensor<?x768xf32>) -> tensor<?x768xf32> {
+  %y = lowbit.hadamard %x : tensor<?x768xf32>
+  return %y : tensor<?x768xf32>
+}
+
 // CHECK: dialect_resources
 // CHECK: packed: "0x40000000694B2D0F5769A408
 {-#
