@@ -105,6 +105,14 @@ LogicalResult LinearOp::verify() {
       return emitOpError("expects a bias of element type ")
              << elementType << ", got " << biasType.getElementType();
   }
+  if (!getActivationBits() &&
+      (getActivationPerToken() || getActivationClipAttr()))
+    return emitOpError("activation_per_token and activation_clip need "
+                       "activation_bits");
+  if (FloatAttr clip = getActivationClipAttr();
+      clip && !(clip.getValueAsDouble() > 0 && clip.getValueAsDouble() <= 1))
+    return emitOpError("activation_clip must be in (0, 1], got ")
+           << clip.getValueAsDouble();
   return success();
 }
 

@@ -45,17 +45,22 @@ def LowBit_LinearOp : LowBit_Op<"linear", [Pure]> {
     kernels consume without expanding it to floats in memory.
 
     With `activation_bits = B`, the input is quantized dynamically before the
-    product (the `a8` recipe step): each row, per block of 32 consecutive
-    input channels (the last block may be shorter), becomes
-    `d * round(x / d)` with `d = max|x| / (2^(B-1) - 1)` (rounding half away
-    from zero; 0 where the block is all zeros). Kernels then multiply integer
-    codes; the result is that of the quantized input.
+    product (the `a8` / `a4` recipe steps): each row, per block of 32
+    consecutive input channels (the last block may be shorter), or with
+    `activation_per_token` as a whole, becomes
+    `d * clamp(round(x / d), -Q, Q)` with `Q = 2^(B-1) - 1` and
+    `d = c * max|x| / Q` (rounding half away from zero; 0 where the block is
+    all zeros), `c` the `activation_clip` ratio (default 1: no clipping).
+    Kernels then multiply integer codes; the result is that of the quantized
+    input.
   }];
   let arguments = (ins
     LowBit_FloatTensor:$input,
     AnyTypeOf<[LowBit_FloatTensor, LowBit_PackedWeightType]>:$weight,
     Optional<LowBit_FloatTensor>:$bias,
-    OptionalAttr<ConfinedAttr<I64Attr, [IntMinValue<2>, IntMaxValue<8>]>>:$activation_bits
+    OptionalAttr<ConfinedAttr<I64Attr, [IntMinValue<2>, IntMaxValue<8>]>>:$activation_bits,
+    UnitAttr:$activation_per_token,
+    OptionalAttr<F32Attr>:$activation_clip
   );
   let results = (outs LowBit_FloatTensor:$result);
   let assemblyFormat = [{

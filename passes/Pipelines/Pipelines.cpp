@@ -48,9 +48,11 @@ void mlir::lbc::buildLbcPipeline(OpPassManager &pm, const Recipe &recipe) {
     options.keep.assign(recipe.keep.begin(), recipe.keep.end());
     options.stats = recipe.measureErrors;
     pm.addPass(createQuantizeWeightsPass(options));
-    if (recipe.activationBits) {
+    if (recipe.activations) {
       QuantizeActivationsPassOptions activations;
-      activations.bits = *recipe.activationBits;
+      activations.bits = recipe.activations->bits;
+      activations.perToken = recipe.activations->perToken;
+      activations.clip = recipe.activations->clip;
       pm.addNestedPass<func::FuncOp>(
           createQuantizeActivationsPass(activations));
     }

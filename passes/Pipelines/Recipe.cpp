@@ -12,6 +12,8 @@
 
 #include "llvm/ADT/SmallVector.h"
 
+#include <cstdio>
+
 using namespace mlir::lbc;
 
 static constexpr const char *kValidSteps =
@@ -22,8 +24,34 @@ static constexpr const char *kValidSteps =
     "absmax blocks of 64; "
     "nf4g128), "
     "hqq (half-quadratic fit of a group-wise step instead of "
-    "round-to-nearest), a8 (int8 inputs of the low-bit linears, per block of "
-    "32)";
+    "round-to-nearest), a8, a4 (8- or 4-bit inputs of the low-bit linears, "
+    "a scale per block of 32; a8t, a4t: a scale per token; =C clips at C "
+    "times max|x|, e.g. a4t=0.9)";
+
+/// Parses `aB[t][=C]` with B in 2..8 and C in (0, 1]; std::nullopt if `step`
+/// has another shape, an error message in `error` if it has this shape with
+/// bad values.
+static std::optional<ActivationQuantStep>
+parseActivationStep(llvm::StringRef step, std::string &error) {
+  if (step.size() < 2 || step[0] != 'a' || step[1] < '0' || step[1] > '9')
+    return std::nullopt;
+  ActivationQuantStep activations;
+  auto [head, clipText] = step.drop_front().split('=');
+  activations.perToken = head.consume_back("t");
+  if (head.getAsInteger(10, activations.bits))
+    return std::nullopt;
+  if (activations.bits < 2 || activations.bits > 8) {
+    error = "recipe step '" + step.str() + "': activation bits must be 2..8";
+    return std::nullopt;
+  }
+  if (step.contains('=') && (clipText.getAsDouble(activations.clip) ||
+                             !(activations.clip > 0) || activations.clip > 1)) {
+    error = "recipe step '" + step.str() +
+            "': the clipping ratio after '=' must be in (0, 1]";
+    return std::nullopt;
+  }
+  return activations;
+}
 
 /// Parses `wB[z][gG]`, `q3k`..`q6k` or `nf4[gG]`; std::nullopt if `step` has
 /// another shape.
@@ -78,9 +106,17 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
       fp32Step = step;
     } else if (step == "hqq") {
       fitStep = step;
-    } else if (step == "a8") {
+    } else if (std::optional<ActivationQuantStep> activations =
+                   parseActivationStep(step, error)) {
+      if (!activationStep.empty()) {
+        error = "recipe steps '" + activationStep.str() + "' and '" +
+                step.str() + "' contradict: both quantize activations";
+        return std::nullopt;
+      }
       activationStep = step;
-      recipe.activationBits = 8;
+      recipe.activations = *activations;
+    } else if (!error.empty()) {
+      return std::nullopt;
     } else if (std::optional<WeightQuantStep> weights = parseWeightStep(step)) {
       if (!weightStep.empty()) {
         error = "recipe steps '" + weightStep.str() + "' and '" + step.str() +
@@ -148,8 +184,16 @@ std::string Recipe::str() const {
     if (weights->halfQuadraticFit)
       text += ",hqq";
   }
-  if (activationBits)
-    text += ",a" + std::to_string(*activationBits);
+  if (activations) {
+    text += ",a" + std::to_string(activations->bits);
+    if (activations->perToken)
+      text += "t";
+    if (activations->clip != 1.0) {
+      char clip[32];
+      std::snprintf(clip, sizeof(clip), "=%g", activations->clip);
+      text += clip;
+    }
+  }
   if (!keep.empty()) {
     text += " keep=";
     for (size_t i = 0; i < keep.size(); ++i)

@@ -37,13 +37,24 @@ struct WeightQuantStep {
   bool halfQuadraticFit = false;
 };
 
+/// Dynamic quantization of the inputs of low-bit linears: `aB` (B-bit codes
+/// per block of 32 input channels), `aBt` (one scale per token, i.e. per row,
+/// as SmoothRot and QuaRot quantize activations), either with `=C` to clip
+/// at C times the block's max|x| (e.g. `a4t=0.9`).
+struct ActivationQuantStep {
+  unsigned bits = 8;
+  bool perToken = false;
+  /// Clipping ratio in (0, 1]; 1 keeps max|x| representable.
+  double clip = 1.0;
+};
+
 /// A parsed recipe: what each stage of the pipeline does.
 struct Recipe {
   /// Absent for `fp32`: weights stay dense.
   std::optional<WeightQuantStep> weights;
-  /// `a8`: the inputs of low-bit linears are quantized dynamically to
-  /// integers of this many bits per block of 32 (needs a weight step).
-  std::optional<unsigned> activationBits;
+  /// `a8`, `a4t=0.9`, ...: the inputs of low-bit linears are quantized
+  /// dynamically to integers (needs a weight step).
+  std::optional<ActivationQuantStep> activations;
   /// Glob patterns of linears that keep f32 weights (the driver's --keep):
   /// matched against ONNX node and initializer names.
   std::vector<std::string> keep;

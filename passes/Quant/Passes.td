@@ -74,18 +74,24 @@ def DequantizeWeightsPass : Pass<"lbc-dequantize-weights", "::mlir::ModuleOp"> {
 def QuantizeActivationsPass
     : Pass<"lbc-quantize-activations", "::mlir::func::FuncOp"> {
   let summary = "Quantize the inputs of low-bit linears dynamically to "
-                "integers (the a8 recipe step)";
+                "integers (the a8 / a4 / a8t / a4t recipe steps)";
   let description = [{
-    Sets `activation_bits` on every `lowbit.linear` whose weight is packed:
-    at run time each row of its input is quantized per block of 32 input
-    channels to signed `bits`-bit integers with an f32 scale (max|x| /
-    (2^(bits-1) - 1)), and the kernels multiply integer codes (AVX-512 VNNI
-    `vpdpbusd` where the CPU has it). This changes results, by about the
-    error of an 8-bit weight, and is therefore a recipe step of its own.
-    Linears with dense weights keep float inputs.
+    Sets `activation_bits` (and `activation_per_token`, `activation_clip`) on
+    every `lowbit.linear` whose weight is packed: at run time each row of its
+    input is quantized per block of 32 input channels, or per row with
+    `per-token`, to signed `bits`-bit integers with an f32 scale
+    (clip * max|x| / (2^(bits-1) - 1)), and the kernels multiply integer
+    codes (AVX-512 VNNI `vpdpbusd` where the CPU has it). This changes
+    results (8 bits per block: about the error of an 8-bit weight), and is
+    therefore a recipe step of its own. Linears with dense weights keep float
+    inputs.
   }];
   let options = [
     Option<"bits", "bits", "unsigned", "8", "Bits per activation code">,
+    Option<"perToken", "per-token", "bool", "false",
+           "One scale per row instead of per block of 32 channels">,
+    Option<"clip", "clip", "double", "1.0",
+           "Clipping ratio in (0, 1]: the scale covers clip * max|x|">,
   ];
 }
 

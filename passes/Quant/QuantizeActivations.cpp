@@ -30,16 +30,21 @@ struct QuantizeActivationsPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (bits < 2 || bits > 8) {
-      getOperation().emitError("lbc-quantize-activations: bits must be 2..8, "
-                               "got ")
-          << bits;
+    if (bits < 2 || bits > 8 || !(clip > 0) || clip > 1) {
+      getOperation().emitError("lbc-quantize-activations: bits must be 2..8 "
+                               "and clip in (0, 1], got ")
+          << bits << " and " << clip;
       return signalPassFailure();
     }
     Builder b(&getContext());
     getOperation().walk([&](lowbit::LinearOp linear) {
-      if (isa<lowbit::PackedWeightType>(linear.getWeight().getType()))
-        linear.setActivationBitsAttr(b.getI64IntegerAttr(bits));
+      if (!isa<lowbit::PackedWeightType>(linear.getWeight().getType()))
+        return;
+      linear.setActivationBitsAttr(b.getI64IntegerAttr(bits));
+      if (perToken)
+        linear.setActivationPerTokenAttr(b.getUnitAttr());
+      if (clip != 1.0)
+        linear.setActivationClipAttr(b.getF32FloatAttr(clip));
     });
   }
 };

@@ -79,7 +79,9 @@ struct RaiseLinearPass
     auto resultType = cast<RankedTensorType>(op.getResult(0).getType());
     Value result =
         lowbit::LinearOp::create(b, loc, resultType, input, transposed, Value(),
-                                 /*activation_bits=*/nullptr);
+                                 /*activation_bits=*/nullptr,
+                                 /*activation_per_token=*/nullptr,
+                                 /*activation_clip=*/nullptr);
     Value init = op.getDpsInits()[0];
     if (!isZeroFill(init)) {
       // C starts from an accumulator (a Gemm bias): add it.

@@ -5,7 +5,8 @@
       [--target aarch64 --runner "qemu-aarch64 -L SYSROOT .../lbc-run"]
 
 For each weight format with a microkernel (w8, w4, w4g64, w5, w3, w2, and w4z, w8zg64,
-w6zg64 with f16 zero points, q3k..q6k, each also with int8 activations: the a8 step; nf4, nf4g32) and
+w6zg64 with f16 zero points, q3k..q6k, each also with int8 activations: the a8 step, and
+per-token / 4-bit / clipped ones: a8t, a4t=0.9, a4; nf4, nf4g32) and
 odd shapes (K not a multiple of the group, N not
 a multiple of the vector width, M = 1..17 rows), compiles one MatMul with a
 constant weight from the same packed bytes with the microkernel and with
@@ -29,10 +30,11 @@ from onnx import TensorProto, helper, numpy_helper
 SHAPES = [(1, 100, 37), (2, 64, 40), (3, 96, 8), (5, 200, 33), (8, 64, 130),
           (13, 50, 16), (16, 128, 24), (17, 160, 45)]
 RECIPES = ["w8", "w4", "w4g64", "w4z", "w8zg64", "w5", "w3", "w2", "w6zg64", "w8,a8", "w4,a8",
+           "w4,a4t=0.9", "w8,a8t", "w4z,a4",
            "w4g64,a8", "w4z,a8", "w8zg64,a8", "nf4", "nf4g32"]
 # K-quant super-blocks span 256 inputs (other layers fall back to w4).
 KQUANT_SHAPES = [(1, 256, 37), (3, 512, 8), (5, 768, 33), (17, 256, 45)]
-KQUANT_RECIPES = ["q4k", "q4k,a8", "q5k", "q5k,a8", "q3k", "q3k,a8", "q6k", "q6k,a8"]
+KQUANT_RECIPES = ["q4k", "q4k,a8", "q5k", "q5k,a8", "q3k", "q3k,a8", "q6k", "q6k,a8", "q4k,a4t=0.9"]
 TOLERANCE = 1e-5
 # Under emulation every run costs more: a subset that keeps the odd cases
 # (one row, 17 rows, K not a multiple of the group, N odd).
@@ -79,14 +81,15 @@ def main():
         x_path = os.path.join(args.work, f"x_{m}x{k}.npy")
         np.save(x_path, rng.normal(size=(m, k)).astype(np.float32))
         for recipe in recipes:
-            portable = "a8" in recipe or recipe.startswith("nf4")
+            int_inputs = ",a" in recipe  # a8, a4t=0.9, ...: the int8-input kernels
+            portable = int_inputs or recipe.startswith("nf4")
             if aarch64:
-                kernel_cpus = ["aarch64", "neoverse-n1"] if "a8" in recipe else ["aarch64"]
+                kernel_cpus = ["aarch64", "neoverse-n1"] if int_inputs else ["aarch64"]
             else:
                 kernel_cpus = ["native", "x86-64-v3"] if portable else ["native"]
             family = ("kquant" if recipe.startswith("q")
                       else "nf4" if recipe.startswith("nf4") else "groupwise")
-            symbol = f"lbc_ukernel_{family}_linear" + ("_a8" if "a8" in recipe else "")
+            symbol = f"lbc_ukernel_{family}_linear" + ("_a8" if int_inputs else "")
             outputs = {}
             for variant in ["reference"] + kernel_cpus:
                 artifact = os.path.join(args.work, f"{recipe}_{m}x{k}x{n}_{variant}.so")

@@ -89,13 +89,34 @@ TEST(Recipe, ActivationStepNeedsWeightStep) {
   std::string error;
   std::optional<Recipe> w4a8 = parseRecipe("a8,w4", error);
   ASSERT_TRUE(w4a8) << error;
-  EXPECT_EQ(w4a8->activationBits, 8u);
+  EXPECT_EQ(w4a8->activations->bits, 8u);
   EXPECT_EQ(w4a8->str(), "w4,a8");
   EXPECT_FALSE(parseRecipe("a8", error));
   EXPECT_NE(error.find("add a weight step"), std::string::npos) << error;
   EXPECT_FALSE(parseRecipe("fp32,a8", error));
   w4a8->keep = {"*lm_head*", "*embed*"};
   EXPECT_EQ(w4a8->str(), "w4,a8 keep=*lm_head*,*embed*");
+}
+
+TEST(Recipe, ActivationSteps) {
+  std::string error;
+  std::optional<Recipe> recipe = parseRecipe("a4t=0.9,w4", error);
+  ASSERT_TRUE(recipe) << error;
+  EXPECT_EQ(recipe->activations->bits, 4u);
+  EXPECT_TRUE(recipe->activations->perToken);
+  EXPECT_DOUBLE_EQ(recipe->activations->clip, 0.9);
+  EXPECT_EQ(recipe->str(), "w4,a4t=0.9");
+  EXPECT_EQ(parseRecipe("w4,a8t", error)->str(), "w4,a8t");
+  EXPECT_EQ(parseRecipe("w4,a4", error)->str(), "w4,a4");
+  EXPECT_FALSE(parseRecipe("w4,a9", error));
+  EXPECT_NE(error.find("'a9': activation bits must be 2..8"), std::string::npos)
+      << error;
+  EXPECT_FALSE(parseRecipe("w4,a4t=1.5", error));
+  EXPECT_NE(error.find("clipping ratio"), std::string::npos) << error;
+  EXPECT_FALSE(parseRecipe("w4,a4t=x", error));
+  EXPECT_FALSE(parseRecipe("w4,a8,a4t", error));
+  EXPECT_NE(error.find("both quantize activations"), std::string::npos)
+      << error;
 }
 
 TEST(Recipe, UnknownStepNamesItAndListsValidSteps) {

@@ -423,14 +423,15 @@ Value zeros(OpBuilder &b, Location loc, RankedTensorType type,
 }
 
 /// The reference of lowbit.linear's activation_bits: rows [rows, K]
-/// quantized per block of 32 channels and dequantized again (f32 in, f32
-/// out), in plain linalg: pad K to whole blocks (zeros leave max|x| as it
-/// is), view as [rows, blocks, 32], reduce max|x| per block, round.
+/// quantized per block of 32 channels (or per row when `perToken`) and
+/// dequantized again (f32 in, f32 out), in plain linalg: pad K to whole
+/// blocks (zeros leave max|x| as it is), view as [rows, blocks, block],
+/// reduce max|x| per block, round.
 Value fakeQuantizeRows(OpBuilder &b, Location loc, Value rowsInput,
-                       int64_t bits) {
+                       int64_t bits, bool perToken, float clip) {
   auto type = cast<RankedTensorType>(rowsInput.getType());
   int64_t rows = type.getDimSize(0), k = type.getDimSize(1);
-  constexpr int64_t block = ::lbc::ukernels::kActivationBlock;
+  const int64_t block = perToken ? k : ::lbc::ukernels::kActivationBlock;
   int64_t blocks = (k + block - 1) / block, padded = blocks * block;
   Type f32 = b.getF32Type();
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
@@ -489,8 +490,10 @@ Value fakeQuantizeRows(OpBuilder &b, Location loc, Value rowsInput,
             auto constant = [&](float v) {
               return arith::ConstantOp::create(nb, l, nb.getF32FloatAttr(v));
             };
-            Value scale =
-                arith::DivFOp::create(nb, l, args[1], constant(largest));
+            // (clip * max|x|) / Q: the kernel's order of operations.
+            Value scale = arith::DivFOp::create(
+                nb, l, arith::MulFOp::create(nb, l, args[1], constant(clip)),
+                constant(largest));
             Value code = math::RoundOp::create(
                 nb, l, arith::DivFOp::create(nb, l, args[0], scale));
             code = arith::MinimumFOp::create(
@@ -517,14 +520,20 @@ Value fakeQuantizeRows(OpBuilder &b, Location loc, Value rowsInput,
                                         strides);
 }
 
+/// The clipping ratio of a linear's activation quantization (1: none).
+float activationClip(LinearOp op) {
+  FloatAttr clip = op.getActivationClipAttr();
+  return clip ? static_cast<float>(clip.getValueAsDouble()) : 1.0f;
+}
+
 /// The microkernel for packed linears (runtime/cpu/ukernels), called with
 /// buffer addresses: (x, rows, k, xStride, packed, n, nBegin, nEnd, y,
 /// yStride, bits, groupSize, zeroPoints) -> status.
 constexpr llvm::StringLiteral kGroupwiseLinearUkernel =
     "lbc_ukernel_groupwise_linear";
 /// The a8 pair (QuantizedActivations.h): (x, rows, k, xStride, out, bits,
-/// groupSize) -> status, then (qx, rows, k, packed, n, nBegin, nEnd, y,
-/// yStride, bits, groupSize) -> status.
+/// groupSize, activationBits, perToken, clip as f32 bits) -> status, then (qx,
+/// rows, k, packed, n, nBegin, nEnd, y, yStride, bits, groupSize) -> status.
 constexpr llvm::StringLiteral kQuantizeActivationsUkernel =
     "lbc_ukernel_quantize_activations";
 constexpr llvm::StringLiteral kGroupwiseLinearA8Ukernel =
@@ -556,8 +565,6 @@ struct UkernelChoice {
 std::optional<UkernelChoice>
 chooseUkernel(Attribute encoding, int64_t k,
               std::optional<uint64_t> activationBits) {
-  if (activationBits && *activationBits != 8)
-    return std::nullopt;
   if (auto kquant = dyn_cast<KQuantEncodingAttr>(encoding)) {
     if (k % ::lbc::kKQuantSuperBlock != 0)
       return std::nullopt;
@@ -668,7 +675,7 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     SmallVector<Value> leading = {x, rows64, i64(k), i64(k)};
     if (activationBits) {
       // The rows' int8 codes, written once, read by every column block.
-      declareUkernel(module, rewriter, kQuantizeActivationsUkernel, 7);
+      declareUkernel(module, rewriter, kQuantizeActivationsUkernel, 10);
       int64_t rowBytes =
           ::lbc::ukernels::activationLayout(k, choice->activationCodeGroup)
               .rowBytes;
@@ -684,11 +691,14 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
                           rewriter.getI8Type()),
           dynamicBytes, rewriter.getI64IntegerAttr(64));
       Value qx = bufferAddress(rewriter, loc, scratch);
-      func::CallOp::create(rewriter, loc, kQuantizeActivationsUkernel,
-                           TypeRange{rewriter.getI64Type()},
-                           ValueRange{x, rows64, i64(k), i64(k), qx,
-                                      i64(choice->activationCodeBits),
-                                      i64(choice->activationCodeGroup)});
+      func::CallOp::create(
+          rewriter, loc, kQuantizeActivationsUkernel,
+          TypeRange{rewriter.getI64Type()},
+          ValueRange{x, rows64, i64(k), i64(k), qx,
+                     i64(choice->activationCodeBits),
+                     i64(choice->activationCodeGroup), i64(*activationBits),
+                     i64(op.getActivationPerToken()),
+                     i64(llvm::bit_cast<uint32_t>(activationClip(op)))});
       // Quantized rows are contiguous: no stride.
       leading = {qx, rows64, i64(k)};
     }
@@ -769,7 +779,9 @@ struct LinearToContraction : OpRewritePattern<LinearOp> {
     Value rowsInput = collapseToRows(rewriter, loc, input);
     int64_t rows = cast<RankedTensorType>(rowsInput.getType()).getDimSize(0);
     if (std::optional<uint64_t> bits = op.getActivationBits())
-      rowsInput = fakeQuantizeRows(rewriter, loc, rowsInput, *bits);
+      rowsInput =
+          fakeQuantizeRows(rewriter, loc, rowsInput, *bits,
+                           op.getActivationPerToken(), activationClip(op));
     auto productType =
         RankedTensorType::get({rows, n}, resultType.getElementType());
     SmallVector<Value> dynamicRows;

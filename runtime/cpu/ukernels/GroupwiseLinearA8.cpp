@@ -60,23 +60,38 @@ struct QuantizedRow {
   }
 };
 
+/// How lowbit.linear quantizes its input (activation_bits and the rest).
+struct QuantizeSettings {
+  int bits = 8;
+  bool perToken = false;
+  float clip = 1.0f;
+};
+
 void quantizeRow(const float *x, int64_t k, int64_t bits, int64_t groupSize,
+                 const QuantizeSettings &settings,
                  const ActivationLayout &layout, uint8_t *out) {
   float *blockScales =
       reinterpret_cast<float *>(out + layout.blockScalesOffset);
-  for (int64_t begin = 0; begin < k; begin += kActivationBlock) {
-    int64_t end = begin + kActivationBlock < k ? begin + kActivationBlock : k;
+  const float largest = float((1 << (settings.bits - 1)) - 1);
+  // Per token, every block carries the row's scale.
+  const int64_t scaleBlock = settings.perToken ? k : kActivationBlock;
+  for (int64_t begin = 0; begin < k; begin += scaleBlock) {
+    int64_t end = begin + scaleBlock < k ? begin + scaleBlock : k;
     float absMax = 0.0f;
     for (int64_t j = begin; j < end; ++j)
       absMax = __builtin_fmaxf(absMax, __builtin_fabsf(x[j]));
-    blockScales[begin / kActivationBlock] = absMax / 127.0f;
+    float scale = absMax * settings.clip / largest;
+    for (int64_t j = begin; j < end; j += kActivationBlock)
+      blockScales[j / kActivationBlock] = scale;
   }
   auto code = [&](int64_t index) -> int8_t {
     float scale = blockScales[index / kActivationBlock];
     if (scale == 0.0f)
       return 0;
     float q = __builtin_roundf(x[index] / scale);
-    return static_cast<int8_t>(q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q);
+    return static_cast<int8_t>(q > largest    ? largest
+                               : q < -largest ? -largest
+                                              : q);
   };
   int32_t offset = static_cast<int32_t>(codeOffset(bits));
   for (int64_t chunk = 0; chunk < layout.chunks; ++chunk) {
@@ -481,17 +496,27 @@ extern "C" {
 
 /// Quantizes rows x[r * xStride + j] (r < rows, j < k) to `out`, rows of
 /// activationLayout(k, groupSize).rowBytes bytes each, for a weight of
-/// `bits` with groups of `groupSize` (activationCodesHandle). Returns 0,
-/// or -1 for a format the a8 kernels do not handle.
+/// `bits` with groups of `groupSize` (activationCodesHandle), as
+/// lowbit.linear defines it: `activationBits`-bit codes, a scale per block
+/// of 32 or, when `perToken`, per row, covering `clipBits` (an f32's bits)
+/// times max|x|. Returns 0, or -1 for a format the a8 kernels do not handle.
 int64_t lbc_ukernel_quantize_activations(int64_t x, int64_t rows, int64_t k,
                                          int64_t xStride, int64_t out,
-                                         int64_t bits, int64_t groupSize) {
-  if (!activationCodesHandle(bits, groupSize))
+                                         int64_t bits, int64_t groupSize,
+                                         int64_t activationBits,
+                                         int64_t perToken, int64_t clipBits) {
+  if (!activationCodesHandle(bits, groupSize) || activationBits < 2 ||
+      activationBits > 8)
     return -1;
+  QuantizeSettings settings;
+  settings.bits = static_cast<int>(activationBits);
+  settings.perToken = perToken != 0;
+  uint32_t clip = static_cast<uint32_t>(clipBits);
+  std::memcpy(&settings.clip, &clip, sizeof(clip));
   ActivationLayout layout = activationLayout(k, groupSize);
   for (int64_t r = 0; r < rows; ++r)
     quantizeRow(reinterpret_cast<const float *>(x) + r * xStride, k, bits,
-                groupSize, layout,
+                groupSize, settings, layout,
                 reinterpret_cast<uint8_t *>(out) + r * layout.rowBytes);
   return 0;
 }

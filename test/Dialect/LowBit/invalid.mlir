@@ -247,3 +247,19 @@ func.func @hadamard_dynamic_size(%x: tensor<3x?xf32>) {
   %y = lowbit.hadamard %x : tensor<3x?xf32>
   return
 }
+
+// -----
+
+func.func @activation_clip_range(%x: tensor<3x8xf32>, %w: tensor<2x8xf32>) {
+  // expected-error @+1 {{activation_clip must be in (0, 1], got 1.5}}
+  %y = lowbit.linear %x, %w {activation_bits = 4, activation_clip = 1.5 : f32} : tensor<3x8xf32>, tensor<2x8xf32> -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @activation_per_token_without_bits(%x: tensor<3x8xf32>, %w: tensor<2x8xf32>) {
+  // expected-error @+1 {{activation_per_token and activation_clip need activation_bits}}
+  %y = lowbit.linear %x, %w {activation_per_token} : tensor<3x8xf32>, tensor<2x8xf32> -> tensor<3x2xf32>
+  return
+}

@@ -54,6 +54,13 @@ func.func @kquant_linear(%x: tensor<3x300xf32>, %w: !lowbit.packed<tensor<2x300x
   return %y : tensor<3x2xf32>
 }
 
+// CHECK-LABEL: func.func @per_token_linear
+// CHECK: lowbit.linear %{{.*}}, %{{.*}} {activation_bits = 4 : i64, activation_clip = 0.899999976 : f32, activation_per_token}
+func.func @per_token_linear(%x: tensor<3x300xf32>, %w: !lowbit.packed<tensor<2x300xf32>, #lowbit.kquant<bits = 4>>) -> tensor<3x2xf32> {
+  %y = lowbit.linear %x, %w {activation_bits = 4, activation_per_token, activation_clip = 0.9 : f32} : tensor<3x300xf32>, !lowbit.packed<tensor<2x300xf32>, #lowbit.kquant<bits = 4>> -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
 // CHECK-LABEL: func.func @hadamard
 // CHECK: lowbit.hadamard %{{.*}} : tensor<?x768xf32>
 func.func @hadamard(%x: tensor<?x768xf32>) -> tensor<?x768xf32> {
