@@ -10,6 +10,8 @@
 
 #include "lib/Compiler/Driver.h"
 
+#include "lib/Compiler/Calibration.h"
+
 #include "dialects/LowBit/LowBitDialect.h"
 #include "lib/Compiler/Registration.h"
 #include "lib/Compiler/Report.h"
@@ -162,6 +164,23 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
       llvm::cl::desc("Write a self-contained HTML quality report (per-layer "
                      "formats, bits/weight, weight and output errors)"),
       llvm::cl::value_desc("file.html"), llvm::cl::cat(category));
+  llvm::cl::opt<std::string> calib(
+      "calib",
+      llvm::cl::desc("Calibration inputs for recipe steps that need "
+                     "activation statistics (smoothrot): a directory of "
+                     "samples (sub-directories with input_<i>.pb|.npy, or "
+                     ".npy/.pb files of a one-input model, several samples "
+                     "along a leading dim allowed), one such file, or "
+                     "'synthetic' (announced random inputs)"),
+      llvm::cl::value_desc("dir|file|synthetic"), llvm::cl::cat(category));
+  llvm::cl::opt<int64_t> calibSamples(
+      "calib-samples",
+      llvm::cl::desc("Use at most this many calibration samples (0: all; "
+                     "synthetic: 8)"),
+      llvm::cl::init(0), llvm::cl::cat(category));
+  llvm::cl::opt<uint64_t> calibSeed(
+      "calib-seed", llvm::cl::desc("Seed of synthetic calibration inputs"),
+      llvm::cl::init(0), llvm::cl::cat(category));
   llvm::cl::opt<bool> debugLines(
       "debug-lines",
       llvm::cl::desc("Emit line tables that map machine code to ONNX nodes "
@@ -231,6 +250,17 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
                 "but recipe '" +
                 recipe->str() + "' quantizes no weights");
   recipe->keep.assign(keep.begin(), keep.end());
+  CalibrationOptions calibration;
+  calibration.source = calib;
+  calibration.maxSamples = calibSamples;
+  calibration.seed = calibSeed;
+  if (recipe->needsCalibration() && calibration.source.empty())
+    return fail("recipe step '" + recipe->calibrationStep() +
+                "' needs activation statistics: give calibration inputs with "
+                "--calib=DIR|FILE, or --calib=synthetic for announced random "
+                "inputs");
+  if (calibSamples < 0)
+    return fail("--calib-samples must be >= 0");
   const std::string reportFile = reportPath;
   recipe->measureErrors = !reportFile.empty();
   DialectRegistry registry;
@@ -240,9 +270,14 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   // Warnings (a --keep pattern that names nothing, weights left unquantized)
   // are printed; errors go on to MLIR's default printer.
   ScopedDiagnosticHandler warnings(&context, [](Diagnostic &diagnostic) {
-    if (diagnostic.getSeverity() != DiagnosticSeverity::Warning)
+    DiagnosticSeverity severity = diagnostic.getSeverity();
+    if (severity != DiagnosticSeverity::Warning &&
+        severity != DiagnosticSeverity::Remark)
       return failure();
-    llvm::errs() << "lbc-opt: warning: " << diagnostic << "\n";
+    llvm::errs() << "lbc-opt: "
+                 << (severity == DiagnosticSeverity::Warning ? "warning: "
+                                                             : "note: ")
+                 << diagnostic << "\n";
     return success();
   });
   context.loadAllAvailableDialects();
@@ -263,8 +298,24 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
     return fail("'" + inputPath + "' has no function @" +
                 kModelFunctionName.str() + " to compile");
 
+  PassManager raise(&context);
+  buildLbcRaisePipeline(raise, *recipe);
+  if (failed(raise.run(module)))
+    return 1;
+  if (recipe->needsCalibration()) {
+    FailureOr<std::vector<LinearStatistics>> statistics =
+        collectLinearStatistics(module, calibration, error);
+    if (failed(statistics))
+      return fail("calibration: " + error);
+    if (failed(attachStatistics(function, *statistics)))
+      return fail("internal error: calibration statistics do not match the "
+                  "model's linears");
+  } else if (!calibration.source.empty()) {
+    llvm::errs() << "lbc-opt: warning: --calib is unused: recipe '"
+                 << recipe->str() << "' needs no activation statistics\n";
+  }
   PassManager transforms(&context);
-  buildLbcPipeline(transforms, *recipe);
+  buildLbcTransformPipeline(transforms, *recipe);
   if (failed(transforms.run(module)))
     return 1;
 

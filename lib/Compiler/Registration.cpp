@@ -11,6 +11,7 @@
 #include "lib/Compiler/Registration.h"
 
 #include "dialects/LowBit/LowBitDialect.h"
+#include "passes/Calibrate/Passes.h"
 #include "passes/Codegen/CPU/Passes.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/Fusion/Passes.h"
@@ -40,6 +41,7 @@ void mlir::lbc::registerLbcPasses() {
   std::call_once(once, [] {
     registerQuantPasses();
     registerRaisePasses();
+    registerCalibratePasses();
     registerConversionPasses();
     registerCodegenCPUPasses();
     registerFusionPasses();

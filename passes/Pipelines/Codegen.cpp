@@ -28,6 +28,8 @@ static constexpr const char *kCodegenPipeline =
     "lbc-tile-and-vectorize-contractions,canonicalize,cse,"
     // Other large loop nests run their outer parallel loop on threads.
     "func.func(lbc-distribute-parallel-loops),canonicalize,cse,"
+    // One out-parameter per result, even for a value returned twice.
+    "func.func(lbc-distinct-results),"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     // Outputs become caller-provided buffers: the runtime owns all memory it

@@ -19,12 +19,27 @@ using namespace mlir;
 using namespace mlir::lbc;
 
 void mlir::lbc::buildLbcPipeline(OpPassManager &pm, const Recipe &recipe) {
-  // Stage order: quantize weights (later: prune, smooth/rotate before it,
-  // activation quantization and mixed precision after it), then clean up.
-  if (recipe.weights) {
-    // Linear layers (products with a constant weight) become lowbit.linear,
-    // whose weights the quantization step packs.
+  buildLbcRaisePipeline(pm, recipe);
+  buildLbcTransformPipeline(pm, recipe);
+}
+
+void mlir::lbc::buildLbcRaisePipeline(OpPassManager &pm, const Recipe &recipe) {
+  // Linear layers (products with a constant weight) become lowbit.linear,
+  // which the transforms act on.
+  if (recipe.weights || recipe.smoothRot)
     pm.addNestedPass<func::FuncOp>(createRaiseLinearPass());
+}
+
+void mlir::lbc::buildLbcTransformPipeline(OpPassManager &pm,
+                                          const Recipe &recipe) {
+  // Stage order: smooth/rotate, quantize weights, quantize activations
+  // (later: prune first, mixed precision after), then clean up.
+  if (recipe.smoothRot) {
+    SmoothRotPassOptions options;
+    options.alpha = recipe.smoothRot->alpha;
+    pm.addNestedPass<func::FuncOp>(createSmoothRotPass(options));
+  }
+  if (recipe.weights) {
     QuantizeWeightsPassOptions options;
     options.bits = recipe.weights->bits;
     if (recipe.weights->format == WeightQuantStep::Format::KQuant) {

@@ -28,8 +28,18 @@ struct LbcPipelineOptions : public PassPipelineOptions<LbcPipelineOptions> {
 };
 
 /// Adds the passes that carry out `recipe` to `pm` (a module pass manager),
-/// in canonical stage order.
+/// in canonical stage order: buildLbcRaisePipeline, then
+/// buildLbcTransformPipeline. The driver runs the two halves separately and
+/// calibrates in between when the recipe needs statistics.
 void buildLbcPipeline(OpPassManager &pm, const Recipe &recipe);
+
+/// Structure recognition: the ops the recipe's transforms act on
+/// (lowbit.linear), and what calibration instruments.
+void buildLbcRaisePipeline(OpPassManager &pm, const Recipe &recipe);
+
+/// The recipe's transforms on raised IR: smoothing/rotation, weight
+/// quantization, activation quantization, clean-up.
+void buildLbcTransformPipeline(OpPassManager &pm, const Recipe &recipe);
 
 /// Adds the CPU code generation passes (tensors to the LLVM dialect) to a
 /// module pass manager. The model function must carry

@@ -26,7 +26,9 @@ static constexpr const char *kValidSteps =
     "hqq (half-quadratic fit of a group-wise step instead of "
     "round-to-nearest), a8, a4 (8- or 4-bit inputs of the low-bit linears, "
     "a scale per block of 32; a8t, a4t: a scale per token; =C clips at C "
-    "times max|x|, e.g. a4t=0.9)";
+    "times max|x|, e.g. a4t=0.9), smoothrot, smoothrot=ALPHA (SmoothRot "
+    "smoothing and online Hadamard rotation of MLP down projections, alpha "
+    "in [0, 1], default 0.5; needs --calib)";
 
 /// Parses `aB[t][=C]` with B in 2..8 and C in (0, 1]; std::nullopt if `step`
 /// has another shape, an error message in `error` if it has this shape with
@@ -104,6 +106,16 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
     }
     if (step == "fp32") {
       fp32Step = step;
+    } else if (step == "smoothrot" || step.starts_with("smoothrot=")) {
+      SmoothRotStep smoothRot;
+      if (step.consume_front("smoothrot=") &&
+          (step.getAsDouble(smoothRot.alpha) || !(smoothRot.alpha >= 0) ||
+           smoothRot.alpha > 1)) {
+        error = "recipe step '" + rawStep.trim().str() +
+                "': alpha after '=' must be a number in [0, 1]";
+        return std::nullopt;
+      }
+      recipe.smoothRot = smoothRot;
     } else if (step == "hqq") {
       fitStep = step;
     } else if (std::optional<ActivationQuantStep> activations =
@@ -165,10 +177,22 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
   return recipe;
 }
 
+/// "0.5" for 0.5: the shortest spelling that reads back the same.
+static std::string formatNumber(double value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", value);
+  return text;
+}
+
 std::string Recipe::str() const {
+  std::string prefix;
+  if (smoothRot)
+    prefix = smoothRot->alpha == 0.5
+                 ? "smoothrot,"
+                 : "smoothrot=" + formatNumber(smoothRot->alpha) + ",";
   if (!weights)
-    return "fp32";
-  std::string text;
+    return prefix + "fp32";
+  std::string text = prefix;
   if (weights->format == WeightQuantStep::Format::KQuant) {
     text = "q" + std::to_string(weights->bits) + "k";
   } else if (weights->format == WeightQuantStep::Format::Nf4) {
@@ -188,11 +212,8 @@ std::string Recipe::str() const {
     text += ",a" + std::to_string(activations->bits);
     if (activations->perToken)
       text += "t";
-    if (activations->clip != 1.0) {
-      char clip[32];
-      std::snprintf(clip, sizeof(clip), "=%g", activations->clip);
-      text += clip;
-    }
+    if (activations->clip != 1.0)
+      text += "=" + formatNumber(activations->clip);
   }
   if (!keep.empty()) {
     text += " keep=";

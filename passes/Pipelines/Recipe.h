@@ -48,8 +48,16 @@ struct ActivationQuantStep {
   double clip = 1.0;
 };
 
+/// `smoothrot[=ALPHA]`: SmoothRot's smoothing scales and online Hadamard
+/// rotation on MLP down projections (needs calibration statistics).
+struct SmoothRotStep {
+  double alpha = 0.5;
+};
+
 /// A parsed recipe: what each stage of the pipeline does.
 struct Recipe {
+  /// Function-preserving transforms before quantization.
+  std::optional<SmoothRotStep> smoothRot;
   /// Absent for `fp32`: weights stay dense.
   std::optional<WeightQuantStep> weights;
   /// `a8`, `a4t=0.9`, ...: the inputs of low-bit linears are quantized
@@ -64,6 +72,11 @@ struct Recipe {
 
   /// The canonical spelling, recorded in artifacts.
   std::string str() const;
+
+  /// Whether a step needs activation statistics from calibration, and the
+  /// first such step's spelling (for messages).
+  bool needsCalibration() const { return smoothRot.has_value(); }
+  std::string calibrationStep() const { return "smoothrot"; }
 };
 
 /// Parses `text`; on failure returns std::nullopt and sets `error` to a

@@ -12,6 +12,7 @@
 #define LBC_PASSES_QUANT_PASSES_H
 
 #include "dialects/LowBit/LowBitDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"

@@ -71,6 +71,38 @@ def DequantizeWeightsPass : Pass<"lbc-dequantize-weights", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def SmoothRotPass : Pass<"lbc-smoothrot", "::mlir::func::FuncOp"> {
+  let summary = "Smooth and rotate the inputs of MLP down projections "
+                "(SmoothRot), function-preserving";
+  let description = [{
+    Finds MLP down projections: a `lowbit.linear` (down) whose input is the
+    elementwise product of another linear's output (up) with a value that
+    does not depend on it (silu(gate) in SwiGLU), each used once. With the
+    calibration statistics the driver attached to down
+    (`lbc.input_absmax`, m_j per input channel), SmoothRot's scales
+      s_j = max(m_j, 1e-5)^alpha / max(w_j, 1e-5)^(1 - alpha),
+      w_j = max_i |W_down[i, j]|,
+    move the activation outliers into the weights exactly: row j of W_up is
+    divided by s_j, column j of W_down multiplied by it. Then (`hadamard`)
+    the input of down is rotated online by `lowbit.hadamard` (M_n, QuaRot's
+    R4) and W_down's rows by the same M_n at compile time, spreading what
+    remains of the outliers over all channels: x' = (x / s) M,
+    W' = W diag(s) M. Without quantization the model computes the same
+    function (up to rounding); quantized weights and activations
+    (`w4,a4t`) lose less. A down projection whose size has no Hadamard
+    matrix is smoothed only, with a remark; linears that do not match are
+    left alone. A matched down projection without statistics is an error.
+  }];
+  let options = [
+    Option<"alpha", "alpha", "double", "0.5",
+           "Migration strength in [0, 1]: 0 leaves activations as they are">,
+    Option<"hadamard", "hadamard", "bool", "true",
+           "Rotate the down projections' inputs online (R4)">,
+  ];
+  let dependentDialects = ["::mlir::lbc::lowbit::LowBitDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def QuantizeActivationsPass
     : Pass<"lbc-quantize-activations", "::mlir::func::FuncOp"> {
   let summary = "Quantize the inputs of low-bit linears dynamically to "

@@ -14,6 +14,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace mlir::lbc;
 using lowbit::GroupwiseEncodingAttr;
@@ -151,4 +153,14 @@ mlir::lbc::unpackWeights(lowbit::ConstantOp constant) {
         rows, columns, values);
   return DenseResourceElementsAttr::get(logicalType, "lbc_dequantized_weight",
                                         std::move(blob));
+}
+
+DenseResourceElementsAttr mlir::lbc::makeF32Resource(RankedTensorType type,
+                                                     ArrayRef<float> values,
+                                                     llvm::StringRef name) {
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      values.size() * sizeof(float), kBlobAlignment);
+  std::memcpy(blob.getMutableData().data(), values.data(),
+              values.size() * sizeof(float));
+  return DenseResourceElementsAttr::get(type, name, std::move(blob));
 }

@@ -37,6 +37,11 @@ packWeights(ArrayRef<float> values, lowbit::PackedWeightType packedType,
             Location loc,
             ::lbc::FitMethod fit = ::lbc::FitMethod::RoundToNearest);
 
+/// `values` as an f32 dense_resource of `type` (a transformed weight).
+DenseResourceElementsAttr makeF32Resource(RankedTensorType type,
+                                          ArrayRef<float> values,
+                                          llvm::StringRef name);
+
 /// Decodes the blob of a packed constant into an f32 dense_resource of its
 /// logical type.
 FailureOr<DenseResourceElementsAttr> unpackWeights(lowbit::ConstantOp constant);

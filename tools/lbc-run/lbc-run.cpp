@@ -11,7 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lbc/runtime.h"
-#include "tools/lbc-run/TensorFiles.h"
+#include "lib/Support/TensorFiles.h"
 
 #include <unistd.h>
 

@@ -90,6 +90,19 @@ def DistributeParallelLoopsPass
                            "::mlir::affine::AffineDialect"];
 }
 
+def DistinctResultsPass
+    : Pass<"lbc-distinct-results", "::mlir::func::FuncOp"> {
+  let summary = "Give every returned tensor its own buffer";
+  let description = [{
+    Runs just before bufferization. Outputs become caller-provided buffers
+    (buffer-results-to-out-params), one per result, so a value returned
+    twice (duplicate ONNX outputs, or statistics that CSE merged) is copied
+    for its second and later uses: `bufferization.alloc_tensor() copy(%v)`,
+    which CSE leaves alone.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
 def InlineAllocaScopesPass
     : Pass<"lbc-inline-alloca-scopes", "::mlir::ModuleOp"> {
   let summary = "Inline memref.alloca_scope regions that allocate nothing";

@@ -5,12 +5,12 @@
 //===----------------------------------------------------------------------===//
 //
 // Reading model inputs from .npy or ONNX TensorProto (.pb) files and writing
-// outputs as .npy, for lbc-run.
+// outputs as .npy, for lbc-run and the compiler's calibration.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LBC_TOOLS_LBC_RUN_TENSORFILES_H
-#define LBC_TOOLS_LBC_RUN_TENSORFILES_H
+#ifndef LBC_SUPPORT_TENSORFILES_H
+#define LBC_SUPPORT_TENSORFILES_H
 
 #include "lbc/runtime.h"
 
@@ -44,4 +44,4 @@ bool writeNpy(const std::string &path, const HostTensor &tensor,
 
 } // namespace lbc
 
-#endif // LBC_TOOLS_LBC_RUN_TENSORFILES_H
+#endif // LBC_SUPPORT_TENSORFILES_H

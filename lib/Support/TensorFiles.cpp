@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tools/lbc-run/TensorFiles.h"
+#include "lib/Support/TensorFiles.h"
 
 // A runtime-only build (LBC_RUNTIME_ONLY, e.g. the aarch64 cross build)
 // has no protobuf: it reads .npy only.

@@ -1,0 +1,48 @@
+//===- DistinctResults.cpp - one buffer per returned tensor ---------------===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// Copies a tensor returned more than once, so that each result of the model
+// function bufferizes to its own out-parameter.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Codegen/CPU/Passes.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+
+namespace mlir::lbc {
+#define GEN_PASS_DEF_DISTINCTRESULTSPASS
+#include "passes/Codegen/CPU/Passes.h.inc"
+} // namespace mlir::lbc
+
+using namespace mlir;
+
+namespace {
+
+struct DistinctResultsPass
+    : public mlir::lbc::impl::DistinctResultsPassBase<DistinctResultsPass> {
+  void runOnOperation() override {
+    getOperation().walk([](func::ReturnOp returnOp) {
+      llvm::SmallPtrSet<Value, 8> seen;
+      OpBuilder b(returnOp);
+      for (OpOperand &operand : returnOp->getOpOperands()) {
+        Value value = operand.get();
+        auto type = dyn_cast<RankedTensorType>(value.getType());
+        if (!type || seen.insert(value).second)
+          continue;
+        SmallVector<Value> dynamicSizes;
+        for (int64_t d = 0; d < type.getRank(); ++d)
+          if (type.isDynamicDim(d))
+            dynamicSizes.push_back(
+                tensor::DimOp::create(b, returnOp.getLoc(), value, d));
+        operand.set(bufferization::AllocTensorOp::create(
+            b, returnOp.getLoc(), type, dynamicSizes, /*copy=*/value));
+      }
+    });
+  }
+};
+
+} // namespace

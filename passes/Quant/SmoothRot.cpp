@@ -1,0 +1,253 @@
+//===- SmoothRot.cpp - smoothing scales and online rotation of down_proj --===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// lbc-smoothrot: SmoothRot (arXiv 2506.05413) on MLP down projections:
+// channel-wise smoothing scales fused exactly into up and down, then an
+// online Hadamard rotation of down's input with down's weight rotated to
+// match. Function-preserving; it prepares the layer for 4-bit activations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Quant/Passes.h"
+#include "passes/Quant/WeightBlobs.h"
+
+#include "lib/Support/Hadamard.h"
+
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+namespace mlir::lbc {
+#define GEN_PASS_DEF_SMOOTHROTPASS
+#include "passes/Quant/Passes.h.inc"
+} // namespace mlir::lbc
+
+using namespace mlir;
+using namespace mlir::lbc;
+
+namespace {
+
+/// The statistics attribute the driver attaches (lib/Compiler/Calibration).
+constexpr llvm::StringLiteral kInputAbsMax = "lbc.input_absmax";
+constexpr llvm::StringLiteral kInputMeanSquare = "lbc.input_mean_square";
+constexpr float kScaleFloor = 1e-5f;
+
+/// The dense f32 constant weight of a linear, if it has one.
+arith::ConstantOp constantWeight(lowbit::LinearOp linear) {
+  auto constant = linear.getWeight().getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return {};
+  auto type = dyn_cast<RankedTensorType>(constant.getType());
+  return type && type.getElementType().isF32() && type.getRank() == 2
+             ? constant
+             : arith::ConstantOp();
+}
+
+/// `value` seen through single-use reshapes that keep the last (channel)
+/// dimension as a group of its own (the collapse/expand of leading dims
+/// that lbc-raise-linear puts around linears): the value whose channel j is
+/// `value`'s channel j.
+Value throughChannelReshapes(Value value) {
+  while (Operation *op = value.getDefiningOp()) {
+    if (!isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op) ||
+        !op->hasOneUse())
+      break;
+    SmallVector<ReassociationIndices> groups =
+        isa<tensor::CollapseShapeOp>(op)
+            ? cast<tensor::CollapseShapeOp>(op).getReassociationIndices()
+            : cast<tensor::ExpandShapeOp>(op).getReassociationIndices();
+    if (groups.back().size() != 1)
+      break;
+    value = op->getOperand(0);
+  }
+  return value;
+}
+
+/// A down projection and the linear (up) whose output its input scales.
+struct MlpDown {
+  lowbit::LinearOp down, up;
+  linalg::GenericOp product;
+};
+
+/// Whether `down`'s input is up(x) * g elementwise, with g independent of
+/// up(x), each value used once, up and down with constant f32 weights and
+/// constant (or no) bias on up.
+std::optional<MlpDown> matchMlpDown(lowbit::LinearOp down) {
+  if (!constantWeight(down))
+    return std::nullopt;
+  auto product = throughChannelReshapes(down.getInput())
+                     .getDefiningOp<linalg::GenericOp>();
+  if (!product || !product->hasOneUse() || product.getNumDpsInputs() != 2 ||
+      product.getNumDpsInits() != 1 || product.getNumReductionLoops() != 0 ||
+      !llvm::all_of(product.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return std::nullopt;
+  auto yield = cast<linalg::YieldOp>(product.getBody()->getTerminator());
+  auto multiply = yield.getValues()[0].getDefiningOp<arith::MulFOp>();
+  if (!multiply)
+    return std::nullopt;
+  for (OpOperand *input : product.getDpsInputOperands()) {
+    auto up =
+        throughChannelReshapes(input->get()).getDefiningOp<lowbit::LinearOp>();
+    if (!up || !up->hasOneUse() || !constantWeight(up) ||
+        input->get().getType() != product.getResult(0).getType() ||
+        !input->get().hasOneUse())
+      continue;
+    if (Value bias = up.getBias();
+        bias && !bias.getDefiningOp<arith::ConstantOp>())
+      continue;
+    BlockArgument scaled = product.getMatchingBlockArgument(input);
+    Value lhs = multiply.getLhs(), rhs = multiply.getRhs();
+    Value other = lhs == scaled ? rhs : rhs == scaled ? lhs : Value();
+    if (!other)
+      continue;
+    // The other factor must not see up's output.
+    SetVector<Operation *> slice;
+    getForwardSlice(scaled, &slice);
+    if (Operation *producer = other.getDefiningOp();
+        other == scaled || (producer && slice.contains(producer)))
+      continue;
+    return MlpDown{down, up, product};
+  }
+  return std::nullopt;
+}
+
+struct SmoothRotPass
+    : public mlir::lbc::impl::SmoothRotPassBase<SmoothRotPass> {
+  using Base::Base;
+
+  LogicalResult initialize(MLIRContext *) override {
+    if (!(alpha >= 0.0 && alpha <= 1.0))
+      return emitError(UnknownLoc::get(&getContext()),
+                       "lbc-smoothrot: alpha must be in [0, 1], got ")
+             << alpha;
+    return success();
+  }
+
+  void runOnOperation() override {
+    SmallVector<MlpDown> matches;
+    getOperation().walk([&](lowbit::LinearOp linear) {
+      if (std::optional<MlpDown> match = matchMlpDown(linear))
+        matches.push_back(*match);
+    });
+    int64_t rotated = 0;
+    for (const MlpDown &match : matches) {
+      FailureOr<bool> result = transform(match);
+      if (failed(result))
+        return signalPassFailure();
+      rotated += *result;
+    }
+    if (matches.empty())
+      getOperation().emitRemark("lbc-smoothrot: no MLP down projection "
+                                "(a linear fed by another linear's output "
+                                "times a gate) in @")
+          << getOperation().getSymName() << "; nothing smoothed";
+    else
+      getOperation().emitRemark("lbc-smoothrot: smoothed ")
+          << matches.size() << " MLP down projection(s) of @"
+          << getOperation().getSymName() << " (alpha "
+          << llvm::formatv("{0}", static_cast<double>(alpha)) << "), "
+          << rotated << " rotated online";
+  }
+
+  /// Smooths (and rotates) one down projection; true when rotated.
+  FailureOr<bool> transform(const MlpDown &match) {
+    lowbit::LinearOp down = match.down, up = match.up;
+    auto absMaxAttr = down->getAttrOfType<DenseElementsAttr>(kInputAbsMax);
+    arith::ConstantOp downConstant = constantWeight(down);
+    arith::ConstantOp upConstant = constantWeight(up);
+    auto downType = cast<RankedTensorType>(downConstant.getType());
+    auto upType = cast<RankedTensorType>(upConstant.getType());
+    int64_t outputs = downType.getDimSize(0), channels = downType.getDimSize(1);
+    if (!absMaxAttr || absMaxAttr.getNumElements() != channels)
+      return down.emitError("lbc-smoothrot: this MLP down projection has no "
+                            "calibration statistics (")
+             << kInputAbsMax
+             << "); compile with --calib=DIR or --calib=synthetic";
+    FailureOr<F32Elements> downWeights = readF32Elements(
+        cast<ElementsAttr>(downConstant.getValue()), down.getLoc());
+    FailureOr<F32Elements> upWeights =
+        readF32Elements(cast<ElementsAttr>(upConstant.getValue()), up.getLoc());
+    if (failed(downWeights) || failed(upWeights))
+      return failure();
+
+    // s_j = m_j^alpha / w_j^(1 - alpha).
+    std::vector<float> absMax(absMaxAttr.getValues<float>().begin(),
+                              absMaxAttr.getValues<float>().end());
+    std::vector<float> newDown(downWeights->values.begin(),
+                               downWeights->values.end());
+    std::vector<float> newUp(upWeights->values.begin(),
+                             upWeights->values.end());
+    std::vector<float> scales(channels);
+    for (int64_t j = 0; j < channels; ++j) {
+      float w = 0;
+      for (int64_t i = 0; i < outputs; ++i)
+        w = std::max(w, std::fabs(newDown[i * channels + j]));
+      double m = std::max(absMax[j], kScaleFloor);
+      scales[j] = static_cast<float>(
+          std::pow(m, alpha) / std::pow(std::max(w, kScaleFloor), 1.0 - alpha));
+    }
+    int64_t upColumns = upType.getDimSize(1);
+    for (int64_t j = 0; j < channels; ++j) {
+      for (int64_t c = 0; c < upColumns; ++c)
+        newUp[j * upColumns + c] /= scales[j];
+      for (int64_t i = 0; i < outputs; ++i)
+        newDown[i * channels + j] *= scales[j];
+    }
+    OpBuilder b(down);
+    if (Value bias = up.getBias()) {
+      auto biasConstant = bias.getDefiningOp<arith::ConstantOp>();
+      FailureOr<F32Elements> biasValues = readF32Elements(
+          cast<ElementsAttr>(biasConstant.getValue()), up.getLoc());
+      if (failed(biasValues))
+        return failure();
+      std::vector<float> newBias(biasValues->values.begin(),
+                                 biasValues->values.end());
+      for (int64_t j = 0; j < channels; ++j)
+        newBias[j] /= scales[j];
+      OpBuilder ub(up);
+      auto biasType = cast<RankedTensorType>(biasConstant.getType());
+      up.getBiasMutable().assign(arith::ConstantOp::create(
+          ub, up.getLoc(),
+          makeF32Resource(biasType, newBias, "lbc_smoothed_bias")));
+    }
+
+    // W' = W diag(s) M and x' = (x / s) M, when M_n exists.
+    std::optional<::lbc::HadamardSize> size =
+        hadamard ? ::lbc::factorHadamardSize(channels) : std::nullopt;
+    if (size) {
+      std::vector<float> factor = ::lbc::scaledHadamardFactor(channels);
+      ::lbc::hadamardTransformRows(newDown.data(), outputs, channels, channels,
+                                   *size, factor.data());
+      auto rotation =
+          lowbit::HadamardOp::create(b, down.getLoc(), down.getInput());
+      down.getInputMutable().assign(rotation);
+    } else if (hadamard) {
+      down.emitRemark("lbc-smoothrot: no Hadamard matrix of size ")
+          << channels << " (2^m * K with K = 1 or a Paley order); this down "
+          << "projection is smoothed but not rotated";
+    }
+    OpBuilder ub(up);
+    up.getWeightMutable().assign(arith::ConstantOp::create(
+        ub, up.getLoc(),
+        makeF32Resource(upType, newUp, "lbc_smoothed_weight")));
+    down.getWeightMutable().assign(arith::ConstantOp::create(
+        b, down.getLoc(),
+        makeF32Resource(downType, newDown, "lbc_smoothed_weight")));
+    // The statistics describe the input before the transform.
+    down->removeAttr(kInputAbsMax);
+    down->removeAttr(kInputMeanSquare);
+    return size.has_value();
+  }
+};
+
+} // namespace
