@@ -97,6 +97,7 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
   llvm::SmallVector<llvm::StringRef> steps;
   text.split(steps, ',');
   llvm::StringRef weightStep, fp32Step, activationStep, fitStep;
+  std::string stepError;
   for (llvm::StringRef rawStep : steps) {
     llvm::StringRef step = rawStep.trim();
     if (step.empty()) {
@@ -119,7 +120,7 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
     } else if (step == "hqq") {
       fitStep = step;
     } else if (std::optional<ActivationQuantStep> activations =
-                   parseActivationStep(step, error)) {
+                   parseActivationStep(step, stepError)) {
       if (!activationStep.empty()) {
         error = "recipe steps '" + activationStep.str() + "' and '" +
                 step.str() + "' contradict: both quantize activations";
@@ -127,7 +128,8 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
       }
       activationStep = step;
       recipe.activations = *activations;
-    } else if (!error.empty()) {
+    } else if (!stepError.empty()) {
+      error = stepError;
       return std::nullopt;
     } else if (std::optional<WeightQuantStep> weights = parseWeightStep(step)) {
       if (!weightStep.empty()) {

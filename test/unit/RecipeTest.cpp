@@ -119,6 +119,21 @@ TEST(Recipe, ActivationSteps) {
       << error;
 }
 
+TEST(Recipe, SmoothRotStep) {
+  std::string error;
+  std::optional<Recipe> recipe = parseRecipe("a4t=0.9,w4,smoothrot", error);
+  ASSERT_TRUE(recipe) << error;
+  EXPECT_TRUE(recipe->needsCalibration());
+  EXPECT_DOUBLE_EQ(recipe->smoothRot->alpha, 0.5);
+  EXPECT_EQ(recipe->str(), "smoothrot,w4,a4t=0.9");
+  EXPECT_EQ(parseRecipe("smoothrot=0.3,q4k", error)->str(),
+            "smoothrot=0.3,q4k");
+  EXPECT_EQ(parseRecipe("smoothrot", error)->str(), "smoothrot,fp32");
+  EXPECT_FALSE(parseRecipe("w4", error)->needsCalibration());
+  EXPECT_FALSE(parseRecipe("smoothrot=2,w4", error));
+  EXPECT_NE(error.find("'smoothrot=2': alpha"), std::string::npos) << error;
+}
+
 TEST(Recipe, UnknownStepNamesItAndListsValidSteps) {
   std::string error;
   EXPECT_FALSE(parseRecipe("w4,frobnicate", error));
