@@ -183,7 +183,7 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
 static std::string formatNumber(double value) {
   char text[32];
   std::snprintf(text, sizeof(text), "%g", value);
-  return text;
+  return prefix + text;
 }
 
 std::string Recipe::str() const {
@@ -194,7 +194,7 @@ std::string Recipe::str() const {
                  : "smoothrot=" + formatNumber(smoothRot->alpha) + ",";
   if (!weights)
     return prefix + "fp32";
-  std::string text = prefix;
+  std::string text;
   if (weights->format == WeightQuantStep::Format::KQuant) {
     text = "q" + std::to_string(weights->bits) + "k";
   } else if (weights->format == WeightQuantStep::Format::Nf4) {
@@ -222,5 +222,5 @@ std::string Recipe::str() const {
     for (size_t i = 0; i < keep.size(); ++i)
       text += (i ? "," : "") + keep[i];
   }
-  return text;
+  return prefix + text;
 }
