@@ -183,7 +183,7 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
 static std::string formatNumber(double value) {
   char text[32];
   std::snprintf(text, sizeof(text), "%g", value);
-  return prefix + text;
+  return text;
 }
 
 std::string Recipe::str() const {
