@@ -26,7 +26,7 @@ void mlir::lbc::buildLbcPipeline(OpPassManager &pm, const Recipe &recipe) {
 void mlir::lbc::buildLbcRaisePipeline(OpPassManager &pm, const Recipe &recipe) {
   // Linear layers (products with a constant weight) become lowbit.linear,
   // which the transforms act on.
-  if (recipe.weights || recipe.smoothRot)
+  if (recipe.weights || recipe.smoothRot || recipe.rotate)
     pm.addNestedPass<func::FuncOp>(createRaiseLinearPass());
 }
 
@@ -34,9 +34,12 @@ void mlir::lbc::buildLbcTransformPipeline(OpPassManager &pm,
                                           const Recipe &recipe) {
   // Stage order: smooth/rotate, quantize weights, quantize activations
   // (later: prune first, mixed precision after), then clean up.
-  if (recipe.smoothRot) {
+  if (recipe.smoothRot || recipe.rotate) {
     SmoothRotPassOptions options;
-    options.alpha = recipe.smoothRot->alpha;
+    if (recipe.smoothRot)
+      options.alpha = recipe.smoothRot->alpha;
+    else
+      options.smooth = false;
     pm.addNestedPass<func::FuncOp>(createSmoothRotPass(options));
   }
   if (recipe.weights) {

@@ -28,7 +28,8 @@ static constexpr const char *kValidSteps =
     "a scale per block of 32; a8t, a4t: a scale per token; =C clips at C "
     "times max|x|, e.g. a4t=0.9), smoothrot, smoothrot=ALPHA (SmoothRot "
     "smoothing and online Hadamard rotation of MLP down projections, alpha "
-    "in [0, 1], default 0.5; needs --calib)";
+    "in [0, 1], default 0.5; needs --calib), rotate (the online Hadamard "
+    "rotation alone)";
 
 /// Parses `aB[t][=C]` with B in 2..8 and C in (0, 1]; std::nullopt if `step`
 /// has another shape, an error message in `error` if it has this shape with
@@ -107,6 +108,8 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
     }
     if (step == "fp32") {
       fp32Step = step;
+    } else if (step == "rotate") {
+      recipe.rotate = true;
     } else if (step == "smoothrot" || step.starts_with("smoothrot=")) {
       SmoothRotStep smoothRot;
       if (step.consume_front("smoothrot=") &&
@@ -192,6 +195,8 @@ std::string Recipe::str() const {
     prefix = smoothRot->alpha == 0.5
                  ? "smoothrot,"
                  : "smoothrot=" + formatNumber(smoothRot->alpha) + ",";
+  else if (rotate)
+    prefix = "rotate,";
   if (!weights)
     return prefix + "fp32";
   std::string text;

@@ -56,7 +56,11 @@ struct SmoothRotStep {
 
 /// A parsed recipe: what each stage of the pipeline does.
 struct Recipe {
-  /// Function-preserving transforms before quantization.
+  /// Function-preserving transforms before quantization. `rotate`: the
+  /// online Hadamard rotation of MLP down projections alone (QuaRot's R4;
+  /// the residual-stream R1 and per-head R2 rotations are not implemented
+  /// yet); `smoothrot` implies it.
+  bool rotate = false;
   std::optional<SmoothRotStep> smoothRot;
   /// Absent for `fp32`: weights stay dense.
   std::optional<WeightQuantStep> weights;

@@ -98,6 +98,9 @@ def SmoothRotPass : Pass<"lbc-smoothrot", "::mlir::func::FuncOp"> {
            "Migration strength in [0, 1]: 0 leaves activations as they are">,
     Option<"hadamard", "hadamard", "bool", "true",
            "Rotate the down projections' inputs online (R4)">,
+    Option<"smooth", "smooth", "bool", "true",
+           "Apply the smoothing scales (false: rotation only, the `rotate` "
+           "recipe step, which needs no statistics)">,
   ];
   let dependentDialects = ["::mlir::lbc::lowbit::LowBitDialect",
                            "::mlir::arith::ArithDialect"];

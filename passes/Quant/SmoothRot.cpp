@@ -22,9 +22,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
-#include "llvm/Support/FormatVariadic.h"
-
 #include <cmath>
+#include <cstdio>
 
 namespace mlir::lbc {
 #define GEN_PASS_DEF_SMOOTHROTPASS
@@ -41,6 +40,13 @@ constexpr llvm::StringLiteral kInputAbsMax = "lbc.input_absmax";
 constexpr llvm::StringLiteral kInputMeanSquare = "lbc.input_mean_square";
 constexpr float kScaleFloor = 1e-5f;
 
+/// 0.5 as "0.5" in remarks.
+std::string formatAlpha(double alpha) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%g", alpha);
+  return text;
+}
+
 /// The dense f32 constant weight of a linear, if it has one.
 arith::ConstantOp constantWeight(lowbit::LinearOp linear) {
   auto constant = linear.getWeight().getDefiningOp<arith::ConstantOp>();
@@ -52,14 +58,39 @@ arith::ConstantOp constantWeight(lowbit::LinearOp linear) {
              : arith::ConstantOp();
 }
 
+/// Whether `slice` keeps whole leading dims and channels [0, c) of the last
+/// one: the importer's cut of a linear padded to a multiple of 8 outputs.
+bool isChannelPrefix(tensor::ExtractSliceOp slice) {
+  auto sourceType = slice.getSourceType();
+  auto resultType = slice.getResultType();
+  if (sourceType.getRank() != resultType.getRank() ||
+      !llvm::all_of(slice.getStaticOffsets(),
+                    [](int64_t offset) { return offset == 0; }) ||
+      !llvm::all_of(slice.getStaticStrides(),
+                    [](int64_t stride) { return stride == 1; }))
+    return false;
+  for (int64_t d = 0; d + 1 < sourceType.getRank(); ++d)
+    if (sourceType.isDynamicDim(d) ||
+        sourceType.getDimSize(d) != resultType.getDimSize(d))
+      return false;
+  return true;
+}
+
 /// `value` seen through single-use reshapes that keep the last (channel)
 /// dimension as a group of its own (the collapse/expand of leading dims
-/// that lbc-raise-linear puts around linears): the value whose channel j is
-/// `value`'s channel j.
+/// that lbc-raise-linear puts around linears) and channel-prefix slices: the
+/// value whose channel j is `value`'s channel j.
 Value throughChannelReshapes(Value value) {
   while (Operation *op = value.getDefiningOp()) {
-    if (!isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op) ||
-        !op->hasOneUse())
+    if (!op->hasOneUse())
+      break;
+    if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
+      if (!isChannelPrefix(slice))
+        break;
+      value = slice.getSource();
+      continue;
+    }
+    if (!isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op))
       break;
     SmallVector<ReassociationIndices> groups =
         isa<tensor::CollapseShapeOp>(op)
@@ -150,13 +181,17 @@ struct SmoothRotPass
       getOperation().emitRemark("lbc-smoothrot: no MLP down projection "
                                 "(a linear fed by another linear's output "
                                 "times a gate) in @")
-          << getOperation().getSymName() << "; nothing smoothed";
-    else
+          << getOperation().getSymName() << "; nothing to do";
+    else if (smooth)
       getOperation().emitRemark("lbc-smoothrot: smoothed ")
           << matches.size() << " MLP down projection(s) of @"
-          << getOperation().getSymName() << " (alpha "
-          << llvm::formatv("{0}", static_cast<double>(alpha)) << "), "
-          << rotated << " rotated online";
+          << getOperation().getSymName() << " (alpha " << formatAlpha(alpha)
+          << "), " << rotated << " rotated online";
+    else
+      getOperation().emitRemark("lbc-smoothrot: rotated ")
+          << rotated << " of " << matches.size()
+          << " MLP down projection(s) of @" << getOperation().getSymName()
+          << " online";
   }
 
   /// Smooths (and rotates) one down projection; true when rotated.
@@ -168,7 +203,7 @@ struct SmoothRotPass
     auto downType = cast<RankedTensorType>(downConstant.getType());
     auto upType = cast<RankedTensorType>(upConstant.getType());
     int64_t outputs = downType.getDimSize(0), channels = downType.getDimSize(1);
-    if (!absMaxAttr || absMaxAttr.getNumElements() != channels)
+    if (smooth && (!absMaxAttr || absMaxAttr.getNumElements() != channels))
       return down.emitError("lbc-smoothrot: this MLP down projection has no "
                             "calibration statistics (")
              << kInputAbsMax
@@ -180,21 +215,20 @@ struct SmoothRotPass
     if (failed(downWeights) || failed(upWeights))
       return failure();
 
-    // s_j = m_j^alpha / w_j^(1 - alpha).
-    std::vector<float> absMax(absMaxAttr.getValues<float>().begin(),
-                              absMaxAttr.getValues<float>().end());
     std::vector<float> newDown(downWeights->values.begin(),
                                downWeights->values.end());
     std::vector<float> newUp(upWeights->values.begin(),
                              upWeights->values.end());
-    std::vector<float> scales(channels);
-    for (int64_t j = 0; j < channels; ++j) {
+    // s_j = m_j^alpha / w_j^(1 - alpha); 1 without smoothing.
+    std::vector<float> scales(channels, 1.0f);
+    for (int64_t j = 0; smooth && j < channels; ++j) {
+      float m = std::max(absMaxAttr.getValues<float>()[j], kScaleFloor);
       float w = 0;
       for (int64_t i = 0; i < outputs; ++i)
         w = std::max(w, std::fabs(newDown[i * channels + j]));
-      double m = std::max(absMax[j], kScaleFloor);
-      scales[j] = static_cast<float>(
-          std::pow(m, alpha) / std::pow(std::max(w, kScaleFloor), 1.0 - alpha));
+      scales[j] =
+          static_cast<float>(std::pow(static_cast<double>(m), alpha) /
+                             std::pow(std::max(w, kScaleFloor), 1.0 - alpha));
     }
     int64_t upColumns = upType.getDimSize(1);
     for (int64_t j = 0; j < channels; ++j) {

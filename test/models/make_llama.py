@@ -2,7 +2,7 @@
 """Makes Llama-architecture test models with Debian's torch and exports them to ONNX.
 
   make_llama.py --config tiny|small|h768|big --mode prefill|decode --out DIR [--seed S]
-      [--train FILE... --steps N] [--text FILE --windows N]
+      [--train FILE... --steps N] [--text FILE --windows N] [--outliers FACTOR]
 
 The model is written from scratch (no transformers package): RMSNorm (decomposed
 the way torch exports it), rotary position embedding, grouped-query attention with
@@ -180,6 +180,37 @@ def train(model, c, paths, steps, seed):
     print(f"trained {steps} steps on {len(tokens)} bytes: last batch loss {loss.item():.3f}")
 
 
+def plant_outliers(model, c, factor, seed):
+    """Activation outliers by an exact rescaling, as real LLMs have them.
+
+    In every block, a few channels (1%, at least 2) of each RMSNorm's output get
+    their norm weight multiplied by `factor` and the columns of the linears
+    reading them (q/k/v, gate/up) divided by it; a few intermediate channels
+    get up_proj's rows multiplied and down_proj's columns divided. The function
+    is unchanged (up to float rounding) while those linear inputs carry
+    channels `factor` times larger than the rest: what smoothing and
+    rotation are for.
+    """
+    generator = torch.Generator().manual_seed(seed + 3)
+
+    def channels(n):
+        return torch.randperm(n, generator=generator)[:max(2, n // 100)]
+
+    with torch.no_grad():
+        for block in model.layers:
+            attention, mlp = block.self_attn, block.mlp
+            for norm, readers in [(block.input_layernorm,
+                                   [attention.q_proj, attention.k_proj, attention.v_proj]),
+                                  (block.post_attention_layernorm, [mlp.gate_proj, mlp.up_proj])]:
+                picked = channels(c["hidden"])
+                norm.weight[picked] *= factor
+                for linear in readers:
+                    linear.weight[:, picked] /= factor
+            picked = channels(c["intermediate"])
+            mlp.up_proj.weight[picked, :] *= factor
+            mlp.down_proj.weight[:, picked] /= factor
+
+
 class Exported(nn.Module):
     def __init__(self, model, mode):
         super().__init__()
@@ -202,6 +233,9 @@ def main():
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--text", help="text file: write torch's byte-level perplexity")
     parser.add_argument("--windows", type=int, default=2)
+    parser.add_argument("--outliers", type=float, default=0.0,
+                        help="plant activation outliers this many times larger than the "
+                             "other channels by an exact rescaling (e.g. 50)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(args.seed)
@@ -209,6 +243,8 @@ def main():
     model = Llama(c)
     if args.train:
         train(model, c, args.train, args.steps, args.seed)
+    if args.outliers:
+        plant_outliers(model, c, args.outliers, args.seed)
     model.eval()
     generator = torch.Generator().manual_seed(args.seed + 1)
     head_dim = c["hidden"] // c["heads"]

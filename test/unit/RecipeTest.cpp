@@ -130,6 +130,9 @@ TEST(Recipe, SmoothRotStep) {
             "smoothrot=0.3,q4k");
   EXPECT_EQ(parseRecipe("smoothrot", error)->str(), "smoothrot,fp32");
   EXPECT_FALSE(parseRecipe("w4", error)->needsCalibration());
+  EXPECT_EQ(parseRecipe("w4,rotate", error)->str(), "rotate,w4");
+  EXPECT_FALSE(parseRecipe("w4,rotate", error)->needsCalibration());
+  EXPECT_EQ(parseRecipe("rotate,smoothrot,w4", error)->str(), "smoothrot,w4");
   EXPECT_FALSE(parseRecipe("smoothrot=2,w4", error));
   EXPECT_NE(error.find("'smoothrot=2': alpha"), std::string::npos) << error;
 }

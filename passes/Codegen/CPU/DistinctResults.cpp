@@ -33,13 +33,9 @@ struct DistinctResultsPass
         auto type = dyn_cast<RankedTensorType>(value.getType());
         if (!type || seen.insert(value).second)
           continue;
-        SmallVector<Value> dynamicSizes;
-        for (int64_t d = 0; d < type.getRank(); ++d)
-          if (type.isDynamicDim(d))
-            dynamicSizes.push_back(
-                tensor::DimOp::create(b, returnOp.getLoc(), value, d));
+        // A copy takes its sizes from the tensor it copies.
         operand.set(bufferization::AllocTensorOp::create(
-            b, returnOp.getLoc(), type, dynamicSizes, /*copy=*/value));
+            b, returnOp.getLoc(), type, ValueRange{}, /*copy=*/value));
       }
     });
   }
