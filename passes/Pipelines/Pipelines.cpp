@@ -35,6 +35,9 @@ void mlir::lbc::buildLbcTransformPipeline(OpPassManager &pm,
   // Stage order: smooth/rotate, quantize weights, quantize activations
   // (later: prune first, mixed precision after), then clean up.
   if (recipe.smoothRot || recipe.rotate) {
+    // QuaRot's R1 (norms folded, residual stream rotated), then the down
+    // projections' smoothing (smoothrot) and online rotation R4.
+    pm.addNestedPass<func::FuncOp>(createRotateResidualPass());
     SmoothRotPassOptions options;
     if (recipe.smoothRot)
       options.alpha = recipe.smoothRot->alpha;

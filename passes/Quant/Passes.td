@@ -71,6 +71,32 @@ def DequantizeWeightsPass : Pass<"lbc-dequantize-weights", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def RotateResidualPass : Pass<"lbc-rotate-residual", "::mlir::func::FuncOp"> {
+  let summary = "Rotate the residual stream of a transformer by a seeded "
+                "random Hadamard matrix (QuaRot's R1), function-preserving";
+  let description = [{
+    Finds the residual stream: from the token embedding (a gather from a
+    constant table), through residual adds and reshapes, to every RMSNorm
+    that reads it. Each RMSNorm's weight g is folded into the linears that
+    read the norm (W diag(g)) and dropped, since RMSNorm(x R) = RMSNorm(x) R
+    only without it. Then, with R = diag(d) M_n (M_n the Hadamard matrix of
+    lib/Support/Hadamard.h, d seeded random signs), the embedding table's
+    rows become E R, the linears writing into the stream (attention output
+    and MLP down projections) W' = R^T W, and the linears reading a norm
+    W' = W R: outliers of single residual channels spread over all of them,
+    which is what 4-bit activations (`a4t`) of q/k/v/gate/up/lm_head need.
+    The stream may only be used by residual adds, RMSNorms (sum of squares
+    over the channels times a per-row scale) and channel-preserving
+    reshapes; any other use, a model output on the stream, or a hidden size
+    without a Hadamard matrix leaves the function unchanged with a remark.
+  }];
+  let options = [
+    Option<"seed", "seed", "uint64_t", "0", "Seeds the random signs d">,
+  ];
+  let dependentDialects = ["::mlir::lbc::lowbit::LowBitDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def SmoothRotPass : Pass<"lbc-smoothrot", "::mlir::func::FuncOp"> {
   let summary = "Smooth and rotate the inputs of MLP down projections "
                 "(SmoothRot), function-preserving";
