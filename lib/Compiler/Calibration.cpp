@@ -16,6 +16,7 @@
 
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -230,12 +231,15 @@ struct TemporaryArtifact {
 };
 
 /// Compiles `module` with the statistics results for this machine.
-LogicalResult compileInstrumented(ModuleOp module, TemporaryArtifact &artifact,
+LogicalResult compileInstrumented(ModuleOp module, bool gram,
+                                  TemporaryArtifact &artifact,
                                   std::string &error) {
   OwningOpRef<ModuleOp> copy(module.clone());
   MLIRContext *context = module.getContext();
   PassManager instrument(context);
-  instrument.addPass(createInstrumentLinearsPass());
+  InstrumentLinearsPassOptions instrumentOptions;
+  instrumentOptions.gram = gram;
+  instrument.addPass(createInstrumentLinearsPass(instrumentOptions));
   if (failed(instrument.run(*copy))) {
     error = "cannot instrument the model for calibration";
     return failure();
@@ -315,10 +319,11 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
   }
 
   TemporaryArtifact artifact;
-  if (failed(compileInstrumented(module, artifact, error)))
+  if (failed(compileInstrumented(module, options.gram, artifact, error)))
     return failure();
   lbc_model *model = artifact.model;
-  if (lbc_model_num_outputs(model) != modelOutputs + 3 * numLinears) {
+  const size_t perLinear = options.gram ? 4 : 3;
+  if (lbc_model_num_outputs(model) != modelOutputs + perLinear * numLinears) {
     error = "the instrumented model has an unexpected signature";
     return failure();
   }
@@ -327,6 +332,8 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
   for (size_t l = 0; l < numLinears; ++l) {
     stats[l].absMax.assign(channels[l], 0.0f);
     stats[l].sumSquares.assign(channels[l], 0.0);
+    if (options.gram)
+      stats[l].gram.assign(channels[l] * channels[l], 0.0);
   }
   std::mt19937_64 rng(options.seed);
   bool terminal = llvm::sys::Process::StandardErrIsDisplayed();
@@ -402,12 +409,19 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
       return failure();
     }
     for (size_t l = 0; l < numLinears; ++l) {
-      const auto *absMax = reinterpret_cast<const float *>(
-          outputs[modelOutputs + 3 * l].bytes.data());
-      const auto *squares = reinterpret_cast<const float *>(
-          outputs[modelOutputs + 3 * l + 1].bytes.data());
-      const auto *rows = reinterpret_cast<const float *>(
-          outputs[modelOutputs + 3 * l + 2].bytes.data());
+      size_t base = modelOutputs + perLinear * l;
+      const auto *absMax =
+          reinterpret_cast<const float *>(outputs[base].bytes.data());
+      const auto *squares =
+          reinterpret_cast<const float *>(outputs[base + 1].bytes.data());
+      const auto *rows =
+          reinterpret_cast<const float *>(outputs[base + 2].bytes.data());
+      if (options.gram) {
+        const auto *gram =
+            reinterpret_cast<const float *>(outputs[base + 3].bytes.data());
+        for (size_t e = 0; e < stats[l].gram.size(); ++e)
+          stats[l].gram[e] += gram[e];
+      }
       for (int64_t c = 0; c < channels[l]; ++c) {
         stats[l].absMax[c] = std::max(stats[l].absMax[c], absMax[c]);
         stats[l].sumSquares[c] += squares[c];
@@ -445,6 +459,19 @@ mlir::lbc::attachStatistics(func::FuncOp function,
                     DenseElementsAttr::get(type, llvm::ArrayRef(s.absMax)));
     linear->setAttr("lbc.input_mean_square",
                     DenseElementsAttr::get(type, llvm::ArrayRef(meanSquare)));
+    if (!s.gram.empty()) {
+      int64_t k = static_cast<int64_t>(s.absMax.size());
+      AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+          s.gram.size() * sizeof(float), alignof(float));
+      auto *values = reinterpret_cast<float *>(blob.getMutableData().data());
+      for (size_t e = 0; e < s.gram.size(); ++e)
+        values[e] = static_cast<float>(s.gram[e]);
+      linear->setAttr("lbc.input_gram",
+                      DenseResourceElementsAttr::get(
+                          RankedTensorType::get(
+                              {k, k}, Float32Type::get(function.getContext())),
+                          "lbc_calibration_gram", std::move(blob)));
+    }
     return WalkResult::advance();
   });
   return success(!result.wasInterrupted() && index == stats.size());

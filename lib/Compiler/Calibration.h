@@ -32,6 +32,8 @@ struct CalibrationOptions {
   int64_t maxSamples = 0;
   /// Seeds synthetic inputs.
   uint64_t seed = 0;
+  /// Also collect X^T X per linear (GPTQ): K x K floats each.
+  bool gram = false;
 };
 
 /// The statistics of one linear's input over all calibration rows.
@@ -39,6 +41,8 @@ struct LinearStatistics {
   std::vector<float> absMax;
   std::vector<double> sumSquares;
   double rows = 0;
+  /// X^T X (K x K, row-major) when CalibrationOptions::gram.
+  std::vector<double> gram;
 };
 
 /// Compiles an instrumented copy of `module` for this machine, runs it on
@@ -49,7 +53,8 @@ FailureOr<std::vector<LinearStatistics>>
 collectLinearStatistics(ModuleOp module, const CalibrationOptions &options,
                         std::string &error);
 
-/// Sets `lbc.input_absmax` and `lbc.input_mean_square` (tensor<Kxf32>) on
+/// Sets `lbc.input_absmax` and `lbc.input_mean_square` (tensor<Kxf32>), and
+/// with gram statistics `lbc.input_gram` (tensor<KxKxf32>, a resource), on
 /// the lowbit.linear ops of `function`, in walk order.
 LogicalResult attachStatistics(func::FuncOp function,
                                const std::vector<LinearStatistics> &stats);

@@ -302,21 +302,37 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   buildLbcRaisePipeline(raise, *recipe);
   if (failed(raise.run(module)))
     return 1;
-  if (recipe->needsCalibration()) {
+  // Statistics of the model as it is now, attached to its linears.
+  auto calibrate = [&](bool gram) -> LogicalResult {
+    CalibrationOptions options = calibration;
+    options.gram = gram;
     FailureOr<std::vector<LinearStatistics>> statistics =
-        collectLinearStatistics(module, calibration, error);
+        collectLinearStatistics(module, options, error);
     if (failed(statistics))
-      return fail("calibration: " + error);
-    if (failed(attachStatistics(function, *statistics)))
-      return fail("internal error: calibration statistics do not match the "
-                  "model's linears");
-  } else if (!calibration.source.empty()) {
+      return failure();
+    if (failed(attachStatistics(function, *statistics))) {
+      error = "internal error: calibration statistics do not match the "
+              "model's linears";
+      return failure();
+    }
+    return success();
+  };
+  if (!recipe->needsCalibration() && !calibration.source.empty())
     llvm::errs() << "lbc-opt: warning: --calib is unused: recipe '"
                  << recipe->str() << "' needs no activation statistics\n";
-  }
-  PassManager transforms(&context);
-  buildLbcTransformPipeline(transforms, *recipe);
-  if (failed(transforms.run(module)))
+  // Smoothing reads the channels' ranges of the model as imported; GPTQ
+  // reads X^T X of the model as the function-preserving transforms left it.
+  if (recipe->needsRanges() && failed(calibrate(/*gram=*/false)))
+    return fail("calibration: " + error);
+  PassManager rotations(&context);
+  buildLbcRotationPipeline(rotations, *recipe);
+  if (failed(rotations.run(module)))
+    return 1;
+  if (recipe->needsGram() && failed(calibrate(/*gram=*/true)))
+    return fail("calibration: " + error);
+  PassManager quantization(&context);
+  buildLbcQuantizationPipeline(quantization, *recipe);
+  if (failed(quantization.run(module)))
     return 1;
 
   ArtifactInfo info = describeFunction(function);

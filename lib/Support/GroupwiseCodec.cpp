@@ -389,6 +389,61 @@ CodecStatus quantizeGroupwise(const GroupwiseFormat &format, FitMethod fit,
   return status;
 }
 
+CodecStatus fitGroupParameters(const GroupwiseFormat &format,
+                               const float *values, int64_t count,
+                               GroupParameters &parameters) {
+  uint8_t scaleBytes[4], zeroPointBytes[4];
+  std::vector<uint8_t> codes(format.groupSize);
+  CodecStatus status = fitGroupRoundToNearest(format, values, count, scaleBytes,
+                                              zeroPointBytes, codes.data());
+  parameters.scale = loadScalar(format.scaleKind, scaleBytes);
+  parameters.zeroPoint = format.symmetric
+                             ? static_cast<float>(1u << (format.bits - 1))
+                             : loadScalar(format.zeroPointKind, zeroPointBytes);
+  return status;
+}
+
+uint8_t encodeValue(const GroupwiseFormat &format,
+                    const GroupParameters &parameters, float value) {
+  const unsigned maxCode = (1u << format.bits) - 1u;
+  if (parameters.scale == 0.0f)
+    return roundToCode(parameters.zeroPoint, maxCode);
+  return roundToCode(value / parameters.scale + parameters.zeroPoint, maxCode);
+}
+
+float decodeValue(const GroupwiseFormat &format,
+                  const GroupParameters &parameters, uint8_t code) {
+  return (static_cast<float>(code) - parameters.zeroPoint) * parameters.scale;
+}
+
+void packGroupwise(const GroupwiseFormat &format,
+                   const GroupParameters *parameters, const uint8_t *codes,
+                   int64_t rows, int64_t cols, uint8_t *packed) {
+  const GroupwiseLayout layout = computeLayout(format, rows, cols);
+  std::memset(packed, 0, static_cast<size_t>(layout.totalBytes));
+  const unsigned scaleBytes = scalarByteSize(format.scaleKind);
+  const unsigned zeroPointBytes = scalarByteSize(format.zeroPointKind);
+  std::vector<uint8_t> group(format.groupSize);
+  forEachGroup(
+      layout, format.groupSize,
+      [&](int64_t index, int64_t first, int64_t count) {
+        const GroupParameters &p = parameters[index];
+        storeScalar(format.scaleKind, p.scale,
+                    packed + layout.scalesOffset + index * scaleBytes);
+        if (!format.symmetric)
+          storeScalar(format.zeroPointKind, p.zeroPoint,
+                      packed + layout.zeroPointsOffset +
+                          index * zeroPointBytes);
+        // Padding gets the code of 0.
+        uint8_t zeroCode = roundToCode(p.zeroPoint, (1u << format.bits) - 1u);
+        for (unsigned i = 0; i < format.groupSize; ++i)
+          group[i] = i < count ? codes[first + i] : zeroCode;
+        packGroupCodes(format, group.data(),
+                       packed + layout.codesOffset + index * layout.groupBytes);
+        return true;
+      });
+}
+
 void dequantize(const GroupwiseFormat &format, const uint8_t *packed,
                 int64_t rows, int64_t cols, float *weights) {
   const GroupwiseLayout layout = computeLayout(format, rows, cols);

@@ -119,6 +119,33 @@ CodecStatus quantizeGroupwise(const GroupwiseFormat &format, FitMethod fit,
                               const float *weights, int64_t rows, int64_t cols,
                               uint8_t *packed);
 
+/// One group's parameters as stored (rounded to their storage kinds): the
+/// symmetric scheme's zero point is the fixed 2^(bits-1).
+struct GroupParameters {
+  float scale = 0.0f;
+  float zeroPoint = 0.0f;
+};
+
+/// Round-to-nearest parameters of a group of `count` values (the rules of
+/// quantizeRoundToNearest), for fits that choose codes themselves (GPTQ).
+CodecStatus fitGroupParameters(const GroupwiseFormat &format,
+                               const float *values, int64_t count,
+                               GroupParameters &parameters);
+
+/// The code of `value` under `parameters` (nearest, clamped to the grid).
+uint8_t encodeValue(const GroupwiseFormat &format,
+                    const GroupParameters &parameters, float value);
+
+/// The value a code stands for.
+float decodeValue(const GroupwiseFormat &format,
+                  const GroupParameters &parameters, uint8_t code);
+
+/// Writes the packed blob of a rows x cols weight from per-group parameters
+/// (row-major over rows and groups) and codes (rows x cols).
+void packGroupwise(const GroupwiseFormat &format,
+                   const GroupParameters *parameters, const uint8_t *codes,
+                   int64_t rows, int64_t cols, uint8_t *packed);
+
 /// Expands a packed blob back to rows x cols fp32 values.
 void dequantize(const GroupwiseFormat &format, const uint8_t *packed,
                 int64_t rows, int64_t cols, float *weights);

@@ -74,6 +74,37 @@ Value reduceRows(
       .getResult(0);
 }
 
+/// X^T X of rows [R, K]: loops (r, i, j), rows outermost, so each row adds
+/// its outer product along contiguous j.
+Value gramOfRows(OpBuilder &b, Location loc, Value rows) {
+  auto type = cast<RankedTensorType>(rows.getType());
+  Type f32 = type.getElementType();
+  int64_t k = type.getDimSize(1);
+  auto resultType = RankedTensorType::get({k, k}, f32);
+  Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(f32, 0.0));
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), f32);
+  init = linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{init})
+             .getResult(0);
+  MLIRContext *context = b.getContext();
+  AffineExpr r = getAffineDimExpr(0, context), i = getAffineDimExpr(1, context),
+             j = getAffineDimExpr(2, context);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {r, i}, context),
+                                 AffineMap::get(3, 0, {r, j}, context),
+                                 AffineMap::get(3, 0, {i, j}, context)};
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{resultType}, ValueRange{rows, rows},
+             ValueRange{init}, maps,
+             {utils::IteratorType::reduction, utils::IteratorType::parallel,
+              utils::IteratorType::parallel},
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Value product = arith::MulFOp::create(nb, l, args[0], args[1]);
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::AddFOp::create(nb, l, args[2], product).getResult());
+             })
+      .getResult(0);
+}
+
 struct InstrumentLinearsPass
     : public mlir::lbc::impl::InstrumentLinearsPassBase<InstrumentLinearsPass> {
   using Base::Base;
@@ -120,6 +151,10 @@ struct InstrumentLinearsPass
           ValueRange{count}));
       for (llvm::StringRef what : {"absmax", "sum_squares", "rows"})
         names.push_back(calibrationResultName(index, what));
+      if (gram) {
+        statistics.push_back(gramOfRows(b, loc, rows));
+        names.push_back(calibrationResultName(index, "gram"));
+      }
     }
     unsigned first = function.getNumResults();
     for (auto [offset, value] : llvm::enumerate(statistics)) {

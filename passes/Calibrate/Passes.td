@@ -26,11 +26,15 @@ def InstrumentLinearsPass : Pass<"lbc-instrument-linears", "::mlir::ModuleOp"> {
     `calibration.<i>.sum_squares` (sum over rows of x^2) and
     `calibration.<i>.rows` (R as tensor<1xf32>). The driver sums them over
     calibration samples, so memory stays per layer whatever the number of
-    samples. The model's own results come first, unchanged.
+    samples. With `gram`, a fourth result `calibration.<i>.gram` holds
+    X^T X (K x K). The model's own results come first, unchanged.
   }];
   let options = [
     Option<"functionName", "function", "std::string", "\"lbc_model\"",
            "The model function to instrument">,
+    Option<"gram", "gram", "bool", "false",
+           "Also return calibration.<i>.gram, X^T X (tensor<KxKxf32>), "
+           "which GPTQ needs">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",

@@ -32,8 +32,12 @@ void mlir::lbc::buildLbcRaisePipeline(OpPassManager &pm, const Recipe &recipe) {
 
 void mlir::lbc::buildLbcTransformPipeline(OpPassManager &pm,
                                           const Recipe &recipe) {
-  // Stage order: smooth/rotate, quantize weights, quantize activations
-  // (later: prune first, mixed precision after), then clean up.
+  buildLbcRotationPipeline(pm, recipe);
+  buildLbcQuantizationPipeline(pm, recipe);
+}
+
+void mlir::lbc::buildLbcRotationPipeline(OpPassManager &pm,
+                                         const Recipe &recipe) {
   if (recipe.smoothRot || recipe.rotate) {
     // QuaRot's R1 (norms folded, residual stream rotated), then the down
     // projections' smoothing (smoothrot) and online rotation R4.
@@ -45,6 +49,12 @@ void mlir::lbc::buildLbcTransformPipeline(OpPassManager &pm,
       options.smooth = false;
     pm.addNestedPass<func::FuncOp>(createSmoothRotPass(options));
   }
+}
+
+void mlir::lbc::buildLbcQuantizationPipeline(OpPassManager &pm,
+                                             const Recipe &recipe) {
+  // Stage order: quantize weights, quantize activations (later: prune
+  // before the rotations, mixed precision after), then clean up.
   if (recipe.weights) {
     QuantizeWeightsPassOptions options;
     options.bits = recipe.weights->bits;
@@ -61,6 +71,8 @@ void mlir::lbc::buildLbcTransformPipeline(OpPassManager &pm,
       }
       if (recipe.weights->halfQuadraticFit)
         options.fit = "hqq";
+      if (recipe.weights->gptq)
+        options.fit = "gptq";
       // 4-bit codes in llama.cpp's Q4_0 nibble order: a group's two halves
       // decode as contiguous vectors (runtime/cpu/ukernels).
       if (options.bits == 4)

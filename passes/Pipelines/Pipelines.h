@@ -37,9 +37,17 @@ void buildLbcPipeline(OpPassManager &pm, const Recipe &recipe);
 /// (lowbit.linear), and what calibration instruments.
 void buildLbcRaisePipeline(OpPassManager &pm, const Recipe &recipe);
 
-/// The recipe's transforms on raised IR: smoothing/rotation, weight
-/// quantization, activation quantization, clean-up.
+/// The recipe's transforms on raised IR: buildLbcRotationPipeline, then
+/// buildLbcQuantizationPipeline (the driver calibrates again in between
+/// when GPTQ needs statistics of the transformed model).
 void buildLbcTransformPipeline(OpPassManager &pm, const Recipe &recipe);
+
+/// Function-preserving transforms: residual rotation, smoothing, online
+/// rotation of down projections.
+void buildLbcRotationPipeline(OpPassManager &pm, const Recipe &recipe);
+
+/// Weight quantization (format + fit), activation quantization, clean-up.
+void buildLbcQuantizationPipeline(OpPassManager &pm, const Recipe &recipe);
 
 /// Adds the CPU code generation passes (tensors to the LLVM dialect) to a
 /// module pass manager. The model function must carry

@@ -24,7 +24,8 @@ static constexpr const char *kValidSteps =
     "absmax blocks of 64; "
     "nf4g128), "
     "hqq (half-quadratic fit of a group-wise step instead of "
-    "round-to-nearest), a8, a4 (8- or 4-bit inputs of the low-bit linears, "
+    "round-to-nearest), gptq (GPTQ fit of a group-wise step; needs "
+    "--calib), a8, a4 (8- or 4-bit inputs of the low-bit linears, "
     "a scale per block of 32; a8t, a4t: a scale per token; =C clips at C "
     "times max|x|, e.g. a4t=0.9), smoothrot, smoothrot=ALPHA (SmoothRot "
     "smoothing and online Hadamard rotation of MLP down projections, alpha "
@@ -120,7 +121,12 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
         return std::nullopt;
       }
       recipe.smoothRot = smoothRot;
-    } else if (step == "hqq") {
+    } else if (step == "hqq" || step == "gptq") {
+      if (!fitStep.empty() && fitStep != step) {
+        error = "recipe steps '" + fitStep.str() + "' and '" + step.str() +
+                "' contradict: both choose how weights are fitted";
+        return std::nullopt;
+      }
       fitStep = step;
     } else if (std::optional<ActivationQuantStep> activations =
                    parseActivationStep(step, stepError)) {
@@ -165,13 +171,15 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
   if (!fitStep.empty()) {
     if (!recipe.weights ||
         recipe.weights->format != WeightQuantStep::Format::Groupwise) {
-      error = "recipe step 'hqq' fits the scales of a group-wise weight "
+      error = "recipe step '" + fitStep.str() +
+              "' fits the scales of a group-wise weight "
               "step (w4, w4z, w8g64, ...)" +
               std::string(
                   recipe.weights ? "; q4k and nf4 have fits of their own" : "");
       return std::nullopt;
     }
-    recipe.weights->halfQuadraticFit = true;
+    recipe.weights->halfQuadraticFit = fitStep == "hqq";
+    recipe.weights->gptq = fitStep == "gptq";
   }
   if (!activationStep.empty() && weightStep.empty()) {
     error = "recipe step '" + activationStep.str() +
@@ -214,6 +222,8 @@ std::string Recipe::str() const {
       text += "g" + std::to_string(weights->groupSize);
     if (weights->halfQuadraticFit)
       text += ",hqq";
+    if (weights->gptq)
+      text += ",gptq";
   }
   if (activations) {
     text += ",a" + std::to_string(activations->bits);

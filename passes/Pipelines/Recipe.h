@@ -35,6 +35,8 @@ struct WeightQuantStep {
   /// Group-wise only: the `hqq` step (half-quadratic fit instead of
   /// round-to-nearest).
   bool halfQuadraticFit = false;
+  /// Group-wise only: the `gptq` step (GPTQ with calibration statistics).
+  bool gptq = false;
 };
 
 /// Dynamic quantization of the inputs of low-bit linears: `aB` (B-bit codes
@@ -78,9 +80,15 @@ struct Recipe {
   std::string str() const;
 
   /// Whether a step needs activation statistics from calibration, and the
-  /// first such step's spelling (for messages).
-  bool needsCalibration() const { return smoothRot.has_value(); }
-  std::string calibrationStep() const { return "smoothrot"; }
+  /// first such step's spelling (for messages): smoothrot needs the
+  /// channels' ranges before its transform, gptq each linear's X^T X after
+  /// the function-preserving transforms.
+  bool needsRanges() const { return smoothRot.has_value(); }
+  bool needsGram() const { return weights && weights->gptq; }
+  bool needsCalibration() const { return needsRanges() || needsGram(); }
+  std::string calibrationStep() const {
+    return needsRanges() ? "smoothrot" : "gptq";
+  }
 };
 
 /// Parses `text`; on failure returns std::nullopt and sets `error` to a

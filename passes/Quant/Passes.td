@@ -38,7 +38,8 @@ def QuantizeWeightsPass : Pass<"lbc-quantize-weights", "::mlir::ModuleOp"> {
     Option<"bits", "bits", "unsigned", "4", "Bits per code, 2 to 8">,
     Option<"fit", "fit", "std::string", "\"rtn\"",
            "How group-wise scales and zero points are fitted: rtn "
-           "(round-to-nearest) or hqq (half-quadratic, data-free)">,
+           "(round-to-nearest), hqq (half-quadratic, data-free) or gptq "
+           "(GPTQ with the lbc.input_gram statistics the driver attaches)">,
     Option<"groupSize", "group-size", "unsigned", "32",
            "Weights per group, a multiple of 8">,
     Option<"scheme", "scheme", "std::string", "\"symmetric\"",

@@ -50,10 +50,10 @@ struct QuantizeWeightsPass
     encoding = buildEncoding(UnknownLoc::get(context));
     fitMethod = fit == "hqq" ? ::lbc::FitMethod::HalfQuadratic
                              : ::lbc::FitMethod::RoundToNearest;
-    if (fit != "hqq" && fit != "rtn") {
+    if (fit != "hqq" && fit != "rtn" && fit != "gptq") {
       emitError(UnknownLoc::get(context))
           << "lbc-quantize-weights: unknown fit '" << fit
-          << "'; expected rtn or hqq";
+          << "'; expected rtn, hqq or gptq";
       return failure();
     }
     keepPatterns.clear();
@@ -77,8 +77,11 @@ private:
   /// The encoding the options ask for; emits an error at `loc` if invalid.
   Attribute buildEncoding(Location loc);
   /// The packed form of `constant` in `type`, created once per pair.
+  /// `gram`: GPTQ's statistics of the one linear that reads the result
+  /// (not shared with other linears then).
   FailureOr<Value> getPackedConstant(arith::ConstantOp constant,
-                                     PackedWeightType type);
+                                     PackedWeightType type,
+                                     ArrayRef<float> gram = {});
 
   /// Relative errors of one packed weight: ||Q(W) - W||_F / ||W||_F, and
   /// of its outputs for seeded standard-normal inputs.
@@ -147,10 +150,12 @@ Attribute QuantizeWeightsPass::buildEncoding(Location loc) {
       *parsedOrder);
 }
 
-FailureOr<Value>
-QuantizeWeightsPass::getPackedConstant(arith::ConstantOp constant,
-                                       PackedWeightType type) {
-  Value &packed = packedConstants[{constant.getOperation(), type}];
+FailureOr<Value> QuantizeWeightsPass::getPackedConstant(
+    arith::ConstantOp constant, PackedWeightType type, ArrayRef<float> gram) {
+  Value unshared;
+  Value &packed = gram.empty()
+                      ? packedConstants[{constant.getOperation(), type}]
+                      : unshared;
   if (packed)
     return packed;
   FailureOr<F32Elements> weights = readF32Elements(
@@ -158,7 +163,7 @@ QuantizeWeightsPass::getPackedConstant(arith::ConstantOp constant,
   if (failed(weights))
     return failure();
   FailureOr<DenseResourceElementsAttr> blob =
-      packWeights(weights->values, type, constant.getLoc(), fitMethod);
+      packWeights(weights->values, type, constant.getLoc(), fitMethod, gram);
   if (failed(blob))
     return failure();
   OpBuilder builder(constant);
@@ -310,7 +315,34 @@ void QuantizeWeightsPass::runOnOperation() {
                                 : PackOrder::lsb_first);
     auto type = PackedWeightType::get(
         weightType, cast<WeightEncodingAttrInterface>(chosen));
-    FailureOr<Value> packed = getPackedConstant(constant, type);
+    // GPTQ: the layer's X^T X from calibration (lib/Compiler/Calibration).
+    std::optional<F32Elements> gram;
+    if (fit == "gptq") {
+      auto statistics = linear->getAttrOfType<ElementsAttr>("lbc.input_gram");
+      if (!isa<GroupwiseEncodingAttr>(chosen)) {
+        linear.emitError("lbc-quantize-weights: fit=gptq fits group-wise "
+                         "formats, not ")
+            << chosen;
+        anyFailed = true;
+        continue;
+      }
+      if (!statistics) {
+        linear.emitError("lbc-quantize-weights: fit=gptq needs this "
+                         "linear's calibration statistics (lbc.input_gram); "
+                         "compile with --calib");
+        anyFailed = true;
+        continue;
+      }
+      FailureOr<F32Elements> values =
+          readF32Elements(statistics, linear.getLoc());
+      if (failed(values)) {
+        anyFailed = true;
+        continue;
+      }
+      gram = std::move(*values);
+    }
+    FailureOr<Value> packed = getPackedConstant(
+        constant, type, gram ? gram->values : ArrayRef<float>());
     if (failed(packed)) {
       anyFailed = true;
       continue;

@@ -10,6 +10,8 @@
 
 #include "passes/Quant/WeightBlobs.h"
 
+#include "lib/Support/Gptq.h"
+
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -67,7 +69,8 @@ static LogicalResult checkCodec(PackedWeightType type, Location loc) {
 
 FailureOr<DenseResourceElementsAttr>
 mlir::lbc::packWeights(ArrayRef<float> values, PackedWeightType packedType,
-                       Location loc, ::lbc::FitMethod fit) {
+                       Location loc, ::lbc::FitMethod fit,
+                       ArrayRef<float> gram) {
   if (failed(checkCodec(packedType, loc)))
     return failure();
   RankedTensorType logicalType = packedType.getLogicalType();
@@ -89,7 +92,19 @@ mlir::lbc::packWeights(ArrayRef<float> values, PackedWeightType packedType,
                dyn_cast<lowbit::Nf4EncodingAttr>(packedType.getEncoding()))
     status =
         ::lbc::quantizeNf4(nf4.toFormat(), values.data(), rows, columns, bytes);
-  else
+  else if (!gram.empty()) {
+    if (static_cast<int64_t>(gram.size()) != columns * columns)
+      return emitError(loc, "GPTQ statistics hold ")
+             << gram.size() << " values, a weight of " << columns
+             << " inputs needs " << columns * columns;
+    std::string error;
+    status = ::lbc::quantizeGptq(
+        cast<GroupwiseEncodingAttr>(packedType.getEncoding()).toFormat(),
+        values.data(), rows, columns, gram.data(), ::lbc::GptqOptions(), bytes,
+        error);
+    if (status != ::lbc::CodecStatus::Ok && !error.empty())
+      return emitError(loc, "GPTQ: ") << error;
+  } else
     status = ::lbc::quantizeGroupwise(
         cast<GroupwiseEncodingAttr>(packedType.getEncoding()).toFormat(), fit,
         values.data(), rows, columns, bytes);

@@ -32,10 +32,13 @@ FailureOr<F32Elements> readF32Elements(ElementsAttr value, Location loc);
 /// Fits `values` (a weight of type `packedType.getLogicalType()`) to the
 /// packed type's encoding and returns the packed blob: group-wise encodings
 /// by `fit`, K-quants by their weighted least squares.
+/// With `gram` (X^T X of the layer's calibration inputs, in x in), group-wise
+/// encodings are fitted by GPTQ instead.
 FailureOr<DenseResourceElementsAttr>
 packWeights(ArrayRef<float> values, lowbit::PackedWeightType packedType,
             Location loc,
-            ::lbc::FitMethod fit = ::lbc::FitMethod::RoundToNearest);
+            ::lbc::FitMethod fit = ::lbc::FitMethod::RoundToNearest,
+            ArrayRef<float> gram = {});
 
 /// `values` as an f32 dense_resource of `type` (a transformed weight).
 DenseResourceElementsAttr makeF32Resource(RankedTensorType type,

@@ -1,6 +1,7 @@
 // RUN: lbc-opt %s --lbc-instrument-linears | FileCheck %s
 // RUN: lbc-opt %s --lbc-instrument-linears=function=other | FileCheck %s --check-prefix=OTHER
 // RUN: not lbc-opt %s --lbc-instrument-linears=function=missing 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: lbc-opt %s --lbc-instrument-linears=gram=true | FileCheck %s --check-prefix=GRAM
 
 // Each linear's input gets max|x| and sum x^2 per channel over its rows, and
 // its row count, as extra results named after the linear's walk index; the
@@ -26,6 +27,14 @@
 // OTHER-SAME: tensor<3xf32> {lbc.name = "calibration.0.absmax"}
 
 // MISSING: lbc-instrument-linears: no @missing with a single block to instrument
+
+// With gram (GPTQ), X^T X follows: rows outermost, outer products along j.
+// GRAM-LABEL: func.func @lbc_model
+// GRAM-SAME: tensor<1xf32> {lbc.name = "calibration.0.rows"}, tensor<8x8xf32> {lbc.name = "calibration.0.gram"}
+// GRAM: %[[ROWS:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<2x3x8xf32> into tensor<6x8xf32>
+// GRAM: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["reduction", "parallel", "parallel"]} ins(%[[ROWS]], %[[ROWS]] : tensor<6x8xf32>, tensor<6x8xf32>) outs(%{{.*}} : tensor<8x8xf32>)
+// GRAM: arith.mulf
+// GRAM: arith.addf
 
 func.func @lbc_model(%x: tensor<2x3x8xf32>, %w1: tensor<5x8xf32>, %w2: tensor<4x5xf32>) -> (tensor<2x3x4xf32> {lbc.name = "y"}) {
   %h = lowbit.linear %x, %w1 : tensor<2x3x8xf32>, tensor<5x8xf32> -> tensor<2x3x5xf32>

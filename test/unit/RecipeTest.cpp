@@ -133,6 +133,19 @@ TEST(Recipe, SmoothRotStep) {
   EXPECT_EQ(parseRecipe("w4,rotate", error)->str(), "rotate,w4");
   EXPECT_FALSE(parseRecipe("w4,rotate", error)->needsCalibration());
   EXPECT_EQ(parseRecipe("rotate,smoothrot,w4", error)->str(), "smoothrot,w4");
+  std::optional<Recipe> gptq = parseRecipe("gptq,w4g128", error);
+  ASSERT_TRUE(gptq) << error;
+  EXPECT_TRUE(gptq->needsGram());
+  EXPECT_FALSE(gptq->needsRanges());
+  EXPECT_EQ(gptq->calibrationStep(), "gptq");
+  EXPECT_EQ(gptq->str(), "w4g128,gptq");
+  EXPECT_FALSE(parseRecipe("q4k,gptq", error));
+  EXPECT_NE(error.find("'gptq' fits the scales of a group-wise"),
+            std::string::npos)
+      << error;
+  EXPECT_FALSE(parseRecipe("w4,hqq,gptq", error));
+  EXPECT_NE(error.find("both choose how weights are fitted"), std::string::npos)
+      << error;
   EXPECT_FALSE(parseRecipe("smoothrot=2,w4", error));
   EXPECT_NE(error.find("'smoothrot=2': alpha"), std::string::npos) << error;
 }
