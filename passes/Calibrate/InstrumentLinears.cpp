@@ -13,6 +13,8 @@
 
 #include "passes/Calibrate/Passes.h"
 
+#include "dialects/LowBit/LinearRows.h"
+
 namespace mlir::lbc {
 #define GEN_PASS_DEF_INSTRUMENTLINEARSPASS
 #include "passes/Calibrate/Passes.h.inc"
@@ -27,26 +29,6 @@ std::string mlir::lbc::calibrationResultName(int64_t linearIndex,
 }
 
 namespace {
-
-/// `input` [..., K] viewed as rows [R, K].
-Value asRows(OpBuilder &b, Location loc, Value input) {
-  auto type = cast<RankedTensorType>(input.getType());
-  int64_t rank = type.getRank(), k = type.getShape().back();
-  if (rank == 2)
-    return input;
-  int64_t rows = 1;
-  for (int64_t d : type.getShape().drop_back())
-    rows = ShapedType::isDynamic(d) || ShapedType::isDynamic(rows)
-               ? ShapedType::kDynamic
-               : rows * d;
-  auto rowsType = RankedTensorType::get({rows, k}, type.getElementType());
-  if (rank == 1)
-    return tensor::ExpandShapeOp::create(
-        b, loc, rowsType, input, ArrayRef<ReassociationIndices>{{0, 1}});
-  SmallVector<ReassociationIndices> groups = {
-      llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
-  return tensor::CollapseShapeOp::create(b, loc, rowsType, input, groups);
-}
 
 /// Reduces rows [R, K] over R into [K] with `combine(accumulator, x)`, from
 /// zeros. Rows are the outer loop, so the inner one runs along contiguous
@@ -132,7 +114,7 @@ struct InstrumentLinearsPass
         linear.emitError("lbc-instrument-linears: expects f32 inputs");
         return signalPassFailure();
       }
-      Value rows = asRows(b, loc, linear.getInput());
+      Value rows = collapseToRows(b, loc, linear.getInput());
       statistics.push_back(reduceRows(
           b, loc, rows, [](OpBuilder &nb, Location l, Value acc, Value x) {
             return arith::MaximumFOp::create(nb, l, acc,

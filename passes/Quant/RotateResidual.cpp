@@ -60,16 +60,6 @@ bool keepsChannels(Operation *op) {
   return false;
 }
 
-/// The constant f32 weight of a linear, if any.
-arith::ConstantOp constantWeight(lowbit::LinearOp linear) {
-  auto constant = linear.getWeight().getDefiningOp<arith::ConstantOp>();
-  auto type = constant ? dyn_cast<RankedTensorType>(constant.getType())
-                       : RankedTensorType();
-  return type && type.getElementType().isF32() && type.getRank() == 2
-             ? constant
-             : arith::ConstantOp();
-}
-
 /// z = y * g with g an f32 constant [n] broadcast along the channels.
 struct ChannelWeight {
   linalg::GenericOp generic;
@@ -157,8 +147,9 @@ private:
       if (!op->hasOneUse())
         return {};
       if (auto linear = dyn_cast<lowbit::LinearOp>(op))
-        return constantWeight(linear) && !linear.getBias() ? linear
-                                                           : lowbit::LinearOp();
+        return constantF32Weight(linear) && !linear.getBias()
+                   ? linear
+                   : lowbit::LinearOp();
       if (!keepsChannels(op))
         return {};
       value = op->getOperand(0);
@@ -288,7 +279,8 @@ private:
           continue;
         }
         auto linear = dyn_cast<lowbit::LinearOp>(user);
-        if (!linear || use.getOperandNumber() != 0 || !constantWeight(linear))
+        if (!linear || use.getOperandNumber() != 0 ||
+            !constantF32Weight(linear))
           return fail(user, "an RMSNorm's output feeds something other than "
                             "linears with constant weights");
         plan.inputSide.insert(linear);
@@ -431,7 +423,7 @@ struct RotateResidualPass
     // Readers: W diag(g) R (rows of W).
     for (Operation *op : plan.inputSide) {
       auto linear = cast<lowbit::LinearOp>(op);
-      arith::ConstantOp constant = constantWeight(linear);
+      arith::ConstantOp constant = constantF32Weight(linear);
       FailureOr<std::vector<float>> weight = read(constant);
       if (failed(weight))
         return failure();
@@ -451,7 +443,7 @@ struct RotateResidualPass
     // Writers: R^T W, i.e. the columns of W (rows of W^T) times R.
     for (Operation *op : plan.outputSide) {
       auto linear = cast<lowbit::LinearOp>(op);
-      arith::ConstantOp constant = constantWeight(linear);
+      arith::ConstantOp constant = constantF32Weight(linear);
       FailureOr<std::vector<float>> weight = read(constant);
       if (failed(weight))
         return failure();

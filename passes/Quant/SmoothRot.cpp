@@ -47,17 +47,6 @@ std::string formatAlpha(double alpha) {
   return text;
 }
 
-/// The dense f32 constant weight of a linear, if it has one.
-arith::ConstantOp constantWeight(lowbit::LinearOp linear) {
-  auto constant = linear.getWeight().getDefiningOp<arith::ConstantOp>();
-  if (!constant)
-    return {};
-  auto type = dyn_cast<RankedTensorType>(constant.getType());
-  return type && type.getElementType().isF32() && type.getRank() == 2
-             ? constant
-             : arith::ConstantOp();
-}
-
 /// Whether `slice` keeps whole leading dims and channels [0, c) of the last
 /// one: the importer's cut of a linear padded to a multiple of 8 outputs.
 bool isChannelPrefix(tensor::ExtractSliceOp slice) {
@@ -113,7 +102,7 @@ struct MlpDown {
 /// up(x), each value used once, up and down with constant f32 weights and
 /// constant (or no) bias on up.
 std::optional<MlpDown> matchMlpDown(lowbit::LinearOp down) {
-  if (!constantWeight(down))
+  if (!constantF32Weight(down))
     return std::nullopt;
   auto product = throughChannelReshapes(down.getInput())
                      .getDefiningOp<linalg::GenericOp>();
@@ -129,7 +118,7 @@ std::optional<MlpDown> matchMlpDown(lowbit::LinearOp down) {
   for (OpOperand *input : product.getDpsInputOperands()) {
     auto up =
         throughChannelReshapes(input->get()).getDefiningOp<lowbit::LinearOp>();
-    if (!up || !up->hasOneUse() || !constantWeight(up) ||
+    if (!up || !up->hasOneUse() || !constantF32Weight(up) ||
         input->get().getType() != product.getResult(0).getType() ||
         !input->get().hasOneUse())
       continue;
@@ -198,8 +187,8 @@ struct SmoothRotPass
   FailureOr<bool> transform(const MlpDown &match) {
     lowbit::LinearOp down = match.down, up = match.up;
     auto absMaxAttr = down->getAttrOfType<DenseElementsAttr>(kInputAbsMax);
-    arith::ConstantOp downConstant = constantWeight(down);
-    arith::ConstantOp upConstant = constantWeight(up);
+    arith::ConstantOp downConstant = constantF32Weight(down);
+    arith::ConstantOp upConstant = constantF32Weight(up);
     auto downType = cast<RankedTensorType>(downConstant.getType());
     auto upType = cast<RankedTensorType>(upConstant.getType());
     int64_t outputs = downType.getDimSize(0), channels = downType.getDimSize(1);

@@ -179,3 +179,12 @@ DenseResourceElementsAttr mlir::lbc::makeF32Resource(RankedTensorType type,
               values.size() * sizeof(float));
   return DenseResourceElementsAttr::get(type, name, std::move(blob));
 }
+
+arith::ConstantOp mlir::lbc::constantF32Weight(lowbit::LinearOp linear) {
+  auto constant = linear.getWeight().getDefiningOp<arith::ConstantOp>();
+  auto type = constant ? dyn_cast<RankedTensorType>(constant.getType())
+                       : RankedTensorType();
+  return type && type.getElementType().isF32() && type.getRank() == 2
+             ? constant
+             : arith::ConstantOp();
+}

@@ -13,6 +13,7 @@
 #define LBC_PASSES_QUANT_WEIGHTBLOBS_H
 
 #include "dialects/LowBit/LowBitDialect.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 
 #include <vector>
 
@@ -39,6 +40,10 @@ packWeights(ArrayRef<float> values, lowbit::PackedWeightType packedType,
             Location loc,
             ::lbc::FitMethod fit = ::lbc::FitMethod::RoundToNearest,
             ArrayRef<float> gram = {});
+
+/// The weight of `linear` if it is an f32 rank-2 arith.constant (the weights
+/// the transforms may rewrite), else null.
+arith::ConstantOp constantF32Weight(lowbit::LinearOp linear);
 
 /// `values` as an f32 dense_resource of `type` (a transformed weight).
 DenseResourceElementsAttr makeF32Resource(RankedTensorType type,

@@ -62,16 +62,8 @@ struct HadamardToUkernel : OpRewritePattern<lowbit::HadamardOp> {
     Value factorBuffer = bufferization::ToBufferOp::create(
         rewriter, loc, MemRefType::get({size->k, size->k}, f32), factorTensor,
         /*read_only=*/true);
-    Value rowCount =
-        ShapedType::isDynamic(rows)
-            ? tensor::DimOp::create(rewriter, loc, rowsInput, 0).getResult()
-            : arith::ConstantIndexOp::create(rewriter, loc, rows).getResult();
-    SmallVector<Value> dynamicRows;
-    if (ShapedType::isDynamic(rows))
-      dynamicRows.push_back(rowCount);
-    Value output =
-        memref::AllocOp::create(rewriter, loc, MemRefType::get({rows, n}, f32),
-                                dynamicRows, rewriter.getI64IntegerAttr(64));
+    Value rowCount;
+    Value output = allocateRowsOutput(rewriter, loc, rowsInput, n, rowCount);
 
     auto i64 = [&](OpBuilder &b, int64_t v) {
       return arith::ConstantIntOp::create(b, loc, v, 64).getResult();
@@ -97,20 +89,14 @@ struct HadamardToUkernel : OpRewritePattern<lowbit::HadamardOp> {
       call(rewriter, i64(rewriter, 0), rows64);
     } else {
       int64_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
-      scf::ForallOp::create(
-          rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(blocks)},
-          ValueRange{}, std::nullopt,
-          [&](OpBuilder &b, Location, ValueRange ivs) {
-            Value block =
-                arith::IndexCastOp::create(b, loc, b.getI64Type(), ivs[0]);
-            Value begin =
-                arith::MulIOp::create(b, loc, block, i64(b, kRowsPerBlock));
-            Value count = arith::MinSIOp::create(
-                b, loc, i64(b, kRowsPerBlock),
-                arith::SubIOp::create(b, loc, i64(b, rows), begin));
-            call(b, begin, count);
-            scf::InParallelOp::create(b, loc);
-          });
+      parallelBlocks(rewriter, loc, blocks, [&](OpBuilder &b, Value block) {
+        Value begin =
+            arith::MulIOp::create(b, loc, block, i64(b, kRowsPerBlock));
+        Value count = arith::MinSIOp::create(
+            b, loc, i64(b, kRowsPerBlock),
+            arith::SubIOp::create(b, loc, i64(b, rows), begin));
+        call(b, begin, count);
+      });
     }
     Value result = bufferization::ToTensorOp::create(
         rewriter, loc, RankedTensorType::get({rows, n}, f32), output,

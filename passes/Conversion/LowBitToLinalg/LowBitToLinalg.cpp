@@ -647,16 +647,9 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
         rewriter, loc,
         MemRefType::get(bytesType.getShape(), bytesType.getElementType()),
         bytes, /*read_only=*/true);
-    Value rowCount =
-        ShapedType::isDynamic(rows)
-            ? tensor::DimOp::create(rewriter, loc, rowsInput, 0).getResult()
-            : arith::ConstantIndexOp::create(rewriter, loc, rows).getResult();
-    SmallVector<Value> dynamicRows;
-    if (ShapedType::isDynamic(rows))
-      dynamicRows.push_back(rowCount);
-    auto outputType = MemRefType::get({rows, n}, rewriter.getF32Type());
-    Value outputBuffer = memref::AllocOp::create(
-        rewriter, loc, outputType, dynamicRows, rewriter.getI64IntegerAttr(64));
+    Value rowCount;
+    Value outputBuffer =
+        allocateRowsOutput(rewriter, loc, rowsInput, n, rowCount);
 
     auto i64 = [&](int64_t v) {
       return arith::ConstantIntOp::create(rewriter, loc, v, 64).getResult();
@@ -723,19 +716,13 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
       call(rewriter, i64(0), i64(n));
     } else {
       int64_t width = n / blocks;
-      scf::ForallOp::create(
-          rewriter, loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(blocks)},
-          ValueRange{}, std::nullopt,
-          [&](OpBuilder &b, Location, ValueRange ivs) {
-            Value block =
-                arith::IndexCastOp::create(b, loc, b.getI64Type(), ivs[0]);
-            Value begin = arith::MulIOp::create(
-                b, loc, block, arith::ConstantIntOp::create(b, loc, width, 64));
-            Value end = arith::AddIOp::create(
-                b, loc, begin, arith::ConstantIntOp::create(b, loc, width, 64));
-            call(b, begin, end);
-            scf::InParallelOp::create(b, loc);
-          });
+      parallelBlocks(rewriter, loc, blocks, [&](OpBuilder &b, Value block) {
+        Value begin = arith::MulIOp::create(
+            b, loc, block, arith::ConstantIntOp::create(b, loc, width, 64));
+        Value end = arith::AddIOp::create(
+            b, loc, begin, arith::ConstantIntOp::create(b, loc, width, 64));
+        call(b, begin, end);
+      });
     }
     Value result = bufferization::ToTensorOp::create(
         rewriter, loc, RankedTensorType::get({rows, n}, rewriter.getF32Type()),

@@ -9,44 +9,10 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
-
-Value mlir::lbc::collapseToRows(OpBuilder &b, Location loc, Value input) {
-  auto type = cast<RankedTensorType>(input.getType());
-  int64_t rank = type.getRank(), k = type.getShape().back();
-  if (rank == 2)
-    return input;
-  int64_t rows = 1;
-  for (int64_t d : type.getShape().drop_back())
-    rows = ShapedType::isDynamic(d) || ShapedType::isDynamic(rows)
-               ? ShapedType::kDynamic
-               : rows * d;
-  auto matrixType = RankedTensorType::get({rows, k}, type.getElementType());
-  if (rank == 1)
-    return tensor::ExpandShapeOp::create(
-        b, loc, matrixType, input, ArrayRef<ReassociationIndices>{{0, 1}});
-  SmallVector<ReassociationIndices> groups = {
-      llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
-  return tensor::CollapseShapeOp::create(b, loc, matrixType, input, groups);
-}
-
-Value mlir::lbc::restoreRows(OpBuilder &b, Location loc, Value product,
-                             Value input, RankedTensorType resultType) {
-  int64_t rank = resultType.getRank();
-  if (rank == 2)
-    return product;
-  if (rank == 1)
-    return tensor::CollapseShapeOp::create(
-        b, loc, resultType, product, ArrayRef<ReassociationIndices>{{0, 1}});
-  SmallVector<ReassociationIndices> groups = {
-      llvm::to_vector(llvm::seq<int64_t>(0, rank - 1)), {rank - 1}};
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
-  sizes.back() = b.getIndexAttr(resultType.getShape().back());
-  return tensor::ExpandShapeOp::create(b, loc, resultType, product, groups,
-                                       sizes);
-}
 
 Value mlir::lbc::bufferAddress(OpBuilder &b, Location loc, Value buffer) {
   Value pointer =
@@ -65,4 +31,29 @@ void mlir::lbc::declareUkernel(ModuleOp module, OpBuilder &b,
   auto declaration = func::FuncOp::create(b, module.getLoc(), name,
                                           b.getFunctionType(arguments, {i64}));
   declaration.setPrivate();
+}
+
+Value mlir::lbc::allocateRowsOutput(OpBuilder &b, Location loc, Value rowsInput,
+                                    int64_t n, Value &rowCount) {
+  int64_t rows = cast<RankedTensorType>(rowsInput.getType()).getDimSize(0);
+  SmallVector<Value> dynamicRows;
+  if (ShapedType::isDynamic(rows)) {
+    rowCount = tensor::DimOp::create(b, loc, rowsInput, 0);
+    dynamicRows.push_back(rowCount);
+  } else {
+    rowCount = arith::ConstantIndexOp::create(b, loc, rows);
+  }
+  return memref::AllocOp::create(b, loc,
+                                 MemRefType::get({rows, n}, b.getF32Type()),
+                                 dynamicRows, b.getI64IntegerAttr(64));
+}
+
+void mlir::lbc::parallelBlocks(OpBuilder &b, Location loc, int64_t blocks,
+                               function_ref<void(OpBuilder &, Value)> body) {
+  scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(blocks)}, ValueRange{},
+      std::nullopt, [&](OpBuilder &nb, Location, ValueRange ivs) {
+        body(nb, arith::IndexCastOp::create(nb, loc, nb.getI64Type(), ivs[0]));
+        scf::InParallelOp::create(nb, loc);
+      });
 }

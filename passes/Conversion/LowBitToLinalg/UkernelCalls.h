@@ -5,8 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // What the lowerings of lowbit ops to linalg and to microkernel calls share:
-// viewing an op's input as a matrix of rows, passing buffers to kernels as
-// addresses, and declaring the kernels.
+// output buffers for the rows view of an op's input (LinearRows.h), passing
+// buffers to kernels as addresses, and declaring the kernels.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,16 +18,19 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include "dialects/LowBit/LinearRows.h"
+
 namespace mlir::lbc {
 
-/// An input [..., K] as a matrix [rows, K] (leading dims collapsed; a vector
-/// becomes one row).
-Value collapseToRows(OpBuilder &b, Location loc, Value input);
+/// The rows view [R, K] of an input and a fresh output buffer [R, n] for
+/// it (64-byte aligned; dynamic R read from the input). Sets `rowCount`.
+Value allocateRowsOutput(OpBuilder &b, Location loc, Value rowsInput, int64_t n,
+                         Value &rowCount);
 
-/// The inverse of collapseToRows for a product [rows, N]: back to
-/// `resultType` [..., N], with the input's leading sizes.
-Value restoreRows(OpBuilder &b, Location loc, Value product, Value input,
-                  RankedTensorType resultType);
+/// An scf.forall over `blocks` iterations (the thread pool after
+/// convert-scf-to-openmp) whose body gets the block index as an i64.
+void parallelBlocks(OpBuilder &b, Location loc, int64_t blocks,
+                    function_ref<void(OpBuilder &, Value)> body);
 
 /// The address (i64) of the first element of a buffer with identity layout.
 Value bufferAddress(OpBuilder &b, Location loc, Value buffer);
