@@ -31,7 +31,19 @@ struct LayerRow {
   std::string format;
   double bitsPerWeight = 32;
   std::optional<double> weightError, outputError;
+  /// What the rotation, smoothing and fitting passes did (lbc.transforms).
+  std::string transforms;
 };
+
+/// The strings of an op's `lbc.transforms`, joined by "; ".
+std::string transformsOf(Operation *op) {
+  std::string text;
+  if (auto notes = op->getAttrOfType<ArrayAttr>("lbc.transforms"))
+    for (Attribute note : notes)
+      if (auto string = dyn_cast<StringAttr>(note))
+        text += (text.empty() ? "" : "; ") + string.str();
+  return text;
+}
 
 /// The layer's name: the first name in its location (the ONNX node).
 std::string layerName(Location loc) {
@@ -95,8 +107,15 @@ std::vector<LayerRow> collectLayers(func::FuncOp function) {
     } else {
       row.format = "f32 (kept)";
     }
-    if (std::optional<uint64_t> bits = linear.getActivationBits())
-      row.format += ", int" + std::to_string(*bits) + " inputs";
+    if (std::optional<uint64_t> bits = linear.getActivationBits()) {
+      row.format +=
+          ", int" + std::to_string(*bits) + " inputs " +
+          (linear.getActivationPerToken() ? "per token" : "per 32 channels");
+      if (FloatAttr clip = linear.getActivationClipAttr())
+        row.format +=
+            " clipped at " + formatNumber(clip.getValueAsDouble(), "%g");
+    }
+    row.transforms = transformsOf(linear);
     if (auto error = linear->getAttrOfType<FloatAttr>("lbc.weight_error"))
       row.weightError = error.getValueAsDouble();
     if (auto error = linear->getAttrOfType<FloatAttr>("lbc.output_error"))
@@ -191,9 +210,18 @@ bool mlir::lbc::writeQualityReport(func::FuncOp function,
         "- W) x|| / ||W x|| over four seeded standard-normal inputs x (no "
         "calibration data). Model-level errors: <code>lbc-eval</code>.</p>\n";
   writeChart(os, rows);
+  // What the structure passes recognised in the whole model.
+  if (std::string structure = transformsOf(function); !structure.empty()) {
+    os << "<h2>Structure</h2>\n<ul>\n";
+    llvm::SmallVector<llvm::StringRef> items;
+    llvm::StringRef(structure).split(items, "; ");
+    for (llvm::StringRef item : items)
+      os << "<li>" << escape(item) << "</li>\n";
+    os << "</ul>\n";
+  }
   os << "<h2>Layers</h2>\n<table>\n<tr><th>layer</th><th>out x in</th>"
      << "<th>format</th><th>bits/weight</th><th>weight error</th>"
-     << "<th>output error</th></tr>\n";
+     << "<th>output error</th><th>transforms</th></tr>\n";
   for (const LayerRow &row : rows) {
     auto cell = [&](std::optional<double> value) {
       return value ? formatNumber(*value, "%.3e") : std::string("-");
@@ -202,7 +230,7 @@ bool mlir::lbc::writeQualityReport(func::FuncOp function,
        << " x " << row.inFeatures << "</td><td>" << escape(row.format)
        << "</td><td>" << formatNumber(row.bitsPerWeight, "%.3f") << "</td><td>"
        << cell(row.weightError) << "</td><td>" << cell(row.outputError)
-       << "</td></tr>\n";
+       << "</td><td>" << escape(row.transforms) << "</td></tr>\n";
   }
   os << "</table>\n</body>\n</html>\n";
   file->keep();

@@ -348,6 +348,8 @@ void QuantizeWeightsPass::runOnOperation() {
       continue;
     }
     linear.getWeightMutable().assign(*packed);
+    if (gram)
+      noteTransform(linear, "GPTQ fit");
     if (stats) {
       LayerErrors measured = errors.lookup(*packed);
       Builder b(linear);

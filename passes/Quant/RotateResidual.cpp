@@ -364,6 +364,8 @@ struct RotateResidualPass
     if (failed(analysis.analyze(plan))) {
       function.emitRemark("lbc-rotate-residual: the residual stream of @")
           << function.getSymName() << " is not rotated: " << analysis.reason;
+      noteTransform(function,
+                    "residual stream not rotated: " + analysis.reason);
       return;
     }
     std::optional<::lbc::HadamardSize> size =
@@ -375,6 +377,13 @@ struct RotateResidualPass
     }
     if (failed(apply(plan, *hidden, *size)))
       return signalPassFailure();
+    noteTransform(function,
+                  "residual stream rotated (R1, " + std::to_string(*hidden) +
+                      " channels): embedding, " +
+                      std::to_string(plan.weights.size()) +
+                      " RMSNorm weights folded, " +
+                      std::to_string(plan.inputSide.size()) + " readers, " +
+                      std::to_string(plan.outputSide.size()) + " writers");
     function.emitRemark("lbc-rotate-residual: rotated the residual stream of @")
         << function.getSymName() << " (" << *hidden
         << " channels): " << plan.weights.size() << " RMSNorm weights folded, "
@@ -439,6 +448,9 @@ struct RotateResidualPass
       rotateRows(*weight, rows, n, signs, size, factor);
       replaceConstant(linear.getWeightMutable(), constant, *weight,
                       "lbc_rotated_weight", linear);
+      noteTransform(linear, plan.foldedWeight.lookup(op)
+                                ? "RMSNorm weight folded, R1 on inputs"
+                                : "R1 on inputs");
     }
     // Writers: R^T W, i.e. the columns of W (rows of W^T) times R.
     for (Operation *op : plan.outputSide) {
@@ -459,6 +471,7 @@ struct RotateResidualPass
           (*weight)[r * columns + c] = transposed[c * n + r];
       replaceConstant(linear.getWeightMutable(), constant, *weight,
                       "lbc_rotated_weight", linear);
+      noteTransform(linear, "R1 on outputs");
     }
     // The folded norm weights: readers now take the normalized value.
     for (ChannelWeight &w : plan.weights)

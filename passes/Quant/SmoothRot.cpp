@@ -166,6 +166,10 @@ struct SmoothRotPass
         return signalPassFailure();
       rotated += *result;
     }
+    noteTransform(getOperation(),
+                  "MLP down projections: " + std::to_string(matches.size()) +
+                      (smooth ? " smoothed, " : " found, ") +
+                      std::to_string(rotated) + " rotated online (R4)");
     if (matches.empty())
       getOperation().emitRemark("lbc-smoothrot: no MLP down projection "
                                 "(a linear fed by another linear's output "
@@ -266,6 +270,14 @@ struct SmoothRotPass
     down.getWeightMutable().assign(arith::ConstantOp::create(
         b, down.getLoc(),
         makeF32Resource(downType, newDown, "lbc_smoothed_weight")));
+    if (smooth) {
+      noteTransform(down, "smoothed (alpha " + formatAlpha(alpha) + ")");
+      noteTransform(up, "output rows / smoothing scales");
+    }
+    if (size)
+      noteTransform(down, "R4: online Hadamard " + std::to_string(channels) +
+                              " = " + std::to_string(size->powerOfTwo) + " x " +
+                              std::to_string(size->k));
     // The statistics describe the input before the transform.
     down->removeAttr(kInputAbsMax);
     down->removeAttr(kInputMeanSquare);

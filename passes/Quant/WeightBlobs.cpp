@@ -188,3 +188,12 @@ arith::ConstantOp mlir::lbc::constantF32Weight(lowbit::LinearOp linear) {
              ? constant
              : arith::ConstantOp();
 }
+
+void mlir::lbc::noteTransform(Operation *op, llvm::StringRef what) {
+  Builder b(op->getContext());
+  SmallVector<Attribute> notes;
+  if (auto existing = op->getAttrOfType<ArrayAttr>("lbc.transforms"))
+    notes.append(existing.begin(), existing.end());
+  notes.push_back(b.getStringAttr(what));
+  op->setAttr("lbc.transforms", b.getArrayAttr(notes));
+}

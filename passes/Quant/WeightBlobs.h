@@ -45,6 +45,11 @@ packWeights(ArrayRef<float> values, lowbit::PackedWeightType packedType,
 /// the transforms may rewrite), else null.
 arith::ConstantOp constantF32Weight(lowbit::LinearOp linear);
 
+/// Records on `op` (a linear, or the model function for whole-model
+/// structure) that `what` was done to it, for --report (`lbc.transforms`, a
+/// list of strings).
+void noteTransform(Operation *op, llvm::StringRef what);
+
 /// `values` as an f32 dense_resource of `type` (a transformed weight).
 DenseResourceElementsAttr makeF32Resource(RankedTensorType type,
                                           ArrayRef<float> values,
