@@ -176,6 +176,8 @@ LogicalResult HadamardOp::verify() {
   int64_t n = type.getShape().back();
   if (!::lbc::factorHadamardSize(n))
     return emitOpError("has no Hadamard matrix of size ")
-           << n << ": n must be 2^m * K with K = 1 or a Paley order";
+           << n
+           << ": n must be 2^m * K with K = 1, a Paley or a Goethals-Seidel "
+              "order";
   return success();
 }

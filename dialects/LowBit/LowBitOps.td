@@ -105,7 +105,8 @@ def LowBit_HadamardOp : LowBit_Op<"hadamard", [Pure, SameOperandsAndResultType]>
     Multiplies each row (the last dimension, of size n) by the orthogonal
     matrix M_n = (H_{2^m} (x) H_K) / sqrt(n), n = 2^m * K, that
     lib/Support/Hadamard.h defines: Sylvester's H_{2^m} (fast Walsh-Hadamard
-    butterflies) and a Paley H_K for the smallest K lbc can build. The
+    butterflies) and a Paley or Goethals-Seidel H_K for the smallest K lbc
+    can build. The
     rotations of `smoothrot` put it before a linear whose weight rows were
     rotated by the same M_n at compile time, so the product is unchanged:
     x W^T = (x M)(W M)^T.
@@ -113,7 +114,7 @@ def LowBit_HadamardOp : LowBit_Op<"hadamard", [Pure, SameOperandsAndResultType]>
       %r = lowbit.hadamard %x : tensor<?x768xf32>
 
     The last dimension must be static and have such a factorization (768 =
-    64 * 12 does; 172 = 4 * 43 needs a Williamson matrix lbc lacks).
+    64 * 12, 11008 = 64 * 172 do; 90 = 2 * 45 does not).
   }];
   let arguments = (ins LowBit_FloatTensor:$input);
   let results = (outs LowBit_FloatTensor:$result);

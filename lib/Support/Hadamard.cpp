@@ -6,7 +6,11 @@
 
 #include "lib/Support/Hadamard.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <map>
+#include <mutex>
 
 namespace lbc {
 namespace {
@@ -157,6 +161,198 @@ std::vector<int8_t> paleyTwo(const FiniteField &field) {
   return h;
 }
 
+/// Row sums and periodic autocorrelations PAF(t), t = 1..(n-1)/2, of a +-1
+/// sequence of odd length n.
+void describeSequence(const std::vector<int> &a, int &sum,
+                      std::vector<int> &paf) {
+  int64_t n = static_cast<int64_t>(a.size());
+  sum = 0;
+  for (int v : a)
+    sum += v;
+  paf.assign((n - 1) / 2, 0);
+  for (int64_t t = 1; t <= (n - 1) / 2; ++t)
+    for (int64_t i = 0; i < n; ++i)
+      paf[t - 1] += a[i] * a[(i + t) % n];
+}
+
+/// Four circulant +-1 sequences of odd length n whose periodic
+/// autocorrelations sum to 0 at every nonzero shift (then
+/// AA^T + BB^T + CC^T + DD^T = 4n I), searched among sequences constant on
+/// the orbits of a multiplier group <m> acting on Z_n (Baumert and Hall's
+/// way to make the search small: 2^(orbits + 1) candidates), groups with
+/// fewest orbits first, meeting in the middle on the sum of two sequences'
+/// autocorrelations, for each way of writing 4n as four odd squares (the
+/// row sums). Empty when no group with at most 16 orbits gives a quadruple.
+std::vector<std::vector<int>> circulantQuadruple(int64_t n) {
+  auto gcd = [](int64_t a, int64_t b) {
+    while (b) {
+      int64_t t = a % b;
+      a = b;
+      b = t;
+    }
+    return a;
+  };
+  // Orbit partitions of Z_n \ {0} per multiplier, fewest orbits first.
+  std::vector<std::pair<int64_t, std::vector<std::vector<int64_t>>>> groups;
+  for (int64_t m = 2; m < n - 1; ++m) {
+    if (gcd(m, n) != 1)
+      continue;
+    std::vector<std::vector<int64_t>> orbits;
+    std::vector<bool> seen(n, false);
+    for (int64_t x = 1; x < n; ++x) {
+      if (seen[x])
+        continue;
+      std::vector<int64_t> orbit;
+      for (int64_t y = x; !seen[y]; y = y * m % n) {
+        seen[y] = true;
+        orbit.push_back(y);
+      }
+      orbits.push_back(orbit);
+    }
+    if (orbits.size() <= 16)
+      groups.push_back({static_cast<int64_t>(orbits.size()), orbits});
+  }
+  std::stable_sort(
+      groups.begin(), groups.end(),
+      [](const auto &a, const auto &b) { return a.first < b.first; });
+  // Row sums: 4n = a^2 + b^2 + c^2 + d^2, odd, a <= b <= c <= d.
+  std::vector<std::array<int, 4>> sums;
+  for (int a = 1; a * a <= 4 * n; a += 2)
+    for (int b = a; a * a + b * b <= 4 * n; b += 2)
+      for (int c = b; a * a + b * b + c * c <= 4 * n; c += 2)
+        for (int d = c; a * a + b * b + c * c + d * d <= 4 * n; d += 2)
+          if (a * a + b * b + c * c + d * d == 4 * n)
+            sums.push_back({a, b, c, d});
+  for (const auto &[count, orbits] : groups) {
+    int64_t candidates = int64_t(1) << (count + 1);
+    std::vector<std::vector<int>> sequences(candidates);
+    std::vector<std::vector<int>> pafs(candidates);
+    std::map<int, std::vector<int64_t>> bySum;
+    for (int64_t bits = 0; bits < candidates; ++bits) {
+      std::vector<int> a(n);
+      a[0] = (bits & 1) ? 1 : -1;
+      for (int64_t k = 0; k < count; ++k)
+        for (int64_t x : orbits[k])
+          a[x] = ((bits >> (k + 1)) & 1) ? 1 : -1;
+      int sum;
+      describeSequence(a, sum, pafs[bits]);
+      sequences[bits] = std::move(a);
+      bySum[sum].push_back(bits);
+    }
+    for (const auto &s : sums) {
+      const auto &as = bySum[s[0]], &bs = bySum[s[1]], &cs = bySum[s[2]],
+                 &ds = bySum[s[3]];
+      std::map<std::vector<int>, std::pair<int64_t, int64_t>> left;
+      for (int64_t i : as)
+        for (int64_t j : bs) {
+          std::vector<int> key(pafs[i].size());
+          for (size_t t = 0; t < key.size(); ++t)
+            key[t] = pafs[i][t] + pafs[j][t];
+          left.emplace(std::move(key), std::make_pair(i, j));
+        }
+      for (int64_t k : cs)
+        for (int64_t l : ds) {
+          std::vector<int> key(pafs[k].size());
+          for (size_t t = 0; t < key.size(); ++t)
+            key[t] = -(pafs[k][t] + pafs[l][t]);
+          auto hit = left.find(key);
+          if (hit != left.end())
+            return {sequences[hit->second.first], sequences[hit->second.second],
+                    sequences[k], sequences[l]};
+        }
+    }
+  }
+  return {};
+}
+
+/// Goethals and Seidel's array for k = 4n, n odd, from a circulant
+/// quadruple (R the back-identity):
+///   [  A    BR    CR    DR  ]
+///   [ -BR   A    D'R  -C'R  ]
+///   [ -CR  -D'R   A    B'R  ]
+///   [ -DR   C'R  -B'R   A   ]
+std::vector<int8_t> goethalsSeidel(int64_t k) {
+  if (k % 4 != 0 || (k / 4) % 2 == 0 || k / 4 < 3)
+    return {};
+  int64_t n = k / 4;
+  std::vector<std::vector<int>> q = circulantQuadruple(n);
+  if (q.empty())
+    return {};
+  // Entry (i, j) of a circulant X, of X R, of X^T R.
+  auto circulant = [&](int which, int64_t i, int64_t j) {
+    return q[which][((j - i) % n + n) % n];
+  };
+  auto timesR = [&](int which, int64_t i, int64_t j) {
+    return circulant(which, i, n - 1 - j);
+  };
+  auto transposedTimesR = [&](int which, int64_t i, int64_t j) {
+    return circulant(which, n - 1 - j, i);
+  };
+  enum { A, B, C, D };
+  std::vector<int8_t> h(k * k);
+  for (int64_t bi = 0; bi < 4; ++bi)
+    for (int64_t bj = 0; bj < 4; ++bj)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          int v = 0;
+          switch (bi * 4 + bj) {
+          case 0:
+          case 5:
+          case 10:
+          case 15:
+            v = circulant(A, i, j);
+            break;
+          case 1:
+            v = timesR(B, i, j);
+            break;
+          case 2:
+            v = timesR(C, i, j);
+            break;
+          case 3:
+            v = timesR(D, i, j);
+            break;
+          case 4:
+            v = -timesR(B, i, j);
+            break;
+          case 6:
+            v = transposedTimesR(D, i, j);
+            break;
+          case 7:
+            v = -transposedTimesR(C, i, j);
+            break;
+          case 8:
+            v = -timesR(C, i, j);
+            break;
+          case 9:
+            v = -transposedTimesR(D, i, j);
+            break;
+          case 11:
+            v = transposedTimesR(B, i, j);
+            break;
+          case 12:
+            v = -timesR(D, i, j);
+            break;
+          case 13:
+            v = transposedTimesR(C, i, j);
+            break;
+          case 14:
+            v = -transposedTimesR(B, i, j);
+            break;
+          }
+          h[(bi * n + i) * k + bj * n + j] = static_cast<int8_t>(v);
+        }
+  // Defensive: a wrong array must never reach a model.
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = i; j < k; ++j) {
+      int64_t dot = 0;
+      for (int64_t c = 0; c < k; ++c)
+        dot += h[i * k + c] * h[j * k + c];
+      if (dot != (i == j ? k : 0))
+        return {};
+    }
+  return h;
+}
+
 /// H_k from a Paley construction alone (no doubling), or empty.
 std::vector<int8_t> paleyMatrix(int64_t k) {
   if (std::optional<PrimePower> q = primePower(k - 1); q && (k - 1) % 4 == 3)
@@ -168,6 +364,21 @@ std::vector<int8_t> paleyMatrix(int64_t k) {
   return {};
 }
 
+/// H_k without doubling: Paley, else Goethals-Seidel (searched once per
+/// process and remembered: the verifier and the lowering ask repeatedly).
+std::vector<int8_t> baseMatrix(int64_t k) {
+  std::vector<int8_t> h = paleyMatrix(k);
+  if (!h.empty() || k % 4 != 0 || (k / 4) % 2 == 0)
+    return h;
+  static std::mutex mutex;
+  static std::map<int64_t, std::vector<int8_t>> searched;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = searched.find(k);
+  if (it == searched.end())
+    it = searched.emplace(k, goethalsSeidel(k)).first;
+  return it->second;
+}
+
 } // namespace
 
 std::vector<int8_t> hadamardMatrix(int64_t k) {
@@ -175,7 +386,7 @@ std::vector<int8_t> hadamardMatrix(int64_t k) {
     return {1};
   if (k < 1)
     return {};
-  std::vector<int8_t> h = paleyMatrix(k);
+  std::vector<int8_t> h = baseMatrix(k);
   if (!h.empty() || k % 2 != 0)
     return h;
   // Sylvester doubling: [[H, H], [H, -H]].
@@ -202,7 +413,7 @@ std::optional<HadamardSize> factorHadamardSize(int64_t n) {
   // the butterflies are cheaper than the dense K x K product.
   for (; powerOfTwo >= 1; powerOfTwo /= 2) {
     int64_t k = n / powerOfTwo;
-    if (k == 1 || !paleyMatrix(k).empty())
+    if (k == 1 || !baseMatrix(k).empty())
       return HadamardSize{powerOfTwo, k};
   }
   return std::nullopt;

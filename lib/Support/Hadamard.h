@@ -14,10 +14,12 @@
 //   - Paley I:  K = q + 1, q = 3 (mod 4) a prime power (12, 20, 28, 44, 60,
 //     108, 140, ...);
 //   - Paley II: K = 2 (q + 1), q = 1 (mod 4) a prime power (36, 52, ...);
-// and Sylvester doubling of those. Orders that need other constructions
-// (156 and 172 need Williamson matrices) are not available: callers get
-// std::nullopt and say so. A size may still factor through a larger K:
-// 11008 = 64 * 172 is 32 * 344 (Paley I with q = 7^3).
+//   - Goethals-Seidel: K = 4n, n odd, from four circulant +-1 sequences
+//     whose autocorrelations sum to zero, searched (milliseconds) among
+//     sequences invariant under a multiplier group (156 = 4 x 39,
+//     172 = 4 x 43, the two orders of methods.md's table Paley misses);
+// and Sylvester doubling of those. Orders none of these give (odd ones,
+// 90 = 2 x 45) are not available: callers get std::nullopt and say so.
 //
 // A vector x of length n (index a * K + b: `2^m` chunks of K) is transformed
 // as a row vector, x -> x M_n: each chunk is multiplied by H_K, then the

@@ -260,7 +260,9 @@ struct SmoothRotPass
       down.getInputMutable().assign(rotation);
     } else if (hadamard) {
       down.emitRemark("lbc-smoothrot: no Hadamard matrix of size ")
-          << channels << " (2^m * K with K = 1 or a Paley order); this down "
+          << channels
+          << " (2^m * K with K = 1, a Paley or a Goethals-Seidel order); this "
+             "down "
           << "projection is smoothed but not rotated";
     }
     OpBuilder ub(up);

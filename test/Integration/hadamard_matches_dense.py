@@ -3,7 +3,7 @@
 
   hadamard_matches_dense.py --work DIR [--bin-dir DIR]
 
-For every order K that lbc builds (Paley I and II, Sylvester doubling) and
+For every order K that lbc builds (Paley I and II, Goethals-Seidel, doubling) and
 several powers of two, compiles a function applying lowbit.hadamard to rows of
 n = 2^m * K and checks, in float64 numpy, that
   - on identity rows (n <= 2048) the transform's matrix M has entries of
@@ -23,11 +23,11 @@ import sys
 
 import numpy as np
 
-ORDERS = [1, 12, 20, 28, 36, 40, 44, 52, 60, 108, 140, 344]
+ORDERS = [1, 12, 20, 28, 36, 40, 44, 52, 60, 108, 140, 156, 172, 344]
 POWERS = [1, 2, 16, 64]
 MAX_SIZE = 16384
 # Sizes of real models: 768 = 12 * 64, 14336 = 28 * 512, 5632 = 44 * 128,
-# 11008 = 344 * 32.
+# 11008 = 172 * 64.
 EXTRA = [768, 14336, 5632, 4096, 11008]
 TOLERANCE = 1e-5
 
@@ -82,7 +82,12 @@ def main():
         factors[k] = np.round(h)
     sizes = [p * k for k in ORDERS for p in POWERS if k < p * k <= MAX_SIZE] + EXTRA
     for n in sizes:
-        k = next(k for k in reversed(ORDERS) if n % k == 0 and (n // k) & (n // k - 1) == 0)
+        # lbc's factorization: the largest power of two whose cofactor it
+        # builds (688 = 4 x 172, not 2 x 344).
+        power = n & -n
+        while n // power not in ORDERS:
+            power //= 2
+        k = n // power
         power = n // k
         if n <= 2048:
             m = transform(args, n, np.eye(n), "identity")

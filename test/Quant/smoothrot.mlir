@@ -14,7 +14,7 @@
 // CHECK: %[[ROWS:.*]] = tensor.collapse_shape
 // CHECK: %[[ROTATED:.*]] = lowbit.hadamard %[[ROWS]] : tensor<4x2048xf32>
 // CHECK: %[[DOWN:.*]] = arith.constant dense_resource<lbc_smoothed_weight{{.*}}> : tensor<8x2048xf32>
-// CHECK: lowbit.linear %[[ROTATED]], %[[DOWN]] : tensor<4x2048xf32>, tensor<8x2048xf32>
+// CHECK: lowbit.linear %[[ROTATED]], %[[DOWN]] {lbc.transforms = ["smoothed (alpha 0.5)", "R4: online Hadamard 2048 = 2048 x 1"]} : tensor<4x2048xf32>, tensor<8x2048xf32>
 // CHECK-NOT: lbc.input_absmax
 // CHECK: return
 // NOROT-LABEL: func.func @mlp
@@ -53,26 +53,26 @@ func.func @mlp(%x: tensor<4x8xf32>) -> tensor<1x4x8xf32> {
 
 // -----
 
-// 172 = 4 * 43 has no Hadamard matrix here: smoothed, not rotated.
+// 90 = 2 * 45 has no Hadamard matrix: smoothed, not rotated.
 // CHECK-LABEL: func.func @no_hadamard
 // CHECK-NOT: lowbit.hadamard
 // CHECK: return
 #map = affine_map<(d0, d1) -> (d0, d1)>
 // expected-remark @+1 {{smoothed 1 MLP down projection(s) of @no_hadamard (alpha 0.5), 0 rotated online}}
 func.func @no_hadamard(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
-  %wg = arith.constant dense<0.5> : tensor<172x8xf32>
-  %wu = arith.constant dense<0.25> : tensor<172x8xf32>
-  %wd = arith.constant dense<0.125> : tensor<8x172xf32>
-  %g = lowbit.linear %x, %wg : tensor<4x8xf32>, tensor<172x8xf32> -> tensor<4x172xf32>
-  %u = lowbit.linear %x, %wu : tensor<4x8xf32>, tensor<172x8xf32> -> tensor<4x172xf32>
-  %e = tensor.empty() : tensor<4x172xf32>
-  %h = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]} ins(%u, %g : tensor<4x172xf32>, tensor<4x172xf32>) outs(%e : tensor<4x172xf32>) {
+  %wg = arith.constant dense<0.5> : tensor<90x8xf32>
+  %wu = arith.constant dense<0.25> : tensor<90x8xf32>
+  %wd = arith.constant dense<0.125> : tensor<8x90xf32>
+  %g = lowbit.linear %x, %wg : tensor<4x8xf32>, tensor<90x8xf32> -> tensor<4x90xf32>
+  %u = lowbit.linear %x, %wu : tensor<4x8xf32>, tensor<90x8xf32> -> tensor<4x90xf32>
+  %e = tensor.empty() : tensor<4x90xf32>
+  %h = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel"]} ins(%u, %g : tensor<4x90xf32>, tensor<4x90xf32>) outs(%e : tensor<4x90xf32>) {
   ^bb0(%a: f32, %b: f32, %o: f32):
     %m = arith.mulf %b, %a : f32
     linalg.yield %m : f32
-  } -> tensor<4x172xf32>
-  // expected-remark @+1 {{lbc-smoothrot: no Hadamard matrix of size 172}}
-  %y = lowbit.linear %h, %wd {lbc.input_absmax = dense<2.0> : tensor<172xf32>} : tensor<4x172xf32>, tensor<8x172xf32> -> tensor<4x8xf32>
+  } -> tensor<4x90xf32>
+  // expected-remark @+1 {{lbc-smoothrot: no Hadamard matrix of size 90}}
+  %y = lowbit.linear %h, %wd {lbc.input_absmax = dense<2.0> : tensor<90xf32>} : tensor<4x90xf32>, tensor<8x90xf32> -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
 

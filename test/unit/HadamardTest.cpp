@@ -15,10 +15,11 @@ using namespace lbc;
 
 namespace {
 
-// Every order of methods.md's table that Paley's constructions give, 44
-// (5632 = 44 * 128), 344 (11008 = 344 * 32; GF(7^3)), and doublings.
+// Every order of methods.md's table (Paley's constructions; 156 and 172 by
+// Goethals-Seidel from searched circulants), 44 (5632 = 44 * 128), 344
+// (GF(7^3)), and doublings.
 TEST(Hadamard, MatricesAreHadamard) {
-  for (int64_t k : {2, 4, 12, 20, 24, 28, 36, 40, 44, 52, 60, 108, 140, 344}) {
+  for (int64_t k : {2, 4, 12, 20, 24, 28, 36, 40, 44, 52, 60, 108, 140, 156, 172, 344}) {
     std::vector<int8_t> h = hadamardMatrix(k);
     ASSERT_EQ(h.size(), static_cast<size_t>(k * k)) << "K = " << k;
     for (int64_t i = 0; i < k; ++i)
@@ -33,10 +34,11 @@ TEST(Hadamard, MatricesAreHadamard) {
 }
 
 TEST(Hadamard, OrdersWithoutConstruction) {
-  // 156 and 172 need Williamson matrices; odd orders have none.
-  for (int64_t k : {3, 156, 172})
+  // Odd orders have none; 90 = 2 x 45 neither (not a multiple of 4, and no
+  // Paley order).
+  for (int64_t k : {3, 90})
     EXPECT_TRUE(hadamardMatrix(k).empty()) << "K = " << k;
-  EXPECT_FALSE(factorHadamardSize(172).has_value());
+  EXPECT_FALSE(factorHadamardSize(90).has_value());
   EXPECT_FALSE(factorHadamardSize(0).has_value());
 }
 
@@ -45,8 +47,8 @@ TEST(Hadamard, Factorization) {
     int64_t n, powerOfTwo, k;
   } cases[] = {{768, 64, 12},    {14336, 512, 28}, {5632, 128, 44},
                {4096, 4096, 1},  {40, 2, 20},      {1, 1, 1},
-               {10240, 512, 20}, {96, 8, 12},      {11008, 32, 344},
-               {156, 0, 0},      {172, 0, 0}};
+               {10240, 512, 20}, {96, 8, 12},      {11008, 64, 172},
+               {156, 1, 156},     {172, 1, 172},  {90, 0, 0}};
   for (const Case &c : cases) {
     std::optional<HadamardSize> size = factorHadamardSize(c.n);
     if (c.k == 0) {
