@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <random>
 
@@ -287,7 +288,12 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
   }
   size_t numLinears = 0;
   std::vector<int64_t> channels;
+  // Linears reading the same value (q/k/v, gate/up) share one X^T X.
+  std::vector<size_t> gramOwner;
+  llvm::DenseMap<Value, size_t> firstReader;
   function.walk([&](lowbit::LinearOp linear) {
+    gramOwner.push_back(
+        firstReader.try_emplace(linear.getInput(), numLinears).first->second);
     ++numLinears;
     channels.push_back(
         cast<RankedTensorType>(linear.getInput().getType()).getShape().back());
@@ -318,6 +324,24 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
                     "data\n";
   }
 
+  if (options.gram) {
+    // Accumulators in double plus one sample's f32 outputs per distinct
+    // input: refuse what would not fit rather than be killed for it.
+    double bytes = 0;
+    for (size_t l = 0; l < numLinears; ++l)
+      if (gramOwner[l] == l)
+        bytes += 12.0 * double(channels[l]) * double(channels[l]);
+    constexpr double kGramBudget = 16.0 * (1ull << 30);
+    if (bytes > kGramBudget) {
+      error = "GPTQ's statistics (X^T X of every linear input at once) would "
+              "take " +
+              std::to_string(int64_t(bytes / (1ull << 30))) +
+              " GiB, above the 16 GiB lbc allows; layer-by-layer GPTQ is "
+              "not implemented yet";
+      return failure();
+    }
+  }
+
   TemporaryArtifact artifact;
   if (failed(compileInstrumented(module, options.gram, artifact, error)))
     return failure();
@@ -332,7 +356,8 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
   for (size_t l = 0; l < numLinears; ++l) {
     stats[l].absMax.assign(channels[l], 0.0f);
     stats[l].sumSquares.assign(channels[l], 0.0);
-    if (options.gram)
+    stats[l].gramOwner = gramOwner[l];
+    if (options.gram && gramOwner[l] == l)
       stats[l].gram.assign(channels[l] * channels[l], 0.0);
   }
   std::mt19937_64 rng(options.seed);
@@ -416,7 +441,7 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
           reinterpret_cast<const float *>(outputs[base + 1].bytes.data());
       const auto *rows =
           reinterpret_cast<const float *>(outputs[base + 2].bytes.data());
-      if (options.gram) {
+      if (options.gram && gramOwner[l] == l) {
         const auto *gram =
             reinterpret_cast<const float *>(outputs[base + 3].bytes.data());
         for (size_t e = 0; e < stats[l].gram.size(); ++e)
@@ -445,6 +470,8 @@ LogicalResult
 mlir::lbc::attachStatistics(func::FuncOp function,
                             const std::vector<LinearStatistics> &stats) {
   size_t index = 0;
+  // One resource per distinct X^T X, shared by the linears that read it.
+  std::map<size_t, Attribute> grams;
   WalkResult result = function.walk([&](lowbit::LinearOp linear) {
     if (index >= stats.size())
       return WalkResult::interrupt();
@@ -459,7 +486,10 @@ mlir::lbc::attachStatistics(func::FuncOp function,
                     DenseElementsAttr::get(type, llvm::ArrayRef(s.absMax)));
     linear->setAttr("lbc.input_mean_square",
                     DenseElementsAttr::get(type, llvm::ArrayRef(meanSquare)));
-    if (!s.gram.empty()) {
+    if (s.gramOwner != index - 1) {
+      if (Attribute shared = grams[s.gramOwner])
+        linear->setAttr("lbc.input_gram", shared);
+    } else if (!s.gram.empty()) {
       int64_t k = static_cast<int64_t>(s.absMax.size());
       AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
           s.gram.size() * sizeof(float), alignof(float));
@@ -471,6 +501,7 @@ mlir::lbc::attachStatistics(func::FuncOp function,
                           RankedTensorType::get(
                               {k, k}, Float32Type::get(function.getContext())),
                           "lbc_calibration_gram", std::move(blob)));
+      grams[index - 1] = linear->getAttr("lbc.input_gram");
     }
     return WalkResult::advance();
   });

@@ -41,8 +41,11 @@ struct LinearStatistics {
   std::vector<float> absMax;
   std::vector<double> sumSquares;
   double rows = 0;
-  /// X^T X (K x K, row-major) when CalibrationOptions::gram.
+  /// X^T X (K x K, row-major) when CalibrationOptions::gram, held by the
+  /// first linear of those that read the same value (q/k/v, gate/up).
   std::vector<double> gram;
+  /// The index of the linear whose `gram` this one shares (itself if none).
+  size_t gramOwner = 0;
 };
 
 /// Compiles an instrumented copy of `module` for this machine, runs it on
