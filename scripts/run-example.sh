@@ -33,3 +33,13 @@ for recipe in fp32 w8 w4 q4k w4,a8 q4k,a8; do
     --input "$work/eval/sample0_input2.npy" | grep -o 'p50 [0-9.]* ms')
   echo "$recipe decode step (past 15): $latency"
 done
+echo
+echo "== 4. 4-bit weights and 4-bit activations (W4A4, per token) on a Llama with activation outliers"
+echo "   planted x50 by an exact rescaling; rotate (QuaRot R1 + R4) and smoothrot (+ SmoothRot scales) recover"
+echo "   much of it (random weights, so errors stay larger than on a trained model: docs/results.md, session 6);"
+echo "   calibration: --calib=synthetic (lbc-opt announces it; its notes are filtered here)"
+/usr/bin/python3 "$root/test/models/make_llama.py" --config h768 --mode prefill --outliers 50 \
+  --out "$work/outliers" > /dev/null
+"$build/bin/lbc-eval" "$work/outliers/model.onnx" --recipes fp32 w4 w4,a4t=0.9 rotate,w4,a4t=0.9 \
+  smoothrot,w4,a4t=0.9 smoothrot,w4,gptq,a4t=0.9 --samples 4 --calib synthetic --work "$work/eval-w4a4" \
+  2> >(grep -v '^lbc-opt: note:' >&2)
