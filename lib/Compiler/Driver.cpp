@@ -321,14 +321,16 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
     llvm::errs() << "lbc-opt: warning: --calib is unused: recipe '"
                  << recipe->str() << "' needs no activation statistics\n";
   // Smoothing reads the channels' ranges of the model as imported; GPTQ
-  // reads X^T X of the model as the function-preserving transforms left it.
+  // (X^T X) and imatrix (mean squares) read the model as the
+  // function-preserving transforms left it.
   if (recipe->needsRanges() && failed(calibrate(/*gram=*/false)))
     return fail("calibration: " + error);
   PassManager rotations(&context);
   buildLbcRotationPipeline(rotations, *recipe);
   if (failed(rotations.run(module)))
     return 1;
-  if (recipe->needsGram() && failed(calibrate(/*gram=*/true)))
+  if (recipe->needsLateStatistics() &&
+      failed(calibrate(/*gram=*/recipe->needsGram())))
     return fail("calibration: " + error);
   PassManager quantization(&context);
   buildLbcQuantizationPipeline(quantization, *recipe);

@@ -60,6 +60,7 @@ void mlir::lbc::buildLbcQuantizationPipeline(OpPassManager &pm,
     options.bits = recipe.weights->bits;
     if (recipe.weights->format == WeightQuantStep::Format::KQuant) {
       options.format = "kquant";
+      options.importance = recipe.weights->importance;
     } else if (recipe.weights->format == WeightQuantStep::Format::Nf4) {
       options.format = "nf4";
       options.groupSize = recipe.weights->groupSize;

@@ -25,6 +25,7 @@ static constexpr const char *kValidSteps =
     "nf4g128), "
     "hqq (half-quadratic fit of a group-wise step instead of "
     "round-to-nearest), gptq (GPTQ fit of a group-wise step; needs "
+    "--calib), imatrix (K-quant fit weighted by calibration inputs; needs "
     "--calib), a8, a4 (8- or 4-bit inputs of the low-bit linears, "
     "a scale per block of 32; a8t, a4t: a scale per token; =C clips at C "
     "times max|x|, e.g. a4t=0.9), smoothrot, smoothrot=ALPHA (SmoothRot "
@@ -98,7 +99,7 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
   Recipe recipe;
   llvm::SmallVector<llvm::StringRef> steps;
   text.split(steps, ',');
-  llvm::StringRef weightStep, fp32Step, activationStep, fitStep;
+  llvm::StringRef weightStep, fp32Step, activationStep, fitStep, importanceStep;
   std::string stepError;
   for (llvm::StringRef rawStep : steps) {
     llvm::StringRef step = rawStep.trim();
@@ -121,6 +122,8 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
         return std::nullopt;
       }
       recipe.smoothRot = smoothRot;
+    } else if (step == "imatrix") {
+      importanceStep = step;
     } else if (step == "hqq" || step == "gptq") {
       if (!fitStep.empty() && fitStep != step) {
         error = "recipe steps '" + fitStep.str() + "' and '" + step.str() +
@@ -181,6 +184,15 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
     recipe.weights->halfQuadraticFit = fitStep == "hqq";
     recipe.weights->gptq = fitStep == "gptq";
   }
+  if (!importanceStep.empty()) {
+    if (!recipe.weights ||
+        recipe.weights->format != WeightQuantStep::Format::KQuant) {
+      error = "recipe step 'imatrix' weighs the fit of a K-quant step (q3k, "
+              "q4k, q5k, q6k)";
+      return std::nullopt;
+    }
+    recipe.weights->importance = true;
+  }
   if (!activationStep.empty() && weightStep.empty()) {
     error = "recipe step '" + activationStep.str() +
             "' quantizes the inputs of low-bit linears: add a weight step "
@@ -210,6 +222,8 @@ std::string Recipe::str() const {
   std::string text;
   if (weights->format == WeightQuantStep::Format::KQuant) {
     text = "q" + std::to_string(weights->bits) + "k";
+    if (weights->importance)
+      text += ",imatrix";
   } else if (weights->format == WeightQuantStep::Format::Nf4) {
     text = "nf4";
     if (weights->groupSize != 64)

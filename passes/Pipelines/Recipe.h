@@ -37,6 +37,10 @@ struct WeightQuantStep {
   bool halfQuadraticFit = false;
   /// Group-wise only: the `gptq` step (GPTQ with calibration statistics).
   bool gptq = false;
+  /// K-quants only: the `imatrix` step (llama.cpp's importance matrix: the
+  /// weighted least-squares fit weighs each input channel by its mean
+  /// squared calibration input).
+  bool importance = false;
 };
 
 /// Dynamic quantization of the inputs of low-bit linears: `aB` (B-bit codes
@@ -85,9 +89,15 @@ struct Recipe {
   /// the function-preserving transforms.
   bool needsRanges() const { return smoothRot.has_value(); }
   bool needsGram() const { return weights && weights->gptq; }
-  bool needsCalibration() const { return needsRanges() || needsGram(); }
+  /// Statistics of the model after the rotations (gptq, imatrix).
+  bool needsLateStatistics() const {
+    return needsGram() || (weights && weights->importance);
+  }
+  bool needsCalibration() const {
+    return needsRanges() || needsLateStatistics();
+  }
   std::string calibrationStep() const {
-    return needsRanges() ? "smoothrot" : "gptq";
+    return needsRanges() ? "smoothrot" : needsGram() ? "gptq" : "imatrix";
   }
 };
 

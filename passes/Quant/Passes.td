@@ -40,6 +40,9 @@ def QuantizeWeightsPass : Pass<"lbc-quantize-weights", "::mlir::ModuleOp"> {
            "How group-wise scales and zero points are fitted: rtn "
            "(round-to-nearest), hqq (half-quadratic, data-free) or gptq "
            "(GPTQ with the lbc.input_gram statistics the driver attaches)">,
+    Option<"importance", "importance", "bool", "false",
+           "K-quants: weigh the fit by each input channel's mean squared "
+           "calibration input (lbc.input_mean_square; llama.cpp's imatrix)">,
     Option<"groupSize", "group-size", "unsigned", "32",
            "Weights per group, a multiple of 8">,
     Option<"scheme", "scheme", "std::string", "\"symmetric\"",

@@ -81,7 +81,8 @@ private:
   /// (not shared with other linears then).
   FailureOr<Value> getPackedConstant(arith::ConstantOp constant,
                                      PackedWeightType type,
-                                     ArrayRef<float> gram = {});
+                                     ArrayRef<float> gram = {},
+                                     ArrayRef<float> importance = {});
 
   /// Relative errors of one packed weight: ||Q(W) - W||_F / ||W||_F, and
   /// of its outputs for seeded standard-normal inputs.
@@ -151,9 +152,10 @@ Attribute QuantizeWeightsPass::buildEncoding(Location loc) {
 }
 
 FailureOr<Value> QuantizeWeightsPass::getPackedConstant(
-    arith::ConstantOp constant, PackedWeightType type, ArrayRef<float> gram) {
+    arith::ConstantOp constant, PackedWeightType type, ArrayRef<float> gram,
+    ArrayRef<float> importance) {
   Value unshared;
-  Value &packed = gram.empty()
+  Value &packed = gram.empty() && importance.empty()
                       ? packedConstants[{constant.getOperation(), type}]
                       : unshared;
   if (packed)
@@ -162,8 +164,8 @@ FailureOr<Value> QuantizeWeightsPass::getPackedConstant(
       cast<ElementsAttr>(constant.getValue()), constant.getLoc());
   if (failed(weights))
     return failure();
-  FailureOr<DenseResourceElementsAttr> blob =
-      packWeights(weights->values, type, constant.getLoc(), fitMethod, gram);
+  FailureOr<DenseResourceElementsAttr> blob = packWeights(
+      weights->values, type, constant.getLoc(), fitMethod, gram, importance);
   if (failed(blob))
     return failure();
   OpBuilder builder(constant);
@@ -341,8 +343,24 @@ void QuantizeWeightsPass::runOnOperation() {
       }
       gram = std::move(*values);
     }
+    // imatrix: K-quants weigh their fit by the channels' mean squares.
+    std::vector<float> channelImportance;
+    if (importance && isa<KQuantEncodingAttr>(chosen)) {
+      auto statistics =
+          linear->getAttrOfType<DenseElementsAttr>("lbc.input_mean_square");
+      if (!statistics) {
+        linear.emitError("lbc-quantize-weights: importance needs this "
+                         "linear's calibration statistics "
+                         "(lbc.input_mean_square); compile with --calib");
+        anyFailed = true;
+        continue;
+      }
+      channelImportance.assign(statistics.getValues<float>().begin(),
+                               statistics.getValues<float>().end());
+    }
     FailureOr<Value> packed = getPackedConstant(
-        constant, type, gram ? gram->values : ArrayRef<float>());
+        constant, type, gram ? gram->values : ArrayRef<float>(),
+        channelImportance);
     if (failed(packed)) {
       anyFailed = true;
       continue;
@@ -350,6 +368,8 @@ void QuantizeWeightsPass::runOnOperation() {
     linear.getWeightMutable().assign(*packed);
     if (gram)
       noteTransform(linear, "GPTQ fit");
+    if (!channelImportance.empty())
+      noteTransform(linear, "importance-weighted fit (imatrix)");
     if (stats) {
       LayerErrors measured = errors.lookup(*packed);
       Builder b(linear);

@@ -69,8 +69,8 @@ static LogicalResult checkCodec(PackedWeightType type, Location loc) {
 
 FailureOr<DenseResourceElementsAttr>
 mlir::lbc::packWeights(ArrayRef<float> values, PackedWeightType packedType,
-                       Location loc, ::lbc::FitMethod fit,
-                       ArrayRef<float> gram) {
+                       Location loc, ::lbc::FitMethod fit, ArrayRef<float> gram,
+                       ArrayRef<float> importance) {
   if (failed(checkCodec(packedType, loc)))
     return failure();
   RankedTensorType logicalType = packedType.getLogicalType();
@@ -86,8 +86,11 @@ mlir::lbc::packWeights(ArrayRef<float> values, PackedWeightType packedType,
   ::lbc::CodecStatus status;
   if (auto kquant =
           dyn_cast<lowbit::KQuantEncodingAttr>(packedType.getEncoding()))
-    status = ::lbc::quantizeKQuant(kquant.toFormat(), values.data(), rows,
-                                   columns, /*importance=*/nullptr, bytes);
+    status = ::lbc::quantizeKQuant(
+        kquant.toFormat(), values.data(), rows, columns,
+        static_cast<int64_t>(importance.size()) == columns ? importance.data()
+                                                           : nullptr,
+        bytes);
   else if (auto nf4 =
                dyn_cast<lowbit::Nf4EncodingAttr>(packedType.getEncoding()))
     status =

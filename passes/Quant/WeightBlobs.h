@@ -34,12 +34,13 @@ FailureOr<F32Elements> readF32Elements(ElementsAttr value, Location loc);
 /// packed type's encoding and returns the packed blob: group-wise encodings
 /// by `fit`, K-quants by their weighted least squares.
 /// With `gram` (X^T X of the layer's calibration inputs, in x in), group-wise
-/// encodings are fitted by GPTQ instead.
+/// encodings are fitted by GPTQ instead; with `importance` (one weight per
+/// input channel), K-quants weigh their fit by it.
 FailureOr<DenseResourceElementsAttr>
 packWeights(ArrayRef<float> values, lowbit::PackedWeightType packedType,
             Location loc,
             ::lbc::FitMethod fit = ::lbc::FitMethod::RoundToNearest,
-            ArrayRef<float> gram = {});
+            ArrayRef<float> gram = {}, ArrayRef<float> importance = {});
 
 /// The weight of `linear` if it is an f32 rank-2 arith.constant (the weights
 /// the transforms may rewrite), else null.

@@ -143,6 +143,13 @@ TEST(Recipe, SmoothRotStep) {
   EXPECT_NE(error.find("'gptq' fits the scales of a group-wise"),
             std::string::npos)
       << error;
+  std::optional<Recipe> imatrix = parseRecipe("imatrix,q4k", error);
+  ASSERT_TRUE(imatrix) << error;
+  EXPECT_EQ(imatrix->str(), "q4k,imatrix");
+  EXPECT_TRUE(imatrix->needsLateStatistics());
+  EXPECT_FALSE(imatrix->needsGram());
+  EXPECT_EQ(imatrix->calibrationStep(), "imatrix");
+  EXPECT_FALSE(parseRecipe("w4,imatrix", error));
   EXPECT_FALSE(parseRecipe("w4,hqq,gptq", error));
   EXPECT_NE(error.find("both choose how weights are fitted"), std::string::npos)
       << error;
