@@ -1,0 +1,42 @@
+//===- MlpStructure.h - recognising SwiGLU MLP down projections -*- C++ -*-===//
+//
+// Part of lbc, the low-bit compiler.
+//
+//===----------------------------------------------------------------------===//
+//
+// The pattern smoothing and AWQ act on: a linear (down) whose input is the
+// elementwise product of another linear's output (up) with a gate that does
+// not depend on it, seen through the reshapes and padded-output slices the
+// importer writes. Scaling up's output channel j by 1/s_j and down's input
+// column j by s_j leaves the function unchanged.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LBC_PASSES_QUANT_MLPSTRUCTURE_H
+#define LBC_PASSES_QUANT_MLPSTRUCTURE_H
+
+#include "dialects/LowBit/LowBitDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include <optional>
+
+namespace mlir::lbc {
+
+/// A down projection and the linear (up) whose output its input scales.
+struct MlpDown {
+  lowbit::LinearOp down, up;
+  linalg::GenericOp product;
+};
+
+/// `value` seen through single-use reshapes that keep the last (channel)
+/// dimension a group of its own and channel-prefix slices: the value whose
+/// channel j is `value`'s channel j.
+Value throughChannelReshapes(Value value);
+
+/// `down` with its up linear, if the pattern above holds (each value used
+/// once, constant f32 weights, up's bias constant or absent).
+std::optional<MlpDown> matchMlpDown(lowbit::LinearOp down);
+
+} // namespace mlir::lbc
+
+#endif // LBC_PASSES_QUANT_MLPSTRUCTURE_H
