@@ -55,6 +55,14 @@ void mlir::lbc::buildLbcQuantizationPipeline(OpPassManager &pm,
                                              const Recipe &recipe) {
   // Stage order: quantize weights, quantize activations (later: prune
   // before the rotations, mixed precision after), then clean up.
+  // AWQ's scales go into the weights (and their producers) before the
+  // round-to-nearest fit packs them.
+  if (recipe.weights && recipe.weights->awq) {
+    AwqPassOptions awq;
+    awq.bits = recipe.weights->bits;
+    awq.groupSize = recipe.weights->groupSize;
+    pm.addNestedPass<func::FuncOp>(createAwqPass(awq));
+  }
   if (recipe.weights) {
     QuantizeWeightsPassOptions options;
     options.bits = recipe.weights->bits;

@@ -25,7 +25,9 @@ static constexpr const char *kValidSteps =
     "nf4g128), "
     "hqq (half-quadratic fit of a group-wise step instead of "
     "round-to-nearest), gptq (GPTQ fit of a group-wise step; needs "
-    "--calib), imatrix (K-quant fit weighted by calibration inputs; needs "
+    "--calib), awq (activation-aware scales for a symmetric group-wise step; "
+    "needs --calib), imatrix (K-quant fit weighted by calibration inputs; "
+    "needs "
     "--calib), a8, a4 (8- or 4-bit inputs of the low-bit linears, "
     "a scale per block of 32; a8t, a4t: a scale per token; =C clips at C "
     "times max|x|, e.g. a4t=0.9), smoothrot, smoothrot=ALPHA (SmoothRot "
@@ -124,7 +126,7 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
       recipe.smoothRot = smoothRot;
     } else if (step == "imatrix") {
       importanceStep = step;
-    } else if (step == "hqq" || step == "gptq") {
+    } else if (step == "hqq" || step == "gptq" || step == "awq") {
       if (!fitStep.empty() && fitStep != step) {
         error = "recipe steps '" + fitStep.str() + "' and '" + step.str() +
                 "' contradict: both choose how weights are fitted";
@@ -181,8 +183,15 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
                   recipe.weights ? "; q4k and nf4 have fits of their own" : "");
       return std::nullopt;
     }
+    if (fitStep == "awq" && recipe.weights->zeroPoint) {
+      error = "recipe step 'awq' scales symmetric group-wise weights (w4, "
+              "w4g128, ...), not '" +
+              weightStep.str() + "'";
+      return std::nullopt;
+    }
     recipe.weights->halfQuadraticFit = fitStep == "hqq";
     recipe.weights->gptq = fitStep == "gptq";
+    recipe.weights->awq = fitStep == "awq";
   }
   if (!importanceStep.empty()) {
     if (!recipe.weights ||
@@ -238,6 +247,8 @@ std::string Recipe::str() const {
       text += ",hqq";
     if (weights->gptq)
       text += ",gptq";
+    if (weights->awq)
+      text += ",awq";
   }
   if (activations) {
     text += ",a" + std::to_string(activations->bits);

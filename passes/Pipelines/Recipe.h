@@ -37,6 +37,9 @@ struct WeightQuantStep {
   bool halfQuadraticFit = false;
   /// Group-wise only: the `gptq` step (GPTQ with calibration statistics).
   bool gptq = false;
+  /// Symmetric group-wise only: the `awq` step (activation-aware scales
+  /// folded into the producers, then round-to-nearest).
+  bool awq = false;
   /// K-quants only: the `imatrix` step (llama.cpp's importance matrix: the
   /// weighted least-squares fit weighs each input channel by its mean
   /// squared calibration input).
@@ -88,7 +91,7 @@ struct Recipe {
   /// channels' ranges before its transform, gptq each linear's X^T X after
   /// the function-preserving transforms.
   bool needsRanges() const { return smoothRot.has_value(); }
-  bool needsGram() const { return weights && weights->gptq; }
+  bool needsGram() const { return weights && (weights->gptq || weights->awq); }
   /// Statistics of the model after the rotations (gptq, imatrix).
   bool needsLateStatistics() const {
     return needsGram() || (weights && weights->importance);
@@ -97,7 +100,11 @@ struct Recipe {
     return needsRanges() || needsLateStatistics();
   }
   std::string calibrationStep() const {
-    return needsRanges() ? "smoothrot" : needsGram() ? "gptq" : "imatrix";
+    if (needsRanges())
+      return "smoothrot";
+    if (weights && weights->awq)
+      return "awq";
+    return needsGram() ? "gptq" : "imatrix";
   }
 };
 

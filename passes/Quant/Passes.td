@@ -136,6 +136,33 @@ def SmoothRotPass : Pass<"lbc-smoothrot", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def AwqPass : Pass<"lbc-awq", "::mlir::func::FuncOp"> {
+  let summary = "Activation-aware weight scaling (AWQ) before round-to-"
+                "nearest, with the scales absorbed exactly";
+  let description = [{
+    AWQ (arXiv 2306.00978) for group-wise weights: input channels that carry
+    large activations are scaled up in the weight (W diag(s)) so that
+    rounding hurts them less, and down in what produces them. lbc applies
+    it where the inverse scale folds exactly: the linears reading an
+    RMSNorm's weighted output (the norm weight g becomes g / s) and MLP down
+    projections (up's output rows divided by s). Per group of linears that
+    read one value, s = rms(x)^alpha (normalized to geometric mean 1), with
+    alpha in {0, 0.05, ..., 0.95} chosen to minimize the calibration output
+    error sum_r e_r (X^T X) e_r^T, e = Q(W diag s) diag(s)^-1 - W, Q the
+    round-to-nearest fit of the given group-wise format, over up to 64
+    rows of each weight (`lbc.input_gram`, `lbc.input_mean_square` from
+    calibration). alpha = 0 is plain round-to-nearest, so the objective
+    never gets worse. Linears whose input has no such producer are left
+    alone.
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", "4", "Bits of the group-wise format">,
+    Option<"groupSize", "group-size", "unsigned", "32",
+           "Group size of the group-wise format">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def QuantizeActivationsPass
     : Pass<"lbc-quantize-activations", "::mlir::func::FuncOp"> {
   let summary = "Quantize the inputs of low-bit linears dynamically to "

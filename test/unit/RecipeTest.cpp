@@ -150,6 +150,16 @@ TEST(Recipe, SmoothRotStep) {
   EXPECT_FALSE(imatrix->needsGram());
   EXPECT_EQ(imatrix->calibrationStep(), "imatrix");
   EXPECT_FALSE(parseRecipe("w4,imatrix", error));
+  std::optional<Recipe> awq = parseRecipe("awq,w4g128", error);
+  ASSERT_TRUE(awq) << error;
+  EXPECT_EQ(awq->str(), "w4g128,awq");
+  EXPECT_TRUE(awq->needsGram());
+  EXPECT_EQ(awq->calibrationStep(), "awq");
+  EXPECT_FALSE(parseRecipe("w4z,awq", error));
+  EXPECT_NE(error.find("'awq' scales symmetric group-wise weights"),
+            std::string::npos)
+      << error;
+  EXPECT_FALSE(parseRecipe("w4,awq,gptq", error));
   EXPECT_FALSE(parseRecipe("w4,hqq,gptq", error));
   EXPECT_NE(error.find("both choose how weights are fitted"), std::string::npos)
       << error;
