@@ -13,9 +13,11 @@
 #include "lbc/runtime.h"
 #include "lib/Support/TensorFiles.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -290,6 +292,19 @@ int main(int argc, char **argv) {
                        .count();
   std::printf("ran in %.3f ms\n", firstMs);
 
+  // The output directory is created (with its parents) when missing.
+  if (!outputDir.empty()) {
+    for (size_t slash = outputDir.find('/', 1);;
+         slash = outputDir.find('/', slash + 1)) {
+      std::string prefix = outputDir.substr(0, slash);
+      struct stat info;
+      if (stat(prefix.c_str(), &info) != 0 && mkdir(prefix.c_str(), 0777) != 0)
+        return fail("cannot create the output directory '" + prefix +
+                    "': " + std::strerror(errno));
+      if (slash == std::string::npos)
+        break;
+    }
+  }
   for (size_t i = 0; i < numOutputs; ++i) {
     if (outputDir.empty())
       continue;
