@@ -288,11 +288,12 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
   }
   size_t numLinears = 0;
   std::vector<int64_t> channels;
-  // Linears reading the same value (q/k/v, gate/up) share one X^T X.
-  std::vector<size_t> gramOwner;
+  // Linears reading the same value (q/k/v, gate/up) share their statistics;
+  // the instrumented model returns them once, for the first (the owner).
+  std::vector<size_t> owner;
   llvm::DenseMap<Value, size_t> firstReader;
   function.walk([&](lowbit::LinearOp linear) {
-    gramOwner.push_back(
+    owner.push_back(
         firstReader.try_emplace(linear.getInput(), numLinears).first->second);
     ++numLinears;
     channels.push_back(
@@ -329,7 +330,7 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
     // input: refuse what would not fit rather than be killed for it.
     double bytes = 0;
     for (size_t l = 0; l < numLinears; ++l)
-      if (gramOwner[l] == l)
+      if (owner[l] == l)
         bytes += 12.0 * double(channels[l]) * double(channels[l]);
     constexpr double kGramBudget = 16.0 * (1ull << 30);
     if (bytes > kGramBudget) {
@@ -347,7 +348,13 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
     return failure();
   lbc_model *model = artifact.model;
   const size_t perLinear = options.gram ? 4 : 3;
-  if (lbc_model_num_outputs(model) != modelOutputs + perLinear * numLinears) {
+  // Where each owner's results start among the outputs.
+  std::vector<size_t> firstOutput(numLinears, 0);
+  size_t owners = 0;
+  for (size_t l = 0; l < numLinears; ++l)
+    if (owner[l] == l)
+      firstOutput[l] = modelOutputs + perLinear * owners++;
+  if (lbc_model_num_outputs(model) != modelOutputs + perLinear * owners) {
     error = "the instrumented model has an unexpected signature";
     return failure();
   }
@@ -356,8 +363,8 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
   for (size_t l = 0; l < numLinears; ++l) {
     stats[l].absMax.assign(channels[l], 0.0f);
     stats[l].sumSquares.assign(channels[l], 0.0);
-    stats[l].gramOwner = gramOwner[l];
-    if (options.gram && gramOwner[l] == l)
+    stats[l].owner = owner[l];
+    if (options.gram && owner[l] == l)
       stats[l].gram.assign(channels[l] * channels[l], 0.0);
   }
   std::mt19937_64 rng(options.seed);
@@ -434,14 +441,16 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
       return failure();
     }
     for (size_t l = 0; l < numLinears; ++l) {
-      size_t base = modelOutputs + perLinear * l;
+      if (owner[l] != l)
+        continue;
+      size_t base = firstOutput[l];
       const auto *absMax =
           reinterpret_cast<const float *>(outputs[base].bytes.data());
       const auto *squares =
           reinterpret_cast<const float *>(outputs[base + 1].bytes.data());
       const auto *rows =
           reinterpret_cast<const float *>(outputs[base + 2].bytes.data());
-      if (options.gram && gramOwner[l] == l) {
+      if (options.gram && owner[l] == l) {
         const auto *gram =
             reinterpret_cast<const float *>(outputs[base + 3].bytes.data());
         for (size_t e = 0; e < stats[l].gram.size(); ++e)
@@ -459,6 +468,14 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
   }
   if (terminal)
     llvm::errs() << "\n";
+  // The linears that share an owner's input get its ranges (X^T X stays
+  // with the owner: attachStatistics shares one attribute).
+  for (size_t l = 0; l < numLinears; ++l)
+    if (owner[l] != l) {
+      stats[l].absMax = stats[owner[l]].absMax;
+      stats[l].sumSquares = stats[owner[l]].sumSquares;
+      stats[l].rows = stats[owner[l]].rows;
+    }
   if (used == 0) {
     error = "no calibration samples in '" + options.source + "'";
     return failure();
@@ -486,8 +503,8 @@ mlir::lbc::attachStatistics(func::FuncOp function,
                     DenseElementsAttr::get(type, llvm::ArrayRef(s.absMax)));
     linear->setAttr("lbc.input_mean_square",
                     DenseElementsAttr::get(type, llvm::ArrayRef(meanSquare)));
-    if (s.gramOwner != index - 1) {
-      if (Attribute shared = grams[s.gramOwner])
+    if (s.owner != index - 1) {
+      if (Attribute shared = grams[s.owner])
         linear->setAttr("lbc.input_gram", shared);
     } else if (!s.gram.empty()) {
       int64_t k = static_cast<int64_t>(s.absMax.size());

@@ -44,8 +44,9 @@ struct LinearStatistics {
   /// X^T X (K x K, row-major) when CalibrationOptions::gram, held by the
   /// first linear of those that read the same value (q/k/v, gate/up).
   std::vector<double> gram;
-  /// The index of the linear whose `gram` this one shares (itself if none).
-  size_t gramOwner = 0;
+  /// The first linear that reads this one's input (itself if none): the
+  /// statistics are measured once for all of them.
+  size_t owner = 0;
 };
 
 /// Compiles an instrumented copy of `module` for this machine, runs it on

@@ -106,7 +106,12 @@ struct InstrumentLinearsPass
     SmallVector<Value> statistics;
     SmallVector<std::string> names;
     OpBuilder b(returnOp);
+    // Linears that read one value (q/k/v, gate/up) share its statistics:
+    // they are computed and returned once, under the first one's index.
+    llvm::DenseSet<Value> instrumented;
     for (auto [index, linear] : llvm::enumerate(linears)) {
+      if (!instrumented.insert(linear.getInput()).second)
+        continue;
       Location loc = linear.getLoc();
       if (!cast<RankedTensorType>(linear.getInput().getType())
                .getElementType()

@@ -27,7 +27,9 @@ def InstrumentLinearsPass : Pass<"lbc-instrument-linears", "::mlir::ModuleOp"> {
     `calibration.<i>.rows` (R as tensor<1xf32>). The driver sums them over
     calibration samples, so memory stays per layer whatever the number of
     samples. With `gram`, a fourth result `calibration.<i>.gram` holds
-    X^T X (K x K). The model's own results come first, unchanged.
+    X^T X (K x K). Linears that read the same value get one set of results,
+    under the first one's index. The model's own results come first,
+    unchanged.
   }];
   let options = [
     Option<"functionName", "function", "std::string", "\"lbc_model\"",

@@ -2,6 +2,7 @@
 // RUN: lbc-opt %s --lbc-instrument-linears=function=other | FileCheck %s --check-prefix=OTHER
 // RUN: not lbc-opt %s --lbc-instrument-linears=function=missing 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: lbc-opt %s --lbc-instrument-linears=gram=true | FileCheck %s --check-prefix=GRAM
+// RUN: lbc-opt %s --lbc-instrument-linears=function=shared | FileCheck %s --check-prefix=SHARED
 
 // Each linear's input gets max|x| and sum x^2 per channel over its rows, and
 // its row count, as extra results named after the linear's walk index; the
@@ -45,4 +46,15 @@ func.func @lbc_model(%x: tensor<2x3x8xf32>, %w1: tensor<5x8xf32>, %w2: tensor<4x
 func.func @other(%x: tensor<?x3xf32>, %w: tensor<2x3xf32>) -> tensor<?x2xf32> {
   %y = lowbit.linear %x, %w : tensor<?x3xf32>, tensor<2x3xf32> -> tensor<?x2xf32>
   return %y : tensor<?x2xf32>
+}
+
+// Two linears reading one value (q/k/v, gate/up) get one set of statistics,
+// under the first one's index.
+// SHARED-LABEL: func.func @shared
+// SHARED-SAME: -> (tensor<?x2xf32>, tensor<?x4xf32>, tensor<3xf32> {lbc.name = "calibration.0.absmax"}, tensor<3xf32> {lbc.name = "calibration.0.sum_squares"}, tensor<1xf32> {lbc.name = "calibration.0.rows"})
+// SHARED-NOT: calibration.1
+func.func @shared(%x: tensor<?x3xf32>, %w: tensor<2x3xf32>, %v: tensor<4x3xf32>) -> (tensor<?x2xf32>, tensor<?x4xf32>) {
+  %y = lowbit.linear %x, %w : tensor<?x3xf32>, tensor<2x3xf32> -> tensor<?x2xf32>
+  %z = lowbit.linear %x, %v : tensor<?x3xf32>, tensor<4x3xf32> -> tensor<?x4xf32>
+  return %y, %z : tensor<?x2xf32>, tensor<?x4xf32>
 }
