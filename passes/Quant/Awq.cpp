@@ -59,36 +59,10 @@ bool collectReaders(Value value, SmallVectorImpl<lowbit::LinearOp> &readers) {
       readers.push_back(linear);
       continue;
     }
-    bool keeps = false;
-    if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(user))
-      keeps = collapse.getReassociationIndices().back().size() == 1;
-    if (auto expand = dyn_cast<tensor::ExpandShapeOp>(user))
-      keeps = expand.getReassociationIndices().back().size() == 1;
-    if (!keeps || !collectReaders(user->getResult(0), readers))
+    if (!keepsChannels(user) || !collectReaders(user->getResult(0), readers))
       return false;
   }
   return !readers.empty();
-}
-
-/// z = y * g, g an f32 constant [n] broadcast along the last loop: the
-/// operand holding g.
-OpOperand *channelWeightOperand(linalg::GenericOp generic) {
-  if (generic.getNumDpsInputs() != 2 || generic.getNumReductionLoops() != 0 ||
-      generic.getBody()->getOperations().size() != 2 ||
-      !isa<arith::MulFOp>(generic.getBody()->front()))
-    return nullptr;
-  unsigned channel = generic.getNumLoops() - 1;
-  for (OpOperand *input : generic.getDpsInputOperands()) {
-    auto constant = input->get().getDefiningOp<arith::ConstantOp>();
-    auto type = constant ? dyn_cast<RankedTensorType>(constant.getType())
-                         : RankedTensorType();
-    AffineMap map = generic.getMatchingIndexingMap(input);
-    if (type && type.getRank() == 1 && type.getElementType().isF32() &&
-        map.getNumResults() == 1 &&
-        map.getResult(0) == getAffineDimExpr(channel, generic.getContext()))
-      return input;
-  }
-  return nullptr;
 }
 
 struct AwqPass : public mlir::lbc::impl::AwqPassBase<AwqPass> {
@@ -162,12 +136,11 @@ struct AwqPass : public mlir::lbc::impl::AwqPassBase<AwqPass> {
     std::vector<Weight> weights;
     for (lowbit::LinearOp linear : group.readers) {
       arith::ConstantOp constant = constantF32Weight(linear);
-      FailureOr<F32Elements> values = readF32Elements(
-          cast<ElementsAttr>(constant.getValue()), linear.getLoc());
+      FailureOr<std::vector<float>> values = readF32Values(constant);
       if (failed(values))
         return failure();
       weights.push_back(
-          {std::vector<float>(values->values.begin(), values->values.end()),
+          {std::move(*values),
            cast<RankedTensorType>(constant.getType()).getDimSize(0)});
     }
     auto scales = [&](double alpha) {
@@ -229,64 +202,25 @@ struct AwqPass : public mlir::lbc::impl::AwqPassBase<AwqPass> {
       for (int64_t r = 0; r < w.rows; ++r)
         for (int64_t j = 0; j < k; ++j)
           w.values[r * k + j] = static_cast<float>(w.values[r * k + j] * s[j]);
-      arith::ConstantOp constant = constantF32Weight(linear);
-      OpBuilder b(linear);
-      linear.getWeightMutable().assign(arith::ConstantOp::create(
-          b, linear.getLoc(),
-          makeF32Resource(cast<RankedTensorType>(constant.getType()), w.values,
-                          "lbc_awq_weight")));
+      replaceF32Constant(linear.getWeightMutable(), constantF32Weight(linear),
+                         w.values, "lbc_awq_weight", linear);
       char note[64];
       std::snprintf(note, sizeof(note), "AWQ scales (alpha %g)", bestAlpha);
       noteTransform(linear, note);
     }
     if (group.normWeight) {
-      FailureOr<F32Elements> g =
-          readF32Elements(cast<ElementsAttr>(group.normWeight.getValue()),
-                          group.normWeight.getLoc());
-      if (failed(g))
+      FailureOr<std::vector<float>> values = readF32Values(group.normWeight);
+      if (failed(values))
         return failure();
-      std::vector<float> values(g->values.begin(), g->values.end());
       for (int64_t j = 0; j < k; ++j)
-        values[j] = static_cast<float>(values[j] / s[j]);
-      OpBuilder b(group.normWeightUse->getOwner());
-      group.normWeightUse->set(arith::ConstantOp::create(
-          b, group.normWeight.getLoc(),
-          makeF32Resource(cast<RankedTensorType>(group.normWeight.getType()),
-                          values, "lbc_awq_norm_weight")));
+        (*values)[j] = static_cast<float>((*values)[j] / s[j]);
+      replaceF32Constant(*group.normWeightUse, group.normWeight, *values,
+                         "lbc_awq_norm_weight",
+                         group.normWeightUse->getOwner());
     } else {
-      arith::ConstantOp constant = constantF32Weight(group.up);
-      FailureOr<F32Elements> up = readF32Elements(
-          cast<ElementsAttr>(constant.getValue()), group.up.getLoc());
-      if (failed(up))
+      std::vector<float> divisors(s.begin(), s.end());
+      if (failed(divideUpOutputs(group.up, divisors, "lbc_awq")))
         return failure();
-      auto type = cast<RankedTensorType>(constant.getType());
-      int64_t columns = type.getDimSize(1);
-      std::vector<float> values(up->values.begin(), up->values.end());
-      for (int64_t j = 0; j < k; ++j)
-        for (int64_t c = 0; c < columns; ++c)
-          values[j * columns + c] =
-              static_cast<float>(values[j * columns + c] / s[j]);
-      if (Value bias = group.up.getBias()) {
-        // Up's bias scales with its rows.
-        auto biasConstant = bias.getDefiningOp<arith::ConstantOp>();
-        FailureOr<F32Elements> biasValues = readF32Elements(
-            cast<ElementsAttr>(biasConstant.getValue()), group.up.getLoc());
-        if (failed(biasValues))
-          return failure();
-        std::vector<float> scaledBias(biasValues->values.begin(),
-                                      biasValues->values.end());
-        for (int64_t j = 0; j < k; ++j)
-          scaledBias[j] = static_cast<float>(scaledBias[j] / s[j]);
-        OpBuilder b(group.up);
-        group.up.getBiasMutable().assign(arith::ConstantOp::create(
-            b, group.up.getLoc(),
-            makeF32Resource(cast<RankedTensorType>(biasConstant.getType()),
-                            scaledBias, "lbc_awq_bias")));
-      }
-      OpBuilder b(group.up);
-      group.up.getWeightMutable().assign(arith::ConstantOp::create(
-          b, group.up.getLoc(),
-          makeF32Resource(type, values, "lbc_awq_weight")));
       noteTransform(group.up, "output rows / AWQ scales");
     }
     return true;

@@ -35,6 +35,33 @@ bool isChannelPrefix(tensor::ExtractSliceOp slice) {
 
 } // namespace
 
+bool mlir::lbc::keepsChannels(Operation *op) {
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op))
+    return collapse.getReassociationIndices().back().size() == 1;
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op))
+    return expand.getReassociationIndices().back().size() == 1;
+  return false;
+}
+
+OpOperand *mlir::lbc::channelWeightOperand(linalg::GenericOp generic) {
+  if (generic.getNumDpsInputs() != 2 || generic.getNumReductionLoops() != 0 ||
+      generic.getBody()->getOperations().size() != 2 ||
+      !isa<arith::MulFOp>(generic.getBody()->front()))
+    return nullptr;
+  unsigned channel = generic.getNumLoops() - 1;
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    auto constant = input->get().getDefiningOp<arith::ConstantOp>();
+    auto type = constant ? dyn_cast<RankedTensorType>(constant.getType())
+                         : RankedTensorType();
+    AffineMap map = generic.getMatchingIndexingMap(input);
+    if (type && type.getRank() == 1 && type.getElementType().isF32() &&
+        map.getNumResults() == 1 &&
+        map.getResult(0) == getAffineDimExpr(channel, generic.getContext()))
+      return input;
+  }
+  return nullptr;
+}
+
 /// `value` seen through single-use reshapes that keep the last (channel)
 /// dimension as a group of its own (the collapse/expand of leading dims
 /// that lbc-raise-linear puts around linears) and channel-prefix slices: the
@@ -49,13 +76,7 @@ Value mlir::lbc::throughChannelReshapes(Value value) {
       value = slice.getSource();
       continue;
     }
-    if (!isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp>(op))
-      break;
-    SmallVector<ReassociationIndices> groups =
-        isa<tensor::CollapseShapeOp>(op)
-            ? cast<tensor::CollapseShapeOp>(op).getReassociationIndices()
-            : cast<tensor::ExpandShapeOp>(op).getReassociationIndices();
-    if (groups.back().size() != 1)
+    if (!keepsChannels(op))
       break;
     value = op->getOperand(0);
   }
@@ -103,4 +124,30 @@ std::optional<MlpDown> mlir::lbc::matchMlpDown(lowbit::LinearOp down) {
     return MlpDown{down, up, product};
   }
   return std::nullopt;
+}
+
+LogicalResult mlir::lbc::divideUpOutputs(lowbit::LinearOp up,
+                                         ArrayRef<float> scales,
+                                         llvm::StringRef name) {
+  arith::ConstantOp weight = constantF32Weight(up);
+  FailureOr<std::vector<float>> values = readF32Values(weight);
+  if (failed(values))
+    return failure();
+  int64_t columns = cast<RankedTensorType>(weight.getType()).getDimSize(1);
+  for (size_t j = 0; j < scales.size(); ++j)
+    for (int64_t c = 0; c < columns; ++c)
+      (*values)[j * columns + c] /= scales[j];
+  if (Value bias = up.getBias()) {
+    auto biasConstant = bias.getDefiningOp<arith::ConstantOp>();
+    FailureOr<std::vector<float>> biasValues = readF32Values(biasConstant);
+    if (failed(biasValues))
+      return failure();
+    for (size_t j = 0; j < scales.size(); ++j)
+      (*biasValues)[j] /= scales[j];
+    replaceF32Constant(up.getBiasMutable()[0], biasConstant, *biasValues,
+                       (name + "_bias").str(), up);
+  }
+  replaceF32Constant(up.getWeightMutable(), weight, *values,
+                     (name + "_weight").str(), up);
+  return success();
 }

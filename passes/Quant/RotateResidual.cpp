@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "passes/Quant/MlpStructure.h"
 #include "passes/Quant/Passes.h"
 #include "passes/Quant/WeightBlobs.h"
 
@@ -49,15 +50,6 @@ Operation *soleComputation(linalg::GenericOp generic) {
 
 bool allParallel(linalg::GenericOp generic) {
   return generic.getNumReductionLoops() == 0;
-}
-
-/// Reshapes that keep the last (channel) dimension a group of its own.
-bool keepsChannels(Operation *op) {
-  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op))
-    return collapse.getReassociationIndices().back().size() == 1;
-  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op))
-    return expand.getReassociationIndices().back().size() == 1;
-  return false;
 }
 
 /// z = y * g with g an f32 constant [n] broadcast along the channels.
@@ -303,24 +295,12 @@ private:
 
   bool isChannelWeight(linalg::GenericOp generic, Value normalized,
                        arith::ConstantOp &weight) {
-    auto multiply = dyn_cast_or_null<arith::MulFOp>(soleComputation(generic));
-    if (!multiply || generic.getNumDpsInputs() != 2 || !allParallel(generic))
+    OpOperand *operand = channelWeightOperand(generic);
+    if (!operand ||
+        generic->getOperand(1 - operand->getOperandNumber()) != normalized)
       return false;
-    for (OpOperand *input : generic.getDpsInputOperands()) {
-      if (input->get() == normalized)
-        continue;
-      auto constant = input->get().getDefiningOp<arith::ConstantOp>();
-      auto type = constant ? dyn_cast<RankedTensorType>(constant.getType())
-                           : RankedTensorType();
-      AffineMap map = generic.getMatchingIndexingMap(input);
-      unsigned channel = generic.getNumLoops() - 1;
-      if (!type || type.getRank() != 1 || type.getDimSize(0) != hidden ||
-          map.getNumResults() != 1 ||
-          map.getResult(0) != getAffineDimExpr(channel, generic.getContext()))
-        return false;
-      weight = constant;
-    }
-    return static_cast<bool>(weight);
+    weight = operand->get().getDefiningOp<arith::ConstantOp>();
+    return cast<RankedTensorType>(weight.getType()).getDimSize(0) == hidden;
   }
 
   func::FuncOp function;
@@ -397,25 +377,9 @@ struct RotateResidualPass
     std::mt19937_64 rng(seed);
     for (float &s : signs)
       s = (rng() & 1) ? 1.0f : -1.0f;
-    auto replaceConstant = [&](OpOperand &operand, arith::ConstantOp old,
-                               const std::vector<float> &values,
-                               llvm::StringRef name, Operation *before) {
-      OpBuilder b(before);
-      auto type = cast<RankedTensorType>(old.getType());
-      operand.set(arith::ConstantOp::create(
-          b, old.getLoc(), makeF32Resource(type, values, name)));
-    };
-    auto read =
-        [&](arith::ConstantOp constant) -> FailureOr<std::vector<float>> {
-      FailureOr<F32Elements> values = readF32Elements(
-          cast<ElementsAttr>(constant.getValue()), constant.getLoc());
-      if (failed(values))
-        return failure();
-      return std::vector<float>(values->values.begin(), values->values.end());
-    };
 
     // Embedding rows: e R.
-    FailureOr<std::vector<float>> table = read(plan.table);
+    FailureOr<std::vector<float>> table = readF32Values(plan.table);
     if (failed(table))
       return failure();
     int64_t vocab = cast<RankedTensorType>(plan.table.getType()).getDimSize(0);
@@ -433,12 +397,12 @@ struct RotateResidualPass
     for (Operation *op : plan.inputSide) {
       auto linear = cast<lowbit::LinearOp>(op);
       arith::ConstantOp constant = constantF32Weight(linear);
-      FailureOr<std::vector<float>> weight = read(constant);
+      FailureOr<std::vector<float>> weight = readF32Values(constant);
       if (failed(weight))
         return failure();
       int64_t rows = cast<RankedTensorType>(constant.getType()).getDimSize(0);
       if (arith::ConstantOp g = plan.foldedWeight.lookup(op)) {
-        FailureOr<std::vector<float>> gains = read(g);
+        FailureOr<std::vector<float>> gains = readF32Values(g);
         if (failed(gains))
           return failure();
         for (int64_t r = 0; r < rows; ++r)
@@ -446,8 +410,8 @@ struct RotateResidualPass
             (*weight)[r * n + j] *= (*gains)[j];
       }
       rotateRows(*weight, rows, n, signs, size, factor);
-      replaceConstant(linear.getWeightMutable(), constant, *weight,
-                      "lbc_rotated_weight", linear);
+      replaceF32Constant(linear.getWeightMutable(), constant, *weight,
+                         "lbc_rotated_weight", linear);
       noteTransform(linear, plan.foldedWeight.lookup(op)
                                 ? "RMSNorm weight folded, R1 on inputs"
                                 : "R1 on inputs");
@@ -456,7 +420,7 @@ struct RotateResidualPass
     for (Operation *op : plan.outputSide) {
       auto linear = cast<lowbit::LinearOp>(op);
       arith::ConstantOp constant = constantF32Weight(linear);
-      FailureOr<std::vector<float>> weight = read(constant);
+      FailureOr<std::vector<float>> weight = readF32Values(constant);
       if (failed(weight))
         return failure();
       int64_t columns =
@@ -469,8 +433,8 @@ struct RotateResidualPass
       for (int64_t r = 0; r < n; ++r)
         for (int64_t c = 0; c < columns; ++c)
           (*weight)[r * columns + c] = transposed[c * n + r];
-      replaceConstant(linear.getWeightMutable(), constant, *weight,
-                      "lbc_rotated_weight", linear);
+      replaceF32Constant(linear.getWeightMutable(), constant, *weight,
+                         "lbc_rotated_weight", linear);
       noteTransform(linear, "R1 on outputs");
     }
     // The folded norm weights: readers now take the normalized value.

@@ -99,26 +99,17 @@ struct SmoothRotPass
     lowbit::LinearOp down = match.down, up = match.up;
     auto absMaxAttr = down->getAttrOfType<DenseElementsAttr>(kInputAbsMax);
     arith::ConstantOp downConstant = constantF32Weight(down);
-    arith::ConstantOp upConstant = constantF32Weight(up);
     auto downType = cast<RankedTensorType>(downConstant.getType());
-    auto upType = cast<RankedTensorType>(upConstant.getType());
     int64_t outputs = downType.getDimSize(0), channels = downType.getDimSize(1);
     if (smooth && (!absMaxAttr || absMaxAttr.getNumElements() != channels))
       return down.emitError("lbc-smoothrot: this MLP down projection has no "
                             "calibration statistics (")
              << kInputAbsMax
              << "); compile with --calib=DIR or --calib=synthetic";
-    FailureOr<F32Elements> downWeights = readF32Elements(
-        cast<ElementsAttr>(downConstant.getValue()), down.getLoc());
-    FailureOr<F32Elements> upWeights =
-        readF32Elements(cast<ElementsAttr>(upConstant.getValue()), up.getLoc());
-    if (failed(downWeights) || failed(upWeights))
+    FailureOr<std::vector<float>> downWeights = readF32Values(downConstant);
+    if (failed(downWeights))
       return failure();
-
-    std::vector<float> newDown(downWeights->values.begin(),
-                               downWeights->values.end());
-    std::vector<float> newUp(upWeights->values.begin(),
-                             upWeights->values.end());
+    std::vector<float> &newDown = *downWeights;
     // s_j = m_j^alpha / w_j^(1 - alpha); 1 without smoothing.
     std::vector<float> scales(channels, 1.0f);
     for (int64_t j = 0; smooth && j < channels; ++j) {
@@ -130,30 +121,12 @@ struct SmoothRotPass
           static_cast<float>(std::pow(static_cast<double>(m), alpha) /
                              std::pow(std::max(w, kScaleFloor), 1.0 - alpha));
     }
-    int64_t upColumns = upType.getDimSize(1);
-    for (int64_t j = 0; j < channels; ++j) {
-      for (int64_t c = 0; c < upColumns; ++c)
-        newUp[j * upColumns + c] /= scales[j];
+    for (int64_t j = 0; j < channels; ++j)
       for (int64_t i = 0; i < outputs; ++i)
         newDown[i * channels + j] *= scales[j];
-    }
+    if (smooth && failed(divideUpOutputs(up, scales, "lbc_smoothed")))
+      return failure();
     OpBuilder b(down);
-    if (Value bias = up.getBias()) {
-      auto biasConstant = bias.getDefiningOp<arith::ConstantOp>();
-      FailureOr<F32Elements> biasValues = readF32Elements(
-          cast<ElementsAttr>(biasConstant.getValue()), up.getLoc());
-      if (failed(biasValues))
-        return failure();
-      std::vector<float> newBias(biasValues->values.begin(),
-                                 biasValues->values.end());
-      for (int64_t j = 0; j < channels; ++j)
-        newBias[j] /= scales[j];
-      OpBuilder ub(up);
-      auto biasType = cast<RankedTensorType>(biasConstant.getType());
-      up.getBiasMutable().assign(arith::ConstantOp::create(
-          ub, up.getLoc(),
-          makeF32Resource(biasType, newBias, "lbc_smoothed_bias")));
-    }
 
     // W' = W diag(s) M and x' = (x / s) M, when M_n exists.
     std::optional<::lbc::HadamardSize> size =
@@ -172,13 +145,8 @@ struct SmoothRotPass
              "down "
           << "projection is smoothed but not rotated";
     }
-    OpBuilder ub(up);
-    up.getWeightMutable().assign(arith::ConstantOp::create(
-        ub, up.getLoc(),
-        makeF32Resource(upType, newUp, "lbc_smoothed_weight")));
-    down.getWeightMutable().assign(arith::ConstantOp::create(
-        b, down.getLoc(),
-        makeF32Resource(downType, newDown, "lbc_smoothed_weight")));
+    replaceF32Constant(down.getWeightMutable(), downConstant, newDown,
+                       "lbc_smoothed_weight", down);
     if (smooth) {
       noteTransform(down, "smoothed (alpha " + formatAlpha(alpha) + ")");
       noteTransform(up, "output rows / smoothing scales");

@@ -200,3 +200,21 @@ void mlir::lbc::noteTransform(Operation *op, llvm::StringRef what) {
   notes.push_back(b.getStringAttr(what));
   op->setAttr("lbc.transforms", b.getArrayAttr(notes));
 }
+
+FailureOr<std::vector<float>>
+mlir::lbc::readF32Values(arith::ConstantOp constant) {
+  FailureOr<F32Elements> values = readF32Elements(
+      cast<ElementsAttr>(constant.getValue()), constant.getLoc());
+  if (failed(values))
+    return failure();
+  return std::vector<float>(values->values.begin(), values->values.end());
+}
+
+void mlir::lbc::replaceF32Constant(OpOperand &operand, arith::ConstantOp old,
+                                   ArrayRef<float> values, llvm::StringRef name,
+                                   Operation *before) {
+  OpBuilder b(before);
+  operand.set(arith::ConstantOp::create(
+      b, old.getLoc(),
+      makeF32Resource(cast<RankedTensorType>(old.getType()), values, name)));
+}

@@ -46,6 +46,15 @@ packWeights(ArrayRef<float> values, lowbit::PackedWeightType packedType,
 /// the transforms may rewrite), else null.
 arith::ConstantOp constantF32Weight(lowbit::LinearOp linear);
 
+/// The values of an f32 constant, copied (weights a transform rewrites).
+FailureOr<std::vector<float>> readF32Values(arith::ConstantOp constant);
+
+/// Points `operand` at a new f32 constant (a dense_resource named `name`) of
+/// `old`'s type holding `values`, created before `before`.
+void replaceF32Constant(OpOperand &operand, arith::ConstantOp old,
+                        ArrayRef<float> values, llvm::StringRef name,
+                        Operation *before);
+
 /// Records on `op` (a linear, or the model function for whole-model
 /// structure) that `what` was done to it, for --report (`lbc.transforms`, a
 /// list of strings).
