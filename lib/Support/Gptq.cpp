@@ -68,8 +68,23 @@ CodecStatus quantizeGptq(const GroupwiseFormat &format, const float *weights,
                          const GptqOptions &options, uint8_t *packed,
                          std::string &error) {
   const int64_t n = cols, groupSize = format.groupSize;
-  std::vector<double> w(weights, weights + rows * cols);
-  std::vector<double> h(gram, gram + n * n);
+  // The order columns are quantized in: order[j] is the j-th column taken.
+  // The arrays below (w, h) are kept in that order; groups and codes in the
+  // stored one.
+  std::vector<int64_t> order(n);
+  for (int64_t j = 0; j < n; ++j)
+    order[j] = j;
+  if (options.actOrder)
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return gram[a * n + a] > gram[b * n + b];
+    });
+  std::vector<double> w(rows * n), h(n * n);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < n; ++j)
+      w[r * n + j] = weights[r * cols + order[j]];
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      h[i * n + j] = gram[order[i] * n + order[j]];
   // Inputs that never fire carry no information: quantize them freely.
   double meanDiagonal = 0;
   for (int64_t j = 0; j < n; ++j) {
@@ -101,8 +116,13 @@ CodecStatus quantizeGptq(const GroupwiseFormat &format, const float *weights,
       rowsOfU[i * n + j] = u[j * n + i];
   auto upper = [&](int64_t i, int64_t j) { return rowsOfU[i * n + j]; };
 
+  // Where each stored column sits in the quantization order.
+  std::vector<int64_t> position(n);
+  for (int64_t j = 0; j < n; ++j)
+    position[order[j]] = j;
   const int64_t groups = (cols + groupSize - 1) / groupSize;
   std::vector<GroupParameters> parameters(rows * groups);
+  std::vector<bool> fitted(groups, false);
   std::vector<uint8_t> codes(rows * cols);
   int64_t block = std::max<int64_t>(options.blockSize, groupSize);
   block = (block + groupSize - 1) / groupSize * groupSize;
@@ -112,14 +132,20 @@ CodecStatus quantizeGptq(const GroupwiseFormat &format, const float *weights,
     const int64_t b1 = std::min(n, b0 + block), width = b1 - b0;
     errors.assign(rows * width, 0.0);
     for (int64_t j = b0; j < b1; ++j) {
-      if (j % groupSize == 0) {
-        int64_t count = std::min(groupSize, cols - j);
+      const int64_t column = order[j], group = column / groupSize;
+      if (!fitted[group]) {
+        // The group's parameters, from its columns' current values (none
+        // quantized yet; in act-order, those past this block still miss the
+        // block's lazy update).
+        fitted[group] = true;
+        const int64_t first = group * groupSize;
+        const int64_t count = std::min(groupSize, cols - first);
         for (int64_t r = 0; r < rows; ++r) {
           for (int64_t i = 0; i < count; ++i)
-            groupValues[i] = static_cast<float>(w[r * n + j + i]);
+            groupValues[i] = static_cast<float>(w[r * n + position[first + i]]);
           CodecStatus status =
               fitGroupParameters(format, groupValues.data(), count,
-                                 parameters[r * groups + j / groupSize]);
+                                 parameters[r * groups + group]);
           if (status != CodecStatus::Ok) {
             error = "non-finite weights";
             return status;
@@ -128,9 +154,9 @@ CodecStatus quantizeGptq(const GroupwiseFormat &format, const float *weights,
       }
       const double pivot = upper(j, j);
       for (int64_t r = 0; r < rows; ++r) {
-        const GroupParameters &p = parameters[r * groups + j / groupSize];
+        const GroupParameters &p = parameters[r * groups + group];
         uint8_t code = encodeValue(format, p, static_cast<float>(w[r * n + j]));
-        codes[r * cols + j] = code;
+        codes[r * cols + column] = code;
         double e = (w[r * n + j] - decodeValue(format, p, code)) / pivot;
         errors[r * width + (j - b0)] = e;
         for (int64_t k = j + 1; k < b1; ++k)

@@ -11,7 +11,8 @@
 // with round-to-nearest. Groups take their round-to-nearest parameters from
 // the weights as updated when the group's first column is reached; blocks of
 // columns are updated lazily (the error of a block reaches later columns as
-// one matrix product). Depends on neither MLIR nor LLVM.
+// one matrix product). Optionally in act-order (largest diag H first).
+// Depends on neither MLIR nor LLVM.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +31,12 @@ struct GptqOptions {
   double damping = 0.01;
   /// Columns per lazy block (raised to the group size when smaller).
   int64_t blockSize = 128;
+  /// GPTQ's act-order: quantize the columns with the largest calibration
+  /// energy (diag H) first, so the error of the hardest columns can still
+  /// be spread over the others. Groups stay contiguous in the stored layout:
+  /// a group's parameters are fitted (to its columns' values at that moment)
+  /// when its first column in that order is reached.
+  bool actOrder = false;
 };
 
 /// Packs `weights` (rows x cols) in `format` by GPTQ, given `gram` = X^T X

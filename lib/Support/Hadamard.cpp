@@ -11,6 +11,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <random>
 
 namespace lbc {
 namespace {
@@ -459,6 +460,42 @@ void hadamardTransformRows(float *x, int64_t rows, int64_t n, int64_t stride,
             row[(c + h) * k + j] = u - v;
           }
   }
+}
+
+std::optional<RandomHadamard> RandomHadamard::create(int64_t n, uint64_t seed) {
+  std::optional<HadamardSize> factorization = factorHadamardSize(n);
+  if (!factorization)
+    return std::nullopt;
+  RandomHadamard rotation;
+  rotation.n = n;
+  rotation.factorization = *factorization;
+  rotation.factor = scaledHadamardFactor(n);
+  rotation.signs.resize(n);
+  std::mt19937_64 rng(seed);
+  for (float &s : rotation.signs)
+    s = (rng() & 1) ? 1.0f : -1.0f;
+  return rotation;
+}
+
+void RandomHadamard::rotateRows(std::vector<float> &x) const {
+  const int64_t rows = static_cast<int64_t>(x.size()) / n;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < n; ++j)
+      x[r * n + j] *= signs[j];
+  hadamardTransformRows(x.data(), rows, n, n, factorization, factor.data());
+}
+
+void RandomHadamard::rotateColumns(std::vector<float> &w, int64_t rows,
+                                   int64_t cols) const {
+  // (R^T W)^T = W^T R: rotate the rows of the transpose.
+  std::vector<float> transposed(w.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      transposed[c * rows + r] = w[r * cols + c];
+  rotateRows(transposed);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      w[r * cols + c] = transposed[c * rows + r];
 }
 
 } // namespace lbc

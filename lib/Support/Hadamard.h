@@ -62,6 +62,30 @@ std::vector<float> scaledHadamardFactor(int64_t n);
 void hadamardTransformRows(float *x, int64_t rows, int64_t n, int64_t stride,
                            const HadamardSize &size, const float *factor);
 
+/// QuaRot's random Hadamard rotation R = diag(d) M_n, d random signs drawn
+/// from a seed: orthogonal, and it spreads any one channel over all n.
+class RandomHadamard {
+public:
+  /// std::nullopt when n has no Hadamard factorization here.
+  static std::optional<RandomHadamard> create(int64_t n, uint64_t seed);
+
+  int64_t size() const { return n; }
+
+  /// x -> x R on each run of n floats of `x` (count a multiple of n): the
+  /// rows of a matrix whose row length is n, or with a longer row, its
+  /// blocks of n, i.e. x -> x blockdiag(R, ..., R).
+  void rotateRows(std::vector<float> &x) const;
+
+  /// W -> blockdiag(R, ..., R)^T W for a row-major [rows, cols] W with rows
+  /// a multiple of n: the producer's half of rotating its outputs.
+  void rotateColumns(std::vector<float> &w, int64_t rows, int64_t cols) const;
+
+private:
+  int64_t n = 0;
+  HadamardSize factorization;
+  std::vector<float> signs, factor;
+};
+
 } // namespace lbc
 
 #endif // LBC_SUPPORT_HADAMARD_H

@@ -39,9 +39,14 @@ void mlir::lbc::buildLbcTransformPipeline(OpPassManager &pm,
 void mlir::lbc::buildLbcRotationPipeline(OpPassManager &pm,
                                          const Recipe &recipe) {
   if (recipe.smoothRot || recipe.rotate) {
-    // QuaRot's R1 (norms folded, residual stream rotated), then the down
-    // projections' smoothing (smoothrot) and online rotation R4.
+    // QuaRot's R1 (norms folded, residual stream rotated) and R2 (value and
+    // output projections per head), then the down projections' smoothing
+    // (smoothrot) and online rotation R4.
     pm.addNestedPass<func::FuncOp>(createRotateResidualPass());
+    // The importer writes a Reshape as flatten-then-split; composed, the
+    // split of a projection's channels into heads is one expand_shape.
+    pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(createRotateHeadsPass());
     SmoothRotPassOptions options;
     if (recipe.smoothRot)
       options.alpha = recipe.smoothRot->alpha;
@@ -80,8 +85,10 @@ void mlir::lbc::buildLbcQuantizationPipeline(OpPassManager &pm,
       }
       if (recipe.weights->halfQuadraticFit)
         options.fit = "hqq";
-      if (recipe.weights->gptq)
+      if (recipe.weights->gptq) {
         options.fit = "gptq";
+        options.actOrder = recipe.weights->gptqActOrder;
+      }
       // 4-bit codes in llama.cpp's Q4_0 nibble order: a group's two halves
       // decode as contiguous vectors (runtime/cpu/ukernels).
       if (options.bits == 4)

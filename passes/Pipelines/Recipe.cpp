@@ -24,16 +24,18 @@ static constexpr const char *kValidSteps =
     "absmax blocks of 64; "
     "nf4g128), "
     "hqq (half-quadratic fit of a group-wise step instead of "
-    "round-to-nearest), gptq (GPTQ fit of a group-wise step; needs "
-    "--calib), awq (activation-aware scales for a symmetric group-wise step; "
+    "round-to-nearest), gptq, gptq=act-order (GPTQ fit of a group-wise step, "
+    "in input order "
+    "or in decreasing calibration energy; needs --calib), awq "
+    "(activation-aware scales for a symmetric group-wise step; "
     "needs --calib), imatrix (K-quant fit weighted by calibration inputs; "
     "needs "
     "--calib), a8, a4 (8- or 4-bit inputs of the low-bit linears, "
     "a scale per block of 32; a8t, a4t: a scale per token; =C clips at C "
     "times max|x|, e.g. a4t=0.9), smoothrot, smoothrot=ALPHA (SmoothRot "
     "smoothing and online Hadamard rotation of MLP down projections, alpha "
-    "in [0, 1], default 0.5; needs --calib), rotate (the online Hadamard "
-    "rotation alone)";
+    "in [0, 1], default 0.5; needs --calib), rotate (QuaRot's Hadamard "
+    "rotations R1, R2 and R4 without smoothing)";
 
 /// Parses `aB[t][=C]` with B in 2..8 and C in (0, 1]; std::nullopt if `step`
 /// has another shape, an error message in `error` if it has this shape with
@@ -102,6 +104,7 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
   llvm::SmallVector<llvm::StringRef> steps;
   text.split(steps, ',');
   llvm::StringRef weightStep, fp32Step, activationStep, fitStep, importanceStep;
+  bool actOrder = false;
   std::string stepError;
   for (llvm::StringRef rawStep : steps) {
     llvm::StringRef step = rawStep.trim();
@@ -126,6 +129,14 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
       recipe.smoothRot = smoothRot;
     } else if (step == "imatrix") {
       importanceStep = step;
+    } else if (step == "gptq=act-order") {
+      if (!fitStep.empty() && fitStep != "gptq") {
+        error = "recipe steps '" + fitStep.str() + "' and '" + step.str() +
+                "' contradict: both choose how weights are fitted";
+        return std::nullopt;
+      }
+      fitStep = "gptq";
+      actOrder = true;
     } else if (step == "hqq" || step == "gptq" || step == "awq") {
       if (!fitStep.empty() && fitStep != step) {
         error = "recipe steps '" + fitStep.str() + "' and '" + step.str() +
@@ -191,6 +202,7 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
     }
     recipe.weights->halfQuadraticFit = fitStep == "hqq";
     recipe.weights->gptq = fitStep == "gptq";
+    recipe.weights->gptqActOrder = actOrder;
     recipe.weights->awq = fitStep == "awq";
   }
   if (!importanceStep.empty()) {
@@ -246,7 +258,7 @@ std::string Recipe::str() const {
     if (weights->halfQuadraticFit)
       text += ",hqq";
     if (weights->gptq)
-      text += ",gptq";
+      text += weights->gptqActOrder ? ",gptq=act-order" : ",gptq";
     if (weights->awq)
       text += ",awq";
   }

@@ -35,8 +35,10 @@ struct WeightQuantStep {
   /// Group-wise only: the `hqq` step (half-quadratic fit instead of
   /// round-to-nearest).
   bool halfQuadraticFit = false;
-  /// Group-wise only: the `gptq` step (GPTQ with calibration statistics).
+  /// Group-wise only: the `gptq` step (GPTQ with calibration statistics);
+  /// `gptq=act-order` takes the columns in decreasing calibration energy.
   bool gptq = false;
+  bool gptqActOrder = false;
   /// Symmetric group-wise only: the `awq` step (activation-aware scales
   /// folded into the producers, then round-to-nearest).
   bool awq = false;
@@ -65,10 +67,10 @@ struct SmoothRotStep {
 
 /// A parsed recipe: what each stage of the pipeline does.
 struct Recipe {
-  /// Function-preserving transforms before quantization. `rotate`: the
-  /// online Hadamard rotation of MLP down projections alone (QuaRot's R4;
-  /// the residual-stream R1 and per-head R2 rotations are not implemented
-  /// yet); `smoothrot` implies it.
+  /// Function-preserving transforms before quantization. `rotate`: QuaRot's
+  /// rotations (R1 on the residual stream, R2 per attention head of the
+  /// value/output projections, R4 online before MLP down projections)
+  /// without smoothing; `smoothrot` implies it.
   bool rotate = false;
   std::optional<SmoothRotStep> smoothRot;
   /// Absent for `fp32`: weights stay dense.

@@ -40,6 +40,10 @@ def QuantizeWeightsPass : Pass<"lbc-quantize-weights", "::mlir::ModuleOp"> {
            "How group-wise scales and zero points are fitted: rtn "
            "(round-to-nearest), hqq (half-quadratic, data-free) or gptq "
            "(GPTQ with the lbc.input_gram statistics the driver attaches)">,
+    Option<"actOrder", "act-order", "bool", "false",
+           "fit=gptq: quantize columns in decreasing calibration energy "
+           "(diag X^T X) instead of input order (GPTQ's act-order); groups "
+           "keep their stored layout">,
     Option<"importance", "importance", "bool", "false",
            "K-quants: weigh the fit by each input channel's mean squared "
            "calibration input (lbc.input_mean_square; llama.cpp's imatrix)">,
@@ -99,6 +103,35 @@ def RotateResidualPass : Pass<"lbc-rotate-residual", "::mlir::func::FuncOp"> {
   ];
   let dependentDialects = ["::mlir::lbc::lowbit::LowBitDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def RotateHeadsPass : Pass<"lbc-rotate-heads", "::mlir::func::FuncOp"> {
+  let summary = "Rotate each attention head of the value and output "
+                "projections by a seeded random Hadamard matrix (QuaRot's "
+                "R2), function-preserving";
+  let description = [{
+    For a value projection v whose output is split into heads of hd
+    channels ([.., C] -> [.., H, hd]) and merged back ([.., H, hd] -> H * hd)
+    into the input of an output projection o, the pass checks that every
+    op in between keeps the head dimension innermost and untouched:
+    transposes that leave it last, reshapes of the other dimensions,
+    broadcasts (grouped-query attention's repeated heads), and generics in
+    which it is a parallel index that no other operand reads, with a body
+    linear in the values (a copy, a product, or a product summed into a
+    zero-filled result: probabilities times values). Attention then never
+    mixes the channels of a head, so with R = diag(d) M_hd (d seeded random
+    signs) W_v' = blockdiag(R)^T W_v (and v's bias b R) and
+    W_o' = W_o blockdiag(R) compute the same function while o's input
+    outliers spread over their heads, which its 4-bit activations need.
+    Values that are a model output (a KV cache) or are concatenated with
+    other values are left alone with a remark, as is anything else the
+    checks do not prove; queries and keys (sliced or contracted over the
+    head dimension) are not value projections and are skipped silently.
+  }];
+  let options = [
+    Option<"seed", "seed", "uint64_t", "1", "Seeds the random signs d">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
 def SmoothRotPass : Pass<"lbc-smoothrot", "::mlir::func::FuncOp"> {

@@ -164,8 +164,11 @@ FailureOr<Value> QuantizeWeightsPass::getPackedConstant(
       cast<ElementsAttr>(constant.getValue()), constant.getLoc());
   if (failed(weights))
     return failure();
-  FailureOr<DenseResourceElementsAttr> blob = packWeights(
-      weights->values, type, constant.getLoc(), fitMethod, gram, importance);
+  ::lbc::GptqOptions gptq;
+  gptq.actOrder = actOrder;
+  FailureOr<DenseResourceElementsAttr> blob =
+      packWeights(weights->values, type, constant.getLoc(), fitMethod, gram,
+                  importance, gptq);
   if (failed(blob))
     return failure();
   OpBuilder builder(constant);
@@ -367,7 +370,7 @@ void QuantizeWeightsPass::runOnOperation() {
     }
     linear.getWeightMutable().assign(*packed);
     if (gram)
-      noteTransform(linear, "GPTQ fit");
+      noteTransform(linear, actOrder ? "GPTQ fit (act-order)" : "GPTQ fit");
     if (!channelImportance.empty())
       noteTransform(linear, "importance-weighted fit (imatrix)");
     if (stats) {

@@ -27,8 +27,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
-#include <random>
-
 namespace mlir::lbc {
 #define GEN_PASS_DEF_ROTATERESIDUALPASS
 #include "passes/Quant/Passes.h.inc"
@@ -307,17 +305,6 @@ private:
   int64_t hidden;
 };
 
-/// Rows of a [rows, n] matrix times R = diag(d) M_n.
-void rotateRows(std::vector<float> &values, int64_t rows, int64_t n,
-                const std::vector<float> &signs,
-                const ::lbc::HadamardSize &size,
-                const std::vector<float> &factor) {
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < n; ++j)
-      values[r * n + j] *= signs[j];
-  ::lbc::hadamardTransformRows(values.data(), rows, n, n, size, factor.data());
-}
-
 struct RotateResidualPass
     : public mlir::lbc::impl::RotateResidualPassBase<RotateResidualPass> {
   using Base::Base;
@@ -348,14 +335,14 @@ struct RotateResidualPass
                     "residual stream not rotated: " + analysis.reason);
       return;
     }
-    std::optional<::lbc::HadamardSize> size =
-        ::lbc::factorHadamardSize(*hidden);
-    if (!size) {
+    std::optional<::lbc::RandomHadamard> rotation =
+        ::lbc::RandomHadamard::create(*hidden, seed);
+    if (!rotation) {
       function.emitRemark("lbc-rotate-residual: no Hadamard matrix of size ")
           << *hidden << "; the residual stream is not rotated";
       return;
     }
-    if (failed(apply(plan, *hidden, *size)))
+    if (failed(apply(plan, *rotation)))
       return signalPassFailure();
     noteTransform(function,
                   "residual stream rotated (R1, " + std::to_string(*hidden) +
@@ -371,19 +358,13 @@ struct RotateResidualPass
         << plan.outputSide.size() << " on their outputs";
   }
 
-  LogicalResult apply(Plan &plan, int64_t n, const ::lbc::HadamardSize &size) {
-    std::vector<float> factor = ::lbc::scaledHadamardFactor(n);
-    std::vector<float> signs(n);
-    std::mt19937_64 rng(seed);
-    for (float &s : signs)
-      s = (rng() & 1) ? 1.0f : -1.0f;
-
+  LogicalResult apply(Plan &plan, const ::lbc::RandomHadamard &rotation) {
+    const int64_t n = rotation.size();
     // Embedding rows: e R.
     FailureOr<std::vector<float>> table = readF32Values(plan.table);
     if (failed(table))
       return failure();
-    int64_t vocab = cast<RankedTensorType>(plan.table.getType()).getDimSize(0);
-    rotateRows(*table, vocab, n, signs, size, factor);
+    rotation.rotateRows(*table);
     {
       Operation *generic = plan.tableRead->getParentOp();
       OpBuilder b(generic);
@@ -409,7 +390,7 @@ struct RotateResidualPass
           for (int64_t j = 0; j < n; ++j)
             (*weight)[r * n + j] *= (*gains)[j];
       }
-      rotateRows(*weight, rows, n, signs, size, factor);
+      rotation.rotateRows(*weight);
       replaceF32Constant(linear.getWeightMutable(), constant, *weight,
                          "lbc_rotated_weight", linear);
       noteTransform(linear, plan.foldedWeight.lookup(op)
@@ -425,14 +406,7 @@ struct RotateResidualPass
         return failure();
       int64_t columns =
           cast<RankedTensorType>(constant.getType()).getDimSize(1);
-      std::vector<float> transposed(weight->size());
-      for (int64_t r = 0; r < n; ++r)
-        for (int64_t c = 0; c < columns; ++c)
-          transposed[c * n + r] = (*weight)[r * columns + c];
-      rotateRows(transposed, columns, n, signs, size, factor);
-      for (int64_t r = 0; r < n; ++r)
-        for (int64_t c = 0; c < columns; ++c)
-          (*weight)[r * columns + c] = transposed[c * n + r];
+      rotation.rotateColumns(*weight, n, columns);
       replaceF32Constant(linear.getWeightMutable(), constant, *weight,
                          "lbc_rotated_weight", linear);
       noteTransform(linear, "R1 on outputs");

@@ -70,7 +70,8 @@ static LogicalResult checkCodec(PackedWeightType type, Location loc) {
 FailureOr<DenseResourceElementsAttr>
 mlir::lbc::packWeights(ArrayRef<float> values, PackedWeightType packedType,
                        Location loc, ::lbc::FitMethod fit, ArrayRef<float> gram,
-                       ArrayRef<float> importance) {
+                       ArrayRef<float> importance,
+                       const ::lbc::GptqOptions &gptq) {
   if (failed(checkCodec(packedType, loc)))
     return failure();
   RankedTensorType logicalType = packedType.getLogicalType();
@@ -103,8 +104,7 @@ mlir::lbc::packWeights(ArrayRef<float> values, PackedWeightType packedType,
     std::string error;
     status = ::lbc::quantizeGptq(
         cast<GroupwiseEncodingAttr>(packedType.getEncoding()).toFormat(),
-        values.data(), rows, columns, gram.data(), ::lbc::GptqOptions(), bytes,
-        error);
+        values.data(), rows, columns, gram.data(), gptq, bytes, error);
     if (status != ::lbc::CodecStatus::Ok && !error.empty())
       return emitError(loc, "GPTQ: ") << error;
   } else

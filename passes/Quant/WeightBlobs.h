@@ -13,6 +13,7 @@
 #define LBC_PASSES_QUANT_WEIGHTBLOBS_H
 
 #include "dialects/LowBit/LowBitDialect.h"
+#include "lib/Support/Gptq.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
 #include <vector>
@@ -35,12 +36,14 @@ FailureOr<F32Elements> readF32Elements(ElementsAttr value, Location loc);
 /// by `fit`, K-quants by their weighted least squares.
 /// With `gram` (X^T X of the layer's calibration inputs, in x in), group-wise
 /// encodings are fitted by GPTQ instead; with `importance` (one weight per
-/// input channel), K-quants weigh their fit by it.
+/// input channel), K-quants weigh their fit by it. `gptq` tunes the GPTQ
+/// fit (damping, act-order).
 FailureOr<DenseResourceElementsAttr>
 packWeights(ArrayRef<float> values, lowbit::PackedWeightType packedType,
             Location loc,
             ::lbc::FitMethod fit = ::lbc::FitMethod::RoundToNearest,
-            ArrayRef<float> gram = {}, ArrayRef<float> importance = {});
+            ArrayRef<float> gram = {}, ArrayRef<float> importance = {},
+            const ::lbc::GptqOptions &gptq = {});
 
 /// The weight of `linear` if it is an f32 rank-2 arith.constant (the weights
 /// the transforms may rewrite), else null.

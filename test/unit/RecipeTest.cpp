@@ -139,6 +139,12 @@ TEST(Recipe, SmoothRotStep) {
   EXPECT_FALSE(gptq->needsRanges());
   EXPECT_EQ(gptq->calibrationStep(), "gptq");
   EXPECT_EQ(gptq->str(), "w4g128,gptq");
+  std::optional<Recipe> actOrder = parseRecipe("gptq=act-order,w4", error);
+  ASSERT_TRUE(actOrder) << error;
+  EXPECT_TRUE(actOrder->weights->gptq && actOrder->weights->gptqActOrder);
+  EXPECT_EQ(actOrder->str(), "w4,gptq=act-order");
+  EXPECT_FALSE(parseRecipe("w4,hqq,gptq=act-order", error));
+  EXPECT_NE(error.find("contradict"), std::string::npos) << error;
   EXPECT_FALSE(parseRecipe("q4k,gptq", error));
   EXPECT_NE(error.find("'gptq' fits the scales of a group-wise"),
             std::string::npos)
