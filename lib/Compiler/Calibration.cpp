@@ -291,8 +291,10 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
   // Linears reading the same value (q/k/v, gate/up) share their statistics;
   // the instrumented model returns them once, for the first (the owner).
   std::vector<size_t> owner;
+  std::vector<bool> keepsRows;
   llvm::DenseMap<Value, size_t> firstReader;
   function.walk([&](lowbit::LinearOp linear) {
+    keepsRows.push_back(linear->hasAttr(kCalibrationRowsAttr));
     owner.push_back(
         firstReader.try_emplace(linear.getInput(), numLinears).first->second);
     ++numLinears;
@@ -347,14 +349,16 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
   if (failed(compileInstrumented(module, options.gram, artifact, error)))
     return failure();
   lbc_model *model = artifact.model;
-  const size_t perLinear = options.gram ? 4 : 3;
-  // Where each owner's results start among the outputs.
+  // Where each owner's results start among the outputs: absmax,
+  // sum_squares, rows, [gram], [input].
   std::vector<size_t> firstOutput(numLinears, 0);
-  size_t owners = 0;
+  size_t next = modelOutputs;
   for (size_t l = 0; l < numLinears; ++l)
-    if (owner[l] == l)
-      firstOutput[l] = modelOutputs + perLinear * owners++;
-  if (lbc_model_num_outputs(model) != modelOutputs + perLinear * owners) {
+    if (owner[l] == l) {
+      firstOutput[l] = next;
+      next += 3 + (options.gram ? 1 : 0) + (keepsRows[l] ? 1 : 0);
+    }
+  if (lbc_model_num_outputs(model) != next) {
     error = "the instrumented model has an unexpected signature";
     return failure();
   }
@@ -461,6 +465,16 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
         stats[l].sumSquares[c] += squares[c];
       }
       stats[l].rows += rows[0];
+      if (keepsRows[l] && stats[l].keptRows < options.rowSample) {
+        const HostTensor &input = outputs[base + (options.gram ? 4 : 3)];
+        const auto *values = reinterpret_cast<const float *>(input.bytes.data());
+        int64_t available = input.shape.empty() ? 0 : input.shape[0];
+        int64_t take =
+            std::min(available, options.rowSample - stats[l].keptRows);
+        stats[l].inputRows.insert(stats[l].inputRows.end(), values,
+                                  values + take * channels[l]);
+        stats[l].keptRows += take;
+      }
     }
     ++used;
     if (terminal)
@@ -519,6 +533,20 @@ mlir::lbc::attachStatistics(func::FuncOp function,
                               {k, k}, Float32Type::get(function.getContext())),
                           "lbc_calibration_gram", std::move(blob)));
       grams[index - 1] = linear->getAttr("lbc.input_gram");
+    }
+    linear->removeAttr(kCalibrationRowsAttr);
+    if (s.keptRows > 0) {
+      int64_t k = static_cast<int64_t>(s.absMax.size());
+      AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+          s.inputRows.size() * sizeof(float), alignof(float));
+      std::memcpy(blob.getMutableData().data(), s.inputRows.data(),
+                  s.inputRows.size() * sizeof(float));
+      linear->setAttr("lbc.input_rows",
+                      DenseResourceElementsAttr::get(
+                          RankedTensorType::get(
+                              {s.keptRows, k},
+                              Float32Type::get(function.getContext())),
+                          "lbc_calibration_rows", std::move(blob)));
     }
     return WalkResult::advance();
   });

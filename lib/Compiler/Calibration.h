@@ -34,6 +34,9 @@ struct CalibrationOptions {
   uint64_t seed = 0;
   /// Also collect X^T X per linear (GPTQ): K x K floats each.
   bool gram = false;
+  /// Keep up to this many input rows (from the first samples) of the
+  /// linears marked kCalibrationRowsAttr (SmoothRot's alpha search).
+  int64_t rowSample = 256;
 };
 
 /// The statistics of one linear's input over all calibration rows.
@@ -44,6 +47,9 @@ struct LinearStatistics {
   /// X^T X (K x K, row-major) when CalibrationOptions::gram, held by the
   /// first linear of those that read the same value (q/k/v, gate/up).
   std::vector<double> gram;
+  /// Marked linears: their first input rows, row-major [keptRows, K].
+  std::vector<float> inputRows;
+  int64_t keptRows = 0;
   /// The first linear that reads this one's input (itself if none): the
   /// statistics are measured once for all of them.
   size_t owner = 0;
@@ -57,9 +63,11 @@ FailureOr<std::vector<LinearStatistics>>
 collectLinearStatistics(ModuleOp module, const CalibrationOptions &options,
                         std::string &error);
 
-/// Sets `lbc.input_absmax` and `lbc.input_mean_square` (tensor<Kxf32>), and
-/// with gram statistics `lbc.input_gram` (tensor<KxKxf32>, a resource), on
-/// the lowbit.linear ops of `function`, in walk order.
+/// Sets `lbc.input_absmax` and `lbc.input_mean_square` (tensor<Kxf32>),
+/// with gram statistics `lbc.input_gram` (tensor<KxKxf32>, a resource), and
+/// with kept rows `lbc.input_rows` (tensor<RxKxf32>, a resource), on the
+/// lowbit.linear ops of `function`, in walk order; drops the
+/// kCalibrationRowsAttr markers.
 LogicalResult attachStatistics(func::FuncOp function,
                                const std::vector<LinearStatistics> &stats);
 

@@ -18,7 +18,9 @@
 #include "lib/Import/ONNX/ONNXImporter.h"
 #include "lib/Target/Artifact.h"
 #include "mlir/IR/Diagnostics.h"
+#include "passes/Calibrate/Passes.h"
 #include "passes/Pipelines/Pipelines.h"
+#include "passes/Quant/MlpStructure.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -323,6 +325,13 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   // Smoothing reads the channels' ranges of the model as imported; GPTQ
   // (X^T X) and imatrix (mean squares) read the model as the
   // function-preserving transforms left it.
+  // SmoothRot's alpha search scores candidates on real input rows of the
+  // down projections it will transform.
+  if (recipe->smoothRot && recipe->smoothRot->searchAlpha)
+    function.walk([&](lowbit::LinearOp linear) {
+      if (matchMlpDown(linear))
+        linear->setAttr(kCalibrationRowsAttr, UnitAttr::get(&context));
+    });
   if (recipe->needsRanges() && failed(calibrate(/*gram=*/false)))
     return fail("calibration: " + error);
   PassManager rotations(&context);

@@ -474,4 +474,15 @@ void dequantize(const GroupwiseFormat &format, const uint8_t *packed,
       });
 }
 
+CodecStatus roundTripRoundToNearest(const GroupwiseFormat &format,
+                                    float *weights, int64_t rows,
+                                    int64_t cols) {
+  std::vector<uint8_t> packed(computeLayout(format, rows, cols).totalBytes);
+  CodecStatus status =
+      quantizeRoundToNearest(format, weights, rows, cols, packed.data());
+  if (status == CodecStatus::Ok)
+    dequantize(format, packed.data(), rows, cols, weights);
+  return status;
+}
+
 } // namespace lbc

@@ -150,6 +150,12 @@ void packGroupwise(const GroupwiseFormat &format,
 void dequantize(const GroupwiseFormat &format, const uint8_t *packed,
                 int64_t rows, int64_t cols, float *weights);
 
+/// weights -> dequantize(quantizeRoundToNearest(weights)) in place: what the
+/// format keeps of them (searches score candidate transforms by it).
+CodecStatus roundTripRoundToNearest(const GroupwiseFormat &format,
+                                    float *weights, int64_t rows,
+                                    int64_t cols);
+
 } // namespace lbc
 
 #endif // LBC_SUPPORT_GROUPWISECODEC_H

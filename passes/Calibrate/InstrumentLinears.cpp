@@ -142,6 +142,10 @@ struct InstrumentLinearsPass
         statistics.push_back(gramOfRows(b, loc, rows));
         names.push_back(calibrationResultName(index, "gram"));
       }
+      if (linear->hasAttr(kCalibrationRowsAttr)) {
+        statistics.push_back(rows);
+        names.push_back(calibrationResultName(index, "input"));
+      }
     }
     unsigned first = function.getNumResults();
     for (auto [offset, value] : llvm::enumerate(statistics)) {

@@ -24,6 +24,11 @@ namespace mlir::lbc {
 /// The names of the instrumented model's statistics results.
 std::string calibrationResultName(int64_t linearIndex, llvm::StringRef what);
 
+/// A unit attribute on a lowbit.linear: the instrumented model also returns
+/// the linear's input rows (calibration.<i>.input), for searches that
+/// evaluate quantized outputs on real rows (SmoothRot's alpha search).
+constexpr llvm::StringLiteral kCalibrationRowsAttr = "lbc.calibration_rows";
+
 #define GEN_PASS_DECL
 #include "passes/Calibrate/Passes.h.inc"
 

@@ -27,7 +27,9 @@ def InstrumentLinearsPass : Pass<"lbc-instrument-linears", "::mlir::ModuleOp"> {
     `calibration.<i>.rows` (R as tensor<1xf32>). The driver sums them over
     calibration samples, so memory stays per layer whatever the number of
     samples. With `gram`, a fourth result `calibration.<i>.gram` holds
-    X^T X (K x K). Linears that read the same value get one set of results,
+    X^T X (K x K). A linear marked `lbc.calibration_rows` also returns its
+    input rows themselves, `calibration.<i>.input` ([R, K]), after the
+    others. Linears that read the same value get one set of results,
     under the first one's index. The model's own results come first,
     unchanged.
   }];

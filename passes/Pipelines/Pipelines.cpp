@@ -48,10 +48,23 @@ void mlir::lbc::buildLbcRotationPipeline(OpPassManager &pm,
     pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(createRotateHeadsPass());
     SmoothRotPassOptions options;
-    if (recipe.smoothRot)
+    if (recipe.smoothRot) {
       options.alpha = recipe.smoothRot->alpha;
-    else
+      // The search scores alphas under the recipe's quantization; K-quant
+      // and NF4 weights are approximated by group-wise ones of their bits.
+      options.alphaSearch = recipe.smoothRot->searchAlpha;
+      options.searchWeightBits = recipe.weights ? recipe.weights->bits : 0;
+      if (recipe.weights &&
+          recipe.weights->format == WeightQuantStep::Format::Groupwise)
+        options.searchGroupSize = recipe.weights->groupSize;
+      if (recipe.activations) {
+        options.searchActivationBits = recipe.activations->bits;
+        options.searchPerToken = recipe.activations->perToken;
+        options.searchClip = recipe.activations->clip;
+      }
+    } else {
       options.smooth = false;
+    }
     pm.addNestedPass<func::FuncOp>(createSmoothRotPass(options));
   }
 }

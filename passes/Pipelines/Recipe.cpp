@@ -32,9 +32,10 @@ static constexpr const char *kValidSteps =
     "needs "
     "--calib), a8, a4 (8- or 4-bit inputs of the low-bit linears, "
     "a scale per block of 32; a8t, a4t: a scale per token; =C clips at C "
-    "times max|x|, e.g. a4t=0.9), smoothrot, smoothrot=ALPHA (SmoothRot "
-    "smoothing and online Hadamard rotation of MLP down projections, alpha "
-    "in [0, 1], default 0.5; needs --calib), rotate (QuaRot's Hadamard "
+    "times max|x|, e.g. a4t=0.9), smoothrot, smoothrot=ALPHA, "
+    "smoothrot=search (SmoothRot smoothing and online Hadamard rotation of "
+    "MLP down projections, alpha in [0, 1], default 0.5, or searched per "
+    "layer on calibration rows; needs --calib), rotate (QuaRot's Hadamard "
     "rotations R1, R2 and R4 without smoothing)";
 
 /// Parses `aB[t][=C]` with B in 2..8 and C in (0, 1]; std::nullopt if `step`
@@ -119,11 +120,13 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
       recipe.rotate = true;
     } else if (step == "smoothrot" || step.starts_with("smoothrot=")) {
       SmoothRotStep smoothRot;
-      if (step.consume_front("smoothrot=") &&
+      if (step == "smoothrot=search") {
+        smoothRot.searchAlpha = true;
+      } else if (step.consume_front("smoothrot=") &&
           (step.getAsDouble(smoothRot.alpha) || !(smoothRot.alpha >= 0) ||
            smoothRot.alpha > 1)) {
         error = "recipe step '" + rawStep.trim().str() +
-                "': alpha after '=' must be a number in [0, 1]";
+                "': after '=' comes alpha, a number in [0, 1], or 'search'";
         return std::nullopt;
       }
       recipe.smoothRot = smoothRot;
@@ -233,9 +236,11 @@ static std::string formatNumber(double value) {
 std::string Recipe::str() const {
   std::string prefix;
   if (smoothRot)
-    prefix = smoothRot->alpha == 0.5
-                 ? "smoothrot,"
-                 : "smoothrot=" + formatNumber(smoothRot->alpha) + ",";
+    prefix = smoothRot->searchAlpha   ? "smoothrot=search,"
+             : smoothRot->alpha == 0.5 ? "smoothrot,"
+                                       : "smoothrot=" +
+                                             formatNumber(smoothRot->alpha) +
+                                             ",";
   else if (rotate)
     prefix = "rotate,";
   if (!weights)

@@ -60,9 +60,12 @@ struct ActivationQuantStep {
 };
 
 /// `smoothrot[=ALPHA]`: SmoothRot's smoothing scales and online Hadamard
-/// rotation on MLP down projections (needs calibration statistics).
+/// rotation on MLP down projections (needs calibration statistics);
+/// `smoothrot=search` picks alpha per down projection by the output error
+/// of the recipe's quantization on calibration rows.
 struct SmoothRotStep {
   double alpha = 0.5;
+  bool searchAlpha = false;
 };
 
 /// A parsed recipe: what each stage of the pipeline does.

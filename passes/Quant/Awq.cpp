@@ -157,20 +157,16 @@ struct AwqPass : public mlir::lbc::impl::AwqPassBase<AwqPass> {
     };
     auto error = [&](const std::vector<double> &s) {
       double total = 0;
-      std::vector<float> row(k), decoded(k);
-      ::lbc::GroupwiseLayout layout = ::lbc::computeLayout(format, 1, k);
-      std::vector<uint8_t> packed(layout.totalBytes);
+      std::vector<float> row(k);
       std::vector<double> e(k);
       for (const Weight &w : weights) {
         int64_t step = std::max<int64_t>(1, w.rows / kScoredRows);
         for (int64_t r = 0; r < w.rows; r += step) {
           for (int64_t j = 0; j < k; ++j)
             row[j] = static_cast<float>(w.values[r * k + j] * s[j]);
-          ::lbc::quantizeRoundToNearest(format, row.data(), 1, k,
-                                        packed.data());
-          ::lbc::dequantize(format, packed.data(), 1, k, decoded.data());
+          ::lbc::roundTripRoundToNearest(format, row.data(), 1, k);
           for (int64_t j = 0; j < k; ++j)
-            e[j] = decoded[j] / s[j] - w.values[r * k + j];
+            e[j] = row[j] / s[j] - w.values[r * k + j];
           for (int64_t i = 0; i < k; ++i) {
             if (e[i] == 0)
               continue;

@@ -155,10 +155,31 @@ def SmoothRotPass : Pass<"lbc-smoothrot", "::mlir::func::FuncOp"> {
     (`w4,a4t`) lose less. A down projection whose size has no Hadamard
     matrix is smoothed only, with a remark; linears that do not match are
     left alone. A matched down projection without statistics is an error.
+    With `alpha-search`, alpha is chosen per down projection among 0, 0.05,
+    ..., 1: the one whose transformed layer, with its weight rounded to
+    nearest in a group-wise format (`search-weight-bits`,
+    `search-group-size`) and its inputs quantized as the recipe will
+    (`search-activation-*`), reproduces the original outputs on the
+    calibration rows (`lbc.input_rows`, up to 128 evenly spaced output
+    channels scored) with the least squared error.
   }];
   let options = [
     Option<"alpha", "alpha", "double", "0.5",
            "Migration strength in [0, 1]: 0 leaves activations as they are">,
+    Option<"alphaSearch", "alpha-search", "bool", "false",
+           "Choose alpha per down projection by the quantized output error "
+           "on calibration rows (lbc.input_rows) instead of `alpha`">,
+    Option<"searchWeightBits", "search-weight-bits", "unsigned", "4",
+           "Bits of the group-wise weight format the search rounds to (0: "
+           "weights stay f32)">,
+    Option<"searchGroupSize", "search-group-size", "unsigned", "32",
+           "Group size of that format">,
+    Option<"searchActivationBits", "search-activation-bits", "unsigned", "0",
+           "Bits of the inputs' dynamic quantization (0: f32 inputs)">,
+    Option<"searchPerToken", "search-per-token", "bool", "false",
+           "One input scale per row instead of per block of 32">,
+    Option<"searchClip", "search-clip", "double", "1.0",
+           "Clipping ratio of the inputs' quantization">,
     Option<"hadamard", "hadamard", "bool", "true",
            "Rotate the down projections' inputs online (R4)">,
     Option<"smooth", "smooth", "bool", "true",

@@ -129,6 +129,12 @@ TEST(Recipe, SmoothRotStep) {
   EXPECT_EQ(parseRecipe("smoothrot=0.3,q4k", error)->str(),
             "smoothrot=0.3,q4k");
   EXPECT_EQ(parseRecipe("smoothrot", error)->str(), "smoothrot,fp32");
+  std::optional<Recipe> search =
+      parseRecipe("w4,smoothrot=search,a4t=0.9", error);
+  ASSERT_TRUE(search) << error;
+  EXPECT_TRUE(search->smoothRot->searchAlpha);
+  EXPECT_TRUE(search->needsRanges());
+  EXPECT_EQ(search->str(), "smoothrot=search,w4,a4t=0.9");
   EXPECT_FALSE(parseRecipe("w4", error)->needsCalibration());
   EXPECT_EQ(parseRecipe("w4,rotate", error)->str(), "rotate,w4");
   EXPECT_FALSE(parseRecipe("w4,rotate", error)->needsCalibration());
@@ -170,7 +176,9 @@ TEST(Recipe, SmoothRotStep) {
   EXPECT_NE(error.find("both choose how weights are fitted"), std::string::npos)
       << error;
   EXPECT_FALSE(parseRecipe("smoothrot=2,w4", error));
-  EXPECT_NE(error.find("'smoothrot=2': alpha"), std::string::npos) << error;
+  EXPECT_NE(error.find("'smoothrot=2': after '=' comes alpha"),
+            std::string::npos)
+      << error;
 }
 
 TEST(Recipe, UnknownStepNamesItAndListsValidSteps) {
