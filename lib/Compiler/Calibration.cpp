@@ -467,7 +467,8 @@ FailureOr<std::vector<LinearStatistics>> mlir::lbc::collectLinearStatistics(
       stats[l].rows += rows[0];
       if (keepsRows[l] && stats[l].keptRows < options.rowSample) {
         const HostTensor &input = outputs[base + (options.gram ? 4 : 3)];
-        const auto *values = reinterpret_cast<const float *>(input.bytes.data());
+        const auto *values =
+            reinterpret_cast<const float *>(input.bytes.data());
         int64_t available = input.shape.empty() ? 0 : input.shape[0];
         int64_t take =
             std::min(available, options.rowSample - stats[l].keptRows);
@@ -541,12 +542,12 @@ mlir::lbc::attachStatistics(func::FuncOp function,
           s.inputRows.size() * sizeof(float), alignof(float));
       std::memcpy(blob.getMutableData().data(), s.inputRows.data(),
                   s.inputRows.size() * sizeof(float));
-      linear->setAttr("lbc.input_rows",
-                      DenseResourceElementsAttr::get(
-                          RankedTensorType::get(
-                              {s.keptRows, k},
-                              Float32Type::get(function.getContext())),
-                          "lbc_calibration_rows", std::move(blob)));
+      linear->setAttr(
+          "lbc.input_rows",
+          DenseResourceElementsAttr::get(
+              RankedTensorType::get({s.keptRows, k},
+                                    Float32Type::get(function.getContext())),
+              "lbc_calibration_rows", std::move(blob)));
     }
     return WalkResult::advance();
   });

@@ -153,8 +153,7 @@ void dequantize(const GroupwiseFormat &format, const uint8_t *packed,
 /// weights -> dequantize(quantizeRoundToNearest(weights)) in place: what the
 /// format keeps of them (searches score candidate transforms by it).
 CodecStatus roundTripRoundToNearest(const GroupwiseFormat &format,
-                                    float *weights, int64_t rows,
-                                    int64_t cols);
+                                    float *weights, int64_t rows, int64_t cols);
 
 } // namespace lbc
 

@@ -123,8 +123,8 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
       if (step == "smoothrot=search") {
         smoothRot.searchAlpha = true;
       } else if (step.consume_front("smoothrot=") &&
-          (step.getAsDouble(smoothRot.alpha) || !(smoothRot.alpha >= 0) ||
-           smoothRot.alpha > 1)) {
+                 (step.getAsDouble(smoothRot.alpha) ||
+                  !(smoothRot.alpha >= 0) || smoothRot.alpha > 1)) {
         error = "recipe step '" + rawStep.trim().str() +
                 "': after '=' comes alpha, a number in [0, 1], or 'search'";
         return std::nullopt;
@@ -236,11 +236,10 @@ static std::string formatNumber(double value) {
 std::string Recipe::str() const {
   std::string prefix;
   if (smoothRot)
-    prefix = smoothRot->searchAlpha   ? "smoothrot=search,"
-             : smoothRot->alpha == 0.5 ? "smoothrot,"
-                                       : "smoothrot=" +
-                                             formatNumber(smoothRot->alpha) +
-                                             ",";
+    prefix = smoothRot->searchAlpha ? "smoothrot=search,"
+             : smoothRot->alpha == 0.5
+                 ? "smoothrot,"
+                 : "smoothrot=" + formatNumber(smoothRot->alpha) + ",";
   else if (rotate)
     prefix = "rotate,";
   if (!weights)

@@ -159,9 +159,8 @@ struct SmoothRotPass
       absMax.assign(absMaxAttr.getValues<float>().begin(),
                     absMaxAttr.getValues<float>().end());
       if (alphaSearch) {
-        FailureOr<double> best =
-            searchAlpha(down, absMax, newDown, outputs, channels, size,
-                        searched);
+        FailureOr<double> best = searchAlpha(down, absMax, newDown, outputs,
+                                             channels, size, searched);
         if (failed(best))
           return failure();
         layerAlpha = *best;
@@ -263,10 +262,10 @@ struct SmoothRotPass
     activations.perToken = searchPerToken;
     activations.clip = static_cast<float>(searchClip);
     auto outputError = [&](double candidate) {
-      std::vector<float> s = smoothingScales(absMax, weight, outputs, channels,
-                                             candidate);
-      std::vector<float> w = scoredWeight, x(rows->values.begin(),
-                                             rows->values.end());
+      std::vector<float> s =
+          smoothingScales(absMax, weight, outputs, channels, candidate);
+      std::vector<float> w = scoredWeight,
+                         x(rows->values.begin(), rows->values.end());
       for (int64_t o = 0; o < numScored; ++o)
         for (int64_t j = 0; j < channels; ++j)
           w[o * channels + j] *= s[j];
@@ -280,8 +279,8 @@ struct SmoothRotPass
                                      *size, factor.data());
       }
       if (searchWeightBits > 0)
-        (void)::lbc::roundTripRoundToNearest(weightFormat, w.data(),
-                                             numScored, channels);
+        (void)::lbc::roundTripRoundToNearest(weightFormat, w.data(), numScored,
+                                             channels);
       ::lbc::roundTripActivations(x.data(), numRows, channels, activations);
       std::vector<double> y = product(x.data(), w.data());
       double total = 0;
