@@ -190,11 +190,177 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
   }
 }
 
+/// Decodes one weight row's codes [k0, k0 + count) (k0 a multiple of the
+/// group size) to f32, scales and zero points applied, into `out`.
 template <int Bits, bool ZeroPoints>
+void decodeRowRange(const PackedLayout &layout, int64_t groupSize, int64_t n,
+                    int64_t k0, int64_t count, float *__restrict out) {
+  const uint8_t *rowCodes = layout.rowCodes(n);
+  const uint8_t *rowScales = layout.rowScales(n);
+  for (int64_t base = 0; base < count; base += groupSize) {
+    int64_t g = (k0 + base) / groupSize;
+    const uint8_t *codes = rowCodes + g * layout.groupBytes;
+    float scale = loadHalf(rowScales + 2 * g);
+    // (q - z) s = (q - 2^(b-1)) s + (2^(b-1) - z) s: the decoders centre q.
+    float shift = ZeroPoints ? (float(1 << (Bits - 1)) -
+                                loadHalf(layout.rowZeroPoints(n) + 2 * g)) *
+                                   scale
+                             : 0.0f;
+    float *at = out + base;
+    if (g >= layout.fullGroups) {
+      // The last group of a k that the group size does not divide.
+      for (int64_t j = 0; base + j < count; ++j)
+        at[j] =
+            float(storedCode(codes, j, Bits, groupSize) - (1 << (Bits - 1))) *
+                scale +
+            shift;
+      continue;
+    }
+    for (int64_t piece = 0; piece < groupSize; piece += 32) {
+      Floats16 w0, w1;
+      int64_t first, second;
+      if (Bits == 4) {
+        decode4(codes + piece / 2, w0, w1);
+        first = piece / 2;
+        second = groupSize / 2 + piece / 2;
+      } else if (Bits == 8) {
+        w0 = decode8(codes + piece);
+        w1 = decode8(codes + piece + 16);
+        first = piece;
+        second = piece + 16;
+      } else {
+        decodeLsbFirst<Bits>(codes + piece * Bits / 8, w0, w1);
+        first = piece;
+        second = piece + 16;
+      }
+      w0 = w0 * scale + shift;
+      w1 = w1 * scale + shift;
+      std::memcpy(at + first, &w0, sizeof(w0));
+      std::memcpy(at + second, &w1, sizeof(w1));
+    }
+  }
+}
+
+/// C[Rows x 16 Vectors] (+)= A[Rows x kc] P[kc x 16 Vectors] with P a
+/// k-major decoded panel: per k, Vectors loads of P and a broadcast of each
+/// row's A element feed Rows x Vectors FMAs into register accumulators.
+template <int Rows, int Vectors>
+inline void panelTile(const float *__restrict a, int64_t aStride,
+                      const float *__restrict panel, int64_t kc,
+                      float *__restrict c, int64_t cStride, bool accumulate) {
+  constexpr int64_t Width = 16 * Vectors;
+  Floats16 acc[Rows][Vectors];
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < Vectors; ++v)
+      acc[r][v] = accumulate ? load<Floats16>(c + r * cStride + 16 * v)
+                             : Floats16(0.0f);
+  for (int64_t kk = 0; kk < kc; ++kk) {
+    Floats16 w[Vectors];
+    for (int v = 0; v < Vectors; ++v)
+      w[v] = load<Floats16>(panel + kk * Width + 16 * v);
+    for (int r = 0; r < Rows; ++r) {
+      float x = a[r * aStride + kk];
+      for (int v = 0; v < Vectors; ++v)
+        acc[r][v] += w[v] * x;
+    }
+  }
+  for (int r = 0; r < Rows; ++r)
+    for (int v = 0; v < Vectors; ++v)
+      std::memcpy(c + r * cStride + 16 * v, &acc[r][v], sizeof(Floats16));
+}
+
+/// The panel path's k chunk bound.
+constexpr int64_t kPanelChunk = 256;
+
+/// Prefill-shaped calls (many rows): each weight tile is decoded once into a
+/// k-major f32 panel (Width outputs x a k chunk, in L1/L2) and reused by
+/// every row block, so the decode cost is spread over all rows instead of
+/// being paid per block of 4 rows. `Rows x Vectors` is the register tile:
+/// 6 x 4 (24 zmm accumulators) with AVX-512, 6 x 1 elsewhere.
+template <int Bits, bool ZeroPoints, int Vectors>
+void panelRows(const float *__restrict x, int64_t rows, int64_t k,
+               int64_t xStride, const PackedLayout &layout, int64_t groupSize,
+               int64_t nBegin, int64_t nEnd, float *__restrict y,
+               int64_t yStride) {
+  constexpr int Rows = 6;
+  constexpr int64_t Width = 16 * Vectors;
+  // A k chunk of whole groups, at most 256 (64 KiB of panel at width 64;
+  // the caller keeps groups above 256 on the row-block path).
+  const int64_t chunk = kPanelChunk / groupSize * groupSize;
+  float panel[kPanelChunk * Width] __attribute__((aligned(64)));
+  float decoded[kPanelChunk] __attribute__((aligned(64)));
+  float edge[Rows * Width] __attribute__((aligned(64)));
+  for (int64_t n0 = nBegin; n0 < nEnd; n0 += Width) {
+    const int64_t width = nEnd - n0 < Width ? nEnd - n0 : Width;
+    for (int64_t k0 = 0; k0 < k; k0 += chunk) {
+      const int64_t kc = k - k0 < chunk ? k - k0 : chunk;
+      for (int64_t j = 0; j < Width; ++j) {
+        if (j < width)
+          decodeRowRange<Bits, ZeroPoints>(layout, groupSize, n0 + j, k0, kc,
+                                           decoded);
+        for (int64_t kk = 0; kk < kc; ++kk)
+          panel[kk * Width + j] = j < width ? decoded[kk] : 0.0f;
+      }
+      const bool accumulate = k0 > 0;
+      auto tile = [&](auto rowCount, int64_t r) {
+        constexpr int R = decltype(rowCount)::value;
+        const float *a = x + r * xStride + k0;
+        if (width == Width) {
+          panelTile<R, Vectors>(a, xStride, panel, kc, y + r * yStride + n0,
+                                yStride, accumulate);
+          return;
+        }
+        // A narrow last block: through a full-width scratch tile.
+        for (int i = 0; i < R; ++i)
+          for (int64_t j = 0; j < Width; ++j)
+            edge[i * Width + j] =
+                accumulate && j < width ? y[(r + i) * yStride + n0 + j] : 0.0f;
+        panelTile<R, Vectors>(a, xStride, panel, kc, edge, Width, true);
+        for (int i = 0; i < R; ++i)
+          for (int64_t j = 0; j < width; ++j)
+            y[(r + i) * yStride + n0 + j] = edge[i * Width + j];
+      };
+      int64_t r = 0;
+      for (; r + Rows <= rows; r += Rows)
+        tile(std::integral_constant<int, Rows>(), r);
+      switch (rows - r) {
+      case 5:
+        tile(std::integral_constant<int, 5>(), r);
+        break;
+      case 4:
+        tile(std::integral_constant<int, 4>(), r);
+        break;
+      case 3:
+        tile(std::integral_constant<int, 3>(), r);
+        break;
+      case 2:
+        tile(std::integral_constant<int, 2>(), r);
+        break;
+      case 1:
+        tile(std::integral_constant<int, 1>(), r);
+        break;
+      default:
+        break;
+      }
+    }
+  }
+}
+
+/// From this many rows on, the panel path beats decoding per row block
+/// (4096 x 4096 w4, 1 thread, AVX-512: 16 rows 5.6 ms per row block vs
+/// 7.6 ms with panels, 32 rows 11.2 vs 9.8, 64 rows 22.4 vs 13.9).
+constexpr int64_t kPanelMinRows = 24;
+
+template <int Bits, bool ZeroPoints, int PanelVectors>
 void allRows(const float *__restrict x, int64_t rows, int64_t k,
              int64_t xStride, const PackedLayout &layout, int64_t groupSize,
              int64_t nBegin, int64_t nEnd, float *__restrict y,
              int64_t yStride) {
+  if (rows >= kPanelMinRows && groupSize <= kPanelChunk) {
+    panelRows<Bits, ZeroPoints, PanelVectors>(
+        x, rows, k, xStride, layout, groupSize, nBegin, nEnd, y, yStride);
+    return;
+  }
   auto block = [&](auto rowCount, int64_t r) {
     rowBlock<decltype(rowCount)::value, Bits, ZeroPoints>(
         x + r * xStride, k, xStride, layout, groupSize, nBegin, nEnd,
@@ -218,6 +384,7 @@ void allRows(const float *__restrict x, int64_t rows, int64_t k,
   }
 }
 
+template <int PanelVectors>
 int64_t groupwiseLinear(const float *__restrict x, int64_t rows, int64_t k,
                         int64_t xStride, const uint8_t *__restrict packed,
                         int64_t nTotal, int64_t nBegin, int64_t nEnd,
@@ -227,8 +394,9 @@ int64_t groupwiseLinear(const float *__restrict x, int64_t rows, int64_t k,
     return -1;
   PackedLayout layout(packed, nTotal, k, bits, groupSize, zeroPoints);
   auto run = [&](auto bitsConstant, auto zeroPointsConstant) {
-    allRows<decltype(bitsConstant)::value, decltype(zeroPointsConstant)::value>(
-        x, rows, k, xStride, layout, groupSize, nBegin, nEnd, y, yStride);
+    allRows<decltype(bitsConstant)::value, decltype(zeroPointsConstant)::value,
+            PanelVectors>(x, rows, k, xStride, layout, groupSize, nBegin, nEnd,
+                          y, yStride);
   };
   auto withBits = [&](auto bitsConstant) {
     if (zeroPoints)
@@ -281,10 +449,25 @@ int64_t lbc_ukernel_groupwise_linear(int64_t x, int64_t rows, int64_t k,
                                      int64_t nEnd, int64_t y, int64_t yStride,
                                      int64_t bits, int64_t groupSize,
                                      int64_t zeroPoints) {
-  return groupwiseLinear(reinterpret_cast<const float *>(x), rows, k, xStride,
-                         reinterpret_cast<const uint8_t *>(packed), nTotal,
-                         nBegin, nEnd, reinterpret_cast<float *>(y), yStride,
-                         bits, groupSize, zeroPoints != 0);
+  return groupwiseLinear</*PanelVectors=*/1>(
+      reinterpret_cast<const float *>(x), rows, k, xStride,
+      reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
+      reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints != 0);
 }
+
+#if defined(__x86_64__)
+/// lbc_ukernel_groupwise_linear for CPUs with AVX-512: the same code, with
+/// the prefill path's register tile sized for 32 zmm registers (6 rows x 64
+/// outputs) instead of 16 ymm.
+int64_t lbc_ukernel_groupwise_linear__avx512(
+    int64_t x, int64_t rows, int64_t k, int64_t xStride, int64_t packed,
+    int64_t nTotal, int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride,
+    int64_t bits, int64_t groupSize, int64_t zeroPoints) {
+  return groupwiseLinear</*PanelVectors=*/4>(
+      reinterpret_cast<const float *>(x), rows, k, xStride,
+      reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
+      reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints != 0);
+}
+#endif
 
 } // extern "C"
