@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "PackedWeights.h"
+#include "PanelGemm.h"
 #include "QuantizedActivations.h"
 #include "VectorOps.h"
 
@@ -303,6 +304,59 @@ void symmetricFloatRows(const float *__restrict xs, int64_t xStride, int64_t k,
             acc[r] += values * load<Floats16>(xs + r * xStride + first);
         }
       });
+}
+
+/// Super-block `block` of output n decoded to 256 floats (the panel path):
+/// asymmetric formats d sc[j] q - dmin m[j] per sub-block of 32, symmetric
+/// ones d sc[j] (q - 2^(bits-1)) per sub-block of 16.
+void decodeSuperBlock(const KQuantWeights &weights, int64_t n, int64_t block,
+                      float *__restrict out) {
+  const uint8_t *codes = weights.blockCodes(n, block);
+  if (weights.bits == 3 || weights.bits == 6) {
+    Floats16 steps = symmetricSteps(weights.header(n, block), weights.bits);
+    float half = float(1 << (weights.bits - 1));
+    for (int64_t piece = 0; piece < 4; ++piece) {
+      Bytes64 w = symmetricPieceCodes(codes, piece, weights.bits);
+      for (int s = 0; s < 4; ++s) {
+        Bytes16 sub;
+        std::memcpy(&sub, reinterpret_cast<const uint8_t *>(&w) + 16 * s, 16);
+        Floats16 values = (__builtin_convertvector(sub, Floats16) - half) *
+                          steps[4 * piece + s];
+        std::memcpy(out + piece * 64 + s * 16, &values, sizeof(values));
+      }
+    }
+    return;
+  }
+  float factors[16];
+  headerFactors(weights.header(n, block), factors);
+  for (int64_t piece = 0; piece < 4; ++piece) {
+    Bytes64 fifth = {};
+    if (weights.fiveBit)
+      fifth = fifthBitValues(KQuantWeights::fifthBits(codes, piece));
+    for (int half = 0; half < 2; ++half) {
+      Bytes16 bytes = load<Bytes16>(codes + piece * 32 + half * 16);
+      Bytes16 lowCodes = bytes & (uint8_t)15, highCodes = bytes >> (uint8_t)4;
+      if (weights.fiveBit) {
+        Bytes16 fifthLow, fifthHigh;
+        std::memcpy(&fifthLow,
+                    reinterpret_cast<const uint8_t *>(&fifth) + 16 * half, 16);
+        std::memcpy(&fifthHigh,
+                    reinterpret_cast<const uint8_t *>(&fifth) + 32 + 16 * half,
+                    16);
+        lowCodes |= fifthLow;
+        highCodes |= fifthHigh;
+      }
+      // Low nibbles: sub-block 2 piece, high nibbles: 2 piece + 1.
+      Floats16 low =
+          __builtin_convertvector(lowCodes, Floats16) * factors[2 * piece] -
+          factors[8 + 2 * piece];
+      Floats16 high = __builtin_convertvector(highCodes, Floats16) *
+                          factors[2 * piece + 1] -
+                      factors[8 + 2 * piece + 1];
+      std::memcpy(out + piece * 64 + half * 16, &low, sizeof(low));
+      std::memcpy(out + piece * 64 + 32 + half * 16, &high, sizeof(high));
+    }
+  }
 }
 
 /// The a8 kernels' view of one quantized row (QuantizedActivations.h).
@@ -660,23 +714,24 @@ int64_t kquantLinearA8(const uint8_t *qx, int64_t rows, int64_t k,
   return 0;
 }
 
-} // namespace
-
-extern "C" {
-
-/// y[r * yStride + n] = sum_j x[r * xStride + j] * W[n, j] for r < rows and
-/// n in [nBegin, nEnd), W the n x k weight of `packed` in the K-quant format
-/// (`bits` = 3 to 6; k a multiple of 256). Returns 0, or -1 for a format it
-/// does not handle.
-int64_t lbc_ukernel_kquant_linear(int64_t x, int64_t rows, int64_t k,
-                                  int64_t xStride, int64_t packed,
-                                  int64_t nTotal, int64_t nBegin, int64_t nEnd,
-                                  int64_t y, int64_t yStride, int64_t bits) {
+template <int PanelVectors>
+int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
+                     int64_t packed, int64_t nTotal, int64_t nBegin,
+                     int64_t nEnd, int64_t y, int64_t yStride, int64_t bits) {
   if (k % kSuperBlock != 0 || bits < 3 || bits > 6)
     return -1;
   const float *xs = reinterpret_cast<const float *>(x);
   KQuantWeights weights(reinterpret_cast<const uint8_t *>(packed), nTotal, k,
                         bits);
+  if (rows >= kPanelMinRows) {
+    panelGemm<PanelVectors>(xs, rows, k, xStride, kSuperBlock, nBegin, nEnd,
+                            reinterpret_cast<float *>(y), yStride,
+                            [&](int64_t n, int64_t k0, int64_t, float *out) {
+                              decodeSuperBlock(weights, n, k0 / kSuperBlock,
+                                               out);
+                            });
+    return 0;
+  }
   if (bits == 3 || bits == 6) {
     float *ys = reinterpret_cast<float *>(y);
     int64_t r = 0;
@@ -720,6 +775,35 @@ int64_t lbc_ukernel_kquant_linear(int64_t x, int64_t rows, int64_t k,
   }
   return 0;
 }
+
+} // namespace
+
+extern "C" {
+
+/// y[r * yStride + n] = sum_j x[r * xStride + j] * W[n, j] for r < rows and
+/// n in [nBegin, nEnd), W the n x k weight of `packed` in the K-quant format
+/// (`bits` = 3 to 6; k a multiple of 256). Returns 0, or -1 for a format it
+/// does not handle.
+int64_t lbc_ukernel_kquant_linear(int64_t x, int64_t rows, int64_t k,
+                                  int64_t xStride, int64_t packed,
+                                  int64_t nTotal, int64_t nBegin, int64_t nEnd,
+                                  int64_t y, int64_t yStride, int64_t bits) {
+  return kquantLinear</*PanelVectors=*/1>(x, rows, k, xStride, packed, nTotal,
+                                          nBegin, nEnd, y, yStride, bits);
+}
+
+#if defined(__x86_64__)
+/// lbc_ukernel_kquant_linear for CPUs with AVX-512: the prefill path's
+/// register tile sized for 32 zmm registers.
+int64_t lbc_ukernel_kquant_linear__avx512(int64_t x, int64_t rows, int64_t k,
+                                          int64_t xStride, int64_t packed,
+                                          int64_t nTotal, int64_t nBegin,
+                                          int64_t nEnd, int64_t y,
+                                          int64_t yStride, int64_t bits) {
+  return kquantLinear</*PanelVectors=*/4>(x, rows, k, xStride, packed, nTotal,
+                                          nBegin, nEnd, y, yStride, bits);
+}
+#endif
 
 /// lbc_ukernel_kquant_linear's contract with the input given as `qx`, rows
 /// quantized by lbc_ukernel_quantize_activations for bits 4, group size 64.

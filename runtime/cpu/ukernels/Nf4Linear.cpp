@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "PackedWeights.h"
+#include "PanelGemm.h"
 #include "VectorOps.h"
 
 #include <cstdint>
@@ -67,6 +68,23 @@ inline float tailDot(const float *x, const Nf4Weights &weights, int64_t n,
     total += kCodebook[code] * x[j];
   }
   return total * weights.scale(n, fullBlocks);
+}
+
+/// Output n's weights [k0, k0 + count) (k0 a multiple of the block size)
+/// as floats, for the panel path.
+void decodeRowRange(const Nf4Weights &weights, int64_t blockSize, int64_t n,
+                    int64_t k0, int64_t count, float *__restrict out) {
+  const int64_t half = blockSize / 2;
+  for (int64_t base = 0; base < count; base += blockSize) {
+    int64_t block = (k0 + base) / blockSize;
+    const uint8_t *codes = weights.blockCodes(n, block);
+    float scale = weights.scale(n, block);
+    int64_t length = count - base < blockSize ? count - base : blockSize;
+    for (int64_t i = 0; i < length; ++i) {
+      unsigned code = i < half ? codes[i] & 15 : codes[i - half] >> 4;
+      out[base + i] = kCodebook[code] * scale;
+    }
+  }
 }
 
 /// Rows [0, Rows) for outputs [nBegin, nEnd), portably: 16 bytes of codes
@@ -174,6 +192,14 @@ int64_t nf4Linear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
   float *ys = reinterpret_cast<float *>(y);
   Nf4Weights weights(reinterpret_cast<const uint8_t *>(packed), nTotal, k,
                      blockSize);
+  if (rows >= kPanelMinRows && blockSize <= kPanelChunk) {
+    panelGemm<Which == Isa::Avx512 ? 4 : 1>(
+        xs, rows, k, xStride, kPanelChunk / blockSize * blockSize, nBegin, nEnd,
+        ys, yStride, [&](int64_t n, int64_t k0, int64_t count, float *out) {
+          decodeRowRange(weights, blockSize, n, k0, count, out);
+        });
+    return 0;
+  }
   int64_t r = 0;
   for (; r + 4 <= rows; r += 4)
     runRows<Which, 4>(xs + r * xStride, xStride, k, weights, blockSize, nBegin,
