@@ -34,3 +34,32 @@ Operation *LowBitDialect::materializeConstant(OpBuilder &builder,
     return nullptr;
   return ConstantOp::create(builder, loc, packedType, blob);
 }
+
+llvm::ArrayRef<llvm::StringLiteral> LowBitDialect::linearRoles() {
+  static constexpr llvm::StringLiteral kRoles[] = {
+      "q_proj",    "k_proj",  "v_proj",    "o_proj",
+      "gate_proj", "up_proj", "down_proj", "lm_head"};
+  return kRoles;
+}
+
+LogicalResult
+LowBitDialect::verifyOperationAttribute(Operation *op,
+                                        NamedAttribute attribute) {
+  llvm::StringRef name = attribute.getName().strref();
+  if (name != "lowbit.role" && name != "lowbit.block")
+    return op->emitError("unknown lowbit attribute '") << name << "'";
+  if (!isa<LinearOp>(op))
+    return op->emitError("'") << name << "' annotates lowbit.linear ops only";
+  if (name == "lowbit.block") {
+    auto block = dyn_cast<IntegerAttr>(attribute.getValue());
+    if (!block || block.getValue().isNegative())
+      return op->emitError("'lowbit.block' must be a non-negative integer");
+    return success();
+  }
+  auto role = dyn_cast<StringAttr>(attribute.getValue());
+  if (!role || !llvm::is_contained(linearRoles(), role.getValue()))
+    return op->emitError("'lowbit.role' must be one of q_proj, k_proj, "
+                         "v_proj, o_proj, gate_proj, up_proj, down_proj, "
+                         "lm_head");
+  return success();
+}

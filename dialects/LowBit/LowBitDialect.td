@@ -28,12 +28,18 @@ def LowBit_Dialect : Dialect {
   let useDefaultAttributePrinterParser = 1;
   let useDefaultTypePrinterParser = 1;
   let hasConstantMaterializer = 1;
+  // `lowbit.role` / `lowbit.block` on lowbit.linear: the transformer
+  // structure lbc-recognize-transformer found.
+  let hasOperationAttrVerify = 1;
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let extraClassDeclaration = [{
     /// Defined next to the storage classes they need (LowBitAttrs.cpp,
     /// LowBitTypes.cpp).
     void registerAttributes();
     void registerTypes();
+
+    /// The roles a linear can have in a transformer (`lowbit.role`).
+    static ::llvm::ArrayRef<::llvm::StringLiteral> linearRoles();
   }];
 }
 

@@ -33,6 +33,8 @@ struct LayerRow {
   std::optional<double> weightError, outputError;
   /// What the rotation, smoothing and fitting passes did (lbc.transforms).
   std::string transforms;
+  /// "block 0 q_proj": lbc-recognize-transformer's lowbit.block/role.
+  std::string role;
 };
 
 /// The strings of an op's `lbc.transforms`, joined by "; ".
@@ -116,6 +118,11 @@ std::vector<LayerRow> collectLayers(func::FuncOp function) {
             " clipped at " + formatNumber(clip.getValueAsDouble(), "%g");
     }
     row.transforms = transformsOf(linear);
+    if (auto role = linear->getAttrOfType<StringAttr>("lowbit.role")) {
+      if (auto block = linear->getAttrOfType<IntegerAttr>("lowbit.block"))
+        row.role = "block " + std::to_string(block.getInt()) + " ";
+      row.role += role.str();
+    }
     if (auto error = linear->getAttrOfType<FloatAttr>("lbc.weight_error"))
       row.weightError = error.getValueAsDouble();
     if (auto error = linear->getAttrOfType<FloatAttr>("lbc.output_error"))
@@ -192,7 +199,7 @@ bool mlir::lbc::writeQualityReport(func::FuncOp function,
      << "body{font-family:sans-serif;margin:2em;color:#222}"
      << "table{border-collapse:collapse;font-size:13px}"
      << "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-     << "td:first-child,td:nth-child(3),th{text-align:left}"
+     << "td:first-child,td:nth-child(2),td:nth-child(4),th{text-align:left}"
      << "caption{text-align:left;font-weight:bold;margin-bottom:4px}\n"
      << "</style>\n</head>\n<body>\n";
   os << "<h1>lbc quality report</h1>\n<table>\n"
@@ -219,16 +226,18 @@ bool mlir::lbc::writeQualityReport(func::FuncOp function,
       os << "<li>" << escape(item) << "</li>\n";
     os << "</ul>\n";
   }
-  os << "<h2>Layers</h2>\n<table>\n<tr><th>layer</th><th>out x in</th>"
+  os << "<h2>Layers</h2>\n<table>\n<tr><th>layer</th><th>role</th>"
+     << "<th>out x in</th>"
      << "<th>format</th><th>bits/weight</th><th>weight error</th>"
      << "<th>output error</th><th>transforms</th></tr>\n";
   for (const LayerRow &row : rows) {
     auto cell = [&](std::optional<double> value) {
       return value ? formatNumber(*value, "%.3e") : std::string("-");
     };
-    os << "<tr><td>" << escape(row.name) << "</td><td>" << row.outFeatures
-       << " x " << row.inFeatures << "</td><td>" << escape(row.format)
-       << "</td><td>" << formatNumber(row.bitsPerWeight, "%.3f") << "</td><td>"
+    os << "<tr><td>" << escape(row.name) << "</td><td>" << escape(row.role)
+       << "</td><td>" << row.outFeatures << " x " << row.inFeatures
+       << "</td><td>" << escape(row.format) << "</td><td>"
+       << formatNumber(row.bitsPerWeight, "%.3f") << "</td><td>"
        << cell(row.weightError) << "</td><td>" << cell(row.outputError)
        << "</td><td>" << escape(row.transforms) << "</td></tr>\n";
   }

@@ -26,8 +26,14 @@ void mlir::lbc::buildLbcPipeline(OpPassManager &pm, const Recipe &recipe) {
 void mlir::lbc::buildLbcRaisePipeline(OpPassManager &pm, const Recipe &recipe) {
   // Linear layers (products with a constant weight) become lowbit.linear,
   // which the transforms act on.
-  if (recipe.weights || recipe.smoothRot || recipe.rotate)
+  if (recipe.weights || recipe.smoothRot || recipe.rotate) {
     pm.addNestedPass<func::FuncOp>(createRaiseLinearPass());
+    // What each linear is in a transformer, for the report. The importer
+    // writes a Reshape as flatten-then-split; composed first, a split of
+    // channels into heads is one expand_shape.
+    pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(createRecognizeTransformerPass());
+  }
 }
 
 void mlir::lbc::buildLbcTransformPipeline(OpPassManager &pm,

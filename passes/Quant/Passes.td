@@ -105,6 +105,30 @@ def RotateResidualPass : Pass<"lbc-rotate-residual", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def RecognizeTransformerPass
+    : Pass<"lbc-recognize-transformer", "::mlir::func::FuncOp"> {
+  let summary = "Name the role of each lowbit.linear in a transformer "
+                "(lowbit.role, lowbit.block) from the dataflow";
+  let description = [{
+    Recognises a decoder's linears without trusting ONNX names: MLP down and
+    up projections by the SwiGLU product (`down(act(gate(x)) * up(x))`), the
+    gate as the one linear behind the other factor; attention projections
+    by following the heads their output is split into ([.., C] -> [.., H,
+    hd]) through transposes, reshapes, slices, concatenations (a KV cache)
+    and generics: a value projection's heads reach an output projection
+    merged back with the head dimension intact, a query's or key's are
+    contracted over it in the scores, on the side of the result's rows
+    (query) or columns (key); a slice of the head dimension or a product
+    with a table varying along it on the way is a rotary embedding. The last
+    linear, when it writes a model output, is the output head. Sets
+    `lowbit.role` (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj,
+    down_proj, lm_head) and `lowbit.block` (blocks end at their down
+    projection) and notes one line per block in the function's
+    `lbc.transforms` (shown by --report). Changes no computation; a linear
+    it cannot place gets no role.
+  }];
+}
+
 def RotateHeadsPass : Pass<"lbc-rotate-heads", "::mlir::func::FuncOp"> {
   let summary = "Rotate each attention head of the value and output "
                 "projections by a seeded random Hadamard matrix (QuaRot's "

@@ -182,8 +182,33 @@ private:
       return success();
     if (Value scale = rowScale(generic, use))
       return visitNormOutput(generic, value, scale, plan);
+    if (isChannelMeanOrCentering(generic, use))
+      return fail(user, "the stream is centred (x - mean over the channels): a "
+                        "LayerNorm; only RMSNorm models are rotated (QuaRot's "
+                        "conversion of LayerNorm into RMSNorm is not "
+                        "implemented)");
     return fail(user, "the residual stream has a use that is not an add, an "
                       "RMSNorm or a reshape");
+  }
+
+  /// A LayerNorm's first steps on the stream: its sum over the channels (a
+  /// reduction of x itself, not of x^2) or x minus a per-row value.
+  bool isChannelMeanOrCentering(linalg::GenericOp generic, OpOperand &use) {
+    Operation *computation = soleComputation(generic);
+    BlockArgument x = generic.getMatchingBlockArgument(&use);
+    if (auto add = dyn_cast_or_null<arith::AddFOp>(computation))
+      return generic.getNumReductionLoops() == 1 &&
+             generic.getIteratorTypesArray().back() ==
+                 utils::IteratorType::reduction &&
+             (add.getLhs() == x || add.getRhs() == x);
+    auto subtract = dyn_cast_or_null<arith::SubFOp>(computation);
+    if (!subtract || subtract.getLhs() != x || generic.getNumDpsInputs() != 2)
+      return false;
+    OpOperand *other = generic.getDpsInputOperand(0) == &use
+                           ? generic.getDpsInputOperand(1)
+                           : generic.getDpsInputOperand(0);
+    return !generic.getMatchingIndexingMap(other).isFunctionOfDim(
+        generic.getNumLoops() - 1);
   }
 
   /// x^2 elementwise (powf x, 2 or x * x), summed over the channels only.

@@ -242,3 +242,44 @@ func.func @stream_returned(%ids: tensor<4xi64>) -> (tensor<4x16xf32>, tensor<4x8
   %logits = lowbit.linear %z2, %wh : tensor<4x8xf32>, tensor<16x8xf32> -> tensor<4x16xf32>
   return %logits, %res : tensor<4x16xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// A LayerNorm (the stream centred by its mean over the channels) is refused
+// by name: only RMSNorm models are rotated.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK-NOT: dense_resource
+// CHECK: return
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0, 0)>
+#rowred = affine_map<(d0, d1) -> (d0)>
+// expected-remark @+1 {{lbc-rotate-residual: the residual stream of @layer_norm is not rotated: the stream is centred (x - mean over the channels): a LayerNorm; only RMSNorm models are rotated (QuaRot's conversion of LayerNorm into RMSNorm is not implemented)}}
+func.func @layer_norm(%ids: tensor<4xi64>) -> tensor<4x16xf32> {
+  %table = arith.constant dense<[[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], [0.5, -1.0, 1.5, -2.0, 2.5, -3.0, 3.5, -4.0], [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0], [2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 9.0]]> : tensor<4x8xf32>
+  %wh = arith.constant dense<0.5> : tensor<16x8xf32>
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<4x8xf32>
+  %emb = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, #id], iterator_types = ["parallel", "parallel"]} ins(%ids : tensor<4xi64>) outs(%e0 : tensor<4x8xf32>) {
+  ^bb0(%id: i64, %o: f32):
+    %i = arith.index_cast %id : i64 to index
+    %j = linalg.index 1 : index
+    %v = tensor.extract %table[%i, %j] : tensor<4x8xf32>
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  %sum_e = tensor.empty() : tensor<4xf32>
+  %sum_z = linalg.fill ins(%zero : f32) outs(%sum_e : tensor<4xf32>) -> tensor<4xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #rowred], iterator_types = ["parallel", "reduction"]} ins(%emb : tensor<4x8xf32>) outs(%sum_z : tensor<4xf32>) {
+  ^bb0(%a: f32, %c: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  %mean = tensor.expand_shape %sum [[0, 1]] output_shape [4, 1] : tensor<4xf32> into tensor<4x1xf32>
+  %centred_e = tensor.empty() : tensor<4x8xf32>
+  %centred = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%emb, %mean : tensor<4x8xf32>, tensor<4x1xf32>) outs(%centred_e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %m: f32, %c: f32):
+    %d = arith.subf %a, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8xf32>
+  %logits = lowbit.linear %centred, %wh : tensor<4x8xf32>, tensor<16x8xf32> -> tensor<4x16xf32>
+  return %logits : tensor<4x16xf32>
+}

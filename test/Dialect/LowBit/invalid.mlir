@@ -263,3 +263,35 @@ func.func @activation_per_token_without_bits(%x: tensor<3x8xf32>, %w: tensor<2x8
   %y = lowbit.linear %x, %w {activation_per_token} : tensor<3x8xf32>, tensor<2x8xf32> -> tensor<3x2xf32>
   return
 }
+
+// -----
+
+func.func @unknown_role(%x: tensor<3x8xf32>, %w: tensor<2x8xf32>) {
+  // expected-error @+1 {{'lowbit.role' must be one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, lm_head}}
+  %y = lowbit.linear %x, %w {lowbit.role = "attention"} : tensor<3x8xf32>, tensor<2x8xf32> -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @negative_block(%x: tensor<3x8xf32>, %w: tensor<2x8xf32>) {
+  // expected-error @+1 {{'lowbit.block' must be a non-negative integer}}
+  %y = lowbit.linear %x, %w {lowbit.block = -1 : i64} : tensor<3x8xf32>, tensor<2x8xf32> -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @role_on_another_op(%x: tensor<3x8xf32>) {
+  // expected-error @+1 {{'lowbit.role' annotates lowbit.linear ops only}}
+  %y = lowbit.hadamard %x {lowbit.role = "q_proj"} : tensor<3x8xf32>
+  return
+}
+
+// -----
+
+func.func @unknown_lowbit_attribute(%x: tensor<3x8xf32>, %w: tensor<2x8xf32>) {
+  // expected-error @+1 {{unknown lowbit attribute 'lowbit.layer'}}
+  %y = lowbit.linear %x, %w {lowbit.layer = 3} : tensor<3x8xf32>, tensor<2x8xf32> -> tensor<3x2xf32>
+  return
+}
