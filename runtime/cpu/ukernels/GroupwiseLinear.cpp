@@ -27,27 +27,24 @@ using namespace lbc::ukernels;
 
 namespace {
 
+// The decoders return codes as stored (0 .. 2^bits - 1), as floats: the
+// zero point (2^(bits-1) without one) is applied through each group's input
+// sum, computed once per call, rather than per weight.
+
 /// Codes 0..15 and 16..31 of a 4-bit group of 32 in llama.cpp's Q4_0 nibble
 /// order (16 bytes; byte j holds code j in its low nibble and code j + 16 in
-/// its high one), minus 8, as floats: two contiguous halves, no shuffles.
+/// its high one) as floats: the bytes widened to 32 bits in one load, then
+/// two contiguous halves by a mask and a shift, no shuffles.
 inline void decode4(const uint8_t *codes, Floats16 &first, Floats16 &second) {
-  Bytes16 bytes;
-  std::memcpy(&bytes, codes, sizeof(bytes));
-  SignedBytes16 low =
-      __builtin_convertvector(bytes & (uint8_t)15, SignedBytes16);
-  SignedBytes16 high =
-      __builtin_convertvector(bytes >> (uint8_t)4, SignedBytes16);
-  first = __builtin_convertvector(low - (int8_t)8, Floats16);
-  second = __builtin_convertvector(high - (int8_t)8, Floats16);
+  Ints16 bytes = __builtin_convertvector(load<Bytes16>(codes), Ints16);
+  first = __builtin_convertvector(bytes & 15, Floats16);
+  second = __builtin_convertvector(bytes >> 4, Floats16);
 }
 
-/// Codes of an 8-bit group piece of 16, minus 128, as floats.
+/// Codes of an 8-bit group piece of 16 as floats.
 inline Floats16 decode8(const uint8_t *codes) {
-  Bytes16 bytes;
-  std::memcpy(&bytes, codes, sizeof(bytes));
-  SignedBytes16 centered =
-      __builtin_convertvector(bytes ^ (uint8_t)0x80, SignedBytes16);
-  return __builtin_convertvector(centered, Floats16);
+  return __builtin_convertvector(
+      __builtin_convertvector(load<Bytes16>(codes), Ints16), Floats16);
 }
 
 #define LBC_SEQ16(F, o)                                                        \
@@ -58,7 +55,7 @@ inline Floats16 decode8(const uint8_t *codes) {
 
 /// Codes 0..15 and 16..31 of a piece of 32 `Bits`-bit codes packed
 /// lsb-first (code i at bits [Bits i, Bits i + Bits) of the piece's 4 Bits
-/// bytes), minus 2^(Bits-1), as floats. Each code is the 16-bit window of
+/// bytes) as floats. Each code is the 16-bit window of
 /// the two bytes it touches shifted right by its bit offset: two byte
 /// shuffles and one variable 16-bit shift (vpsrlvw) for 32 codes. Reads
 /// 32 bytes from `codes`: the blob's sections are padded to 64 bytes.
@@ -83,8 +80,8 @@ inline void decodeLsbFirst(const uint8_t *codes, Floats16 &first,
       ((low | high << (uint16_t)8) >> shifts) & (uint16_t)((1 << Bits) - 1);
   Shorts16 a = __builtin_shufflevector(values, values, LBC_SEQ16(, 0));
   Shorts16 b = __builtin_shufflevector(values, values, LBC_SEQ16(, 16));
-  first = __builtin_convertvector(a, Floats16) - float(1 << (Bits - 1));
-  second = __builtin_convertvector(b, Floats16) - float(1 << (Bits - 1));
+  first = __builtin_convertvector(a, Floats16);
+  second = __builtin_convertvector(b, Floats16);
 }
 
 #undef LBC_SEQ32
@@ -93,7 +90,9 @@ inline void decodeLsbFirst(const uint8_t *codes, Floats16 &first,
 /// Rows [r0, r0 + Rows) of y for outputs [nBegin, nEnd): each decoded group
 /// serves all Rows rows. Compile-time Rows and Bits keep the accumulators in
 /// registers; a single row uses two accumulators (even and odd groups) so
-/// that the FMA latency of one chain does not bound the loop.
+/// that the FMA latency of one chain does not bound the loop. Per group g:
+/// s_g (sum_j q_j x_j - z_g sum_j x_j), the second term from the groups'
+/// input sums (taken once per call) and the scales, outside the code loop.
 template <int Rows, int Bits, bool ZeroPoints>
 void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
               const PackedLayout &layout, int64_t groupSize, int64_t nBegin,
@@ -103,28 +102,41 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
   // scale then broadcasts it from memory instead of converting it (three
   // shuffle-port operations per group, the loop's bottleneck).
   constexpr int64_t kScaleBlock = 256;
-  float scales[kScaleBlock], zeroShifts[kScaleBlock];
+  float scales[kScaleBlock], offsets[kScaleBlock];
+  const int64_t groups = layout.fullGroups;
+  // A fixed buffer (a variable-length one would keep the kernel from being
+  // inlined and specialized for the call's constant shapes); groups past it
+  // (k above 65536 at group 32) sum their inputs per output instead.
+  constexpr int64_t kSummedGroups = 2048;
+  float inputSums[Rows * kSummedGroups];
+  auto groupSum = [&](int r, int64_t g) {
+    const float *at = xs + r * xStride + g * groupSize;
+    Floats16 partial = load<Floats16>(at);
+    for (int64_t j = 16; j < groupSize; j += 16)
+      partial += load<Floats16>(at + j);
+    return sum(partial);
+  };
+  for (int r = 0; r < Rows; ++r)
+    for (int64_t g = 0; g < groups && g < kSummedGroups; ++g)
+      inputSums[r * kSummedGroups + g] = groupSum(r, g);
   for (int64_t n = nBegin; n < nEnd; ++n) {
     const uint8_t *rowCodes = layout.rowCodes(n);
     const uint8_t *rowScales = layout.rowScales(n);
     Floats16 acc[Chains][Rows] = {};
-    for (int64_t g0 = 0; g0 < layout.fullGroups; g0 += kScaleBlock) {
-      int64_t count = layout.fullGroups - g0 < kScaleBlock
-                          ? layout.fullGroups - g0
-                          : kScaleBlock;
+    float corrections[Rows] = {};
+    for (int64_t g0 = 0; g0 < groups; g0 += kScaleBlock) {
+      int64_t count = groups - g0 < kScaleBlock ? groups - g0 : kScaleBlock;
       for (int64_t i = 0; i < count; ++i) {
         scales[i] = loadHalf(rowScales + 2 * (g0 + i));
-        // The codes were centred on 2^(bits-1); a zero point z adds
-        // (2^(bits-1) - z) * scale times the group's input sum.
-        if (ZeroPoints)
-          zeroShifts[i] = (float(1 << (Bits - 1)) -
-                           loadHalf(layout.rowZeroPoints(n) + 2 * (g0 + i))) *
-                          scales[i];
+        offsets[i] =
+            (ZeroPoints ? loadHalf(layout.rowZeroPoints(n) + 2 * (g0 + i))
+                        : float(1 << (Bits - 1))) *
+            scales[i];
       }
       for (int64_t i = 0; i < count; ++i) {
         int64_t g = g0 + i;
         const uint8_t *codes = rowCodes + g * layout.groupBytes;
-        Floats16 dot[Rows], inputSum[Rows];
+        Floats16 dot[Rows];
         // 32 codes per step: w0 pairs with x at `first`, w1 at `second`.
         for (int64_t piece = 0; piece < groupSize; piece += 32) {
           Floats16 w0, w1;
@@ -153,23 +165,34 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
             // add: -0.0 + x is not folded).
             dot[r] =
                 piece == 0 ? w0 * x0 + w1 * x1 : dot[r] + w0 * x0 + w1 * x1;
-            if (ZeroPoints)
-              inputSum[r] = piece == 0 ? x0 + x1 : inputSum[r] + x0 + x1;
           }
         }
         // The scale multiplies the group's partial dot product once.
-        for (int r = 0; r < Rows; ++r) {
+        for (int r = 0; r < Rows; ++r)
           acc[g % Chains][r] += dot[r] * scales[i];
-          if (ZeroPoints)
-            acc[g % Chains][r] += inputSum[r] * zeroShifts[i];
-        }
+      }
+      // The zero points' share, 16 groups per vector (a scalar chain of
+      // dependent FMAs would cost more than the codes).
+      const int64_t summed = g0 >= kSummedGroups          ? 0
+                             : kSummedGroups - g0 < count ? kSummedGroups - g0
+                                                          : count;
+      for (int r = 0; r < Rows; ++r) {
+        const float *sums = inputSums + r * kSummedGroups + g0;
+        Floats16 vector = 0.0f;
+        int64_t i = 0;
+        for (; i + 16 <= summed; i += 16)
+          vector += load<Floats16>(offsets + i) * load<Floats16>(sums + i);
+        float total = sum(vector);
+        for (; i < count; ++i)
+          total += offsets[i] * (i < summed ? sums[i] : groupSum(r, g0 + i));
+        corrections[r] += total;
       }
     }
     for (int r = 0; r < Rows; ++r) {
       Floats16 both = acc[0][r];
       if (Chains == 2)
         both += acc[Chains - 1][r];
-      float total = sum(both);
+      float total = sum(both) - corrections[r];
       // The last group of a k that the group size does not divide.
       if (layout.fullGroups < layout.groupsPerRow) {
         const uint8_t *codes = rowCodes + layout.fullGroups * layout.groupBytes;
@@ -202,19 +225,15 @@ void decodeRowRange(const PackedLayout &layout, int64_t groupSize, int64_t n,
     int64_t g = (k0 + base) / groupSize;
     const uint8_t *codes = rowCodes + g * layout.groupBytes;
     float scale = loadHalf(rowScales + 2 * g);
-    // (q - z) s = (q - 2^(b-1)) s + (2^(b-1) - z) s: the decoders centre q.
-    float shift = ZeroPoints ? (float(1 << (Bits - 1)) -
-                                loadHalf(layout.rowZeroPoints(n) + 2 * g)) *
-                                   scale
-                             : 0.0f;
+    // (q - z) s with z the zero point (2^(b-1) without one).
+    float shift = -(ZeroPoints ? loadHalf(layout.rowZeroPoints(n) + 2 * g)
+                               : float(1 << (Bits - 1))) *
+                  scale;
     float *at = out + base;
     if (g >= layout.fullGroups) {
       // The last group of a k that the group size does not divide.
       for (int64_t j = 0; base + j < count; ++j)
-        at[j] =
-            float(storedCode(codes, j, Bits, groupSize) - (1 << (Bits - 1))) *
-                scale +
-            shift;
+        at[j] = float(storedCode(codes, j, Bits, groupSize)) * scale + shift;
       continue;
     }
     for (int64_t piece = 0; piece < groupSize; piece += 32) {
