@@ -197,7 +197,7 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   // Copy the options out: lld, run in process later, re-parses LLVM's
   // command-line state and would clobber them.
   const std::string inputPath = input, outputPath = output, cpuName = cpu;
-  const bool emitDebugLines = debugLines;
+  const bool emitDebugLines = debugLines, useUkernels = ukernels;
   std::optional<Emit> kind = resolveEmit(emit, outputPath);
   if (!kind)
     return fail("cannot tell what to write from '" + outputPath +
@@ -373,7 +373,7 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
                     UnitAttr::get(&context));
   PassManager codegen(&context);
   CodegenOptions codegenOptions;
-  codegenOptions.useUkernels = ukernels;
+  codegenOptions.useUkernels = useUkernels;
   codegenOptions.useThreads = !resolvedTarget.crossCompiled;
   if (failed(buildLbcCodegenPipeline(codegen, error, codegenOptions)))
     return fail("internal error: " + error);

@@ -35,12 +35,17 @@ constexpr llvm::StringLiteral kHadamardUkernel = "lbc_ukernel_hadamard";
 constexpr int64_t kRowsPerBlock = 64;
 
 struct HadamardToUkernel : OpRewritePattern<lowbit::HadamardOp> {
-  using OpRewritePattern::OpRewritePattern;
+  HadamardToUkernel(MLIRContext *context, bool fuseIntoLinears)
+      : OpRewritePattern(context), fuseIntoLinears(fuseIntoLinears) {}
+  bool fuseIntoLinears;
 
   LogicalResult matchAndRewrite(lowbit::HadamardOp op,
                                 PatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getInput().getType());
     int64_t n = type.getShape().back();
+    if (fuseIntoLinears && fusesIntoInputQuantization(op))
+      return rewriter.notifyMatchFailure(
+          op, "rotated and quantized by the linear it feeds");
     std::optional<::lbc::HadamardSize> size = ::lbc::factorHadamardSize(n);
     if (!size ||
         llvm::count_if(type.getShape().drop_back(), ShapedType::isDynamic) > 1)
@@ -54,14 +59,7 @@ struct HadamardToUkernel : OpRewritePattern<lowbit::HadamardOp> {
     Value input = bufferization::ToBufferOp::create(
         rewriter, loc, MemRefType::get({rows, n}, f32), rowsInput,
         /*read_only=*/true);
-    std::vector<float> factor = ::lbc::scaledHadamardFactor(n);
-    auto factorType = RankedTensorType::get({size->k, size->k}, f32);
-    Value factorTensor = arith::ConstantOp::create(
-        rewriter, loc,
-        DenseElementsAttr::get(factorType, llvm::ArrayRef<float>(factor)));
-    Value factorBuffer = bufferization::ToBufferOp::create(
-        rewriter, loc, MemRefType::get({size->k, size->k}, f32), factorTensor,
-        /*read_only=*/true);
+    Value factorBuffer = hadamardFactorBuffer(rewriter, loc, n, size->k);
     Value rowCount;
     Value output = allocateRowsOutput(rewriter, loc, rowsInput, n, rowCount);
 
@@ -109,6 +107,19 @@ struct HadamardToUkernel : OpRewritePattern<lowbit::HadamardOp> {
 
 } // namespace
 
-void mlir::lbc::populateHadamardToUkernelPatterns(RewritePatternSet &patterns) {
-  patterns.add<HadamardToUkernel>(patterns.getContext());
+Value mlir::lbc::hadamardFactorBuffer(OpBuilder &b, Location loc, int64_t n,
+                                      int64_t k) {
+  Type f32 = b.getF32Type();
+  std::vector<float> factor = ::lbc::scaledHadamardFactor(n);
+  auto factorType = RankedTensorType::get({k, k}, f32);
+  Value factorTensor = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(factorType, llvm::ArrayRef<float>(factor)));
+  return bufferization::ToBufferOp::create(b, loc, MemRefType::get({k, k}, f32),
+                                           factorTensor, /*read_only=*/true);
+}
+
+void mlir::lbc::populateHadamardToUkernelPatterns(RewritePatternSet &patterns,
+                                                  bool fuseIntoLinears) {
+  patterns.add<HadamardToUkernel>(patterns.getContext(), fuseIntoLinears);
 }

@@ -16,6 +16,7 @@
 #include "passes/Conversion/Passes.h"
 
 #include "dialects/LowBit/LowBitDialect.h"
+#include "lib/Support/Hadamard.h"
 #include "runtime/cpu/ukernels/QuantizedActivations.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -606,6 +607,41 @@ chooseUkernel(Attribute encoding, int64_t k,
                        format.groupSize};
 }
 
+/// (x, rows, k, xStride, qx, codeBits, codeGroup, activationBits, perToken,
+/// clip as f32 bits, powerOfTwo, hk, factor) -> status: the quantization
+/// of x M_n, rotated row by row in cache.
+constexpr llvm::StringLiteral kQuantizeRotatedActivationsUkernel =
+    "lbc_ukernel_quantize_rotated_activations";
+
+/// The microkernel of `linear` and its input width, when it has one.
+std::optional<UkernelChoice> linearUkernel(LinearOp linear) {
+  auto packedType = dyn_cast<PackedWeightType>(linear.getWeight().getType());
+  auto constant = linear.getWeight().getDefiningOp<lowbit::ConstantOp>();
+  auto inputType = cast<RankedTensorType>(linear.getInput().getType());
+  if (!packedType || !constant || linear.getBias() || inputType.getRank() < 2 ||
+      llvm::count_if(inputType.getShape().drop_back(), ShapedType::isDynamic) >
+          1)
+    return std::nullopt;
+  return chooseUkernel(packedType.getEncoding(), inputType.getShape().back(),
+                       linear.getActivationBits());
+}
+
+} // namespace
+
+bool mlir::lbc::fusesIntoInputQuantization(lowbit::HadamardOp rotation) {
+  if (!rotation->hasOneUse())
+    return false;
+  auto linear = dyn_cast<LinearOp>(*rotation->user_begin());
+  int64_t n =
+      cast<RankedTensorType>(rotation.getInput().getType()).getShape().back();
+  return linear && linear.getInput() == rotation.getResult() &&
+         linear.getActivationBits() && linearUkernel(linear) &&
+         n <= ::lbc::ukernels::kMaxRotatedInputs &&
+         ::lbc::factorHadamardSize(n);
+}
+
+namespace {
+
 /// Packed linears of a format the microkernel handles become calls to it:
 /// the weight is decoded group by group in registers, never to f32 in
 /// memory. The output columns are split into blocks that run in parallel.
@@ -615,27 +651,25 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
 
   LogicalResult matchAndRewrite(LinearOp op,
                                 PatternRewriter &rewriter) const override {
-    auto packedType = dyn_cast<PackedWeightType>(op.getWeight().getType());
     auto constant = op.getWeight().getDefiningOp<lowbit::ConstantOp>();
     auto inputType = cast<RankedTensorType>(op.getInput().getType());
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
     int64_t k = inputType.getShape().back(), n = resultType.getShape().back();
     std::optional<uint64_t> activationBits = op.getActivationBits();
-    std::optional<UkernelChoice> choice =
-        packedType && constant && !op.getBias()
-            ? chooseUkernel(packedType.getEncoding(), k, activationBits)
-            : std::nullopt;
+    std::optional<UkernelChoice> choice = linearUkernel(op);
     if (!choice)
       return rewriter.notifyMatchFailure(op, "no microkernel for this linear");
-    int64_t rank = inputType.getRank();
-    if (rank < 2 || llvm::count_if(inputType.getShape().drop_back(),
-                                   ShapedType::isDynamic) > 1)
-      return rewriter.notifyMatchFailure(op, "unsupported input shape");
     Location loc = op.getLoc();
     auto module = op->getParentOfType<ModuleOp>();
+    // An online rotation of the input is applied while quantizing it.
+    auto rotation = op.getInput().getDefiningOp<lowbit::HadamardOp>();
+    if (rotation && !fusesIntoInputQuantization(rotation))
+      rotation = {};
 
-    // x as [rows, k] in an identity-layout buffer.
-    Value rowsInput = collapseToRows(rewriter, loc, op.getInput());
+    // x (before the rotation, if fused) as [rows, k] in an identity-layout
+    // buffer.
+    Value rowsInput = collapseToRows(
+        rewriter, loc, rotation ? rotation.getInput() : op.getInput());
     int64_t rows = cast<RankedTensorType>(rowsInput.getType()).getDimSize(0);
     Value inputBuffer = bufferization::ToBufferOp::create(
         rewriter, loc, MemRefType::get({rows, k}, rewriter.getF32Type()),
@@ -668,7 +702,6 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     SmallVector<Value> leading = {x, rows64, i64(k), i64(k)};
     if (activationBits) {
       // The rows' int8 codes, written once, read by every column block.
-      declareUkernel(module, rewriter, kQuantizeActivationsUkernel, 10);
       int64_t rowBytes =
           ::lbc::ukernels::activationLayout(k, choice->activationCodeGroup)
               .rowBytes;
@@ -684,14 +717,28 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
                           rewriter.getI8Type()),
           dynamicBytes, rewriter.getI64IntegerAttr(64));
       Value qx = bufferAddress(rewriter, loc, scratch);
-      func::CallOp::create(
-          rewriter, loc, kQuantizeActivationsUkernel,
-          TypeRange{rewriter.getI64Type()},
-          ValueRange{x, rows64, i64(k), i64(k), qx,
-                     i64(choice->activationCodeBits),
-                     i64(choice->activationCodeGroup), i64(*activationBits),
-                     i64(op.getActivationPerToken()),
-                     i64(llvm::bit_cast<uint32_t>(activationClip(op)))});
+      SmallVector<Value> arguments = {
+          x,
+          rows64,
+          i64(k),
+          i64(k),
+          qx,
+          i64(choice->activationCodeBits),
+          i64(choice->activationCodeGroup),
+          i64(*activationBits),
+          i64(op.getActivationPerToken()),
+          i64(llvm::bit_cast<uint32_t>(activationClip(op)))};
+      llvm::StringLiteral quantize = kQuantizeActivationsUkernel;
+      if (rotation) {
+        ::lbc::HadamardSize size = *::lbc::factorHadamardSize(k);
+        Value factor = bufferAddress(
+            rewriter, loc, hadamardFactorBuffer(rewriter, loc, k, size.k));
+        arguments.append({i64(size.powerOfTwo), i64(size.k), factor});
+        quantize = kQuantizeRotatedActivationsUkernel;
+      }
+      declareUkernel(module, rewriter, quantize, arguments.size());
+      func::CallOp::create(rewriter, loc, quantize,
+                           TypeRange{rewriter.getI64Type()}, arguments);
       // Quantized rows are contiguous: no stride.
       leading = {qx, rows64, i64(k)};
     }
@@ -727,8 +774,12 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
     Value result = bufferization::ToTensorOp::create(
         rewriter, loc, RankedTensorType::get({rows, n}, rewriter.getF32Type()),
         outputBuffer, rewriter.getUnitAttr(), rewriter.getUnitAttr());
-    result = restoreRows(rewriter, loc, result, op.getInput(), resultType);
+    result =
+        restoreRows(rewriter, loc, result,
+                    rotation ? rotation.getInput() : op.getInput(), resultType);
     rewriter.replaceOp(op, result);
+    if (rotation)
+      rewriter.eraseOp(rotation);
     return success();
   }
 };
@@ -883,5 +934,5 @@ void mlir::lbc::populateLowBitToLinalgPatterns(RewritePatternSet &patterns,
   if (useUkernels)
     patterns.add<LinearToUkernel>(patterns.getContext());
   patterns.add<LinearToContraction, DequantizeToDecode>(patterns.getContext());
-  populateHadamardToUkernelPatterns(patterns);
+  populateHadamardToUkernelPatterns(patterns, /*fuseIntoLinears=*/useUkernels);
 }

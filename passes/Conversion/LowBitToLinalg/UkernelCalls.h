@@ -13,6 +13,7 @@
 #ifndef LBC_PASSES_CONVERSION_LOWBITTOLINALG_UKERNELCALLS_H
 #define LBC_PASSES_CONVERSION_LOWBITTOLINALG_UKERNELCALLS_H
 
+#include "dialects/LowBit/LowBitDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -40,9 +41,21 @@ Value bufferAddress(OpBuilder &b, Location loc, Value buffer);
 void declareUkernel(ModuleOp module, OpBuilder &b, llvm::StringRef name,
                     unsigned arity);
 
+/// The k x k factor of the online Hadamard transform of n = 2^m k (H_K
+/// scaled by 1 / sqrt(n), lib/Support/Hadamard.h) as a read-only buffer.
+Value hadamardFactorBuffer(OpBuilder &b, Location loc, int64_t n, int64_t k);
+
+/// Whether `rotation` feeds (as its only use) a linear whose microkernel
+/// quantizes its input, which then rotates and quantizes each row in one
+/// pass (lbc_ukernel_quantize_rotated_activations): LowBitToLinalg's linear
+/// pattern lowers both ops.
+bool fusesIntoInputQuantization(lowbit::HadamardOp rotation);
+
 /// lowbit.hadamard becomes a call of lbc_ukernel_hadamard (its only
-/// lowering: a dense n x n product would not scale to n = 14336).
-void populateHadamardToUkernelPatterns(RewritePatternSet &patterns);
+/// lowering: a dense n x n product would not scale to n = 14336), except,
+/// with `fuseIntoLinears`, rotations that fusesIntoInputQuantization.
+void populateHadamardToUkernelPatterns(RewritePatternSet &patterns,
+                                       bool fuseIntoLinears);
 
 } // namespace mlir::lbc
 

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "HadamardRow.h"
 #include "PackedWeights.h"
 #include "QuantizedActivations.h"
 #include "VectorOps.h"
@@ -518,6 +519,35 @@ int64_t lbc_ukernel_quantize_activations(int64_t x, int64_t rows, int64_t k,
     quantizeRow(reinterpret_cast<const float *>(x) + r * xStride, k, bits,
                 groupSize, settings, layout,
                 reinterpret_cast<uint8_t *>(out) + r * layout.rowBytes);
+  return 0;
+}
+
+/// lbc_ukernel_quantize_activations of the rows x M_n (lowbit.hadamard
+/// followed by a linear with activation_bits), each row rotated into a
+/// stack buffer and quantized from there: the rotated rows never go to
+/// memory. n = k = powerOfTwo * hk, `factor` the hk x hk scaled H_K (as
+/// lbc_ukernel_hadamard takes them). Returns -1 for k above
+/// kMaxRotatedInputs or a format the a8 kernels do not handle.
+int64_t lbc_ukernel_quantize_rotated_activations(
+    int64_t x, int64_t rows, int64_t k, int64_t xStride, int64_t out,
+    int64_t bits, int64_t groupSize, int64_t activationBits, int64_t perToken,
+    int64_t clipBits, int64_t powerOfTwo, int64_t hk, int64_t factor) {
+  if (!activationCodesHandle(bits, groupSize) || activationBits < 2 ||
+      activationBits > 8 || k > kMaxRotatedInputs || k != powerOfTwo * hk)
+    return -1;
+  QuantizeSettings settings;
+  settings.bits = static_cast<int>(activationBits);
+  settings.perToken = perToken != 0;
+  uint32_t clip = static_cast<uint32_t>(clipBits);
+  std::memcpy(&settings.clip, &clip, sizeof(clip));
+  ActivationLayout layout = activationLayout(k, groupSize);
+  float rotated[kMaxRotatedInputs] __attribute__((aligned(64)));
+  for (int64_t r = 0; r < rows; ++r) {
+    hadamardRow(reinterpret_cast<const float *>(x) + r * xStride, rotated, k,
+                powerOfTwo, hk, reinterpret_cast<const float *>(factor));
+    quantizeRow(rotated, k, bits, groupSize, settings, layout,
+                reinterpret_cast<uint8_t *>(out) + r * layout.rowBytes);
+  }
   return 0;
 }
 

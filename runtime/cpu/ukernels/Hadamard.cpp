@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "HadamardRow.h"
 #include "VectorOps.h"
 
 #include <cstdint>
@@ -60,6 +61,39 @@ inline void butterflySpans(float *__restrict row, int64_t n, int64_t span) {
 }
 
 } // namespace
+
+void hadamardRow(const float *__restrict source, float *__restrict row,
+                 int64_t n, int64_t powerOfTwo, int64_t k,
+                 const float *__restrict h) {
+  if (k == 1) {
+    float scale = h[0];
+    for (int64_t j = 0; j < n; ++j)
+      row[j] = source[j] * scale;
+  } else {
+    // Row-vector products: output j of a chunk accumulates input i times
+    // factor row i, so the inner loop runs along contiguous factor rows.
+    for (int64_t c = 0; c < powerOfTwo; ++c) {
+      const float *__restrict chunk = source + c * k;
+      float *__restrict result = row + c * k;
+      for (int64_t j = 0; j < k; ++j)
+        result[j] = 0;
+      for (int64_t i = 0; i < k; ++i) {
+        float value = chunk[i];
+        const float *__restrict factorRow = h + i * k;
+        for (int64_t j = 0; j < k; ++j)
+          result[j] += value * factorRow[j];
+      }
+    }
+  }
+  int64_t span = k;
+  if (k == 1 && n >= 16) {
+    butterfliesInVectors(row, n);
+    span = 16;
+  }
+  for (; span < n; span *= 2)
+    butterflySpans(row, n, span);
+}
+
 } // namespace lbc::ukernels
 
 using namespace lbc::ukernels;
@@ -77,37 +111,8 @@ int64_t lbc_ukernel_hadamard(int64_t x, int64_t rows, int64_t n,
   const float *in = reinterpret_cast<const float *>(x);
   float *out = reinterpret_cast<float *>(y);
   const float *h = reinterpret_cast<const float *>(factor);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *__restrict source = in + r * xStride;
-    float *__restrict row = out + r * yStride;
-    if (k == 1) {
-      float scale = h[0];
-      for (int64_t j = 0; j < n; ++j)
-        row[j] = source[j] * scale;
-    } else {
-      // Row-vector products: output j of a chunk accumulates input i times
-      // factor row i, so the inner loop runs along contiguous factor rows.
-      for (int64_t c = 0; c < powerOfTwo; ++c) {
-        const float *__restrict chunk = source + c * k;
-        float *__restrict result = row + c * k;
-        for (int64_t j = 0; j < k; ++j)
-          result[j] = 0;
-        for (int64_t i = 0; i < k; ++i) {
-          float value = chunk[i];
-          const float *__restrict factorRow = h + i * k;
-          for (int64_t j = 0; j < k; ++j)
-            result[j] += value * factorRow[j];
-        }
-      }
-    }
-    int64_t span = k;
-    if (k == 1 && n >= 16) {
-      butterfliesInVectors(row, n);
-      span = 16;
-    }
-    for (; span < n; span *= 2)
-      butterflySpans(row, n, span);
-  }
+  for (int64_t r = 0; r < rows; ++r)
+    hadamardRow(in + r * xStride, out + r * yStride, n, powerOfTwo, k, h);
   return 0;
 }
 

@@ -118,6 +118,11 @@ constexpr bool activationCodesHandle(int64_t bits, int64_t groupSize) {
 /// What the stored unsigned code exceeds the signed value by.
 constexpr int64_t codeOffset(int64_t bits) { return int64_t(1) << (bits - 1); }
 
+/// The longest rows lbc_ukernel_quantize_rotated_activations rotates (in a
+/// 64 KiB stack buffer); the compiler fuses lowbit.hadamard into the
+/// quantization only up to this width.
+constexpr int64_t kMaxRotatedInputs = 16384;
+
 } // namespace lbc::ukernels
 
 #endif // LBC_RUNTIME_CPU_UKERNELS_QUANTIZEDACTIVATIONS_H

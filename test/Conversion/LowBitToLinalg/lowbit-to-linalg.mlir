@@ -54,3 +54,21 @@ func.func @a8_linear(%x: tensor<4x40xf32>) -> tensor<4x64xf32> {
   %y = lowbit.linear %x, %p {activation_bits = 8} : tensor<4x40xf32>, !lowbit.packed<tensor<64x40xf32>, #lowbit.groupwise<bits = 4, group_size = 32, scale = f16, order = split_halves>> -> tensor<4x64xf32>
   return %y : tensor<4x64xf32>
 }
+
+// An online rotation feeding a quantized input: with the microkernels the
+// rows are rotated and quantized in one pass (the rotated rows never go to
+// memory) and lowbit.hadamard disappears; the reference keeps both steps.
+// CHECK-LABEL: func.func @rotated_a8_linear
+// CHECK: call @lbc_ukernel_hadamard(
+// CHECK: math.round
+// UKERNEL-LABEL: func.func @rotated_a8_linear
+// UKERNEL-NOT: lbc_ukernel_hadamard(
+// UKERNEL: call @lbc_ukernel_quantize_rotated_activations(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c2_i64, %c20_i64, %{{.*}})
+// UKERNEL: call @lbc_ukernel_groupwise_linear_a8(
+// UKERNEL-NOT: lowbit.hadamard
+func.func @rotated_a8_linear(%x: tensor<4x40xf32>) -> tensor<4x64xf32> {
+  %p = lowbit.constant dense_resource<a8packed> : tensor<2304xi8> -> !lowbit.packed<tensor<64x40xf32>, #lowbit.groupwise<bits = 4, group_size = 32, scale = f16, order = split_halves>>
+  %r = lowbit.hadamard %x : tensor<4x40xf32>
+  %y = lowbit.linear %r, %p {activation_bits = 4, activation_per_token} : tensor<4x40xf32>, !lowbit.packed<tensor<64x40xf32>, #lowbit.groupwise<bits = 4, group_size = 32, scale = f16, order = split_halves>> -> tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}
