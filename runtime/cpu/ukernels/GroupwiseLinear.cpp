@@ -87,6 +87,31 @@ inline void decodeLsbFirst(const uint8_t *codes, Floats16 &first,
 #undef LBC_SEQ32
 #undef LBC_SEQ16
 
+/// Codes [piece, piece + 32) of a group in stored order as two vectors of
+/// floats: w0 holds the codes of inputs [first, first + 16), w1 those of
+/// [second, second + 16). 4-bit groups keep llama.cpp's Q4_0 order (bytes
+/// [piece/2, piece/2 + 16): low nibbles for piece/2 on, high nibbles for
+/// groupSize/2 + piece/2 on); other widths are in input order.
+template <int Bits>
+inline void decodePiece(const uint8_t *codes, int64_t piece, int64_t groupSize,
+                        Floats16 &w0, Floats16 &w1, int64_t &first,
+                        int64_t &second) {
+  if (Bits == 4) {
+    decode4(codes + piece / 2, w0, w1);
+    first = piece / 2;
+    second = groupSize / 2 + piece / 2;
+  } else if (Bits == 8) {
+    w0 = decode8(codes + piece);
+    w1 = decode8(codes + piece + 16);
+    first = piece;
+    second = piece + 16;
+  } else {
+    decodeLsbFirst<Bits>(codes + piece * Bits / 8, w0, w1);
+    first = piece;
+    second = piece + 16;
+  }
+}
+
 /// Rows [r0, r0 + Rows) of y for outputs [nBegin, nEnd): each decoded group
 /// serves all Rows rows. Compile-time Rows and Bits keep the accumulators in
 /// registers; a single row uses two accumulators (even and odd groups) so
@@ -141,22 +166,7 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
         for (int64_t piece = 0; piece < groupSize; piece += 32) {
           Floats16 w0, w1;
           int64_t first, second;
-          if (Bits == 4) {
-            // Bytes [piece/2, piece/2 + 16): low nibbles are the codes from
-            // piece/2, high nibbles the codes from groupSize/2 + piece/2.
-            decode4(codes + piece / 2, w0, w1);
-            first = piece / 2;
-            second = groupSize / 2 + piece / 2;
-          } else if (Bits == 8) {
-            w0 = decode8(codes + piece);
-            w1 = decode8(codes + piece + 16);
-            first = piece;
-            second = piece + 16;
-          } else {
-            decodeLsbFirst<Bits>(codes + piece * Bits / 8, w0, w1);
-            first = piece;
-            second = piece + 16;
-          }
+          decodePiece<Bits>(codes, piece, groupSize, w0, w1, first, second);
           const float *at = xs + g * groupSize;
           for (int r = 0; r < Rows; ++r) {
             Floats16 x0 = load<Floats16>(at + r * xStride + first);
@@ -239,20 +249,7 @@ void decodeRowRange(const PackedLayout &layout, int64_t groupSize, int64_t n,
     for (int64_t piece = 0; piece < groupSize; piece += 32) {
       Floats16 w0, w1;
       int64_t first, second;
-      if (Bits == 4) {
-        decode4(codes + piece / 2, w0, w1);
-        first = piece / 2;
-        second = groupSize / 2 + piece / 2;
-      } else if (Bits == 8) {
-        w0 = decode8(codes + piece);
-        w1 = decode8(codes + piece + 16);
-        first = piece;
-        second = piece + 16;
-      } else {
-        decodeLsbFirst<Bits>(codes + piece * Bits / 8, w0, w1);
-        first = piece;
-        second = piece + 16;
-      }
+      decodePiece<Bits>(codes, piece, groupSize, w0, w1, first, second);
       w0 = w0 * scale + shift;
       w1 = w1 * scale + shift;
       std::memcpy(at + first, &w0, sizeof(w0));

@@ -68,6 +68,17 @@ struct QuantizeSettings {
   float clip = 1.0f;
 };
 
+/// The settings of the quantize kernels' arguments (the clip as f32 bits).
+QuantizeSettings quantizeSettings(int64_t activationBits, int64_t perToken,
+                                  int64_t clipBits) {
+  QuantizeSettings settings;
+  settings.bits = static_cast<int>(activationBits);
+  settings.perToken = perToken != 0;
+  uint32_t clip = static_cast<uint32_t>(clipBits);
+  std::memcpy(&settings.clip, &clip, sizeof(clip));
+  return settings;
+}
+
 void quantizeRow(const float *x, int64_t k, int64_t bits, int64_t groupSize,
                  const QuantizeSettings &settings,
                  const ActivationLayout &layout, uint8_t *out) {
@@ -509,11 +520,8 @@ int64_t lbc_ukernel_quantize_activations(int64_t x, int64_t rows, int64_t k,
   if (!activationCodesHandle(bits, groupSize) || activationBits < 2 ||
       activationBits > 8)
     return -1;
-  QuantizeSettings settings;
-  settings.bits = static_cast<int>(activationBits);
-  settings.perToken = perToken != 0;
-  uint32_t clip = static_cast<uint32_t>(clipBits);
-  std::memcpy(&settings.clip, &clip, sizeof(clip));
+  QuantizeSettings settings =
+      quantizeSettings(activationBits, perToken, clipBits);
   ActivationLayout layout = activationLayout(k, groupSize);
   for (int64_t r = 0; r < rows; ++r)
     quantizeRow(reinterpret_cast<const float *>(x) + r * xStride, k, bits,
@@ -535,11 +543,8 @@ int64_t lbc_ukernel_quantize_rotated_activations(
   if (!activationCodesHandle(bits, groupSize) || activationBits < 2 ||
       activationBits > 8 || k > kMaxRotatedInputs || k != powerOfTwo * hk)
     return -1;
-  QuantizeSettings settings;
-  settings.bits = static_cast<int>(activationBits);
-  settings.perToken = perToken != 0;
-  uint32_t clip = static_cast<uint32_t>(clipBits);
-  std::memcpy(&settings.clip, &clip, sizeof(clip));
+  QuantizeSettings settings =
+      quantizeSettings(activationBits, perToken, clipBits);
   ActivationLayout layout = activationLayout(k, groupSize);
   float rotated[kMaxRotatedInputs] __attribute__((aligned(64)));
   for (int64_t r = 0; r < rows; ++r) {

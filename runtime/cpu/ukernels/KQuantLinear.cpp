@@ -172,9 +172,11 @@ inline void headerFactors(const uint8_t *header, float *factors) {
                                14, 14, 14, 15, 15, 15, 15) >>
        Ints16{0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6}) &
       3;
-  float d = loadHalf(header), dmin = loadHalf(header + 2);
-  Floats16 units = {d,    d,    d,    d,    d,    d,    d,    d,
-                    dmin, dmin, dmin, dmin, dmin, dmin, dmin, dmin};
+  // d in lanes 0..7, dmin in 8..15: two broadcasts and a blend (a vector
+  // initialised lane by lane costs 16 inserts per super-block).
+  Floats16 steps = loadHalf(header), mins = loadHalf(header + 2);
+  Floats16 units = __builtin_shufflevector(steps, mins, 0, 1, 2, 3, 4, 5, 6, 7,
+                                           24, 25, 26, 27, 28, 29, 30, 31);
   Floats16 values = __builtin_convertvector(low | high << 4, Floats16) * units;
   std::memcpy(factors, &values, sizeof(values));
 }
@@ -190,20 +192,26 @@ void superBlockRows(int64_t k, const KQuantWeights &weights,
   int64_t blocks = k / kSuperBlock, subBlocksPerRow = k / kSubBlock;
   for (int64_t n = nBegin; n < nEnd; ++n) {
     Floats16 acc[Rows] = {};
-    float offsets[Rows] = {};
+    // The min terms, a sub-block per lane (a scalar chain of dependent FMAs
+    // per super-block would bound the loop).
+    Floats8 offsets[Rows] = {};
     for (int64_t block = 0; block < blocks; ++block) {
       float factors[16];
       headerFactors(weights.header(n, block), factors);
       const uint8_t *codes = weights.blockCodes(n, block);
       for (int64_t piece = 0; piece < 4; ++piece)
         addPiece(acc, factors, codes, block, piece);
+      Floats8 mins = load<Floats8>(factors + 8);
       for (int r = 0; r < Rows; ++r)
-        for (int j = 0; j < kSubBlocks; ++j)
-          offsets[r] += factors[8 + j] *
-                        subSums[r * subBlocksPerRow + block * kSubBlocks + j];
+        offsets[r] += mins * load<Floats8>(subSums + r * subBlocksPerRow +
+                                           block * kSubBlocks);
     }
-    for (int r = 0; r < Rows; ++r)
-      ys[r * yStride + n] = sum(acc[r]) - offsets[r];
+    for (int r = 0; r < Rows; ++r) {
+      float offset = 0.0f;
+      for (int j = 0; j < 8; ++j)
+        offset += offsets[r][j];
+      ys[r * yStride + n] = sum(acc[r]) - offset;
+    }
   }
 }
 
