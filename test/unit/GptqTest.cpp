@@ -100,6 +100,19 @@ void correlatedInputs(std::mt19937 &rng, int64_t cols, int64_t n, Scale scale,
         gram[i * cols + j] += x[t * cols + i] * x[t * cols + j];
 }
 
+/// A seeded layer: standard-normal weights (rows x cols) and correlatedInputs.
+template <typename Scale>
+void makeLayer(unsigned seed, int64_t rows, int64_t cols, int64_t n,
+               Scale scale, std::vector<float> &w, std::vector<float> &x,
+               std::vector<float> &gram) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal;
+  w.resize(rows * cols);
+  for (float &v : w)
+    v = normal(rng);
+  correlatedInputs(rng, cols, n, scale, x, gram);
+}
+
 /// The output error of `w` quantized by GPTQ with `options`.
 double gptqOutputError(const GroupwiseFormat &format,
                        const std::vector<float> &w, const std::vector<float> &x,
@@ -120,14 +133,11 @@ double gptqOutputError(const GroupwiseFormat &format,
 // On inputs with correlated channels, GPTQ's output error on the same data
 // is well below round-to-nearest's (the paper's premise).
 TEST(Gptq, ReducesOutputErrorBelowRoundToNearest) {
-  std::mt19937 rng(2);
-  std::normal_distribution<float> normal;
   const int64_t rows = 24, cols = 128, n = 512;
-  std::vector<float> w(rows * cols), x, gram;
-  for (float &v : w)
-    v = normal(rng);
-  correlatedInputs(
-      rng, cols, n, [](int64_t c) { return c % 7 == 0 ? 5.0 : 1.0; }, x, gram);
+  std::vector<float> w, x, gram;
+  makeLayer(
+      2, rows, cols, n, [](int64_t c) { return c % 7 == 0 ? 5.0 : 1.0; }, w, x,
+      gram);
   for (unsigned groupSize : {32u, 128u}) {
     GroupwiseFormat format = q4Format(groupSize);
     GroupwiseLayout layout = computeLayout(format, rows, cols);
@@ -149,15 +159,11 @@ TEST(Gptq, ReducesOutputErrorBelowRoundToNearest) {
 // taking them first does better. With groups the stored layout is unchanged
 // (the codes still decode with the plain dequantizer above).
 TEST(Gptq, ActOrderHelpsWhenStrongChannelsComeLast) {
-  std::mt19937 rng(3);
-  std::normal_distribution<float> normal;
   const int64_t rows = 24, cols = 128, n = 512;
-  std::vector<float> w(rows * cols), x, gram;
-  for (float &v : w)
-    v = normal(rng);
-  correlatedInputs(
-      rng, cols, n, [&](int64_t c) { return c >= cols - 24 ? 8.0 : 1.0; }, x,
-      gram);
+  std::vector<float> w, x, gram;
+  makeLayer(
+      3, rows, cols, n, [&](int64_t c) { return c >= cols - 24 ? 8.0 : 1.0; },
+      w, x, gram);
   GptqOptions actOrder;
   actOrder.actOrder = true;
   for (unsigned groupSize : {32u, 128u}) {
