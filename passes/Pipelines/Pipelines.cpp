@@ -48,10 +48,9 @@ void mlir::lbc::buildLbcRotationPipeline(OpPassManager &pm,
     // QuaRot's R1 (norms folded, residual stream rotated) and R2 (value and
     // output projections per head), then the down projections' smoothing
     // (smoothrot) and online rotation R4.
+    // (The raise pipeline's canonicalization already composed the
+    // importer's reshapes, so a split into heads is one expand_shape.)
     pm.addNestedPass<func::FuncOp>(createRotateResidualPass());
-    // The importer writes a Reshape as flatten-then-split; composed, the
-    // split of a projection's channels into heads is one expand_shape.
-    pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(createRotateHeadsPass());
     SmoothRotPassOptions options;
     if (recipe.smoothRot) {

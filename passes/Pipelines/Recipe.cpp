@@ -132,21 +132,17 @@ std::optional<Recipe> mlir::lbc::parseRecipe(llvm::StringRef text,
       recipe.smoothRot = smoothRot;
     } else if (step == "imatrix") {
       importanceStep = step;
-    } else if (step == "gptq=act-order") {
-      if (!fitStep.empty() && fitStep != "gptq") {
+    } else if (step == "hqq" || step == "gptq" || step == "awq" ||
+               step == "gptq=act-order") {
+      // gptq=act-order is the gptq fit with an option.
+      llvm::StringRef fit = step.take_until([](char c) { return c == '='; });
+      if (!fitStep.empty() && fitStep != fit) {
         error = "recipe steps '" + fitStep.str() + "' and '" + step.str() +
                 "' contradict: both choose how weights are fitted";
         return std::nullopt;
       }
-      fitStep = "gptq";
-      actOrder = true;
-    } else if (step == "hqq" || step == "gptq" || step == "awq") {
-      if (!fitStep.empty() && fitStep != step) {
-        error = "recipe steps '" + fitStep.str() + "' and '" + step.str() +
-                "' contradict: both choose how weights are fitted";
-        return std::nullopt;
-      }
-      fitStep = step;
+      fitStep = fit;
+      actOrder |= step == "gptq=act-order";
     } else if (std::optional<ActivationQuantStep> activations =
                    parseActivationStep(step, stepError)) {
       if (!activationStep.empty()) {

@@ -288,16 +288,17 @@ struct SmoothRotPass
         total += (y[e] - reference[e]) * (y[e] - reference[e]);
       return total;
     };
-    double bestAlpha = 0, bestError = outputError(0);
+    double bestAlpha = 0, bestError = outputError(0), halfError = 0;
     for (int step = 1; step <= kAlphaSteps; ++step) {
       double candidate = double(step) / kAlphaSteps;
       double error = outputError(candidate);
+      if (2 * step == kAlphaSteps)
+        halfError = error;
       if (error < bestError) {
         bestError = error;
         bestAlpha = candidate;
       }
     }
-    double halfError = outputError(0.5);
     char text[96];
     std::snprintf(text, sizeof(text),
                   ", searched: output error %.3g of alpha 0.5's",
