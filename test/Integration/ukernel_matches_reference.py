@@ -28,7 +28,11 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 SHAPES = [(1, 100, 37), (2, 64, 40), (3, 96, 8), (5, 200, 33), (8, 64, 130),
-          (13, 50, 16), (16, 128, 24), (17, 160, 45), (40, 600, 150)]
+          (13, 50, 16), (16, 128, 24), (17, 160, 45), (40, 600, 150),
+          (1, 4200, 9), (6, 1100, 7)]
+# The row kernels walk k in spans of 4096 inputs over all rows (1024 per row
+# for 4 rows; SpanWalk.h): the last two shapes cross span boundaries with one
+# row and with a block of four (plus a partial last group).
 # From 24 rows the f32-input kernels (group-wise, K-quant, NF4) decode weight
 # panels once for all rows (register tiles of 6 rows x 64 outputs with
 # AVX-512, x 16 otherwise): both variants are checked there, over several k
@@ -38,7 +42,8 @@ RECIPES = ["w8", "w4", "w4g64", "w4z", "w8zg64", "w5", "w3", "w2", "w6zg64", "w8
            "w4,a4t=0.9", "w8,a8t", "w4z,a4",
            "w4g64,a8", "w4z,a8", "w8zg64,a8", "nf4", "nf4g32"]
 # K-quant super-blocks span 256 inputs (other layers fall back to w4).
-KQUANT_SHAPES = [(1, 256, 37), (3, 512, 8), (5, 768, 33), (17, 256, 45), (40, 512, 70)]
+KQUANT_SHAPES = [(1, 256, 37), (3, 512, 8), (5, 768, 33), (17, 256, 45), (40, 512, 70),
+                 (1, 4608, 5), (4, 1536, 6)]
 KQUANT_RECIPES = ["q4k", "q4k,a8", "q5k", "q5k,a8", "q3k", "q3k,a8", "q6k", "q6k,a8", "q4k,a4t=0.9"]
 TOLERANCE = 1e-5
 # Under emulation every run costs more: a subset that keeps the odd cases

@@ -17,6 +17,7 @@
 
 #include "PackedWeights.h"
 #include "PanelGemm.h"
+#include "SpanWalk.h"
 #include "VectorOps.h"
 
 #include <cstdint>
@@ -113,113 +114,114 @@ inline void decodePiece(const uint8_t *codes, int64_t piece, int64_t groupSize,
 }
 
 /// Rows [r0, r0 + Rows) of y for outputs [nBegin, nEnd): each decoded group
-/// serves all Rows rows. Compile-time Rows and Bits keep the accumulators in
-/// registers; a single row uses two accumulators (even and odd groups) so
-/// that the FMA latency of one chain does not bound the loop. Per group g:
-/// s_g (sum_j q_j x_j - z_g sum_j x_j), the second term from the groups'
-/// input sums (taken once per call) and the scales, outside the code loop.
+/// serves all Rows rows, k walked in spans (SpanWalk.h). Compile-time Rows
+/// and Bits keep the accumulators in registers; a single row uses two
+/// accumulators (even and odd groups) so that the FMA latency of one chain
+/// does not bound the loop. Per group g: s_g (sum_j q_j x_j - z_g sum_j x_j),
+/// the second term from the span's input sums and the scales, outside the
+/// code loop.
 template <int Rows, int Bits, bool ZeroPoints>
 void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
               const PackedLayout &layout, int64_t groupSize, int64_t nBegin,
               int64_t nEnd, float *__restrict ys, int64_t yStride) {
   constexpr int Chains = Rows == 1 ? 2 : 1;
-  // Group scales as f32, a block at a time: the FMA that applies a group's
-  // scale then broadcasts it from memory instead of converting it (three
-  // shuffle-port operations per group, the loop's bottleneck).
-  constexpr int64_t kScaleBlock = 256;
-  float scales[kScaleBlock], offsets[kScaleBlock];
-  const int64_t groups = layout.fullGroups;
-  // A fixed buffer (a variable-length one would keep the kernel from being
-  // inlined and specialized for the call's constant shapes); groups past it
-  // (k above 65536 at group 32) sum their inputs per output instead.
-  constexpr int64_t kSummedGroups = 2048;
-  float inputSums[Rows * kSummedGroups];
-  auto groupSum = [&](int r, int64_t g) {
-    const float *at = xs + r * xStride + g * groupSize;
-    Floats16 partial = load<Floats16>(at);
-    for (int64_t j = 16; j < groupSize; j += 16)
-      partial += load<Floats16>(at + j);
-    return sum(partial);
+  constexpr int64_t kMaxSpanGroups = kSpanInputs / Rows / 32;
+  const int64_t span = unitsPerSpan(Rows, groupSize);
+  const int64_t ahead = outputsAhead(span * layout.groupBytes);
+  // The span's group scales as f32: the FMA that applies a group's scale
+  // then broadcasts it from memory instead of converting it (three
+  // shuffle-port operations per group, the loop's bottleneck). Fixed
+  // buffers: a variable-length one would keep the kernel from being inlined
+  // and specialized for the call's constant shapes.
+  float scales[kMaxSpanGroups], offsets[kMaxSpanGroups];
+  float inputSums[Rows][kMaxSpanGroups];
+  auto startSpan = [&](int64_t g0, int64_t g1) {
+    for (int r = 0; r < Rows; ++r)
+      for (int64_t g = g0; g < g1; ++g) {
+        const float *at = xs + r * xStride + g * groupSize;
+        Floats16 partial = load<Floats16>(at);
+        for (int64_t j = 16; j < groupSize; j += 16)
+          partial += load<Floats16>(at + j);
+        inputSums[r][g - g0] = sum(partial);
+      }
   };
-  for (int r = 0; r < Rows; ++r)
-    for (int64_t g = 0; g < groups && g < kSummedGroups; ++g)
-      inputSums[r * kSummedGroups + g] = groupSum(r, g);
-  for (int64_t n = nBegin; n < nEnd; ++n) {
-    const uint8_t *rowCodes = layout.rowCodes(n);
-    const uint8_t *rowScales = layout.rowScales(n);
+  auto spanDot = [&](int64_t n, int64_t g0, int64_t g1, float *partial) {
+    const int64_t count = g1 - g0;
+    const uint8_t *rowCodes = layout.rowCodes(n) + g0 * layout.groupBytes;
+    const uint8_t *aheadCodes =
+        layout.rowCodes(n + ahead) + g0 * layout.groupBytes;
+    for (int64_t i = 0; i < count; ++i) {
+      scales[i] = loadHalf(layout.rowScales(n) + 2 * (g0 + i));
+      offsets[i] =
+          (ZeroPoints ? loadHalf(layout.rowZeroPoints(n) + 2 * (g0 + i))
+                      : float(1 << (Bits - 1))) *
+          scales[i];
+    }
+    prefetchRun(layout.rowScales(n + ahead) + 2 * g0, 2 * count);
+    if (ZeroPoints)
+      prefetchRun(layout.rowZeroPoints(n + ahead) + 2 * g0, 2 * count);
     Floats16 acc[Chains][Rows] = {};
-    float corrections[Rows] = {};
-    for (int64_t g0 = 0; g0 < groups; g0 += kScaleBlock) {
-      int64_t count = groups - g0 < kScaleBlock ? groups - g0 : kScaleBlock;
-      for (int64_t i = 0; i < count; ++i) {
-        scales[i] = loadHalf(rowScales + 2 * (g0 + i));
-        offsets[i] =
-            (ZeroPoints ? loadHalf(layout.rowZeroPoints(n) + 2 * (g0 + i))
-                        : float(1 << (Bits - 1))) *
-            scales[i];
-      }
-      for (int64_t i = 0; i < count; ++i) {
-        int64_t g = g0 + i;
-        const uint8_t *codes = rowCodes + g * layout.groupBytes;
-        Floats16 dot[Rows];
-        // 32 codes per step: w0 pairs with x at `first`, w1 at `second`.
-        for (int64_t piece = 0; piece < groupSize; piece += 32) {
-          Floats16 w0, w1;
-          int64_t first, second;
-          decodePiece<Bits>(codes, piece, groupSize, w0, w1, first, second);
-          const float *at = xs + g * groupSize;
-          for (int r = 0; r < Rows; ++r) {
-            Floats16 x0 = load<Floats16>(at + r * xStride + first);
-            Floats16 x1 = load<Floats16>(at + r * xStride + second);
-            // The first piece starts the sums (adding to zero would cost an
-            // add: -0.0 + x is not folded).
-            dot[r] =
-                piece == 0 ? w0 * x0 + w1 * x1 : dot[r] + w0 * x0 + w1 * x1;
-          }
+    for (int64_t i = 0; i < count; ++i) {
+      const uint8_t *codes = rowCodes + i * layout.groupBytes;
+      const float *at = xs + (g0 + i) * groupSize;
+      // One prefetch per group keeps them spread over the loop (a burst at
+      // the run's start measured slower for 8-bit codes).
+      __builtin_prefetch(aheadCodes + i * layout.groupBytes, 0, 0);
+      Floats16 dot[Rows];
+      // 32 codes per step: w0 pairs with x at `first`, w1 at `second`.
+      for (int64_t piece = 0; piece < groupSize; piece += 32) {
+        Floats16 w0, w1;
+        int64_t first, second;
+        decodePiece<Bits>(codes, piece, groupSize, w0, w1, first, second);
+        for (int r = 0; r < Rows; ++r) {
+          Floats16 x0 = load<Floats16>(at + r * xStride + first);
+          Floats16 x1 = load<Floats16>(at + r * xStride + second);
+          // The first piece starts the sums (adding to zero would cost an
+          // add: -0.0 + x is not folded).
+          dot[r] = piece == 0 ? w0 * x0 + w1 * x1 : dot[r] + w0 * x0 + w1 * x1;
         }
-        // The scale multiplies the group's partial dot product once.
-        for (int r = 0; r < Rows; ++r)
-          acc[g % Chains][r] += dot[r] * scales[i];
       }
-      // The zero points' share, 16 groups per vector (a scalar chain of
-      // dependent FMAs would cost more than the codes).
-      const int64_t summed = g0 >= kSummedGroups          ? 0
-                             : kSummedGroups - g0 < count ? kSummedGroups - g0
-                                                          : count;
-      for (int r = 0; r < Rows; ++r) {
-        const float *sums = inputSums + r * kSummedGroups + g0;
-        Floats16 vector = 0.0f;
-        int64_t i = 0;
-        for (; i + 16 <= summed; i += 16)
-          vector += load<Floats16>(offsets + i) * load<Floats16>(sums + i);
-        float total = sum(vector);
-        for (; i < count; ++i)
-          total += offsets[i] * (i < summed ? sums[i] : groupSum(r, g0 + i));
-        corrections[r] += total;
-      }
+      // The scale multiplies the group's partial dot product once.
+      for (int r = 0; r < Rows; ++r)
+        acc[i % Chains][r] += dot[r] * scales[i];
     }
     for (int r = 0; r < Rows; ++r) {
+      // The zero points' share, 16 groups per vector (a scalar chain of
+      // dependent FMAs would cost more than the codes).
+      Floats16 corrections = 0.0f;
+      int64_t i = 0;
+      for (; i + 16 <= count; i += 16)
+        corrections +=
+            load<Floats16>(offsets + i) * load<Floats16>(inputSums[r] + i);
+      float correction = sum(corrections);
+      for (; i < count; ++i)
+        correction += offsets[i] * inputSums[r][i];
       Floats16 both = acc[0][r];
       if (Chains == 2)
         both += acc[Chains - 1][r];
-      float total = sum(both) - corrections[r];
-      // The last group of a k that the group size does not divide.
-      if (layout.fullGroups < layout.groupsPerRow) {
-        const uint8_t *codes = rowCodes + layout.fullGroups * layout.groupBytes;
-        float scale = loadHalf(rowScales + 2 * layout.fullGroups);
-        float zeroPoint =
-            ZeroPoints
-                ? loadHalf(layout.rowZeroPoints(n) + 2 * layout.fullGroups)
-                : float(1 << (Bits - 1));
-        float partial = 0.0f;
-        for (int64_t j = layout.fullGroups * groupSize; j < k; ++j)
-          partial += (float(storedCode(codes, j - layout.fullGroups * groupSize,
-                                       Bits, groupSize)) -
-                      zeroPoint) *
-                     xs[r * xStride + j];
-        total += partial * scale;
-      }
-      ys[r * yStride + n] = total;
+      partial[r] = sum(both) - correction;
+    }
+  };
+  walkSpans<Rows>(layout.fullGroups, span, nBegin, nEnd, ys, yStride, startSpan,
+                  spanDot);
+  // The last group of a k that the group size does not divide.
+  if (layout.fullGroups == layout.groupsPerRow)
+    return;
+  const int64_t tailStart = layout.fullGroups * groupSize;
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    const uint8_t *codes =
+        layout.rowCodes(n) + layout.fullGroups * layout.groupBytes;
+    float scale = loadHalf(layout.rowScales(n) + 2 * layout.fullGroups);
+    float zeroPoint =
+        ZeroPoints ? loadHalf(layout.rowZeroPoints(n) + 2 * layout.fullGroups)
+                   : float(1 << (Bits - 1));
+    for (int r = 0; r < Rows; ++r) {
+      float partial = 0.0f;
+      for (int64_t j = tailStart; j < k; ++j)
+        partial += (float(storedCode(codes, j - tailStart, Bits, groupSize)) -
+                    zeroPoint) *
+                   xs[r * xStride + j];
+      ys[r * yStride + n] += partial * scale;
     }
   }
 }

@@ -21,6 +21,7 @@
 #include "PackedWeights.h"
 #include "PanelGemm.h"
 #include "QuantizedActivations.h"
+#include "SpanWalk.h"
 #include "VectorOps.h"
 
 #include <cstdint>
@@ -182,37 +183,45 @@ inline void headerFactors(const uint8_t *header, float *factors) {
 }
 
 /// The loop both portable kernels share, for rows [0, Rows) and outputs
-/// [nBegin, nEnd): per output and super-block the header's factors, then
-/// addPiece(acc, factors, codes, block, piece) for each 64-weight piece, and
-/// the min terms from `subSums` (every row's per-sub-block input sums).
+/// [nBegin, nEnd), k walked `span` super-blocks at a time (SpanWalk.h): per
+/// output and super-block the header's factors, then addPiece(acc, factors,
+/// codes, block, piece) for each 64-weight piece, and the min terms from
+/// `subSums` (every row's per-sub-block input sums).
 template <int Rows, typename AddPiece>
 void superBlockRows(int64_t k, const KQuantWeights &weights,
-                    const float *subSums, int64_t nBegin, int64_t nEnd,
-                    float *__restrict ys, int64_t yStride, AddPiece addPiece) {
+                    const float *subSums, int64_t span, int64_t nBegin,
+                    int64_t nEnd, float *__restrict ys, int64_t yStride,
+                    AddPiece addPiece) {
   int64_t blocks = k / kSuperBlock, subBlocksPerRow = k / kSubBlock;
-  for (int64_t n = nBegin; n < nEnd; ++n) {
-    Floats16 acc[Rows] = {};
-    // The min terms, a sub-block per lane (a scalar chain of dependent FMAs
-    // per super-block would bound the loop).
-    Floats8 offsets[Rows] = {};
-    for (int64_t block = 0; block < blocks; ++block) {
-      float factors[16];
-      headerFactors(weights.header(n, block), factors);
-      const uint8_t *codes = weights.blockCodes(n, block);
-      for (int64_t piece = 0; piece < 4; ++piece)
-        addPiece(acc, factors, codes, block, piece);
-      Floats8 mins = load<Floats8>(factors + 8);
-      for (int r = 0; r < Rows; ++r)
-        offsets[r] += mins * load<Floats8>(subSums + r * subBlocksPerRow +
-                                           block * kSubBlocks);
-    }
-    for (int r = 0; r < Rows; ++r) {
-      float offset = 0.0f;
-      for (int j = 0; j < 8; ++j)
-        offset += offsets[r][j];
-      ys[r * yStride + n] = sum(acc[r]) - offset;
-    }
-  }
+  const int64_t ahead = outputsAhead(span * weights.superBlockBytes);
+  walkSpans<Rows>(
+      blocks, span, nBegin, nEnd, ys, yStride, [](int64_t, int64_t) {},
+      [&](int64_t n, int64_t b0, int64_t b1, float *partial) {
+        Floats16 acc[Rows] = {};
+        // The min terms, a sub-block per lane (a scalar chain of dependent
+        // FMAs per super-block would bound the loop).
+        Floats8 offsets[Rows] = {};
+        for (int64_t block = b0; block < b1; ++block) {
+          prefetchRun(weights.blockCodes(n + ahead, block),
+                      weights.superBlockBytes);
+          __builtin_prefetch(weights.header(n + ahead, block), 0, 0);
+          float factors[16];
+          headerFactors(weights.header(n, block), factors);
+          const uint8_t *codes = weights.blockCodes(n, block);
+          for (int64_t piece = 0; piece < 4; ++piece)
+            addPiece(acc, factors, codes, block, piece);
+          Floats8 mins = load<Floats8>(factors + 8);
+          for (int r = 0; r < Rows; ++r)
+            offsets[r] += mins * load<Floats8>(subSums + r * subBlocksPerRow +
+                                               block * kSubBlocks);
+        }
+        for (int r = 0; r < Rows; ++r) {
+          float offset = 0.0f;
+          for (int j = 0; j < 8; ++j)
+            offset += offsets[r][j];
+          partial[r] = sum(acc[r]) - offset;
+        }
+      });
 }
 
 /// Rows [0, Rows) on f32 inputs: per 64-weight piece the 32 packed bytes
@@ -223,7 +232,8 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
                int64_t nBegin, int64_t nEnd, float *__restrict ys,
                int64_t yStride) {
   superBlockRows<Rows>(
-      k, weights, subSums, nBegin, nEnd, ys, yStride,
+      k, weights, subSums, unitsPerSpan(Rows, kSuperBlock), nBegin, nEnd, ys,
+      yStride,
       [&](Floats16 *acc, const float *factors, const uint8_t *codes,
           int64_t block, int64_t piece) {
         Floats16 dots[2][Rows] = {};
@@ -268,26 +278,34 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
 }
 
 /// The loop both portable symmetric K-quant kernels (q3k, q6k) share, for
-/// rows [0, Rows) and outputs [nBegin, nEnd): per output and super-block
-/// the 16 steps d * sc[j], then addPiece(acc, steps, codes, block, piece)
-/// with each 64-code piece's codes.
+/// rows [0, Rows) and outputs [nBegin, nEnd), k walked `span` super-blocks
+/// at a time (SpanWalk.h): per output and super-block the 16 steps
+/// d * sc[j], then addPiece(acc, steps, codes, block, piece) with each
+/// 64-code piece's codes.
 template <int Rows, typename AddPiece>
-void symmetricPieces(int64_t k, const KQuantWeights &weights, int64_t nBegin,
-                     int64_t nEnd, float *__restrict ys, int64_t yStride,
-                     AddPiece addPiece) {
-  int64_t blocks = k / kSuperBlock;
-  for (int64_t n = nBegin; n < nEnd; ++n) {
-    Floats16 acc[Rows] = {};
-    for (int64_t block = 0; block < blocks; ++block) {
-      Floats16 steps = symmetricSteps(weights.header(n, block), weights.bits);
-      const uint8_t *codes = weights.blockCodes(n, block);
-      for (int64_t piece = 0; piece < 4; ++piece)
-        addPiece(acc, steps, symmetricPieceCodes(codes, piece, weights.bits),
-                 block, piece);
-    }
-    for (int r = 0; r < Rows; ++r)
-      ys[r * yStride + n] = sum(acc[r]);
-  }
+void symmetricPieces(int64_t k, const KQuantWeights &weights, int64_t span,
+                     int64_t nBegin, int64_t nEnd, float *__restrict ys,
+                     int64_t yStride, AddPiece addPiece) {
+  const int64_t ahead = outputsAhead(span * weights.superBlockBytes);
+  walkSpans<Rows>(
+      k / kSuperBlock, span, nBegin, nEnd, ys, yStride, [](int64_t, int64_t) {},
+      [&](int64_t n, int64_t b0, int64_t b1, float *partial) {
+        Floats16 acc[Rows] = {};
+        for (int64_t block = b0; block < b1; ++block) {
+          prefetchRun(weights.blockCodes(n + ahead, block),
+                      weights.superBlockBytes);
+          __builtin_prefetch(weights.header(n + ahead, block), 0, 0);
+          Floats16 steps =
+              symmetricSteps(weights.header(n, block), weights.bits);
+          const uint8_t *codes = weights.blockCodes(n, block);
+          for (int64_t piece = 0; piece < 4; ++piece)
+            addPiece(acc, steps,
+                     symmetricPieceCodes(codes, piece, weights.bits), block,
+                     piece);
+        }
+        for (int r = 0; r < Rows; ++r)
+          partial[r] = sum(acc[r]);
+      });
 }
 
 /// Rows [0, Rows) on f32 inputs for the symmetric K-quants: a piece's 64
@@ -298,7 +316,7 @@ void symmetricFloatRows(const float *__restrict xs, int64_t xStride, int64_t k,
                         int64_t nEnd, float *__restrict ys, int64_t yStride) {
   float half = float(1 << (weights.bits - 1));
   symmetricPieces<Rows>(
-      k, weights, nBegin, nEnd, ys, yStride,
+      k, weights, unitsPerSpan(Rows, kSuperBlock), nBegin, nEnd, ys, yStride,
       [&](Floats16 *acc, Floats16 steps, Bytes64 w, int64_t block,
           int64_t piece) {
         for (int s = 0; s < 4; ++s) {
@@ -417,8 +435,9 @@ void quantizedRows(const QuantizedRow *rows, int64_t k,
                    const KQuantWeights &weights, const float *subSums,
                    int64_t nBegin, int64_t nEnd, float *__restrict ys,
                    int64_t yStride) {
+  // int8 rows of any k this kernel meets fit L1: one span.
   superBlockRows<Rows>(
-      k, weights, subSums, nBegin, nEnd, ys, yStride,
+      k, weights, subSums, k / kSuperBlock, nBegin, nEnd, ys, yStride,
       [&](Floats16 *acc, const float *factors, const uint8_t *codes,
           int64_t block, int64_t piece) {
         Bytes64 w = splitNibbles(codes + piece * 32);
@@ -447,7 +466,7 @@ void symmetricQuantizedRows(const QuantizedRow *rows, int64_t k,
                             int64_t nEnd, float *__restrict ys,
                             int64_t yStride) {
   symmetricPieces<Rows>(
-      k, weights, nBegin, nEnd, ys, yStride,
+      k, weights, k / kSuperBlock, nBegin, nEnd, ys, yStride,
       [&](Floats16 *acc, Floats16 steps, Bytes64 w, int64_t block,
           int64_t piece) {
         float s0 = steps[4 * piece], s1 = steps[4 * piece + 1],

@@ -13,6 +13,7 @@
 
 #include "PackedWeights.h"
 #include "PanelGemm.h"
+#include "SpanWalk.h"
 #include "VectorOps.h"
 
 #include <cstdint>
@@ -87,38 +88,68 @@ void decodeRowRange(const Nf4Weights &weights, int64_t blockSize, int64_t n,
   }
 }
 
-/// Rows [0, Rows) for outputs [nBegin, nEnd), portably: 16 bytes of codes
-/// decode to the 16 values at `first` (low nibbles) and `first + half`.
+/// Rows [0, Rows) for outputs [nBegin, nEnd): k walked in spans of blocks
+/// (SpanWalk.h), blockDot(codes, at, dot) adding a block's code products
+/// with the rows' inputs at `at` to dot[0 .. Rows), then the block scale;
+/// the partial last block after the walk.
+template <int Rows, typename BlockDot>
+void nf4Rows(const float *__restrict xs, int64_t xStride, int64_t k,
+             const Nf4Weights &weights, int64_t blockSize, int64_t nBegin,
+             int64_t nEnd, float *__restrict ys, int64_t yStride,
+             BlockDot blockDot) {
+  const int64_t fullBlocks = k / blockSize;
+  const int64_t span = unitsPerSpan(Rows, blockSize);
+  const int64_t ahead = outputsAhead(span * weights.blockBytes);
+  walkSpans<Rows>(
+      fullBlocks, span, nBegin, nEnd, ys, yStride, [](int64_t, int64_t) {},
+      [&](int64_t n, int64_t b0, int64_t b1, float *partial) {
+        prefetchRun(weights.blockCodes(n + ahead, b0),
+                    (b1 - b0) * weights.blockBytes);
+        prefetchRun(weights.scales +
+                        2 * ((n + ahead) * weights.blocksPerRow + b0),
+                    2 * (b1 - b0));
+        Floats16 acc[Rows] = {};
+        for (int64_t block = b0; block < b1; ++block) {
+          Floats16 dot[Rows] = {};
+          blockDot(weights.blockCodes(n, block), xs + block * blockSize, dot);
+          float scale = weights.scale(n, block);
+          for (int r = 0; r < Rows; ++r)
+            acc[r] += dot[r] * scale;
+        }
+        for (int r = 0; r < Rows; ++r)
+          partial[r] = sum(acc[r]);
+      });
+  if (fullBlocks == weights.blocksPerRow)
+    return;
+  for (int64_t n = nBegin; n < nEnd; ++n)
+    for (int r = 0; r < Rows; ++r)
+      ys[r * yStride + n] +=
+          tailDot(xs + r * xStride, weights, n, k, blockSize);
+}
+
+/// Rows [0, Rows) portably: 16 bytes of codes decode to the 16 values at
+/// `first` (low nibbles) and `first + half`.
 template <int Rows>
 void portableRows(const float *__restrict xs, int64_t xStride, int64_t k,
                   const Nf4Weights &weights, int64_t blockSize, int64_t nBegin,
                   int64_t nEnd, float *__restrict ys, int64_t yStride) {
-  int64_t fullBlocks = k / blockSize, half = blockSize / 2;
-  for (int64_t n = nBegin; n < nEnd; ++n) {
-    Floats16 acc[Rows] = {};
-    for (int64_t block = 0; block < fullBlocks; ++block) {
-      const uint8_t *codes = weights.blockCodes(n, block);
-      Floats16 dot[Rows] = {};
-      for (int64_t piece = 0; piece < half; piece += 16) {
-        float low[16], high[16];
-        for (int i = 0; i < 16; ++i) {
-          low[i] = kCodebook[codes[piece + i] & 15];
-          high[i] = kCodebook[codes[piece + i] >> 4];
-        }
-        const float *at = xs + block * blockSize + piece;
-        for (int r = 0; r < Rows; ++r)
-          dot[r] +=
-              load<Floats16>(low) * load<Floats16>(at + r * xStride) +
-              load<Floats16>(high) * load<Floats16>(at + r * xStride + half);
-      }
-      float scale = weights.scale(n, block);
-      for (int r = 0; r < Rows; ++r)
-        acc[r] += dot[r] * scale;
-    }
-    for (int r = 0; r < Rows; ++r)
-      ys[r * yStride + n] =
-          sum(acc[r]) + tailDot(xs + r * xStride, weights, n, k, blockSize);
-  }
+  const int64_t half = blockSize / 2;
+  nf4Rows<Rows>(xs, xStride, k, weights, blockSize, nBegin, nEnd, ys, yStride,
+                [&](const uint8_t *codes, const float *at, Floats16 *dot) {
+                  for (int64_t piece = 0; piece < half; piece += 16) {
+                    float low[16], high[16];
+                    for (int i = 0; i < 16; ++i) {
+                      low[i] = kCodebook[codes[piece + i] & 15];
+                      high[i] = kCodebook[codes[piece + i] >> 4];
+                    }
+                    for (int r = 0; r < Rows; ++r)
+                      dot[r] +=
+                          load<Floats16>(low) *
+                              load<Floats16>(at + r * xStride + piece) +
+                          load<Floats16>(high) *
+                              load<Floats16>(at + r * xStride + piece + half);
+                  }
+                });
 }
 
 #if defined(__x86_64__)
@@ -130,40 +161,33 @@ LBC_AVX512 void avx512Rows(const float *__restrict xs, int64_t xStride,
                            int64_t k, const Nf4Weights &weights,
                            int64_t blockSize, int64_t nBegin, int64_t nEnd,
                            float *__restrict ys, int64_t yStride) {
-  int64_t fullBlocks = k / blockSize, half = blockSize / 2;
+  const int64_t half = blockSize / 2;
   const __m512 table = _mm512_loadu_ps(kCodebook);
   const __m512i mask = _mm512_set1_epi32(15);
-  for (int64_t n = nBegin; n < nEnd; ++n) {
-    __m512 acc[Rows];
-    for (int r = 0; r < Rows; ++r)
-      acc[r] = _mm512_setzero_ps();
-    for (int64_t block = 0; block < fullBlocks; ++block) {
-      const uint8_t *codes = weights.blockCodes(n, block);
-      __m512 dot[Rows];
-      for (int r = 0; r < Rows; ++r)
-        dot[r] = _mm512_setzero_ps();
-      for (int64_t piece = 0; piece < half; piece += 16) {
-        __m512i bytes = _mm512_cvtepu8_epi32(
-            _mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + piece)));
-        __m512 low =
-            _mm512_permutexvar_ps(_mm512_and_si512(bytes, mask), table);
-        __m512 high = _mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), table);
-        const float *at = xs + block * blockSize + piece;
-        for (int r = 0; r < Rows; ++r) {
-          dot[r] =
-              _mm512_fmadd_ps(low, _mm512_loadu_ps(at + r * xStride), dot[r]);
-          dot[r] = _mm512_fmadd_ps(
-              high, _mm512_loadu_ps(at + r * xStride + half), dot[r]);
+  nf4Rows<Rows>(
+      xs, xStride, k, weights, blockSize, nBegin, nEnd, ys, yStride,
+      [&](const uint8_t *codes, const float *at, Floats16 *dot) LBC_AVX512 {
+        __m512 sums[Rows];
+        for (int r = 0; r < Rows; ++r)
+          sums[r] = _mm512_setzero_ps();
+        for (int64_t piece = 0; piece < half; piece += 16) {
+          __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128(
+              reinterpret_cast<const __m128i *>(codes + piece)));
+          __m512 low =
+              _mm512_permutexvar_ps(_mm512_and_si512(bytes, mask), table);
+          __m512 high =
+              _mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), table);
+          for (int r = 0; r < Rows; ++r) {
+            sums[r] = _mm512_fmadd_ps(
+                low, _mm512_loadu_ps(at + r * xStride + piece), sums[r]);
+            sums[r] = _mm512_fmadd_ps(
+                high, _mm512_loadu_ps(at + r * xStride + piece + half),
+                sums[r]);
+          }
         }
-      }
-      __m512 scale = _mm512_set1_ps(weights.scale(n, block));
-      for (int r = 0; r < Rows; ++r)
-        acc[r] = _mm512_fmadd_ps(dot[r], scale, acc[r]);
-    }
-    for (int r = 0; r < Rows; ++r)
-      ys[r * yStride + n] = _mm512_reduce_add_ps(acc[r]) +
-                            tailDot(xs + r * xStride, weights, n, k, blockSize);
-  }
+        for (int r = 0; r < Rows; ++r)
+          _mm512_storeu_ps(reinterpret_cast<float *>(dot + r), sums[r]);
+      });
 }
 #endif
 
