@@ -162,7 +162,7 @@ inline Floats16 symmetricSteps(const uint8_t *header, int64_t bits) {
 /// (lanes 8 + j), as the codec computes them, unpacked in vector registers:
 /// lane v takes its low nibble from byte 4 + v % 8 and its top two bits from
 /// byte 12 + v / 4.
-inline void headerFactors(const uint8_t *header, float *factors) {
+inline Floats16 headerFactors(const uint8_t *header) {
   Ints16 bytes = __builtin_convertvector(load<Bytes16>(header), Ints16);
   Ints16 low = (__builtin_shufflevector(bytes, bytes, 4, 5, 6, 7, 8, 9, 10, 11,
                                         4, 5, 6, 7, 8, 9, 10, 11) >>
@@ -178,8 +178,7 @@ inline void headerFactors(const uint8_t *header, float *factors) {
   Floats16 steps = loadHalf(header), mins = loadHalf(header + 2);
   Floats16 units = __builtin_shufflevector(steps, mins, 0, 1, 2, 3, 4, 5, 6, 7,
                                            24, 25, 26, 27, 28, 29, 30, 31);
-  Floats16 values = __builtin_convertvector(low | high << 4, Floats16) * units;
-  std::memcpy(factors, &values, sizeof(values));
+  return __builtin_convertvector(low | high << 4, Floats16) * units;
 }
 
 /// The loop both portable kernels share, for rows [0, Rows) and outputs
@@ -205,12 +204,15 @@ void superBlockRows(int64_t k, const KQuantWeights &weights,
           prefetchRun(weights.blockCodes(n + ahead, block),
                       weights.superBlockBytes);
           __builtin_prefetch(weights.header(n + ahead, block), 0, 0);
-          float factors[16];
-          headerFactors(weights.header(n, block), factors);
+          // The factors stay in a register: written to memory and read
+          // back as scalars, the mins (lanes 8..15) came back through 20
+          // lane extracts and inserts per super-block.
+          Floats16 factors = headerFactors(weights.header(n, block));
           const uint8_t *codes = weights.blockCodes(n, block);
           for (int64_t piece = 0; piece < 4; ++piece)
             addPiece(acc, factors, codes, block, piece);
-          Floats8 mins = load<Floats8>(factors + 8);
+          Floats8 mins = __builtin_shufflevector(factors, factors, 8, 9, 10, 11,
+                                                 12, 13, 14, 15);
           for (int r = 0; r < Rows; ++r)
             offsets[r] += mins * load<Floats8>(subSums + r * subBlocksPerRow +
                                                block * kSubBlocks);
@@ -234,17 +236,22 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
   superBlockRows<Rows>(
       k, weights, subSums, unitsPerSpan(Rows, kSuperBlock), nBegin, nEnd, ys,
       yStride,
-      [&](Floats16 *acc, const float *factors, const uint8_t *codes,
-          int64_t block, int64_t piece) {
+      [&](Floats16 *acc, Floats16 factors, const uint8_t *codes, int64_t block,
+          int64_t piece) {
         Floats16 dots[2][Rows] = {};
         Bytes64 fifth = {};
         if (weights.fiveBit)
           fifth = fifthBitValues(KQuantWeights::fifthBits(codes, piece));
         for (int half = 0; half < 2; ++half) {
           Bytes16 bytes = load<Bytes16>(codes + piece * 32 + half * 16);
-          Bytes16 lowCodes = bytes & (uint8_t)15,
-                  highCodes = bytes >> (uint8_t)4;
-          if (weights.fiveBit) {
+          Floats16 low, high;
+          if (!weights.fiveBit) {
+            Ints16 wide = widenBytes(bytes);
+            low = __builtin_convertvector(wide & 15, Floats16);
+            high = __builtin_convertvector(wide >> 4, Floats16);
+          } else {
+            Bytes16 lowCodes = bytes & (uint8_t)15,
+                    highCodes = bytes >> (uint8_t)4;
             // Codes 16h.. (low nibbles) and 32 + 16h.. (high nibbles).
             if (half == 0) {
               lowCodes |=
@@ -261,9 +268,9 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
                                                    52, 53, 54, 55, 56, 57, 58,
                                                    59, 60, 61, 62, 63);
             }
+            low = __builtin_convertvector(lowCodes, Floats16);
+            high = __builtin_convertvector(highCodes, Floats16);
           }
-          Floats16 low = __builtin_convertvector(lowCodes, Floats16);
-          Floats16 high = __builtin_convertvector(highCodes, Floats16);
           int64_t first = block * kSuperBlock + piece * 64 + half * 16;
           for (int r = 0; r < Rows; ++r) {
             const float *x = xs + r * xStride + first;
@@ -353,8 +360,7 @@ void decodeSuperBlock(const KQuantWeights &weights, int64_t n, int64_t block,
     }
     return;
   }
-  float factors[16];
-  headerFactors(weights.header(n, block), factors);
+  Floats16 factors = headerFactors(weights.header(n, block));
   for (int64_t piece = 0; piece < 4; ++piece) {
     Bytes64 fifth = {};
     if (weights.fiveBit)
@@ -438,8 +444,8 @@ void quantizedRows(const QuantizedRow *rows, int64_t k,
   // int8 rows of any k this kernel meets fit L1: one span.
   superBlockRows<Rows>(
       k, weights, subSums, k / kSuperBlock, nBegin, nEnd, ys, yStride,
-      [&](Floats16 *acc, const float *factors, const uint8_t *codes,
-          int64_t block, int64_t piece) {
+      [&](Floats16 *acc, Floats16 factors, const uint8_t *codes, int64_t block,
+          int64_t piece) {
         Bytes64 w = splitNibbles(codes + piece * 32);
         if (weights.fiveBit)
           w |= fifthBitValues(KQuantWeights::fifthBits(codes, piece));

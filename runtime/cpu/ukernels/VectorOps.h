@@ -41,6 +41,25 @@ template <typename T> inline T load(const void *p) {
   return v;
 }
 
+/// The 16 bytes of `bytes` zero-extended to 32 bits each, in a form the
+/// optimizer keeps: written as a conversion, a following `& 15` or `>> 4`
+/// is narrowed to byte lanes (InstCombine), which x86 then widens twice (two
+/// vpmovzxbd and a GFNI byte shift per 16 codes instead of one vpmovzxbd and
+/// two dword operations). A shuffle with zeros is not narrowed, and the
+/// backend still emits one vpmovzxbd for it.
+inline Ints16 widenBytes(Bytes16 bytes) {
+#define LBC_ZERO_EXTENDED(i) i, 16, 16, 16
+  Bytes64 wide = __builtin_shufflevector(
+      bytes, (Bytes16)0, LBC_ZERO_EXTENDED(0), LBC_ZERO_EXTENDED(1),
+      LBC_ZERO_EXTENDED(2), LBC_ZERO_EXTENDED(3), LBC_ZERO_EXTENDED(4),
+      LBC_ZERO_EXTENDED(5), LBC_ZERO_EXTENDED(6), LBC_ZERO_EXTENDED(7),
+      LBC_ZERO_EXTENDED(8), LBC_ZERO_EXTENDED(9), LBC_ZERO_EXTENDED(10),
+      LBC_ZERO_EXTENDED(11), LBC_ZERO_EXTENDED(12), LBC_ZERO_EXTENDED(13),
+      LBC_ZERO_EXTENDED(14), LBC_ZERO_EXTENDED(15));
+#undef LBC_ZERO_EXTENDED
+  return __builtin_bit_cast(Ints16, wide);
+}
+
 /// Horizontal sum by halving (a tree, as SIMD reductions do).
 inline float sum(Floats16 v) {
   Floats8 h8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
