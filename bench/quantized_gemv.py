@@ -3,7 +3,7 @@
 against the streaming-read bandwidth and ONNX Runtime's 4-bit MatMulNBits,
 both measured in the same run.
 
-  bench/quantized_gemv.py [--build DIR] [--recipes fp32 w8 w4 w8,a8 w4,a8]
+  bench/quantized_gemv.py [--build DIR] [--recipes fp32 w8 w4 q4k w8,a8 w4,a8 q4k,a8]
       [--shapes 4096x4096,4096x11008,11008x4096] [--threads 1,2] [--repeats N]
       [--no-ort]
 
@@ -92,7 +92,7 @@ def ort_ms(model, threads, repeats, x_path, npm):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
-    parser.add_argument("--recipes", nargs="+", default=["fp32", "w8", "w4", "w8,a8", "w4,a8"],
+    parser.add_argument("--recipes", nargs="+", default=["fp32", "w8", "w4", "q4k", "w8,a8", "w4,a8", "q4k,a8"],
                         help="lbc recipes (--pipeline values) to compare")
     parser.add_argument("--shapes", default="4096x4096,4096x11008,11008x4096")
     parser.add_argument("--threads", default="1,2")
