@@ -37,7 +37,7 @@ namespace {
 /// its high one) as floats: the bytes widened to 32 bits in one load, then
 /// two contiguous halves by a mask and a shift, no shuffles.
 inline void decode4(const uint8_t *codes, Floats16 &first, Floats16 &second) {
-  Ints16 bytes = __builtin_convertvector(load<Bytes16>(codes), Ints16);
+  Ints16 bytes = widenBytes(load<Bytes16>(codes));
   first = __builtin_convertvector(bytes & 15, Floats16);
   second = __builtin_convertvector(bytes >> 4, Floats16);
 }

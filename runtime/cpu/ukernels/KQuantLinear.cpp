@@ -71,6 +71,11 @@ struct KQuantWeights {
   const uint8_t *header(int64_t n, int64_t block) const {
     return headers + (n * superBlocksPerRow + block) * headerBytes;
   }
+  /// Prefetches super-block `block` of output n: its codes and header.
+  void prefetch(int64_t n, int64_t block) const {
+    prefetchRun(blockCodes(n, block), superBlockBytes);
+    __builtin_prefetch(header(n, block), 0, 0);
+  }
 };
 
 /// A piece's fifth bits as 0 or 16 per code, in the piece's code order:
@@ -201,9 +206,7 @@ void superBlockRows(int64_t k, const KQuantWeights &weights,
         // FMAs per super-block would bound the loop).
         Floats8 offsets[Rows] = {};
         for (int64_t block = b0; block < b1; ++block) {
-          prefetchRun(weights.blockCodes(n + ahead, block),
-                      weights.superBlockBytes);
-          __builtin_prefetch(weights.header(n + ahead, block), 0, 0);
+          weights.prefetch(n + ahead, block);
           // The factors stay in a register: written to memory and read
           // back as scalars, the mins (lanes 8..15) came back through 20
           // lane extracts and inserts per super-block.
@@ -299,9 +302,7 @@ void symmetricPieces(int64_t k, const KQuantWeights &weights, int64_t span,
       [&](int64_t n, int64_t b0, int64_t b1, float *partial) {
         Floats16 acc[Rows] = {};
         for (int64_t block = b0; block < b1; ++block) {
-          prefetchRun(weights.blockCodes(n + ahead, block),
-                      weights.superBlockBytes);
-          __builtin_prefetch(weights.header(n + ahead, block), 0, 0);
+          weights.prefetch(n + ahead, block);
           Floats16 steps =
               symmetricSteps(weights.header(n, block), weights.bits);
           const uint8_t *codes = weights.blockCodes(n, block);
