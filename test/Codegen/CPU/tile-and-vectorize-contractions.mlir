@@ -138,12 +138,14 @@ func.func @gemv_slices(%v: tensor<1x1024xf32>, %b: tensor<1024x256xf32>, %cv: te
 
 // Large operands are first blocked 256 (k) x 256 (n), n outermost and
 // parallel (scf.forall: the thread pool), so each block of B is reused from
-// L2 by all row tiles; then register-tiled.
+// L2 by all row tiles; then register-tiled. Two column blocks are too few to
+// share out, so the rows are cut in two as well (4 blocks).
 // CHECK-LABEL: func.func @blocked
-// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: scf.forall (%{{.*}}, %{{.*}}) in (2, 2)
+// CHECK: tensor.extract_slice %{{.*}} [8, 512] [1, 1] : tensor<16x512xf32> to tensor<8x512xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c32
-// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK-NOT: step %c8
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args({{.*}}) -> ({{.*}}vector<8x32xf32>)
 func.func @blocked(%a: tensor<16x512xf32>, %b: tensor<512x512xf32>, %c: tensor<16x512xf32>) -> tensor<16x512xf32> {
   %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<16x512xf32>, tensor<512x512xf32>) outs(%c : tensor<16x512xf32>) attrs = {lbc.contraction} {
@@ -205,4 +207,81 @@ func.func @dynamic_rows(%a: tensor<?x16xf32>, %b: tensor<16x64xf32>, %c: tensor<
     linalg.yield %s : f32
   } -> tensor<?x64xf32>
   return %r : tensor<?x64xf32>
+}
+
+// -----
+
+#A = affine_map<(d0, d1, d2) -> (d0, d1)>
+#B = affine_map<(d0, d1, d2) -> (d1, d2)>
+#C = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// A 1x1 convolution of a small CNN (n = H * W = 1920, not a multiple of 256):
+// the widest column block up to 256 that divides n (192) gives 10 parallel
+// blocks, an even count, so the rows stay whole.
+// CHECK-LABEL: func.func @pointwise_conv
+// CHECK: scf.forall (%{{.*}}) in (10) shared_outs
+// CHECK: tensor.extract_slice %{{.*}} [64, 192] [1, 1] : tensor<64x1920xf32> to tensor<64x192xf32>
+// CHECK: vector<8x32xf32>
+func.func @pointwise_conv(%a: tensor<128x64xf32>, %b: tensor<64x1920xf32>, %c: tensor<128x1920xf32>) -> tensor<128x1920xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<128x64xf32>, tensor<64x1920xf32>) outs(%c : tensor<128x1920xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<128x1920xf32>
+  return %r : tensor<128x1920xf32>
+}
+
+// -----
+
+#A = affine_map<(d0, d1, d2) -> (d0, d1)>
+#B = affine_map<(d0, d1, d2) -> (d1, d2)>
+#C = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// Few columns (96: one block): the rows are cut into the fewest pieces of
+// whole 8-row tiles that give at least 8 blocks (12 rows of tiles -> 12
+// pieces of 8 rows). Work below 2^18 multiply-adds stays sequential.
+// CHECK-LABEL: func.func @row_blocks
+// CHECK: scf.forall (%{{.*}}) in (12) shared_outs
+// CHECK: tensor.extract_slice %{{.*}} [8, 72] [1, 1] : tensor<96x72xf32> to tensor<8x72xf32>
+// CHECK-LABEL: func.func @too_small
+// CHECK-NOT: scf.forall
+func.func @row_blocks(%a: tensor<96x72xf32>, %b: tensor<72x96xf32>, %c: tensor<96x96xf32>) -> tensor<96x96xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<96x72xf32>, tensor<72x96xf32>) outs(%c : tensor<96x96xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<96x96xf32>
+  return %r : tensor<96x96xf32>
+}
+func.func @too_small(%a: tensor<96x24xf32>, %b: tensor<24x96xf32>, %c: tensor<96x96xf32>) -> tensor<96x96xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<96x24xf32>, tensor<24x96xf32>) outs(%c : tensor<96x96xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<96x96xf32>
+  return %r : tensor<96x96xf32>
+}
+
+// -----
+
+#A = affine_map<(d0, d1, d2) -> (d0, d1)>
+#B = affine_map<(d0, d1, d2) -> (d1, d2)>
+#C = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// 8 rows (a short prefill) of a 768 x 256 projection (192 Ki elements of B):
+// 4 parallel blocks of 64 columns.
+// CHECK-LABEL: func.func @short_prefill
+// CHECK: scf.forall (%{{.*}}) in (4) shared_outs
+// CHECK: tensor.extract_slice %{{.*}} [768, 64] [1, 1] : tensor<768x256xf32> to tensor<768x64xf32>
+func.func @short_prefill(%a: tensor<8x768xf32>, %b: tensor<768x256xf32>, %c: tensor<8x256xf32>) -> tensor<8x256xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<8x768xf32>, tensor<768x256xf32>) outs(%c : tensor<8x256xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<8x256xf32>
+  return %r : tensor<8x256xf32>
 }
