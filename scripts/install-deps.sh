@@ -8,7 +8,6 @@ packages=(
   llvm-22-dev libmlir-22-dev mlir-22-tools           # LLVM/MLIR 22 (libMLIR.so, mlir-tblgen)
   llvm-22-tools                                      # lit, FileCheck, not
   liblld-22-dev lld-22                               # in-process linking of model.so
-  libomp-22-dev                                      # the artifacts' thread pool (OpenMP)
   clang-22                                           # microkernels to LLVM bitcode (runtime/cpu/ukernels)
   libonnx-dev libprotobuf-dev                        # the ONNX importer
   python3-onnx libonnx-testdata                      # ONNX's node tests, test models

@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-#define LBC_RUNTIME_ABI_VERSION 1
+#define LBC_RUNTIME_ABI_VERSION 2
 
 typedef enum lbc_status {
   LBC_OK = 0,

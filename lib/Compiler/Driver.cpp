@@ -374,7 +374,6 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   PassManager codegen(&context);
   CodegenOptions codegenOptions;
   codegenOptions.useUkernels = useUkernels;
-  codegenOptions.useThreads = !resolvedTarget.crossCompiled;
   if (failed(buildLbcCodegenPipeline(codegen, error, codegenOptions)))
     return fail("internal error: " + error);
   if (emitDebugLines)

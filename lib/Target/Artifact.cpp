@@ -221,6 +221,9 @@ createTargetMachine(const ResolvedTarget &target, std::string &error) {
   if (!llvmTarget)
     return nullptr;
   llvm::TargetOptions options;
+  // Constructors and destructors (the thread pool's shutdown) in
+  // .init_array/.fini_array, the sections glibc runs (not .ctors/.dtors).
+  options.UseInitArray = true;
   auto machine =
       std::unique_ptr<llvm::TargetMachine>(llvmTarget->createTargetMachine(
           triple, target.cpu, target.features, options, llvm::Reloc::PIC_,
@@ -475,15 +478,12 @@ LogicalResult linkSharedLibrary(ArrayRef<llvm::StringRef> objectPaths,
       "-o",     output.c_str()};
   for (const std::string &object : objects)
     args.push_back(object.c_str());
-  // libm provides expf/erff/...; LLVM's OpenMP runtime runs the parallel
-  // loops (the artifact's thread pool). Both found by CMake, for the host:
-  // a cross-compiled artifact has no parallel loops and takes libm's
-  // functions from the process that loads it (the runtime links libm).
-  if (!crossCompiled) {
+  // libm provides expf/erff/... (found by CMake, for the host: a
+  // cross-compiled artifact takes libm's functions from the process that
+  // loads it, the runtime links libm). The thread pool is in the artifact
+  // (linkUkernels); libc's pthread functions come from the process.
+  if (!crossCompiled)
     args.push_back(LBC_LIBM_PATH);
-    args.push_back(LBC_LIBOMP_PATH);
-    args.push_back("-rpath=" LBC_LIBOMP_DIR);
-  }
   std::string messages;
   llvm::raw_string_ostream messageStream(messages);
   lld::Result result = lld::lldMain(args, messageStream, messageStream,

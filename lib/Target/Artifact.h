@@ -26,7 +26,7 @@
 namespace mlir::lbc {
 
 /// Version of the C ABI between artifacts and the runtime.
-constexpr unsigned kArtifactAbiVersion = 1;
+constexpr unsigned kArtifactAbiVersion = 2;
 
 /// One input or output of the model as the runtime sees it.
 struct TensorSignature {

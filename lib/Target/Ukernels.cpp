@@ -12,6 +12,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 
 #include <optional>
 
@@ -23,6 +24,10 @@ extern "C" const char lbc_ukernel_bitcode_aarch64_end[];
 using namespace mlir;
 
 namespace {
+
+/// Joins the thread pool's workers (runtime/cpu/pool/ThreadPool.cpp).
+constexpr llvm::StringLiteral kThreadPoolShutdownSymbol =
+    "lbc_thread_pool_shutdown";
 
 /// CPU-specific implementations of a kernel are named `NAME__SUFFIX` in the
 /// bitcode; the first whose features the target has replaces NAME.
@@ -83,12 +88,26 @@ LogicalResult mlir::lbc::linkUkernels(llvm::Module &module,
                                       const llvm::TargetMachine &machine,
                                       std::string &error) {
   SmallVector<std::string> declared;
-  for (llvm::Function &function : module)
-    if (function.isDeclaration() &&
-        function.getName().starts_with(kUkernelPrefix))
+  bool parallel = false;
+  for (llvm::Function &function : module) {
+    if (!function.isDeclaration())
+      continue;
+    bool entry = function.getName().starts_with(kOpenMPEntryPrefix);
+    if (entry || function.getName().starts_with(kUkernelPrefix))
       declared.push_back(function.getName().str());
+    parallel |= entry;
+  }
   if (declared.empty())
     return success();
+  // The thread pool's two functions that no generated code calls: declared
+  // here so that linking brings them along.
+  llvm::LLVMContext &context = module.getContext();
+  llvm::Type *voidType = llvm::Type::getVoidTy(context);
+  if (parallel) {
+    module.getOrInsertFunction(kSetNumThreadsSymbol, voidType,
+                               llvm::Type::getInt32Ty(context));
+    module.getOrInsertFunction(kThreadPoolShutdownSymbol, voidType);
+  }
   std::optional<UkernelLibrary> library = libraryFor(module.getTargetTriple());
   if (!library) {
     error = "microkernels exist for x86_64 and aarch64 only; '" +
@@ -130,7 +149,20 @@ LogicalResult mlir::lbc::linkUkernels(llvm::Module &module,
     function->setLinkage(llvm::GlobalValue::InternalLinkage);
     // One call per block of outputs: inlining gains nothing, and a kernel
     // that stays a function shows up by name in profiles and in nm.
-    function->addFnAttr(llvm::Attribute::NoInline);
+    if (llvm::StringRef(name).starts_with(kUkernelPrefix))
+      function->addFnAttr(llvm::Attribute::NoInline);
+  }
+  if (parallel) {
+    llvm::Function *setThreads = module.getFunction(kSetNumThreadsSymbol);
+    llvm::Function *shutdown = module.getFunction(kThreadPoolShutdownSymbol);
+    if (!setThreads || setThreads->isDeclaration() || !shutdown ||
+        shutdown->isDeclaration()) {
+      error = "no thread pool in this build's microkernel bitcode";
+      return failure();
+    }
+    setThreads->setVisibility(llvm::GlobalValue::DefaultVisibility);
+    shutdown->setLinkage(llvm::GlobalValue::InternalLinkage);
+    llvm::appendToGlobalDtors(module, shutdown, /*Priority=*/65535);
   }
   return success();
 }

@@ -41,9 +41,10 @@ static constexpr const char *kCodegenPipeline =
     "lbc-plan-workspace,"
     "buffer-deallocation-pipeline,"
     "func.func(lbc-expand-strided-copies,convert-linalg-to-loops),"
-    // Parallel tiles (scf.forall) run as OpenMP worksharing loops (or, with
-    // useThreads = false, as plain loops: convert-scf-to-cf serializes).
-    "func.func(scf-forall-to-parallel),OPENMP"
+    // Parallel tiles (scf.forall) run as OpenMP worksharing loops, whose
+    // entry points the artifact's own thread pool implements
+    // (runtime/cpu/pool).
+    "func.func(scf-forall-to-parallel),convert-scf-to-openmp,"
     "lbc-inline-alloca-scopes,"
     "convert-vector-to-scf{full-unroll=true},"
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
@@ -64,6 +65,5 @@ mlir::lbc::buildLbcCodegenPipeline(OpPassManager &pm, std::string &error,
     pipeline.replace(pipeline.find(placeholder), placeholder.size(), text);
   };
   substitute("UKERNELS", options.useUkernels ? "true" : "false");
-  substitute("OPENMP", options.useThreads ? "convert-scf-to-openmp," : "");
   return parsePassPipeline(pipeline, pm, errorStream);
 }

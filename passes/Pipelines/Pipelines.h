@@ -56,9 +56,6 @@ struct CodegenOptions {
   /// False lowers packed linears through the reference decode instead of
   /// the microkernels (for tests and measurements).
   bool useUkernels = true;
-  /// False keeps parallel loops on the calling thread (no OpenMP): for
-  /// artifacts that cannot link the host's OpenMP runtime.
-  bool useThreads = true;
 };
 LogicalResult buildLbcCodegenPipeline(OpPassManager &pm, std::string &error,
                                       const CodegenOptions &options = {});

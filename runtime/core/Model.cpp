@@ -74,9 +74,9 @@ struct lbc_model {
   /// `workspaces`; others allocate their own intermediates.
   void (*runWithWorkspace)(void **, void *) = nullptr;
   mutable std::unique_ptr<lbc::runtime::WorkspacePool> workspaces;
-  /// The artifact's thread pool is OpenMP's (libomp, loaded with it); null
-  /// for artifacts without parallel loops.
-  void (*setOpenMPThreads)(int) = nullptr;
+  /// Sets the thread count of the artifact's thread pool (linked into it;
+  /// runtime/cpu/pool); null for artifacts without parallel loops.
+  void (*setThreads)(int32_t) = nullptr;
   int32_t numThreads = 0;
   std::string recipe, lbcVersion, target;
   std::vector<TensorDecl> inputs, outputs;
@@ -295,8 +295,8 @@ lbc_status lbc_model_load(const char *path, lbc_model **model) {
   if (workspaceSize && loaded->runWithWorkspace)
     loaded->workspaces =
         std::make_unique<lbc::runtime::WorkspacePool>(workspaceSize());
-  loaded->setOpenMPThreads = reinterpret_cast<void (*)(int)>(
-      dlsym(loaded->handle, "omp_set_num_threads"));
+  loaded->setThreads = reinterpret_cast<void (*)(int32_t)>(
+      dlsym(loaded->handle, "lbc_set_num_threads"));
   std::string error;
   if (!loaded->parseInfo(info, error)) {
     delete loaded;
@@ -557,10 +557,10 @@ lbc_status lbc_model_run(const lbc_model *model, const lbc_tensor *inputs,
     buildDescriptor(tensor, descriptors[i]);
     arguments[i] = descriptors[i].data();
   }
-  // OpenMP's thread count is a per-thread setting: apply it on the thread
-  // that runs the model.
-  if (model->numThreads > 0 && model->setOpenMPThreads)
-    model->setOpenMPThreads(model->numThreads);
+  // The pool belongs to the artifact: models that share it (one artifact
+  // loaded twice) share its last setting.
+  if (model->numThreads > 0 && model->setThreads)
+    model->setThreads(model->numThreads);
   if (!model->workspaces) {
     model->run(arguments.data());
     return LBC_OK;

@@ -224,7 +224,17 @@ def case_add_with_intermediate(out):
                  [tensor("z", [3, 4, 5])], [starts, ends, axes])
 
 
+def case_parallel_matmul(out):
+    # z = Relu(x W): large enough (4 Mi multiply-adds) for parallel blocks.
+    rng = np.random.default_rng(7)
+    w = numpy_helper.from_array(rng.normal(0, 0.1, (256, 256)).astype(np.float32), "w")
+    return model([helper.make_node("MatMul", ["x", "w"], ["p"], name="mm"),
+                  helper.make_node("Relu", ["p"], ["z"], name="relu")],
+                 [tensor("x", [64, 256])], [tensor("z", [64, 256])], [w])
+
+
 CASES = {
+    "parallel_matmul": case_parallel_matmul,
     "add_broadcast": case_add_broadcast,
     "add_with_intermediate": case_add_with_intermediate,
     "matmul_weight": case_matmul_weight,
