@@ -5,7 +5,8 @@
       [--target aarch64 --runner "qemu-aarch64 -L SYSROOT .../lbc-run"]
 
 For each weight format with a microkernel (w8, w4, w4g64, w5, w3, w2, and w4z, w8zg64,
-w6zg64 with f16 zero points, q3k..q6k, each also with int8 activations: the a8 step, and
+w6zg64 with f16 zero points, q3k..q6k, each also with int8 activations: the a8 step
+(w2..w8 codes unpacked to bytes for the integer dot products), and
 per-token / 4-bit / clipped ones: a8t, a4t=0.9, a4; nf4, nf4g32) and
 odd shapes (K not a multiple of the group, N not
 a multiple of the vector width, M = 1..17 rows), compiles one MatMul with a
@@ -40,7 +41,8 @@ SHAPES = [(1, 100, 37), (2, 64, 40), (3, 96, 8), (5, 200, 33), (8, 64, 130),
 PANEL_ROWS = 24
 RECIPES = ["w8", "w4", "w4g64", "w4z", "w8zg64", "w5", "w3", "w2", "w6zg64", "w8,a8", "w4,a8",
            "w4,a4t=0.9", "w8,a8t", "w4z,a4",
-           "w4g64,a8", "w4z,a8", "w8zg64,a8", "nf4", "nf4g32"]
+           "w4g64,a8", "w4z,a8", "w8zg64,a8", "w5,a8", "w3,a8", "w2,a8", "w6zg64,a8",
+           "nf4", "nf4g32"]
 # K-quant super-blocks span 256 inputs (other layers fall back to w4).
 KQUANT_SHAPES = [(1, 256, 37), (3, 512, 8), (5, 768, 33), (17, 256, 45), (40, 512, 70),
                  (1, 4608, 5), (4, 1536, 6)]

@@ -5,7 +5,7 @@
 //===----------------------------------------------------------------------===//
 //
 // The kernels of the `a8` recipe step: inputs quantized to int8 per block of
-// 32 (QuantizedActivations.h), weights in lbc's group-wise format (w8, w4),
+// 32 (QuantizedActivations.h), weights in lbc's group-wise format (w2..w8),
 // products summed in integers and scaled once per 4-code lane. Integer dot
 // products need 4x fewer instructions than decoding to f32, which is what
 // lets a 4-bit weight stream at memory speed.
@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -207,12 +208,18 @@ inline float zeroPointShare(const PackedLayout &weights, int64_t n,
   return total;
 }
 
-/// A chunk's 64 stored weight codes in the order chunkCodeIndex describes.
+/// A chunk's 64 stored weight codes in the order chunkCodeIndex describes
+/// (a chunk's codes are 8 * Bits consecutive bytes: groups hold whole
+/// chunks or, of 32, half of one).
 template <int Bits>
 inline Bytes64 chunkWeightCodes(const uint8_t *rowCodes, int64_t chunk) {
   if (Bits == 8)
     return load<Bytes64>(rowCodes + chunk * kChunkCodes);
-  return splitNibbles(rowCodes + chunk * 32);
+  if (Bits == 4)
+    return splitNibbles(rowCodes + chunk * 32);
+  Bytes64 codes;
+  unpackLsbFirst64<Bits>(rowCodes + chunk * 8 * Bits, codes);
+  return codes;
 }
 
 /// Which row-block implementation to run.
@@ -267,12 +274,19 @@ void rowBlock(const QuantizedRow *rows, const PackedLayout &weights, int64_t k,
 #define LBC_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
 /// A chunk's weight codes in a register: 4-bit codes as one broadcast of 32
-/// packed bytes, the upper copy shifted to its high nibbles, then masked.
+/// packed bytes, the upper copy shifted to its high nibbles, then masked;
+/// other widths below 8 through the portable unpacking (its byte shuffles
+/// become vpermb where the CPU has AVX-512 VBMI).
 template <int Bits>
 LBC_VNNI inline __m512i chunkWeightCodesVnni(const uint8_t *rowCodes,
                                              int64_t chunk) {
   if (Bits == 8)
     return _mm512_loadu_si512(rowCodes + chunk * kChunkCodes);
+  if (Bits != 4) {
+    Bytes64 codes;
+    unpackLsbFirst64<Bits>(rowCodes + chunk * 8 * Bits, codes);
+    return __builtin_bit_cast(__m512i, codes);
+  }
   __m512i both = _mm512_broadcast_i64x4(_mm256_loadu_si256(
       reinterpret_cast<const __m256i *>(rowCodes + chunk * 32)));
   __m512i shifted = _mm512_mask_srli_epi16(both, 0xFFFF0000u, both, 4);
@@ -493,12 +507,33 @@ int64_t groupwiseLinearA8(const uint8_t *qx, int64_t rows, int64_t k,
   if (!a8KernelHandles(bits, groupSize))
     return -1;
   PackedLayout weights(packed, nTotal, k, bits, groupSize, zeroPoints != 0);
-  if (bits == 4)
-    allRows<Which, 4>(qx, rows, k, weights, groupSize, nBegin, nEnd, y,
-                      yStride);
-  else
-    allRows<Which, 8>(qx, rows, k, weights, groupSize, nBegin, nEnd, y,
-                      yStride);
+  auto run = [&](auto bitsConstant) {
+    allRows<Which, decltype(bitsConstant)::value>(
+        qx, rows, k, weights, groupSize, nBegin, nEnd, y, yStride);
+  };
+  switch (bits) {
+  case 2:
+    run(std::integral_constant<int, 2>());
+    break;
+  case 3:
+    run(std::integral_constant<int, 3>());
+    break;
+  case 4:
+    run(std::integral_constant<int, 4>());
+    break;
+  case 5:
+    run(std::integral_constant<int, 5>());
+    break;
+  case 6:
+    run(std::integral_constant<int, 6>());
+    break;
+  case 7:
+    run(std::integral_constant<int, 7>());
+    break;
+  default:
+    run(std::integral_constant<int, 8>());
+    break;
+  }
   return 0;
 }
 

@@ -84,10 +84,10 @@ constexpr bool interleavedLanes(int64_t bits, int64_t groupSize) {
 }
 
 /// The input index of byte `byte` (0..63) of chunk `chunk`'s code vector for
-/// a weight of `bits` (8: codes in input order; 4: Q4_0 split halves, where
-/// packed byte j of a group holds code j in its low nibble and code
-/// j + groupSize / 2 in its high one, and the kernel puts the low nibbles of
-/// 32 packed bytes first, then their high nibbles).
+/// a weight of `bits` (other than 4: codes in input order; 4: Q4_0 split
+/// halves, where packed byte j of a group holds code j in its low nibble and
+/// code j + groupSize / 2 in its high one, and the kernel puts the low
+/// nibbles of 32 packed bytes first, then their high nibbles).
 constexpr int64_t chunkCodeIndex(int64_t chunk, int64_t byte, int64_t bits,
                                  int64_t groupSize) {
   if (bits != 4)
@@ -99,10 +99,11 @@ constexpr int64_t chunkCodeIndex(int64_t chunk, int64_t byte, int64_t bits,
 }
 
 /// Whether the a8 kernels handle a weight of `bits` with groups of
-/// `groupSize`: 8 or 4 bits, and groups of 32 or a multiple of 64, so that
-/// chunks hold whole groups and cover exactly inputs [0, 64 * chunks).
+/// `groupSize`: 2 to 8 bits (4: split halves, others lsb-first), and groups
+/// of 32 or a multiple of 64, so that chunks hold whole groups and cover
+/// exactly inputs [0, 64 * chunks).
 constexpr bool a8KernelHandles(int64_t bits, int64_t groupSize) {
-  return (bits == 8 || bits == 4) &&
+  return bits >= 2 && bits <= 8 &&
          (groupSize == 32 || (groupSize > 0 && groupSize % 64 == 0));
 }
 

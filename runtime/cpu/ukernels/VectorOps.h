@@ -6,7 +6,8 @@
 //
 // Clang's target-independent vector types and the few operations every
 // microkernel needs: unaligned loads, a tree sum, the 4-way byte dot product
-// that vpdpbusd computes, and a 4-bit piece's nibbles as one byte vector.
+// that vpdpbusd computes, and 64 packed codes (4-bit nibbles, or other widths
+// packed lsb-first) as one byte vector.
 // Depends on nothing but the compiler.
 //
 //===----------------------------------------------------------------------===//
@@ -121,6 +122,55 @@ inline Bytes64 splitNibbles(const uint8_t *packed) {
       18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
       36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53,
       54, 55, 56, 57, 58, 59, 60, 61, 62, 63);
+}
+
+/// The 64 codes of 8 * Bits bytes of `Bits`-bit codes packed lsb-first
+/// (code i at bits [Bits i, Bits i + Bits); 2, 3, 5, 6 or 7 bits), one per
+/// byte. Each code lies in the 16-bit window of its first byte and the
+/// next: one byte shuffle gathers the windows of 32 codes as 16-bit lanes
+/// (vpermb), a variable shift (vpsrlvw) brings each code down, a second
+/// shuffle keeps the low bytes of both halves (vpermt2b) and a mask ends
+/// it: four instructions and a mask per 64 codes with AVX-512 VBMI. Reads
+/// exactly 8 * Bits bytes. The result goes out through a reference: a
+/// 512-bit vector may not be returned into the kernels' target("avx512f")
+/// functions (psABI), while this inlines into them.
+template <int Bits>
+inline void unpackLsbFirst64(const uint8_t *packed, Bytes64 &result) {
+  typedef uint16_t Shorts32 __attribute__((ext_vector_type(32)));
+  Bytes64 raw = {};
+  std::memcpy(&raw, packed, 8 * Bits);
+#define LBC_WINDOW(i) (Bits * (i)) / 8, (Bits * (i)) / 8 + 1
+#define LBC_WINDOWS8(o)                                                        \
+  LBC_WINDOW(o), LBC_WINDOW(o + 1), LBC_WINDOW(o + 2), LBC_WINDOW(o + 3),      \
+      LBC_WINDOW(o + 4), LBC_WINDOW(o + 5), LBC_WINDOW(o + 6),                 \
+      LBC_WINDOW(o + 7)
+#define LBC_WINDOWS32(o)                                                       \
+  LBC_WINDOWS8(o), LBC_WINDOWS8(o + 8), LBC_WINDOWS8(o + 16),                  \
+      LBC_WINDOWS8(o + 24)
+  Bytes64 first = __builtin_shufflevector(raw, raw, LBC_WINDOWS32(0));
+  Bytes64 second = __builtin_shufflevector(raw, raw, LBC_WINDOWS32(32));
+#undef LBC_WINDOWS32
+#undef LBC_WINDOWS8
+#undef LBC_WINDOW
+  // Code i and code i + 32 start at the same bit offset within a byte.
+#define LBC_SHIFT(i) (Bits * (i)) % 8
+#define LBC_SHIFTS8(o)                                                         \
+  LBC_SHIFT(o), LBC_SHIFT(o + 1), LBC_SHIFT(o + 2), LBC_SHIFT(o + 3),          \
+      LBC_SHIFT(o + 4), LBC_SHIFT(o + 5), LBC_SHIFT(o + 6), LBC_SHIFT(o + 7)
+  const Shorts32 shifts = {LBC_SHIFTS8(0), LBC_SHIFTS8(8), LBC_SHIFTS8(16),
+                           LBC_SHIFTS8(24)};
+#undef LBC_SHIFTS8
+#undef LBC_SHIFT
+  Bytes64 low = __builtin_bit_cast(
+      Bytes64, __builtin_bit_cast(Shorts32, first) >> shifts);
+  Bytes64 high = __builtin_bit_cast(
+      Bytes64, __builtin_bit_cast(Shorts32, second) >> shifts);
+#define LBC_EVEN8(o) o, o + 2, o + 4, o + 6, o + 8, o + 10, o + 12, o + 14
+  Bytes64 codes = __builtin_shufflevector(
+      low, high, LBC_EVEN8(0), LBC_EVEN8(16), LBC_EVEN8(32), LBC_EVEN8(48),
+      LBC_EVEN8(64), LBC_EVEN8(80), LBC_EVEN8(96), LBC_EVEN8(112));
+#undef LBC_EVEN8
+  result = codes & (uint8_t)((1 << Bits) - 1);
 }
 
 } // namespace lbc::ukernels
