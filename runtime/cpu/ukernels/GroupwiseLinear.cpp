@@ -321,35 +321,12 @@ int64_t groupwiseLinear(const float *__restrict x, int64_t rows, int64_t k,
             PanelVectors>(x, rows, k, xStride, layout, groupSize, nBegin, nEnd,
                           y, yStride);
   };
-  auto withBits = [&](auto bitsConstant) {
+  withCodeBits(bits, [&](auto bitsConstant) {
     if (zeroPoints)
       run(bitsConstant, std::true_type());
     else
       run(bitsConstant, std::false_type());
-  };
-  switch (bits) {
-  case 2:
-    withBits(std::integral_constant<int, 2>());
-    break;
-  case 3:
-    withBits(std::integral_constant<int, 3>());
-    break;
-  case 4:
-    withBits(std::integral_constant<int, 4>());
-    break;
-  case 5:
-    withBits(std::integral_constant<int, 5>());
-    break;
-  case 6:
-    withBits(std::integral_constant<int, 6>());
-    break;
-  case 7:
-    withBits(std::integral_constant<int, 7>());
-    break;
-  default:
-    withBits(std::integral_constant<int, 8>());
-    break;
-  }
+  });
   return 0;
 }
 

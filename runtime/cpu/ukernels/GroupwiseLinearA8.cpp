@@ -24,7 +24,6 @@
 
 #include <cstdint>
 #include <cstring>
-#include <type_traits>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -507,33 +506,10 @@ int64_t groupwiseLinearA8(const uint8_t *qx, int64_t rows, int64_t k,
   if (!a8KernelHandles(bits, groupSize))
     return -1;
   PackedLayout weights(packed, nTotal, k, bits, groupSize, zeroPoints != 0);
-  auto run = [&](auto bitsConstant) {
+  withCodeBits(bits, [&](auto bitsConstant) {
     allRows<Which, decltype(bitsConstant)::value>(
         qx, rows, k, weights, groupSize, nBegin, nEnd, y, yStride);
-  };
-  switch (bits) {
-  case 2:
-    run(std::integral_constant<int, 2>());
-    break;
-  case 3:
-    run(std::integral_constant<int, 3>());
-    break;
-  case 4:
-    run(std::integral_constant<int, 4>());
-    break;
-  case 5:
-    run(std::integral_constant<int, 5>());
-    break;
-  case 6:
-    run(std::integral_constant<int, 6>());
-    break;
-  case 7:
-    run(std::integral_constant<int, 7>());
-    break;
-  default:
-    run(std::integral_constant<int, 8>());
-    break;
-  }
+  });
   return 0;
 }
 

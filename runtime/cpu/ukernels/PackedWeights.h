@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 namespace lbc::ukernels {
 
@@ -67,6 +68,34 @@ inline int storedCode(const uint8_t *codes, int64_t index, int64_t bits,
   if ((bit % 8) + bits > 8)
     word |= unsigned(codes[bit / 8 + 1]) << 8;
   return (word >> (bit % 8)) & ((1u << bits) - 1);
+}
+
+/// Calls `body(std::integral_constant<int, B>())` with B = `bits` (2..8;
+/// anything else as 8): kernels are specialized per code width.
+template <typename Body> inline void withCodeBits(int64_t bits, Body &&body) {
+  switch (bits) {
+  case 2:
+    body(std::integral_constant<int, 2>());
+    break;
+  case 3:
+    body(std::integral_constant<int, 3>());
+    break;
+  case 4:
+    body(std::integral_constant<int, 4>());
+    break;
+  case 5:
+    body(std::integral_constant<int, 5>());
+    break;
+  case 6:
+    body(std::integral_constant<int, 6>());
+    break;
+  case 7:
+    body(std::integral_constant<int, 7>());
+    break;
+  default:
+    body(std::integral_constant<int, 8>());
+    break;
+  }
 }
 
 } // namespace lbc::ukernels
