@@ -340,7 +340,34 @@ LBC_VNNI void blockVnni(const QuantizedRow *rows, const PackedLayout &weights,
     for (int r = 0; r < Rows; ++r)
       for (int c = 0; c < Cols; ++c)
         acc[h][r][c] = _mm512_setzero_ps();
-  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+  int64_t chunk = 0;
+  if constexpr (Rows == 1 && Cols == 1) {
+    // Decode with groups of 32 (one activation block per group): the
+    // products of 16 groups' weight and activation scales in one multiply,
+    // each chunk's pair of them spread over its lanes by one permute (the
+    // general path below costs three shuffles and a multiply per chunk:
+    // the narrow widths' loop bottleneck, with their unpacking shuffles).
+    if (groupSize == 32) {
+      const float *blockScales = rows[0].blockScales();
+      for (; chunk + 8 <= chunks; chunk += 8) {
+        __m512 products = _mm512_mul_ps(
+            _mm512_cvtph_ps(_mm256_loadu_si256(
+                reinterpret_cast<const __m256i *>(scales[0] + 4 * chunk))),
+            _mm512_loadu_ps(blockScales + 2 * chunk));
+        for (int i = 0; i < 8; ++i) {
+          __m512i dots = _mm512_dpbusd_epi32(
+              _mm512_setzero_si512(),
+              chunkWeightCodesVnni<Bits>(codes[0], chunk + i),
+              _mm512_loadu_si512(rows[0].codes(chunk + i)));
+          __m512 laneScales = _mm512_permutexvar_ps(
+              _mm512_add_epi32(pattern, _mm512_set1_epi32(2 * i)), products);
+          acc[i % Chains][0][0] = _mm512_fmadd_ps(
+              _mm512_cvtepi32_ps(dots), laneScales, acc[i % Chains][0][0]);
+        }
+      }
+    }
+  }
+  for (; chunk < chunks; ++chunk) {
     __m512i w[Cols];
     __m512 weightScales[Cols];
     for (int c = 0; c < Cols; ++c) {
