@@ -409,6 +409,10 @@ struct QuantizedRow {
     return reinterpret_cast<const float *>(bytes + layout->chunkScalesOffset) +
            2 * chunk;
   }
+  /// Every block's scale (8 per super-block).
+  const float *blockScales() const {
+    return reinterpret_cast<const float *>(bytes + layout->blockScalesOffset);
+  }
 };
 
 /// Per row and sub-block (an activation block), its dequantized input sum:
@@ -562,6 +566,14 @@ LBC_VNNI void kquantBlockVnni(const QuantizedRow *rows, int64_t k,
       factors[c] = headerFactorsVnni(weights.header(n + c, block));
       codes[c] = weights.blockCodes(n + c, block);
     }
+    // Decode (one row, one output): the 8 sub-blocks' d * sc times their
+    // activation block scales in one multiply, each piece's pair spread
+    // over its lanes by one permute (instead of two and a multiply).
+    __m512 products;
+    if constexpr (Rows == 1 && Cols == 1)
+      products = _mm512_mul_ps(
+          factors[0], _mm512_zextps256_ps512(_mm256_loadu_ps(
+                          rows[0].blockScales() + block * kSubBlocks)));
     for (int p = 0; p < 4; ++p) {
       __m512i w[Cols];
       __m512 steps[Cols];
@@ -577,9 +589,20 @@ LBC_VNNI void kquantBlockVnni(const QuantizedRow *rows, int64_t k,
           w[c] = _mm512_or_si512(
               w[c], _mm512_and_si512(_mm512_movm_epi8(plane), sixteen));
         }
-        steps[c] = _mm512_permutexvar_ps(pieceSteps[p], factors[c]);
+        if constexpr (Rows == 1 && Cols == 1)
+          steps[c] = _mm512_permutexvar_ps(pieceSteps[p], products);
+        else
+          steps[c] = _mm512_permutexvar_ps(pieceSteps[p], factors[c]);
       }
       int64_t chunk = block * 4 + p;
+      if constexpr (Rows == 1 && Cols == 1) {
+        __m512i dots =
+            _mm512_dpbusd_epi32(_mm512_setzero_si512(), w[0],
+                                _mm512_loadu_si512(rows[0].codes(chunk)));
+        acc[0][0] =
+            _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots), steps[0], acc[0][0]);
+        continue;
+      }
       for (int r = 0; r < Rows; ++r) {
         __m512i inputs = _mm512_loadu_si512(rows[r].codes(chunk));
         __m512 blockScales = _mm512_permutexvar_ps(
@@ -642,6 +665,17 @@ LBC_VNNI void symmetricBlockVnni(const QuantizedRow *rows, int64_t k,
                           &steps[c]);
       codes[c] = weights.blockCodes(n + c, block);
     }
+    // Decode (one row, one output): the 16 sub-blocks' steps times their
+    // activation block scales (one per two sub-blocks) once per
+    // super-block, each piece's four spread by one permute (instead of two
+    // and a multiply).
+    if constexpr (Rows == 1 && Cols == 1)
+      steps[0] = _mm512_mul_ps(
+          steps[0],
+          _mm512_permutexvar_ps(
+              _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
+              _mm512_castps256_ps512(_mm256_loadu_ps(rows[0].blockScales() +
+                                                     block * kSubBlocks))));
     for (int p = 0; p < 4; ++p) {
       __m512i w[Cols];
       __m512 laneSteps[Cols];
@@ -650,6 +684,14 @@ LBC_VNNI void symmetricBlockVnni(const QuantizedRow *rows, int64_t k,
         laneSteps[c] = _mm512_permutexvar_ps(pieceSteps[p], steps[c]);
       }
       int64_t chunk = block * 4 + p;
+      if constexpr (Rows == 1 && Cols == 1) {
+        __m512i dots = _mm512_dpbusd_epi32(
+            _mm512_loadu_si512(rows[0].laneCorrections(chunk)), w[0],
+            _mm512_loadu_si512(rows[0].codes(chunk)));
+        acc[0][0] =
+            _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots), laneSteps[0], acc[0][0]);
+        continue;
+      }
       for (int r = 0; r < Rows; ++r) {
         __m512i inputs = _mm512_loadu_si512(rows[r].codes(chunk));
         __m512i corrections =
