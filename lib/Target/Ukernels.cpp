@@ -28,6 +28,12 @@ namespace {
 /// Joins the thread pool's workers (runtime/cpu/pool/ThreadPool.cpp).
 constexpr llvm::StringLiteral kThreadPoolShutdownSymbol =
     "lbc_thread_pool_shutdown";
+/// The memref lowering's allocation functions (`use-generic-functions`),
+/// which the buffer cache defines (runtime/cpu/memory/BufferCache.cpp), and
+/// its destructor.
+constexpr llvm::StringLiteral kAllocationPrefix = "_mlir_memref_to_llvm_";
+constexpr llvm::StringLiteral kBufferCacheReleaseSymbol =
+    "lbc_buffer_cache_release";
 
 /// CPU-specific implementations of a kernel are named `NAME__SUFFIX` in the
 /// bitcode; the first whose features the target has replaces NAME.
@@ -88,19 +94,21 @@ LogicalResult mlir::lbc::linkUkernels(llvm::Module &module,
                                       const llvm::TargetMachine &machine,
                                       std::string &error) {
   SmallVector<std::string> declared;
-  bool parallel = false;
+  bool parallel = false, allocates = false;
   for (llvm::Function &function : module) {
     if (!function.isDeclaration())
       continue;
     bool entry = function.getName().starts_with(kOpenMPEntryPrefix);
-    if (entry || function.getName().starts_with(kUkernelPrefix))
+    bool allocation = function.getName().starts_with(kAllocationPrefix);
+    if (entry || allocation || function.getName().starts_with(kUkernelPrefix))
       declared.push_back(function.getName().str());
     parallel |= entry;
+    allocates |= allocation;
   }
   if (declared.empty())
     return success();
-  // The thread pool's two functions that no generated code calls: declared
-  // here so that linking brings them along.
+  // The functions of the thread pool and the buffer cache that no
+  // generated code calls: declared here so that linking brings them along.
   llvm::LLVMContext &context = module.getContext();
   llvm::Type *voidType = llvm::Type::getVoidTy(context);
   if (parallel) {
@@ -108,6 +116,8 @@ LogicalResult mlir::lbc::linkUkernels(llvm::Module &module,
                                llvm::Type::getInt32Ty(context));
     module.getOrInsertFunction(kThreadPoolShutdownSymbol, voidType);
   }
+  if (allocates)
+    module.getOrInsertFunction(kBufferCacheReleaseSymbol, voidType);
   std::optional<UkernelLibrary> library = libraryFor(module.getTargetTriple());
   if (!library) {
     error = "microkernels exist for x86_64 and aarch64 only; '" +
@@ -147,9 +157,10 @@ LogicalResult mlir::lbc::linkUkernels(llvm::Module &module,
       return failure();
     }
     function->setLinkage(llvm::GlobalValue::InternalLinkage);
-    // One call per block of outputs: inlining gains nothing, and a kernel
-    // that stays a function shows up by name in profiles and in nm.
-    if (llvm::StringRef(name).starts_with(kUkernelPrefix))
+    // One call per block of outputs (per buffer): inlining gains nothing,
+    // and a kernel that stays a function shows up by name in profiles and
+    // in nm.
+    if (!llvm::StringRef(name).starts_with(kOpenMPEntryPrefix))
       function->addFnAttr(llvm::Attribute::NoInline);
   }
   if (parallel) {
@@ -163,6 +174,16 @@ LogicalResult mlir::lbc::linkUkernels(llvm::Module &module,
     setThreads->setVisibility(llvm::GlobalValue::DefaultVisibility);
     shutdown->setLinkage(llvm::GlobalValue::InternalLinkage);
     llvm::appendToGlobalDtors(module, shutdown, /*Priority=*/65535);
+  }
+  if (allocates) {
+    llvm::Function *cacheRelease =
+        module.getFunction(kBufferCacheReleaseSymbol);
+    if (!cacheRelease || cacheRelease->isDeclaration()) {
+      error = "no buffer cache in this build's microkernel bitcode";
+      return failure();
+    }
+    cacheRelease->setLinkage(llvm::GlobalValue::InternalLinkage);
+    llvm::appendToGlobalDtors(module, cacheRelease, /*Priority=*/65535);
   }
   return success();
 }

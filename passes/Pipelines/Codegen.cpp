@@ -50,7 +50,11 @@ static constexpr const char *kCodegenPipeline =
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
     "convert-vector-to-llvm,"
     "convert-math-to-llvm,convert-math-to-libm,"
-    "finalize-memref-to-llvm{use-aligned-alloc=true},convert-arith-to-llvm,"
+    // Dynamic-shape buffers through the artifact's buffer cache
+    // (runtime/cpu/memory), which keeps large ones between runs.
+    "finalize-memref-to-llvm{use-aligned-alloc=true "
+    "use-generic-functions=true},"
+    "convert-arith-to-llvm,"
     "convert-index-to-llvm,"
     "convert-func-to-llvm,convert-cf-to-llvm,convert-ub-to-llvm,"
     "convert-openmp-to-llvm,"

@@ -233,8 +233,19 @@ def case_parallel_matmul(out):
                  [tensor("x", [64, 256])], [tensor("z", [64, 256])], [w])
 
 
+def case_dynamic_matmul(out):
+    # z = Relu(x W) over a named dynamic row count: the product is a
+    # dynamic-size intermediate (2 KiB per row), allocated on every run.
+    rng = np.random.default_rng(11)
+    w = numpy_helper.from_array(rng.normal(0, 0.1, (256, 512)).astype(np.float32), "w")
+    return model([helper.make_node("MatMul", ["x", "w"], ["p"], name="mm"),
+                  helper.make_node("Relu", ["p"], ["z"], name="relu")],
+                 [tensor("x", ["rows", 256])], [tensor("z", ["rows", 512])], [w])
+
+
 CASES = {
     "parallel_matmul": case_parallel_matmul,
+    "dynamic_matmul": case_dynamic_matmul,
     "add_broadcast": case_add_broadcast,
     "add_with_intermediate": case_add_with_intermediate,
     "matmul_weight": case_matmul_weight,
