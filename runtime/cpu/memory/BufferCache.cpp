@@ -27,8 +27,9 @@
 namespace {
 
 constexpr uint64_t kHeader = 64;
-/// Smaller blocks come from malloc's own free lists without page faults.
-constexpr uint64_t kMinCachedBytes = 64 * 1024;
+/// Smaller blocks come from malloc's own small-block lists, which it does not
+/// give back to the OS.
+constexpr uint64_t kMinCachedBytes = 4096;
 constexpr int kCachedBlocks = 32;
 constexpr uint64_t kCachedBytes = uint64_t(1) << 30;
 
