@@ -25,15 +25,22 @@ using namespace mlir;
 
 namespace {
 
-/// Joins the thread pool's workers (runtime/cpu/pool/ThreadPool.cpp).
-constexpr llvm::StringLiteral kThreadPoolShutdownSymbol =
-    "lbc_thread_pool_shutdown";
-/// The memref lowering's allocation functions (`use-generic-functions`),
-/// which the buffer cache defines (runtime/cpu/memory/BufferCache.cpp), and
-/// its destructor.
-constexpr llvm::StringLiteral kAllocationPrefix = "_mlir_memref_to_llvm_";
-constexpr llvm::StringLiteral kBufferCacheReleaseSymbol =
-    "lbc_buffer_cache_release";
+/// Runtime support that the bitcode defines beside the kernels, linked when
+/// a module calls a function with `prefix`. `destructor` (never called by
+/// generated code) comes along and runs when the artifact is unloaded;
+/// `exported`, if any, takes an i32 and stays visible for the runtime.
+struct SupportLibrary {
+  llvm::StringLiteral prefix, destructor, exported, name;
+};
+constexpr SupportLibrary kSupportLibraries[] = {
+    // runtime/cpu/pool/ThreadPool.cpp: the OpenMP entry points of parallel
+    // loops; its destructor joins the workers.
+    {lbc::kOpenMPEntryPrefix, "lbc_thread_pool_shutdown",
+     lbc::kSetNumThreadsSymbol, "thread pool"},
+    // runtime/cpu/memory/BufferCache.cpp: the memref lowering's allocation
+    // functions (`use-generic-functions`); its destructor frees the cache.
+    {"_mlir_memref_to_llvm_", "lbc_buffer_cache_release", "", "buffer cache"},
+};
 
 /// CPU-specific implementations of a kernel are named `NAME__SUFFIX` in the
 /// bitcode; the first whose features the target has replaces NAME.
@@ -94,30 +101,33 @@ LogicalResult mlir::lbc::linkUkernels(llvm::Module &module,
                                       const llvm::TargetMachine &machine,
                                       std::string &error) {
   SmallVector<std::string> declared;
-  bool parallel = false, allocates = false;
+  SmallVector<const SupportLibrary *> supports;
   for (llvm::Function &function : module) {
     if (!function.isDeclaration())
       continue;
-    bool entry = function.getName().starts_with(kOpenMPEntryPrefix);
-    bool allocation = function.getName().starts_with(kAllocationPrefix);
-    if (entry || allocation || function.getName().starts_with(kUkernelPrefix))
-      declared.push_back(function.getName().str());
-    parallel |= entry;
-    allocates |= allocation;
+    llvm::StringRef name = function.getName();
+    bool support = false;
+    for (const SupportLibrary &library : kSupportLibraries)
+      if (name.starts_with(library.prefix)) {
+        support = true;
+        if (!llvm::is_contained(supports, &library))
+          supports.push_back(&library);
+      }
+    if (support || name.starts_with(kUkernelPrefix))
+      declared.push_back(name.str());
   }
   if (declared.empty())
     return success();
-  // The functions of the thread pool and the buffer cache that no
-  // generated code calls: declared here so that linking brings them along.
+  // The support functions that no generated code calls: declared here so
+  // that linking brings them along.
   llvm::LLVMContext &context = module.getContext();
   llvm::Type *voidType = llvm::Type::getVoidTy(context);
-  if (parallel) {
-    module.getOrInsertFunction(kSetNumThreadsSymbol, voidType,
-                               llvm::Type::getInt32Ty(context));
-    module.getOrInsertFunction(kThreadPoolShutdownSymbol, voidType);
+  for (const SupportLibrary *support : supports) {
+    module.getOrInsertFunction(support->destructor, voidType);
+    if (!support->exported.empty())
+      module.getOrInsertFunction(support->exported, voidType,
+                                 llvm::Type::getInt32Ty(context));
   }
-  if (allocates)
-    module.getOrInsertFunction(kBufferCacheReleaseSymbol, voidType);
   std::optional<UkernelLibrary> library = libraryFor(module.getTargetTriple());
   if (!library) {
     error = "microkernels exist for x86_64 and aarch64 only; '" +
@@ -160,30 +170,25 @@ LogicalResult mlir::lbc::linkUkernels(llvm::Module &module,
     // One call per block of outputs (per buffer): inlining gains nothing,
     // and a kernel that stays a function shows up by name in profiles and
     // in nm.
-    if (!llvm::StringRef(name).starts_with(kOpenMPEntryPrefix))
+    if (!llvm::StringRef(name).starts_with(lbc::kOpenMPEntryPrefix))
       function->addFnAttr(llvm::Attribute::NoInline);
   }
-  if (parallel) {
-    llvm::Function *setThreads = module.getFunction(kSetNumThreadsSymbol);
-    llvm::Function *shutdown = module.getFunction(kThreadPoolShutdownSymbol);
-    if (!setThreads || setThreads->isDeclaration() || !shutdown ||
-        shutdown->isDeclaration()) {
-      error = "no thread pool in this build's microkernel bitcode";
+  for (const SupportLibrary *support : supports) {
+    llvm::Function *destructor = module.getFunction(support->destructor);
+    llvm::Function *exported = support->exported.empty()
+                                   ? nullptr
+                                   : module.getFunction(support->exported);
+    if (!destructor || destructor->isDeclaration() ||
+        (!support->exported.empty() &&
+         (!exported || exported->isDeclaration()))) {
+      error = ("no " + support->name + " in this build's microkernel bitcode")
+                  .str();
       return failure();
     }
-    setThreads->setVisibility(llvm::GlobalValue::DefaultVisibility);
-    shutdown->setLinkage(llvm::GlobalValue::InternalLinkage);
-    llvm::appendToGlobalDtors(module, shutdown, /*Priority=*/65535);
-  }
-  if (allocates) {
-    llvm::Function *cacheRelease =
-        module.getFunction(kBufferCacheReleaseSymbol);
-    if (!cacheRelease || cacheRelease->isDeclaration()) {
-      error = "no buffer cache in this build's microkernel bitcode";
-      return failure();
-    }
-    cacheRelease->setLinkage(llvm::GlobalValue::InternalLinkage);
-    llvm::appendToGlobalDtors(module, cacheRelease, /*Priority=*/65535);
+    destructor->setLinkage(llvm::GlobalValue::InternalLinkage);
+    llvm::appendToGlobalDtors(module, destructor, /*Priority=*/65535);
+    if (exported)
+      exported->setVisibility(llvm::GlobalValue::DefaultVisibility);
   }
   return success();
 }
