@@ -41,6 +41,8 @@ static constexpr const char *kCodegenPipeline =
     "lbc-plan-workspace,"
     "buffer-deallocation-pipeline,"
     "func.func(lbc-expand-strided-copies,convert-linalg-to-loops),"
+    // exp/log/tanh/erf as inline polynomials, so their loops vectorize.
+    "func.func(lbc-approximate-math),"
     // Parallel tiles (scf.forall) run as OpenMP worksharing loops, whose
     // entry points the artifact's own thread pool implements
     // (runtime/cpu/pool).

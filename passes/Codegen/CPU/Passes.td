@@ -95,6 +95,31 @@ def DistributeParallelLoopsPass
                            "::mlir::affine::AffineDialect"];
 }
 
+def ApproximateMathPass
+    : Pass<"lbc-approximate-math", "::mlir::func::FuncOp"> {
+  let summary = "Replace f32 exp/log/tanh/erf by inline polynomial approximations";
+  let description = [{
+    Left to the LLVM lowering, `math.exp` and friends become calls to libm's
+    scalar `expf`, `logf`, ...: an opaque call in every iteration keeps LLVM
+    from vectorizing the loop around it (softmax, SiLU, sigmoid gates), and
+    libm's slow paths for underflow (exp of a masked attention score) cost
+    as much again. This pass rewrites them into MLIR's polynomial
+    approximations (Cephes / Eigen: exp within 2^-22.5 relative on the
+    reduced range, log ~1 ulp, tanh a clamped rational, erf within 2.5e-7
+    absolute), which are plain arithmetic on the op's own type, so the loop
+    vectorizes. Results that would be subnormal are flushed to zero. The
+    approximations of the ops named in `ops` (comma-separated mnemonics)
+    are used; other math ops keep their libm calls.
+  }];
+  let options = [
+    ListOption<"ops", "ops", "std::string",
+               "Math ops to approximate (default: exp, log, tanh, erf)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def DistinctResultsPass
     : Pass<"lbc-distinct-results", "::mlir::func::FuncOp"> {
   let summary = "Give every returned tensor its own buffer";
