@@ -188,9 +188,10 @@ inline Floats16 headerFactors(const uint8_t *header) {
 
 /// The loop both portable kernels share, for rows [0, Rows) and outputs
 /// [nBegin, nEnd), k walked `span` super-blocks at a time (SpanWalk.h): per
-/// output and super-block the header's factors, then addPiece(acc, factors,
-/// codes, block, piece) for each 64-weight piece, and the min terms from
-/// `subSums` (every row's per-sub-block input sums).
+/// output, the span's header factors first, then addPiece(acc, factors,
+/// codes, block, piece) for each 64-weight piece with the block's factors in
+/// memory, and the min terms from `subSums` (every row's per-sub-block input
+/// sums).
 template <int Rows, typename AddPiece>
 void superBlockRows(int64_t k, const KQuantWeights &weights,
                     const float *subSums, int64_t span, int64_t nBegin,
@@ -198,33 +199,46 @@ void superBlockRows(int64_t k, const KQuantWeights &weights,
                     AddPiece addPiece) {
   int64_t blocks = k / kSuperBlock, subBlocksPerRow = k / kSubBlock;
   const int64_t ahead = outputsAhead(span * weights.superBlockBytes);
+  // Factors of up to kTableBlocks super-blocks in memory, so that the
+  // pieces' FMAs broadcast their sub-block's factor from memory: taken from
+  // the register, each broadcast was a shuffle (two per piece, plus lane
+  // extracts to reach them), on the port the code widening needs. A fixed
+  // buffer: a variable-length one would keep the kernel from being
+  // specialized for the call's shapes.
+  constexpr int64_t kTableBlocks = 16;
+  alignas(64) float factorTable[kTableBlocks][16];
   walkSpans<Rows>(
       blocks, span, nBegin, nEnd, ys, yStride, [](int64_t, int64_t) {},
       [&](int64_t n, int64_t b0, int64_t b1, float *partial) {
-        Floats16 acc[Rows] = {};
+        // Two accumulators per row, acc[r] and acc[Rows + r], for addPiece
+        // to spread its FMAs over two dependency chains.
+        Floats16 acc[2 * Rows] = {};
         // The min terms, a sub-block per lane (a scalar chain of dependent
         // FMAs per super-block would bound the loop).
         Floats8 offsets[Rows] = {};
-        for (int64_t block = b0; block < b1; ++block) {
-          weights.prefetch(n + ahead, block);
-          // The factors stay in a register: written to memory and read
-          // back as scalars, the mins (lanes 8..15) came back through 20
-          // lane extracts and inserts per super-block.
-          Floats16 factors = headerFactors(weights.header(n, block));
-          const uint8_t *codes = weights.blockCodes(n, block);
-          for (int64_t piece = 0; piece < 4; ++piece)
-            addPiece(acc, factors, codes, block, piece);
-          Floats8 mins = __builtin_shufflevector(factors, factors, 8, 9, 10, 11,
-                                                 12, 13, 14, 15);
-          for (int r = 0; r < Rows; ++r)
-            offsets[r] += mins * load<Floats8>(subSums + r * subBlocksPerRow +
-                                               block * kSubBlocks);
+        for (int64_t t0 = b0; t0 < b1; t0 += kTableBlocks) {
+          const int64_t t1 = b1 - t0 < kTableBlocks ? b1 : t0 + kTableBlocks;
+          for (int64_t block = t0; block < t1; ++block) {
+            Floats16 factors = headerFactors(weights.header(n, block));
+            std::memcpy(factorTable[block - t0], &factors, sizeof(factors));
+            Floats8 mins = __builtin_shufflevector(factors, factors, 8, 9, 10,
+                                                   11, 12, 13, 14, 15);
+            for (int r = 0; r < Rows; ++r)
+              offsets[r] += mins * load<Floats8>(subSums + r * subBlocksPerRow +
+                                                 block * kSubBlocks);
+          }
+          for (int64_t block = t0; block < t1; ++block) {
+            weights.prefetch(n + ahead, block);
+            const uint8_t *codes = weights.blockCodes(n, block);
+            for (int64_t piece = 0; piece < 4; ++piece)
+              addPiece(acc, factorTable[block - t0], codes, block, piece);
+          }
         }
         for (int r = 0; r < Rows; ++r) {
           float offset = 0.0f;
           for (int j = 0; j < 8; ++j)
             offset += offsets[r][j];
-          partial[r] = sum(acc[r]) - offset;
+          partial[r] = sum(acc[r] + acc[Rows + r]) - offset;
         }
       });
 }
@@ -239,8 +253,8 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
   superBlockRows<Rows>(
       k, weights, subSums, unitsPerSpan(Rows, kSuperBlock), nBegin, nEnd, ys,
       yStride,
-      [&](Floats16 *acc, Floats16 factors, const uint8_t *codes, int64_t block,
-          int64_t piece) {
+      [&](Floats16 *acc, const float *factors, const uint8_t *codes,
+          int64_t block, int64_t piece) {
         Floats16 dots[2][Rows] = {};
         Bytes64 fifth = {};
         if (weights.fiveBit)
@@ -281,9 +295,13 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
             dots[1][r] += high * load<Floats16>(x + 32);
           }
         }
-        for (int r = 0; r < Rows; ++r)
-          acc[r] += dots[0][r] * factors[2 * piece] +
-                    dots[1][r] * factors[2 * piece + 1];
+        // Two FMAs in two chains (a multiply and an add of the two
+        // products cost one more operation; one chain of two FMAs per piece
+        // bounds the loop by the FMA latency).
+        for (int r = 0; r < Rows; ++r) {
+          acc[r] += dots[0][r] * factors[2 * piece];
+          acc[Rows + r] += dots[1][r] * factors[2 * piece + 1];
+        }
       });
 }
 
@@ -449,8 +467,8 @@ void quantizedRows(const QuantizedRow *rows, int64_t k,
   // int8 rows of any k this kernel meets fit L1: one span.
   superBlockRows<Rows>(
       k, weights, subSums, k / kSuperBlock, nBegin, nEnd, ys, yStride,
-      [&](Floats16 *acc, Floats16 factors, const uint8_t *codes, int64_t block,
-          int64_t piece) {
+      [&](Floats16 *acc, const float *factors, const uint8_t *codes,
+          int64_t block, int64_t piece) {
         Bytes64 w = splitNibbles(codes + piece * 32);
         if (weights.fiveBit)
           w |= fifthBitValues(KQuantWeights::fifthBits(codes, piece));

@@ -77,7 +77,8 @@ inline int storedCode(const uint8_t *codes, int64_t index, int64_t bits,
 /// shapes; as a function of its own (too large for the inliner) it computed
 /// with the shapes as run-time values, 2x slower for w4 with f32 inputs.
 template <typename Body>
-__attribute__((always_inline)) inline void withCodeBits(int64_t bits, Body &&body) {
+__attribute__((always_inline)) inline void withCodeBits(int64_t bits,
+                                                        Body &&body) {
   switch (bits) {
   case 2:
     body(std::integral_constant<int, 2>());
