@@ -186,6 +186,22 @@ inline Floats16 headerFactors(const uint8_t *header) {
   return __builtin_convertvector(low | high << 4, Floats16) * units;
 }
 
+/// Accumulators per row for `Rows` rows of a loop that adds to each row's
+/// sum `Wanted` times per piece: enough independent FMA chains to cover the
+/// FMA latency (one row alone waited on one chain: 16 dependent FMAs per
+/// super-block), few enough that they stay in AVX2's 16 registers.
+template <int Rows, int Wanted> constexpr int accumulatorChains() {
+  return Rows >= Wanted ? 1 : Wanted / Rows;
+}
+
+/// Factors of up to kTableBlocks super-blocks are kept in memory, so that
+/// the kernels' FMAs broadcast a sub-block's factor from memory: taken from a
+/// register, each broadcast was a shuffle (plus lane extracts to reach it),
+/// on the port that the code widening needs. A fixed buffer: a
+/// variable-length one would keep the kernel from being specialized for the
+/// call's shapes.
+constexpr int64_t kTableBlocks = 16;
+
 /// The loop both portable kernels share, for rows [0, Rows) and outputs
 /// [nBegin, nEnd), k walked `span` super-blocks at a time (SpanWalk.h): per
 /// output, the span's header factors first, then addPiece(acc, factors,
@@ -199,20 +215,13 @@ void superBlockRows(int64_t k, const KQuantWeights &weights,
                     AddPiece addPiece) {
   int64_t blocks = k / kSuperBlock, subBlocksPerRow = k / kSubBlock;
   const int64_t ahead = outputsAhead(span * weights.superBlockBytes);
-  // Factors of up to kTableBlocks super-blocks in memory, so that the
-  // pieces' FMAs broadcast their sub-block's factor from memory: taken from
-  // the register, each broadcast was a shuffle (two per piece, plus lane
-  // extracts to reach them), on the port the code widening needs. A fixed
-  // buffer: a variable-length one would keep the kernel from being
-  // specialized for the call's shapes.
-  constexpr int64_t kTableBlocks = 16;
+  constexpr int Chains = accumulatorChains<Rows, 2>();
   alignas(64) float factorTable[kTableBlocks][16];
   walkSpans<Rows>(
       blocks, span, nBegin, nEnd, ys, yStride, [](int64_t, int64_t) {},
       [&](int64_t n, int64_t b0, int64_t b1, float *partial) {
-        // Two accumulators per row, acc[r] and acc[Rows + r], for addPiece
-        // to spread its FMAs over two dependency chains.
-        Floats16 acc[2 * Rows] = {};
+        // acc[c * Rows + r]: chain c of row r.
+        Floats16 acc[Chains * Rows] = {};
         // The min terms, a sub-block per lane (a scalar chain of dependent
         // FMAs per super-block would bound the loop).
         Floats8 offsets[Rows] = {};
@@ -238,7 +247,10 @@ void superBlockRows(int64_t k, const KQuantWeights &weights,
           float offset = 0.0f;
           for (int j = 0; j < 8; ++j)
             offset += offsets[r][j];
-          partial[r] = sum(acc[r] + acc[Rows + r]) - offset;
+          Floats16 total = acc[r];
+          for (int c = 1; c < Chains; ++c)
+            total += acc[c * Rows + r];
+          partial[r] = sum(total) - offset;
         }
       });
 }
@@ -295,65 +307,83 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
             dots[1][r] += high * load<Floats16>(x + 32);
           }
         }
-        // Two FMAs in two chains (a multiply and an add of the two
-        // products cost one more operation; one chain of two FMAs per piece
-        // bounds the loop by the FMA latency).
+        // Two FMAs (a multiply and an add of the two products cost one
+        // more operation), in two chains where there are.
+        constexpr int Chains = accumulatorChains<Rows, 2>();
         for (int r = 0; r < Rows; ++r) {
           acc[r] += dots[0][r] * factors[2 * piece];
-          acc[Rows + r] += dots[1][r] * factors[2 * piece + 1];
+          acc[(Chains - 1) * Rows + r] += dots[1][r] * factors[2 * piece + 1];
         }
       });
 }
 
 /// The loop both portable symmetric K-quant kernels (q3k, q6k) share, for
 /// rows [0, Rows) and outputs [nBegin, nEnd), k walked `span` super-blocks
-/// at a time (SpanWalk.h): per output and super-block the 16 steps
-/// d * sc[j], then addPiece(acc, steps, codes, block, piece) with each
-/// 64-code piece's codes.
-template <int Rows, typename AddPiece>
+/// at a time (SpanWalk.h): per output the steps d * sc[j] of up to
+/// kTableBlocks super-blocks into a table, then addPiece(acc, steps, codes,
+/// block, piece) with each 64-code piece's codes and the block's 16 steps in
+/// memory; acc holds Chains accumulators per row (acc[c * Rows + r]).
+template <int Rows, int Chains, typename AddPiece>
 void symmetricPieces(int64_t k, const KQuantWeights &weights, int64_t span,
                      int64_t nBegin, int64_t nEnd, float *__restrict ys,
                      int64_t yStride, AddPiece addPiece) {
   const int64_t ahead = outputsAhead(span * weights.superBlockBytes);
+  alignas(64) float stepTable[kTableBlocks][16];
   walkSpans<Rows>(
       k / kSuperBlock, span, nBegin, nEnd, ys, yStride, [](int64_t, int64_t) {},
       [&](int64_t n, int64_t b0, int64_t b1, float *partial) {
-        Floats16 acc[Rows] = {};
-        for (int64_t block = b0; block < b1; ++block) {
-          weights.prefetch(n + ahead, block);
-          Floats16 steps =
-              symmetricSteps(weights.header(n, block), weights.bits);
-          const uint8_t *codes = weights.blockCodes(n, block);
-          for (int64_t piece = 0; piece < 4; ++piece)
-            addPiece(acc, steps,
-                     symmetricPieceCodes(codes, piece, weights.bits), block,
-                     piece);
+        Floats16 acc[Chains * Rows] = {};
+        for (int64_t t0 = b0; t0 < b1; t0 += kTableBlocks) {
+          const int64_t t1 = b1 - t0 < kTableBlocks ? b1 : t0 + kTableBlocks;
+          for (int64_t block = t0; block < t1; ++block) {
+            Floats16 steps =
+                symmetricSteps(weights.header(n, block), weights.bits);
+            std::memcpy(stepTable[block - t0], &steps, sizeof(steps));
+          }
+          for (int64_t block = t0; block < t1; ++block) {
+            weights.prefetch(n + ahead, block);
+            const uint8_t *codes = weights.blockCodes(n, block);
+            for (int64_t piece = 0; piece < 4; ++piece)
+              addPiece(acc, stepTable[block - t0],
+                       symmetricPieceCodes(codes, piece, weights.bits), block,
+                       piece);
+          }
         }
-        for (int r = 0; r < Rows; ++r)
-          partial[r] = sum(acc[r]);
+        for (int r = 0; r < Rows; ++r) {
+          Floats16 total = acc[r];
+          for (int c = 1; c < Chains; ++c)
+            total += acc[c * Rows + r];
+          partial[r] = sum(total);
+        }
       });
 }
 
 /// Rows [0, Rows) on f32 inputs for the symmetric K-quants: a piece's 64
-/// codes are four sub-blocks of 16, one float vector each.
+/// codes, less the offset 2^(bits-1) as signed bytes, are four sub-blocks of
+/// 16, one float vector each, scaled by the sub-block's step (broadcast from
+/// the table) once for all rows.
 template <int Rows>
 void symmetricFloatRows(const float *__restrict xs, int64_t xStride, int64_t k,
                         const KQuantWeights &weights, int64_t nBegin,
                         int64_t nEnd, float *__restrict ys, int64_t yStride) {
-  float half = float(1 << (weights.bits - 1));
-  symmetricPieces<Rows>(
+  constexpr int Chains = accumulatorChains<Rows, 4>();
+  const uint8_t half = uint8_t(1 << (weights.bits - 1));
+  symmetricPieces<Rows, Chains>(
       k, weights, unitsPerSpan(Rows, kSuperBlock), nBegin, nEnd, ys, yStride,
-      [&](Floats16 *acc, Floats16 steps, Bytes64 w, int64_t block,
+      [&](Floats16 *acc, const float *steps, Bytes64 w, int64_t block,
           int64_t piece) {
+        Bytes64 centered = w - half;
         for (int s = 0; s < 4; ++s) {
-          Bytes16 sub;
-          std::memcpy(&sub, reinterpret_cast<const uint8_t *>(&w) + 16 * s, 16);
+          SignedBytes16 sub;
+          std::memcpy(
+              &sub, reinterpret_cast<const uint8_t *>(&centered) + 16 * s, 16);
           // The sub-block's weights, decoded once for all rows.
-          Floats16 values = (__builtin_convertvector(sub, Floats16) - half) *
-                            steps[4 * piece + s];
+          Floats16 values =
+              __builtin_convertvector(sub, Floats16) * steps[4 * piece + s];
           int64_t first = block * kSuperBlock + piece * 64 + s * 16;
           for (int r = 0; r < Rows; ++r)
-            acc[r] += values * load<Floats16>(xs + r * xStride + first);
+            acc[(s % Chains) * Rows + r] +=
+                values * load<Floats16>(xs + r * xStride + first);
         }
       });
 }
@@ -494,14 +524,13 @@ void symmetricQuantizedRows(const QuantizedRow *rows, int64_t k,
                             const KQuantWeights &weights, int64_t nBegin,
                             int64_t nEnd, float *__restrict ys,
                             int64_t yStride) {
-  symmetricPieces<Rows>(
+  symmetricPieces<Rows, /*Chains=*/1>(
       k, weights, k / kSuperBlock, nBegin, nEnd, ys, yStride,
-      [&](Floats16 *acc, Floats16 steps, Bytes64 w, int64_t block,
+      [&](Floats16 *acc, const float *steps, Bytes64 w, int64_t block,
           int64_t piece) {
-        float s0 = steps[4 * piece], s1 = steps[4 * piece + 1],
-              s2 = steps[4 * piece + 2], s3 = steps[4 * piece + 3];
-        Floats16 pieceSteps = {s0, s0, s0, s0, s1, s1, s1, s1,
-                               s2, s2, s2, s2, s3, s3, s3, s3};
+        Floats4 four = load<Floats4>(steps + 4 * piece);
+        Floats16 pieceSteps = __builtin_shufflevector(
+            four, four, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
         int64_t chunk = block * 4 + piece;
         for (int r = 0; r < Rows; ++r) {
           const float *blockPair = rows[r].chunkScales(chunk);
