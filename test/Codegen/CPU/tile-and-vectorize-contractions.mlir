@@ -285,3 +285,44 @@ func.func @short_prefill(%a: tensor<8x768xf32>, %b: tensor<768x256xf32>, %c: ten
   } -> tensor<8x256xf32>
   return %r : tensor<8x256xf32>
 }
+
+// -----
+
+#A = affine_map<(d0, d1, d2) -> (d0, d1)>
+#B = affine_map<(d0, d1, d2) -> (d1, d2)>
+#C = affine_map<(d0, d1, d2) -> (d0, d2)>
+
+// A 1x1 convolution on a 10 x 10 feature map: n = 100, which no tile width
+// divides. B and C are padded with zero columns to 112, the padded product
+// is tiled (8 x 16 tiles: 112 = 7 x 16) and runs in parallel row blocks, and
+// the result is cut back to 100 columns. With fewer than 32 rows the shape
+// keeps its loops (the copies would cost too much of the work).
+// CHECK-LABEL: func.func @odd_columns
+// CHECK: tensor.pad %{{.*}} low[0, 0] high[0, 12]
+// CHECK: tensor<384x100xf32> to tensor<384x112xf32>
+// CHECK: tensor.pad %{{.*}} low[0, 0] high[0, 12]
+// CHECK: scf.forall
+// CHECK: vector.transfer_read {{.*}} : tensor<8x16xf32>, vector<8x16xf32>
+// CHECK: arith.mulf {{.*}} fastmath<contract> : vector<8x1x16xf32>
+// CHECK: tensor.extract_slice %{{.*}}[0, 0] [384, 100] [1, 1] : tensor<384x112xf32> to tensor<384x100xf32>
+// CHECK-LABEL: func.func @odd_columns_few_rows
+// CHECK-NOT: tensor.pad
+// CHECK-NOT: vector.transfer_read
+func.func @odd_columns(%a: tensor<384x384xf32>, %b: tensor<384x100xf32>, %c: tensor<384x100xf32>) -> tensor<384x100xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<384x384xf32>, tensor<384x100xf32>) outs(%c : tensor<384x100xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<384x100xf32>
+  return %r : tensor<384x100xf32>
+}
+func.func @odd_columns_few_rows(%a: tensor<24x384xf32>, %b: tensor<384x100xf32>, %c: tensor<24x100xf32>) -> tensor<24x100xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "reduction", "parallel"]} ins(%a, %b : tensor<24x384xf32>, tensor<384x100xf32>) outs(%c : tensor<24x100xf32>) attrs = {lbc.contraction} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y fastmath<contract> : f32
+    %s = arith.addf %acc, %m fastmath<contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<24x100xf32>
+  return %r : tensor<24x100xf32>
+}
