@@ -42,7 +42,10 @@ def TileAndVectorizeContractionsPass
     of 8 rows, updating the accumulator rows in L1 with vector FMAs; for 1-2
     rows a long k range is split into 8 slices run in parallel into partial
     rows summed afterwards, for 3-8 rows column blocks run in parallel.
-    Shapes whose columns 8 does not divide keep their loops. A dynamic row
+    Matrices of at least 32 rows whose columns 8 does not divide (1x1
+    convolutions on a 10 x 10 map) are computed on operands padded with zero
+    columns to a multiple of 16 and sliced back; other shapes whose columns
+    8 does not divide keep their loops. A dynamic row
     count (a named dim such as the sequence) becomes a loop over static
     blocks of 8 rows, each tiled as above, over operands padded with zero
     rows to whole blocks. Runs at tensor level, before bufferization,
