@@ -499,20 +499,16 @@ struct TileAndVectorizeContractionsPass
           vectorizeOptions);
     };
 
-    SmallVector<linalg::GenericOp> dynamicRows;
+    // Shapes the static tiling cannot take as they are: dynamic row counts
+    // become loops over static row blocks, odd column counts are padded.
+    SmallVector<linalg::GenericOp> reshaped;
     module.walk([&](linalg::GenericOp op) {
       if (op->hasAttr(kMarker) && op.getNumLoops() == 3)
-        dynamicRows.push_back(op);
+        reshaped.push_back(op);
     });
-    for (linalg::GenericOp op : dynamicRows)
-      splitDynamicRows(op);
-    SmallVector<linalg::GenericOp> oddColumns;
-    module.walk([&](linalg::GenericOp op) {
-      if (op->hasAttr(kMarker) && op.getNumLoops() == 3)
-        oddColumns.push_back(op);
-    });
-    for (linalg::GenericOp op : oddColumns)
-      padColumns(op);
+    for (linalg::GenericOp op : reshaped)
+      if (!splitDynamicRows(op))
+        padColumns(op);
 
     SmallVector<linalg::GenericOp> contractions;
     module.walk([&](linalg::GenericOp op) {
