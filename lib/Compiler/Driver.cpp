@@ -384,10 +384,9 @@ int mlir::lbc::runCompilerDriver(int argc, char **argv) {
   EmitKind emitKind = *kind == Emit::LLVM     ? EmitKind::LLVMIR
                       : *kind == Emit::Object ? EmitKind::Object
                                               : EmitKind::SharedLibrary;
-  // The parsed model (the weights' memory) is released once they are in the
-  // weights object, so the link does not hold them twice.
-  if (failed(emitArtifact(module, info, target, emitKind, outputPath,
-                          [&] { imported->source.reset(); })))
+  // The weights are written from the parsed model's memory after the link
+  // (lib/Target/WeightObject.h), so the linker never holds them.
+  if (failed(emitArtifact(module, info, target, emitKind, outputPath)))
     return 1;
   return 0;
 }

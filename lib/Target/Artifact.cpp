@@ -436,7 +436,6 @@ LogicalResult writeBytes(llvm::StringRef path, llvm::StringRef bytes,
   return success();
 }
 
-/// Links `objectPath` into the shared library `outputPath` with lld.
 /// Constants of at least this many bytes go to the weights object; smaller
 /// ones stay in LLVM IR, where the optimizer may fold them.
 constexpr size_t kExternalWeightBytes = 4096;
@@ -468,6 +467,7 @@ std::vector<WeightSymbol> externalizeWeights(ModuleOp module) {
   return weights;
 }
 
+/// Links `objectPaths` into the shared library `outputPath` with lld.
 LogicalResult linkSharedLibrary(ArrayRef<llvm::StringRef> objectPaths,
                                 llvm::StringRef outputPath, bool crossCompiled,
                                 std::string &error) {
@@ -497,11 +497,10 @@ LogicalResult linkSharedLibrary(ArrayRef<llvm::StringRef> objectPaths,
 
 } // namespace
 
-LogicalResult
-mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
-                        const TargetSelection &target, EmitKind kind,
-                        llvm::StringRef outputPath,
-                        llvm::function_ref<void()> weightsWritten) {
+LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
+                                      const TargetSelection &target,
+                                      EmitKind kind,
+                                      llvm::StringRef outputPath) {
   Location loc = module.getLoc();
   std::string error;
   ResolvedTarget resolved;
@@ -597,24 +596,46 @@ mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
   llvm::scope_exit removeObject([&] { llvm::sys::fs::remove(objectPath); });
   if (failed(writeObject(objectPath)))
     return emitError(loc) << error;
-  llvm::SmallString<256> weightsPath;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "lbc-weights", "o", fd, weightsPath))
-    return emitError(loc) << "cannot create a temporary object file: "
-                          << ec.message();
-  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
-  llvm::scope_exit removeWeights([&] { llvm::sys::fs::remove(weightsPath); });
-  if (!writeWeightObject(weightsPath, machine->getTargetTriple(), weights,
-                         error))
-    return emitError(loc) << error;
-  weights.clear();
-  if (weightsWritten)
-    weightsWritten();
+  // Without large constants the code object is the whole library.
+  llvm::SmallVector<llvm::StringRef, 2> inputs = {objectPath};
+  auto temporaryFile = [&](llvm::StringRef prefix, llvm::StringRef suffix,
+                           llvm::SmallString<256> &path) -> LogicalResult {
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile(prefix, suffix, fd, path))
+      return emitError(loc)
+             << "cannot create a temporary file: " << ec.message();
+    llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+    return success();
+  };
+  llvm::SmallString<256> weightsPath, linkedPath;
+  llvm::scope_exit removeTemporaries([&] {
+    if (!weightsPath.empty())
+      llvm::sys::fs::remove(weightsPath);
+    if (!linkedPath.empty())
+      llvm::sys::fs::remove(linkedPath);
+  });
+  if (!weights.empty()) {
+    // The weights object only declares the section (NOBITS); its bytes are
+    // inserted into the linked library (WeightObject.h).
+    if (failed(temporaryFile("lbc-weights", "o", weightsPath)) ||
+        failed(temporaryFile("lbc-linked", "so", linkedPath)))
+      return failure();
+    if (!writeWeightObject(weightsPath, machine->getTargetTriple(), weights,
+                           error))
+      return emitError(loc) << error;
+    inputs.push_back(weightsPath);
+  }
   if (failed(writeAtomically(
           outputPath,
-          [&](llvm::StringRef path) {
-            return linkSharedLibrary({objectPath, weightsPath}, path,
-                                     resolved.crossCompiled, error);
+          [&](llvm::StringRef path) -> LogicalResult {
+            if (weights.empty())
+              return linkSharedLibrary(inputs, path, resolved.crossCompiled,
+                                       error);
+            if (failed(linkSharedLibrary(inputs, linkedPath,
+                                         resolved.crossCompiled, error)) ||
+                !fillWeightSection(linkedPath, path, weights, error))
+              return failure();
+            return success();
           },
           error)))
     return emitError(loc) << error;

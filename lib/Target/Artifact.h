@@ -81,14 +81,12 @@ LogicalResult resolveTarget(const TargetSelection &target,
 /// from `lbc.name` argument/result attributes).
 ArtifactInfo describeFunction(func::FuncOp function);
 
-/// Emits `module` (LLVM dialect) as `kind` to `outputPath`. For a shared
-/// library, `weightsWritten` (if set) is called once the weights are in
-/// their object file and no longer read: the caller may release the memory
-/// they live in (the parsed model) before the link.
+/// Emits `module` (LLVM dialect) as `kind` to `outputPath`. A shared
+/// library's large constants are written from their blobs into the linked
+/// library (WeightObject.h): the blobs must stay alive until it returns.
 LogicalResult emitArtifact(ModuleOp module, const ArtifactInfo &info,
                            const TargetSelection &target, EmitKind kind,
-                           llvm::StringRef outputPath,
-                           llvm::function_ref<void()> weightsWritten = {});
+                           llvm::StringRef outputPath);
 
 /// The text stored in the artifact's `lbc_artifact_info` symbol.
 std::string formatArtifactInfo(const ArtifactInfo &info,

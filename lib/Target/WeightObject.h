@@ -30,11 +30,33 @@ struct WeightSymbol {
   uint64_t alignment = 64;
 };
 
+/// Where each weight goes in `.lbc.weights`: its offset (at its alignment),
+/// the section's size and alignment (at least 64).
+struct WeightLayout {
+  std::vector<uint64_t> offsets;
+  uint64_t size = 0;
+  uint64_t alignment = 64;
+};
+WeightLayout layOutWeights(const std::vector<WeightSymbol> &weights);
+
 /// Writes an ELF64 relocatable object for `triple` (x86-64 or AArch64,
-/// little-endian) with one read-only section `.lbc.weights` holding every
-/// weight at its alignment, each a hidden global object symbol. Returns false
-/// with `error` set on I/O failure or an unsupported triple.
+/// little-endian) with one read-only SHT_NOBITS section `.lbc.weights` of the
+/// weights' total size, each weight a hidden global object symbol at its
+/// layOutWeights offset. The bytes are not in the object: link it, then
+/// fillWeightSection. Returns false with `error` set on I/O failure or an
+/// unsupported triple.
 bool writeWeightObject(llvm::StringRef path, const llvm::Triple &triple,
+                       const std::vector<WeightSymbol> &weights,
+                       std::string &error);
+
+/// Copies the shared library `linkedPath` (linked with writeWeightObject's
+/// object) to `outputPath` with the weights' bytes in `.lbc.weights`: the
+/// section becomes PROGBITS at the end of the file image of the read-only
+/// load segment that the linker ended with it, and everything after moves
+/// by a multiple of the largest segment alignment (addresses do not change).
+/// Returns false with `error` set on I/O failure or a layout it does not
+/// recognize.
+bool fillWeightSection(llvm::StringRef linkedPath, llvm::StringRef outputPath,
                        const std::vector<WeightSymbol> &weights,
                        std::string &error);
 

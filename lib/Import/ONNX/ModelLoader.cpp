@@ -14,17 +14,22 @@
 #include "lib/Import/ONNX/ShapeFolding.h"
 #include "lib/Import/ONNX/ShapeInference.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 
 #include <climits>
+#include <cstring>
 #include <exception>
 #include <map>
+#include <unistd.h>
 
 using namespace mlir::lbc::onnx_import;
 
@@ -153,29 +158,34 @@ std::unique_ptr<LoadedModel> mlir::lbc::onnx_import::loadModel(
     llvm::StringRef path, const ShapeBindings &bindings, std::string &error) {
   auto loaded = std::make_unique<LoadedModel>();
   loaded->path = path.str();
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    error = "cannot read '" + path.str() + "': " + buffer.getError().message();
+  // Parsed from the file in blocks (read(2), not a mapping of the whole
+  // file): the protobuf owns copies of everything, so a mapped file would
+  // double the model in memory while parsing (the peak of compiling a
+  // 1.2 GB model).
+  uint64_t fileSize = 0;
+  int fd = -1;
+  if (std::error_code ec = llvm::sys::fs::file_size(path, fileSize))
+    error = "cannot read '" + path.str() + "': " + ec.message();
+  else if (std::error_code ec = llvm::sys::fs::openFileForRead(path, fd))
+    error = "cannot read '" + path.str() + "': " + ec.message();
+  if (fd < 0)
     return nullptr;
-  }
-  // Only needed while parsing: the protobuf owns copies of everything, so
-  // the file's pages are dropped right after parsing.
-  std::unique_ptr<llvm::MemoryBuffer> modelFile = std::move(*buffer);
-  llvm::StringRef bytes = modelFile->getBuffer();
-  google::protobuf::io::CodedInputStream stream(
-      reinterpret_cast<const uint8_t *>(bytes.data()),
-      static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
+  llvm::scope_exit closeFile([&] { ::close(fd); });
+  constexpr int kReadBlock = 1 << 20;
+  google::protobuf::io::FileInputStream file(fd, kReadBlock);
+  google::protobuf::io::CodedInputStream stream(&file);
   stream.SetTotalBytesLimit(INT_MAX);
   if (!loaded->model->ParseFromCodedStream(&stream) ||
-      !stream.ConsumedEntireMessage()) {
+      !stream.ConsumedEntireMessage() || file.GetErrno() != 0) {
     error = "'" + path.str() +
             "' is not a valid ONNX model: protobuf parsing failed near byte " +
             std::to_string(stream.CurrentPosition()) + " of " +
-            std::to_string(bytes.size());
+            std::to_string(fileSize);
+    if (file.GetErrno() != 0)
+      error =
+          "cannot read '" + path.str() + "': " + std::strerror(file.GetErrno());
     return nullptr;
   }
-  modelFile.reset();
   if (!loaded->model->has_graph()) {
     error = "'" + path.str() + "' has no graph";
     return nullptr;

@@ -82,11 +82,13 @@ def DistributeParallelLoopsPass
     (those are tiled by lbc-tile-and-vectorize-contractions) and whose
     iteration space has at least `min-iterations` points is tiled along its
     outermost parallel dimension of size > 1 into `chunks` pieces as an
-    `scf.forall`, which code generation runs on the thread pool (OpenMP).
+    `scf.forall`, which code generation runs on the artifact's thread pool
+    (through the OpenMP entry points it implements).
     Elementwise chains, depthwise convolutions, im2col copies, pooling and
     reductions over inner dims thus use every thread. Small ops stay
-    sequential: a parallel region costs ~1.2 us of fork and join (libomp)
-    plus moving its operands between cores.
+    sequential: a parallel region costs ~1.2 us of fork and join (measured
+    with libomp, which the artifact's own pool replaced) plus moving its
+    operands between cores.
   }];
   let options = [
     Option<"minIterations", "min-iterations", "int64_t", /*default=*/"16384",
