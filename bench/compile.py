@@ -19,21 +19,30 @@ import sys
 import tempfile
 import time
 
-import onnx
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+# Run in a child process: lbc-opt's peak memory comes from wait4, and on Linux
+# a child's peak includes what it inherited at fork, before its exec, so this
+# process must not hold a loaded model when it starts lbc-opt.
+WEIGHT_BYTES = """
+import sys, onnx, onnx.mapping
+model = onnx.load(sys.argv[1], load_external_data=False)
+total = 0
+for initializer in model.graph.initializer:
+    count = 1
+    for dim in initializer.dims:
+        count *= dim
+    total += count * onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[initializer.data_type].itemsize
+print(total)
+"""
+
+
 def weight_bytes(model_path):
-    """Bytes of the model's initializers (loaded without external data)."""
-    model = onnx.load(model_path, load_external_data=False)
-    total = 0
-    for initializer in model.graph.initializer:
-        count = 1
-        for dim in initializer.dims:
-            count *= dim
-        total += count * onnx.helper.tensor_dtype_to_np_dtype(initializer.data_type).itemsize
-    return total
+    """Bytes of the model's initializers."""
+    return int(subprocess.run([sys.executable, "-c", WEIGHT_BYTES, model_path], check=True,
+                              capture_output=True, text=True).stdout)
 
 
 def main():

@@ -387,10 +387,16 @@ void QuantizeWeightsPass::runOnOperation() {
       mlir::emitWarning(module.getLoc(), "keep pattern '")
           << keep[index] << "' names no linear layer; nothing was kept for it";
 
+  SmallVector<DenseResourceElementsAttr> replaced;
   for (arith::ConstantOp constant : touchedConstants)
-    if (constant->use_empty())
+    if (constant->use_empty()) {
+      if (auto resource =
+              dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+        replaced.push_back(resource);
       constant.erase();
+    }
   packedConstants.clear();
+  releaseUnusedWeightBlobs(module, replaced);
   errors.clear();
   if (anyFailed)
     signalPassFailure();

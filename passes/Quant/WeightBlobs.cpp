@@ -16,6 +16,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include "llvm/ADT/StringSet.h"
+
 #include <cstring>
 
 using namespace mlir;
@@ -217,4 +219,24 @@ void mlir::lbc::replaceF32Constant(OpOperand &operand, arith::ConstantOp old,
   operand.set(arith::ConstantOp::create(
       b, old.getLoc(),
       makeF32Resource(cast<RankedTensorType>(old.getType()), values, name)));
+}
+
+void mlir::lbc::releaseUnusedWeightBlobs(
+    ModuleOp module, ArrayRef<DenseResourceElementsAttr> candidates) {
+  if (candidates.empty())
+    return;
+  llvm::StringSet<> used;
+  module->walk([&](Operation *op) {
+    op->getAttrDictionary().walk([&](DenseResourceElementsAttr attr) {
+      used.insert(attr.getRawHandle().getKey());
+    });
+  });
+  for (DenseResourceElementsAttr attr : candidates) {
+    DenseResourceElementsHandle handle = attr.getRawHandle();
+    if (!handle.getKey().starts_with("lbc_") || used.contains(handle.getKey()))
+      continue;
+    // An empty blob in its place runs the old one's deleter.
+    if (AsmResourceBlob *blob = handle.getBlob())
+      *blob = AsmResourceBlob();
+  }
 }

@@ -68,6 +68,15 @@ DenseResourceElementsAttr makeF32Resource(RankedTensorType type,
                                           ArrayRef<float> values,
                                           llvm::StringRef name);
 
+/// Frees the memory of those `candidates` that lbc's passes made (keys
+/// starting with "lbc_": transposed, rotated or smoothed f32 weights) and
+/// that no attribute in `module` refers to any more. The context keeps every
+/// resource blob until it is destroyed, so a weight replaced by its packed
+/// form would otherwise stay in memory through code generation (the
+/// transposed f32 copies doubled a 1.2 GB model's peak).
+void releaseUnusedWeightBlobs(ModuleOp module,
+                              ArrayRef<DenseResourceElementsAttr> candidates);
+
 /// Decodes the blob of a packed constant into an f32 dense_resource of its
 /// logical type.
 FailureOr<DenseResourceElementsAttr> unpackWeights(lowbit::ConstantOp constant);
