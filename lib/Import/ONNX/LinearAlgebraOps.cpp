@@ -12,6 +12,7 @@
 
 #include "lib/Import/ONNX/LinalgBuilders.h"
 #include "lib/Import/ONNX/NodeContext.h"
+#include "lib/Support/ConstantBytes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -22,6 +23,7 @@
 
 using namespace mlir;
 using namespace mlir::lbc::onnx_import;
+using mlir::lbc::constantMatrixBytes;
 
 /// Batched contraction C[b..., m, n] = sum_k A[b..., m, k] * B[b..., k, n]
 /// with numpy broadcasting of the batch dims. `transposeA`/`transposeB` read
@@ -136,38 +138,6 @@ Value insertUnitDim(OpBuilder &b, Location loc, Value value, int64_t position) {
   shape.insert(shape.begin() + position, 1);
   return buildReshape(b, loc, value,
                       RankedTensorType::get(shape, type.getElementType()));
-}
-
-/// The bytes of a constant of rank >= 2 with whole-byte elements and a name
-/// for data derived from it; nothing for other values (and for splats).
-std::optional<std::pair<ArrayRef<char>, std::string>>
-constantMatrixBytes(Value value) {
-  auto constant = value.getDefiningOp<arith::ConstantOp>();
-  auto type = dyn_cast<RankedTensorType>(value.getType());
-  if (!constant || !type || type.getRank() < 2 || !type.hasStaticShape() ||
-      !type.getElementType().isIntOrFloat() ||
-      type.getElementType().getIntOrFloatBitWidth() % 8)
-    return std::nullopt;
-  ArrayRef<char> data;
-  std::string name = "constant";
-  if (auto resource =
-          dyn_cast<DenseResourceElementsAttr>(constant.getValue())) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    data = blob->getData();
-    name = resource.getRawHandle().getKey().str();
-  } else if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue())) {
-    if (dense.isSplat())
-      return std::nullopt;
-    data = dense.getRawData();
-  } else {
-    return std::nullopt;
-  }
-  size_t bytes = type.getElementType().getIntOrFloatBitWidth() / 8;
-  if (data.size() != static_cast<size_t>(type.getNumElements()) * bytes)
-    return std::nullopt;
-  return std::make_pair(data, name);
 }
 
 /// A 2-D constant of `type` whose element (row, column) is copied from

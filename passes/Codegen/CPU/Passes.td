@@ -44,8 +44,11 @@ def TileAndVectorizeContractionsPass
     rows summed afterwards, for 3-8 rows column blocks run in parallel.
     Matrices of at least 32 rows whose columns 8 does not divide (1x1
     convolutions on a 10 x 10 map) are computed on operands padded with zero
-    columns to a multiple of 16 and sliced back; other shapes whose columns
-    8 does not divide keep their loops. A dynamic row
+    columns to a multiple of 16 and sliced back, and a B whose rows are a
+    multiple of 4 KiB long (whose column strips would all map to the same L1
+    sets) gets 32 more columns (a constant at compile time, another copied
+    from 256 rows); other shapes whose columns 8 does not divide keep their
+    loops. A dynamic row
     count (a named dim such as the sequence) becomes a loop over static
     blocks of 8 rows, each tiled as above, over operands padded with zero
     rows to whole blocks. Runs at tensor level, before bufferization,
