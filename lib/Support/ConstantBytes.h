@@ -1,11 +1,11 @@
-//===- ConstantBytes.h - the raw bytes of a constant tensor -----*- C++ -*-===//
+//===- ConstantBytes.h - reading and building constant matrices -*- C++ -*-===//
 //
 // Part of lbc, the low-bit compiler.
 //
 //===----------------------------------------------------------------------===//
 //
 // Header-only (it uses MLIR, the rest of lib/Support does not): the importer
-// and code generation read constant matrices the same way.
+// and code generation read and build constant matrices the same way.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +16,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -53,6 +54,29 @@ constantMatrixBytes(Value value) {
   if (data.size() != static_cast<size_t>(type.getNumElements()) * bytes)
     return std::nullopt;
   return std::make_pair(data, name);
+}
+
+/// A 2-D constant of `type` whose element (row, column) is copied from
+/// `source(row, column)` (null for zero), as a 64-byte aligned resource.
+inline Value buildConstantMatrix(
+    OpBuilder &b, Location loc, RankedTensorType type, StringRef name,
+    function_ref<const char *(int64_t row, int64_t column)> source) {
+  size_t bytes = type.getElementType().getIntOrFloatBitWidth() / 8;
+  constexpr size_t kAlignment = 64;
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
+      static_cast<size_t>(type.getNumElements()) * bytes, kAlignment);
+  MutableArrayRef<char> out = blob.getMutableData();
+  int64_t columns = type.getDimSize(1);
+  for (int64_t row = 0; row < type.getDimSize(0); ++row)
+    for (int64_t column = 0; column < columns; ++column) {
+      char *target = out.data() + (row * columns + column) * bytes;
+      if (const char *element = source(row, column))
+        std::memcpy(target, element, bytes);
+      else
+        std::memset(target, 0, bytes);
+    }
+  return arith::ConstantOp::create(
+      b, loc, DenseResourceElementsAttr::get(type, name, std::move(blob)));
 }
 
 } // namespace mlir::lbc

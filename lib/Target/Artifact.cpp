@@ -586,20 +586,16 @@ LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
       return emitError(loc) << error;
     return success();
   }
-  llvm::SmallString<256> objectPath;
-  int fd;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("lbc-model", "o", fd, objectPath))
-    return emitError(loc) << "cannot create a temporary object file: "
-                          << ec.message();
-  llvm::sys::Process::SafelyCloseFileDescriptor(fd);
-  llvm::scope_exit removeObject([&] { llvm::sys::fs::remove(objectPath); });
-  if (failed(writeObject(objectPath)))
-    return emitError(loc) << error;
-  // Without large constants the code object is the whole library.
-  llvm::SmallVector<llvm::StringRef, 2> inputs = {objectPath};
+  // Temporary files, removed on every way out.
+  llvm::SmallString<256> objectPath, weightsPath, linkedPath;
+  llvm::scope_exit removeTemporaries([&] {
+    for (llvm::StringRef path : {objectPath, weightsPath, linkedPath})
+      if (!path.empty())
+        llvm::sys::fs::remove(path);
+  });
   auto temporaryFile = [&](llvm::StringRef prefix, llvm::StringRef suffix,
                            llvm::SmallString<256> &path) -> LogicalResult {
+    int fd;
     if (std::error_code ec =
             llvm::sys::fs::createTemporaryFile(prefix, suffix, fd, path))
       return emitError(loc)
@@ -607,13 +603,12 @@ LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
     llvm::sys::Process::SafelyCloseFileDescriptor(fd);
     return success();
   };
-  llvm::SmallString<256> weightsPath, linkedPath;
-  llvm::scope_exit removeTemporaries([&] {
-    if (!weightsPath.empty())
-      llvm::sys::fs::remove(weightsPath);
-    if (!linkedPath.empty())
-      llvm::sys::fs::remove(linkedPath);
-  });
+  if (failed(temporaryFile("lbc-model", "o", objectPath)))
+    return failure();
+  if (failed(writeObject(objectPath)))
+    return emitError(loc) << error;
+  // Without large constants the code object is the whole library.
+  llvm::SmallVector<llvm::StringRef, 2> inputs = {objectPath};
   if (!weights.empty()) {
     // The weights object only declares the section (NOBITS); its bytes are
     // inserted into the linked library (WeightObject.h).
@@ -631,11 +626,10 @@ LogicalResult mlir::lbc::emitArtifact(ModuleOp module, const ArtifactInfo &info,
             if (weights.empty())
               return linkSharedLibrary(inputs, path, resolved.crossCompiled,
                                        error);
-            if (failed(linkSharedLibrary(inputs, linkedPath,
-                                         resolved.crossCompiled, error)) ||
-                !fillWeightSection(linkedPath, path, weights, error))
-              return failure();
-            return success();
+            return success(
+                succeeded(linkSharedLibrary(inputs, linkedPath,
+                                            resolved.crossCompiled, error)) &&
+                fillWeightSection(linkedPath, path, weights, error));
           },
           error)))
     return emitError(loc) << error;

@@ -39,6 +39,16 @@ uint32_t addString(std::string &table, llvm::StringRef name) {
   return offset;
 }
 
+/// Writes `count` zero bytes.
+void writeZeros(llvm::raw_ostream &out, uint64_t count) {
+  static const char zeros[4096] = {};
+  while (count > 0) {
+    uint64_t chunk = std::min<uint64_t>(sizeof(zeros), count);
+    out.write(zeros, chunk);
+    count -= chunk;
+  }
+}
+
 } // namespace
 
 WeightLayout
@@ -151,11 +161,9 @@ bool mlir::lbc::writeWeightObject(llvm::StringRef path,
     position += size;
   };
   auto padTo = [&](uint64_t offset) {
-    static const char zeros[64] = {};
-    while (position < offset) {
-      size_t chunk = std::min<uint64_t>(sizeof(zeros), offset - position);
-      write(zeros, chunk);
-    }
+    if (offset > position)
+      writeZeros(out, offset - position);
+    position = std::max(position, offset);
   };
   write(&header, sizeof(header));
   padTo(symtabOffset);
@@ -276,22 +284,14 @@ bool mlir::lbc::fillWeightSection(llvm::StringRef linkedPath,
     error = "cannot write '" + outputPath.str() + "': " + ec.message();
     return false;
   }
-  static const char zeros[4096] = {};
-  auto padBy = [&](uint64_t bytes) {
-    for (; bytes > 0;) {
-      uint64_t chunk = std::min<uint64_t>(sizeof(zeros), bytes);
-      out.write(zeros, chunk);
-      bytes -= chunk;
-    }
-  };
   out.write(image.data(), insertAt);
   uint64_t position = insertAt;
   for (size_t i = 0; i < weights.size(); ++i) {
-    padBy(dataOffset + layout.offsets[i] - position);
+    writeZeros(out, dataOffset + layout.offsets[i] - position);
     out.write(weights[i].data.data(), weights[i].data.size());
     position = dataOffset + layout.offsets[i] + weights[i].data.size();
   }
-  padBy(insertAt + shift - position);
+  writeZeros(out, insertAt + shift - position);
   out.write(image.data() + insertAt, image.size() - insertAt);
   out.close();
   if (out.has_error()) {

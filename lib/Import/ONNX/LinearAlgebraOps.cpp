@@ -23,6 +23,7 @@
 
 using namespace mlir;
 using namespace mlir::lbc::onnx_import;
+using mlir::lbc::buildConstantMatrix;
 using mlir::lbc::constantMatrixBytes;
 
 /// Batched contraction C[b..., m, n] = sum_k A[b..., m, k] * B[b..., k, n]
@@ -138,29 +139,6 @@ Value insertUnitDim(OpBuilder &b, Location loc, Value value, int64_t position) {
   shape.insert(shape.begin() + position, 1);
   return buildReshape(b, loc, value,
                       RankedTensorType::get(shape, type.getElementType()));
-}
-
-/// A 2-D constant of `type` whose element (row, column) is copied from
-/// `source(row, column)` (null for zero), as a 64-byte aligned resource.
-Value buildConstantMatrix(
-    OpBuilder &b, Location loc, RankedTensorType type, StringRef name,
-    function_ref<const char *(int64_t row, int64_t column)> source) {
-  size_t bytes = type.getElementType().getIntOrFloatBitWidth() / 8;
-  constexpr size_t kAlignment = 64;
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocate(
-      static_cast<size_t>(type.getNumElements()) * bytes, kAlignment);
-  MutableArrayRef<char> out = blob.getMutableData();
-  int64_t columns = type.getDimSize(1);
-  for (int64_t row = 0; row < type.getDimSize(0); ++row)
-    for (int64_t column = 0; column < columns; ++column) {
-      char *target = out.data() + (row * columns + column) * bytes;
-      if (const char *element = source(row, column))
-        std::memcpy(target, element, bytes);
-      else
-        std::memset(target, 0, bytes);
-    }
-  return arith::ConstantOp::create(
-      b, loc, DenseResourceElementsAttr::get(type, name, std::move(blob)));
 }
 
 } // namespace

@@ -370,24 +370,16 @@ Value padConstantColumns(OpBuilder &b, Location loc, Value value,
     return {};
   ArrayRef<char> data = constant->first;
   auto type = cast<RankedTensorType>(value.getType());
-  int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
+  int64_t columns = type.getDimSize(1);
   size_t bytes = type.getElementType().getIntOrFloatBitWidth() / 8;
-  size_t rowBytes = columns * bytes, paddedRowBytes = (columns + extra) * bytes;
-  AsmResourceBlob blob =
-      HeapAsmResourceBlob::allocate(rows * paddedRowBytes, /*align=*/64);
-  MutableArrayRef<char> out = blob.getMutableData();
-  for (int64_t row = 0; row < rows; ++row) {
-    std::memcpy(out.data() + row * paddedRowBytes, data.data() + row * rowBytes,
-                rowBytes);
-    std::memset(out.data() + row * paddedRowBytes + rowBytes, 0,
-                paddedRowBytes - rowBytes);
-  }
-  auto paddedType =
-      RankedTensorType::get({rows, columns + extra}, type.getElementType());
-  return arith::ConstantOp::create(
+  return mlir::lbc::buildConstantMatrix(
       b, loc,
-      DenseResourceElementsAttr::get(paddedType, "lbc_padded_columns",
-                                     std::move(blob)));
+      RankedTensorType::get({type.getDimSize(0), columns + extra},
+                            type.getElementType()),
+      "lbc_padded_columns", [&](int64_t row, int64_t column) -> const char * {
+        return column < columns ? data.data() + (row * columns + column) * bytes
+                                : nullptr;
+      });
 }
 
 /// A matrix-shaped contraction (at least kMinRows rows) computed on operands
