@@ -13,8 +13,10 @@ a multiple of the vector width, M = 1..17 rows), compiles one MatMul with a
 constant weight from the same packed bytes with the microkernel and with
 --ukernels=false (the reference decode to f32 + matmul, itself bit-exact with
 the codec: decode-matches-codec.test; for a8, the per-block quantization in
-linalg ops). a8 and NF4 kernels are compiled twice: for this CPU (AVX-512 and
-VNNI variants where it has them) and for x86-64-v3 (the portable kernels). Runs all on the same input and
+linalg ops). Kernels with an AVX-512 variant (a8, NF4, f32-input 4-bit
+group-wise, q4k and q5k: codes looked up in per-group tables) are compiled
+twice: for this CPU (AVX-512 and VNNI variants where it has them) and for
+x86-64-v3 (the portable kernels). Runs all on the same input and
 prints max|kernel - reference| / max|reference|, which only summation order may
 make non-zero. Exits 1 above 1e-5.
 """
@@ -47,6 +49,8 @@ RECIPES = ["w8", "w4", "w4g64", "w4z", "w8zg64", "w5", "w3", "w2", "w6zg64", "w8
 KQUANT_SHAPES = [(1, 256, 37), (3, 512, 8), (5, 768, 33), (17, 256, 45), (40, 512, 70),
                  (1, 4608, 5), (4, 1536, 6)]
 KQUANT_RECIPES = ["q4k", "q4k,a8", "q5k", "q5k,a8", "q3k", "q3k,a8", "q6k", "q6k,a8", "q4k,a4t=0.9"]
+# f32-input recipes whose kernels have an AVX-512 variant of their own.
+AVX512_FLOAT_RECIPES = {"w4", "w4g64", "w4z", "nf4", "nf4g32", "q4k", "q5k"}
 TOLERANCE = 1e-5
 # Under emulation every run costs more: a subset that keeps the odd cases
 # (one row, 17 rows, 32 rows on the panel path, K not a multiple of the
@@ -95,7 +99,7 @@ def main():
         np.save(x_path, rng.normal(size=(m, k)).astype(np.float32))
         for recipe in recipes:
             int_inputs = ",a" in recipe  # a8, a4t=0.9, ...: the int8-input kernels
-            portable = int_inputs or recipe.startswith("nf4") or m >= PANEL_ROWS
+            portable = int_inputs or recipe in AVX512_FLOAT_RECIPES or m >= PANEL_ROWS
             if aarch64:
                 kernel_cpus = ["aarch64", "neoverse-n1"] if int_inputs else ["aarch64"]
             else:

@@ -24,6 +24,10 @@
 #include <cstring>
 #include <type_traits>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 using namespace lbc::ukernels;
 
 namespace {
@@ -110,6 +114,33 @@ inline void decodePiece(const uint8_t *codes, int64_t piece, int64_t groupSize,
     decodeLsbFirst<Bits>(codes + piece * Bits / 8, w0, w1);
     first = piece;
     second = piece + 16;
+  }
+}
+
+/// Adds the last group of a k that the group size does not divide (when
+/// there is one) to rows [0, Rows) of y, one product at a time.
+template <int Rows, int Bits, bool ZeroPoints>
+void addLastGroup(const float *__restrict xs, int64_t k, int64_t xStride,
+                  const PackedLayout &layout, int64_t groupSize, int64_t nBegin,
+                  int64_t nEnd, float *__restrict ys, int64_t yStride) {
+  if (layout.fullGroups == layout.groupsPerRow)
+    return;
+  const int64_t tailStart = layout.fullGroups * groupSize;
+  for (int64_t n = nBegin; n < nEnd; ++n) {
+    const uint8_t *codes =
+        layout.rowCodes(n) + layout.fullGroups * layout.groupBytes;
+    float scale = loadHalf(layout.rowScales(n) + 2 * layout.fullGroups);
+    float zeroPoint =
+        ZeroPoints ? loadHalf(layout.rowZeroPoints(n) + 2 * layout.fullGroups)
+                   : float(1 << (Bits - 1));
+    for (int r = 0; r < Rows; ++r) {
+      float partial = 0.0f;
+      for (int64_t j = tailStart; j < k; ++j)
+        partial += (float(storedCode(codes, j - tailStart, Bits, groupSize)) -
+                    zeroPoint) *
+                   xs[r * xStride + j];
+      ys[r * yStride + n] += partial * scale;
+    }
   }
 }
 
@@ -204,27 +235,99 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
   };
   walkSpans<Rows>(layout.fullGroups, span, nBegin, nEnd, ys, yStride, startSpan,
                   spanDot);
-  // The last group of a k that the group size does not divide.
-  if (layout.fullGroups == layout.groupsPerRow)
-    return;
-  const int64_t tailStart = layout.fullGroups * groupSize;
-  for (int64_t n = nBegin; n < nEnd; ++n) {
-    const uint8_t *codes =
-        layout.rowCodes(n) + layout.fullGroups * layout.groupBytes;
-    float scale = loadHalf(layout.rowScales(n) + 2 * layout.fullGroups);
-    float zeroPoint =
-        ZeroPoints ? loadHalf(layout.rowZeroPoints(n) + 2 * layout.fullGroups)
-                   : float(1 << (Bits - 1));
-    for (int r = 0; r < Rows; ++r) {
-      float partial = 0.0f;
-      for (int64_t j = tailStart; j < k; ++j)
-        partial += (float(storedCode(codes, j - tailStart, Bits, groupSize)) -
-                    zeroPoint) *
-                   xs[r * xStride + j];
-      ys[r * yStride + n] += partial * scale;
-    }
-  }
+  addLastGroup<Rows, Bits, ZeroPoints>(xs, k, xStride, layout, groupSize,
+                                       nBegin, nEnd, ys, yStride);
 }
+
+#if defined(__x86_64__)
+#define LBC_AVX512 __attribute__((target("avx512f")))
+
+/// rowBlock for 4-bit codes on AVX-512. A 4-bit group has only 16 distinct
+/// weights: (q - z) s for q < 16 is computed once per group into one
+/// register (exact: a product of two f16 values fits f32's significand) and
+/// the codes are looked up in it with vpermps, which reads only an index's
+/// low 4 bits, so the low nibble needs no mask. Per 32 weights: a widening
+/// load, a shift, two lookups, the table and two FMAs, where rowBlock
+/// converts both halves and scales the group's dot product afterwards (one
+/// operation more, the loop's bound: it is compute-bound even in L2).
+template <int Rows, bool ZeroPoints>
+LBC_AVX512 void lookupRowBlock(const float *__restrict xs, int64_t k,
+                               int64_t xStride, const PackedLayout &layout,
+                               int64_t groupSize, int64_t nBegin, int64_t nEnd,
+                               float *__restrict ys, int64_t yStride) {
+  // Four groups in flight per half for one row: the FMA latency, not the
+  // ports, would bound fewer chains.
+  constexpr int Chains = Rows == 1 ? 4 : 1;
+  constexpr int64_t kMaxSpanGroups = kSpanInputs / Rows / 32;
+  const int64_t span = unitsPerSpan(Rows, groupSize);
+  const int64_t ahead = outputsAhead(span * layout.groupBytes);
+  const int64_t half = groupSize / 2;
+  const __m512 codeValues =
+      _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512 centred = _mm512_sub_ps(codeValues, _mm512_set1_ps(8.0f));
+  float scales[kMaxSpanGroups], shifts[kMaxSpanGroups];
+  auto spanDot = [&](int64_t n, int64_t g0, int64_t g1,
+                     float *partial) LBC_AVX512 {
+    const int64_t count = g1 - g0;
+    const uint8_t *rowCodes = layout.rowCodes(n) + g0 * layout.groupBytes;
+    const uint8_t *aheadCodes =
+        layout.rowCodes(n + ahead) + g0 * layout.groupBytes;
+    for (int64_t i = 0; i < count; ++i) {
+      scales[i] = loadHalf(layout.rowScales(n) + 2 * (g0 + i));
+      if (ZeroPoints)
+        shifts[i] =
+            -loadHalf(layout.rowZeroPoints(n) + 2 * (g0 + i)) * scales[i];
+    }
+    prefetchRun(layout.rowScales(n + ahead) + 2 * g0, 2 * count);
+    if (ZeroPoints)
+      prefetchRun(layout.rowZeroPoints(n + ahead) + 2 * g0, 2 * count);
+    __m512 acc[Chains][2][Rows];
+    for (int c = 0; c < Chains; ++c)
+      for (int h = 0; h < 2; ++h)
+        for (int r = 0; r < Rows; ++r)
+          acc[c][h][r] = _mm512_setzero_ps();
+    for (int64_t i = 0; i < count; ++i) {
+      const uint8_t *codes = rowCodes + i * layout.groupBytes;
+      const float *at = xs + (g0 + i) * groupSize;
+      __builtin_prefetch(aheadCodes + i * layout.groupBytes, 0, 0);
+      const __m512 table =
+          ZeroPoints ? _mm512_fmadd_ps(codeValues, _mm512_set1_ps(scales[i]),
+                                       _mm512_set1_ps(shifts[i]))
+                     : _mm512_mul_ps(centred, _mm512_set1_ps(scales[i]));
+      // Q4_0 order: byte j of a piece holds input j (low nibble) and input
+      // half + j (high nibble).
+      for (int64_t piece = 0; piece < half; piece += 16) {
+        __m512i bytes = _mm512_cvtepu8_epi32(
+            _mm_loadu_si128(reinterpret_cast<const __m128i *>(codes + piece)));
+        __m512 low = _mm512_permutexvar_ps(bytes, table);
+        __m512 high = _mm512_permutexvar_ps(_mm512_srli_epi32(bytes, 4), table);
+        for (int r = 0; r < Rows; ++r) {
+          __m512 &lowSum = acc[i % Chains][0][r];
+          __m512 &highSum = acc[i % Chains][1][r];
+          lowSum = _mm512_fmadd_ps(
+              low, _mm512_loadu_ps(at + r * xStride + piece), lowSum);
+          highSum = _mm512_fmadd_ps(
+              high, _mm512_loadu_ps(at + r * xStride + half + piece), highSum);
+        }
+      }
+    }
+    for (int r = 0; r < Rows; ++r) {
+      __m512 total = _mm512_add_ps(acc[0][0][r], acc[0][1][r]);
+      for (int c = 1; c < Chains; ++c)
+        total = _mm512_add_ps(total, _mm512_add_ps(acc[c][0][r], acc[c][1][r]));
+      partial[r] = _mm512_reduce_add_ps(total);
+    }
+  };
+  walkSpans<Rows>(
+      layout.fullGroups, span, nBegin, nEnd, ys, yStride,
+      [](int64_t, int64_t) {}, spanDot);
+  addLastGroup<Rows, 4, ZeroPoints>(xs, k, xStride, layout, groupSize, nBegin,
+                                    nEnd, ys, yStride);
+}
+#endif
+
+/// The kernels an entry point is built from.
+enum class Isa { Portable, Avx512 };
 
 /// Decodes one weight row's codes [k0, k0 + count) (k0 a multiple of the
 /// group size) to f32, scales and zero points applied, into `out`.
@@ -274,17 +377,26 @@ void panelRows(const float *__restrict x, int64_t rows, int64_t k,
       });
 }
 
-template <int Bits, bool ZeroPoints, int PanelVectors>
+template <int Bits, bool ZeroPoints, Isa Which>
 void allRows(const float *__restrict x, int64_t rows, int64_t k,
              int64_t xStride, const PackedLayout &layout, int64_t groupSize,
              int64_t nBegin, int64_t nEnd, float *__restrict y,
              int64_t yStride) {
   if (rows >= kPanelMinRows && groupSize <= kPanelChunk) {
-    panelRows<Bits, ZeroPoints, PanelVectors>(
+    // A 6 x 64 register tile in 32 zmm registers, 6 x 8 in 16 ymm.
+    panelRows<Bits, ZeroPoints, Which == Isa::Avx512 ? 4 : 1>(
         x, rows, k, xStride, layout, groupSize, nBegin, nEnd, y, yStride);
     return;
   }
   auto block = [&](auto rowCount, int64_t r) {
+#if defined(__x86_64__)
+    if constexpr (Which == Isa::Avx512 && Bits == 4) {
+      lookupRowBlock<decltype(rowCount)::value, ZeroPoints>(
+          x + r * xStride, k, xStride, layout, groupSize, nBegin, nEnd,
+          y + r * yStride, yStride);
+      return;
+    }
+#endif
     rowBlock<decltype(rowCount)::value, Bits, ZeroPoints>(
         x + r * xStride, k, xStride, layout, groupSize, nBegin, nEnd,
         y + r * yStride, yStride);
@@ -307,7 +419,7 @@ void allRows(const float *__restrict x, int64_t rows, int64_t k,
   }
 }
 
-template <int PanelVectors>
+template <Isa Which>
 int64_t groupwiseLinear(const float *__restrict x, int64_t rows, int64_t k,
                         int64_t xStride, const uint8_t *__restrict packed,
                         int64_t nTotal, int64_t nBegin, int64_t nEnd,
@@ -318,8 +430,8 @@ int64_t groupwiseLinear(const float *__restrict x, int64_t rows, int64_t k,
   PackedLayout layout(packed, nTotal, k, bits, groupSize, zeroPoints);
   auto run = [&](auto bitsConstant, auto zeroPointsConstant) {
     allRows<decltype(bitsConstant)::value, decltype(zeroPointsConstant)::value,
-            PanelVectors>(x, rows, k, xStride, layout, groupSize, nBegin, nEnd,
-                          y, yStride);
+            Which>(x, rows, k, xStride, layout, groupSize, nBegin, nEnd, y,
+                   yStride);
   };
   withCodeBits(bits, [&](auto bitsConstant) {
     if (zeroPoints)
@@ -349,21 +461,21 @@ int64_t lbc_ukernel_groupwise_linear(int64_t x, int64_t rows, int64_t k,
                                      int64_t nEnd, int64_t y, int64_t yStride,
                                      int64_t bits, int64_t groupSize,
                                      int64_t zeroPoints) {
-  return groupwiseLinear</*PanelVectors=*/1>(
+  return groupwiseLinear<Isa::Portable>(
       reinterpret_cast<const float *>(x), rows, k, xStride,
       reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
       reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints != 0);
 }
 
 #if defined(__x86_64__)
-/// lbc_ukernel_groupwise_linear for CPUs with AVX-512: the same code, with
-/// the prefill path's register tile sized for 32 zmm registers (6 rows x 64
-/// outputs) instead of 16 ymm.
+/// lbc_ukernel_groupwise_linear for CPUs with AVX-512: 4-bit codes looked
+/// up in a per-group table (lookupRowBlock), and the prefill path's register
+/// tile sized for 32 zmm registers.
 int64_t lbc_ukernel_groupwise_linear__avx512(
     int64_t x, int64_t rows, int64_t k, int64_t xStride, int64_t packed,
     int64_t nTotal, int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride,
     int64_t bits, int64_t groupSize, int64_t zeroPoints) {
-  return groupwiseLinear</*PanelVectors=*/4>(
+  return groupwiseLinear<Isa::Avx512>(
       reinterpret_cast<const float *>(x), rows, k, xStride,
       reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
       reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints != 0);

@@ -11,7 +11,9 @@
 //   sum_j (d sc[j]) * sum_i q_i x_i  -  sum_j (dmin m[j]) * sum_i x_i
 //
 // so the min term needs only the per-sub-block sums of x, computed once per
-// call. Two kernels: f32 inputs, and int8 inputs quantized by
+// call. Two kernels: f32 inputs (whose AVX-512 variant looks q4k and q5k
+// codes up in a register of their sub-block's d sc q values instead of
+// converting them), and int8 inputs quantized by
 // lbc_ukernel_quantize_activations with the 4-bit, group-64 layout (a K-quant
 // 64-weight piece is a split-halves group of 64), whose AVX-512 VNNI variant
 // lib/Target/Ukernels.cpp links where the CPU has it.
@@ -317,6 +319,158 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
       });
 }
 
+#if defined(__x86_64__)
+#define LBC_AVX512 __attribute__((target("avx512f")))
+
+/// headerFactors in AVX-512 registers, in ten operations instead of
+/// fifteen: each lane's low nibble by a variable shift of bytes 4..11
+/// (broadcast to both halves), its top two bits by a variable rotate of the
+/// header's last 32-bit word (bits 2v, 2v + 1 to bits 4, 5), merged by one
+/// ternary-logic operation.
+LBC_AVX512 inline __m512 headerFactorsAvx512(const uint8_t *header) {
+  int64_t nibbles;
+  int32_t topBits, units;
+  std::memcpy(&nibbles, header + 4, sizeof(nibbles));
+  std::memcpy(&topBits, header + 12, sizeof(topBits));
+  std::memcpy(&units, header, sizeof(units));
+  __m512i low = _mm512_srlv_epi32(
+      _mm512_cvtepu8_epi32(_mm_set1_epi64x(nibbles)),
+      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4));
+  __m512i top =
+      _mm512_rorv_epi32(_mm512_set1_epi32(topBits),
+                        _mm512_setr_epi32(28, 30, 0, 2, 4, 6, 8, 10, 12, 14, 16,
+                                          18, 20, 22, 24, 26));
+  // (low & 15) | (top & 0x30).
+  __m512i values =
+      _mm512_ternarylogic_epi32(_mm512_and_si512(low, _mm512_set1_epi32(15)),
+                                top, _mm512_set1_epi32(0x30), 0xF8);
+  // d in lanes 0..7, dmin in 8..15.
+  __m512 scales = _mm512_permutexvar_ps(
+      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
+      _mm512_cvtph_ps(_mm256_set1_epi32(units)));
+  return _mm512_mul_ps(_mm512_cvtepi32_ps(values), scales);
+}
+
+/// floatRows for q4k and q5k on AVX-512. A sub-block's codes take only 16
+/// (q4k) or 32 (q5k) values: q d sc for each is computed once per sub-block
+/// into one (two) registers and the codes looked up in them with vpermps
+/// (vpermt2ps), which read only an index's low 4 (5) bits, so the low
+/// nibbles need no mask; the min terms come from the input sums, as in
+/// floatRows. Per 32 q4k weights: a widening load, a shift, two lookups, a
+/// table and two FMAs, where floatRows converts both halves and scales each
+/// sub-block's dot product afterwards (it is compute-bound even in L2).
+template <int Rows>
+LBC_AVX512 void lookupFloatRows(const float *__restrict xs, int64_t xStride,
+                                int64_t k, const KQuantWeights &weights,
+                                const float *subSums, int64_t nBegin,
+                                int64_t nEnd, float *__restrict ys,
+                                int64_t yStride) {
+  // Independent FMA chains per row: the two nibbles' sums, and for a single
+  // row the two halves of a piece and odd and even pieces as well.
+  constexpr int Chains = Rows == 1 ? 8 : 2;
+  const int64_t span = unitsPerSpan(Rows, kSuperBlock);
+  const int64_t ahead = outputsAhead(span * weights.superBlockBytes);
+  const int64_t subBlocksPerRow = k / kSubBlock;
+  const bool fiveBit = weights.fiveBit;
+  alignas(64) float factorTable[kTableBlocks][16];
+  const __m512 codeValues =
+      _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512 upperValues = _mm512_add_ps(codeValues, _mm512_set1_ps(16.0f));
+  const __m512i nibble = _mm512_set1_epi32(15),
+                fifthBit = _mm512_set1_epi32(16);
+  walkSpans<Rows>(
+      k / kSuperBlock, span, nBegin, nEnd, ys, yStride, [](int64_t, int64_t) {},
+      [&](int64_t n, int64_t b0, int64_t b1, float *partial) LBC_AVX512 {
+        __m512 acc[Chains][Rows];
+        __m256 offsets[Rows];
+        for (int r = 0; r < Rows; ++r) {
+          offsets[r] = _mm256_setzero_ps();
+          for (int c = 0; c < Chains; ++c)
+            acc[c][r] = _mm512_setzero_ps();
+        }
+        for (int64_t t0 = b0; t0 < b1; t0 += kTableBlocks) {
+          const int64_t t1 = b1 - t0 < kTableBlocks ? b1 : t0 + kTableBlocks;
+          for (int64_t block = t0; block < t1; ++block)
+            _mm512_store_ps(factorTable[block - t0],
+                            headerFactorsAvx512(weights.header(n, block)));
+          for (int64_t block = t0; block < t1; ++block) {
+            weights.prefetch(n + ahead, block);
+            const uint8_t *codes = weights.blockCodes(n, block);
+            const float *factors = factorTable[block - t0];
+            // Read back from the table here, not next to the store: the
+            // optimizer would forward the stored vector lane by lane.
+            __m256 mins = _mm256_load_ps(factors + 8);
+            for (int r = 0; r < Rows; ++r)
+              offsets[r] = _mm256_fmadd_ps(mins,
+                                           _mm256_loadu_ps(subSums +
+                                                           r * subBlocksPerRow +
+                                                           block * kSubBlocks),
+                                           offsets[r]);
+            for (int64_t piece = 0; piece < 4; ++piece) {
+              // Sub-block 2 piece in the low nibbles, 2 piece + 1 in the
+              // high ones.
+              __m512 tables[2][2];
+              for (int s = 0; s < 2; ++s) {
+                __m512 step = _mm512_set1_ps(factors[2 * piece + s]);
+                tables[s][0] = _mm512_mul_ps(codeValues, step);
+                if (fiveBit)
+                  tables[s][1] = _mm512_mul_ps(upperValues, step);
+              }
+              uint64_t fifth = 0;
+              if (fiveBit)
+                std::memcpy(&fifth, KQuantWeights::fifthBits(codes, piece),
+                            sizeof(fifth));
+              for (int half = 0; half < 2; ++half) {
+                __m512i bytes = _mm512_cvtepu8_epi32(
+                    _mm_loadu_si128(reinterpret_cast<const __m128i *>(
+                        codes + piece * 32 + half * 16)));
+                __m512i low = bytes, high = _mm512_srli_epi32(bytes, 4);
+                __m512 lowValues, highValues;
+                if (fiveBit) {
+                  // Codes 16 half.. (low nibbles) and 32 + 16 half.. (high).
+                  low = _mm512_mask_or_epi32(_mm512_and_si512(low, nibble),
+                                             __mmask16(fifth >> (16 * half)),
+                                             low, fifthBit);
+                  high = _mm512_mask_or_epi32(
+                      high, __mmask16(fifth >> (32 + 16 * half)), high,
+                      fifthBit);
+                  lowValues =
+                      _mm512_permutex2var_ps(tables[0][0], low, tables[0][1]);
+                  highValues =
+                      _mm512_permutex2var_ps(tables[1][0], high, tables[1][1]);
+                } else {
+                  lowValues = _mm512_permutexvar_ps(low, tables[0][0]);
+                  highValues = _mm512_permutexvar_ps(high, tables[1][0]);
+                }
+                const int64_t first =
+                    block * kSuperBlock + piece * 64 + half * 16;
+                const int lowChain =
+                    Chains == 8 ? 4 * (piece % 2) + 2 * half : 0;
+                for (int r = 0; r < Rows; ++r) {
+                  const float *x = xs + r * xStride + first;
+                  acc[lowChain][r] = _mm512_fmadd_ps(
+                      lowValues, _mm512_loadu_ps(x), acc[lowChain][r]);
+                  acc[lowChain + 1][r] =
+                      _mm512_fmadd_ps(highValues, _mm512_loadu_ps(x + 32),
+                                      acc[lowChain + 1][r]);
+                }
+              }
+            }
+          }
+        }
+        for (int r = 0; r < Rows; ++r) {
+          __m512 total = acc[0][r];
+          for (int c = 1; c < Chains; ++c)
+            total = _mm512_add_ps(total, acc[c][r]);
+          __m128 offset4 = _mm_add_ps(_mm256_castps256_ps128(offsets[r]),
+                                      _mm256_extractf128_ps(offsets[r], 1));
+          float offset = offset4[0] + offset4[1] + offset4[2] + offset4[3];
+          partial[r] = _mm512_reduce_add_ps(total) - offset;
+        }
+      });
+}
+#endif
+
 /// The loop both portable symmetric K-quant kernels (q3k, q6k) share, for
 /// rows [0, Rows) and outputs [nBegin, nEnd), k walked `span` super-blocks
 /// at a time (SpanWalk.h): per output the steps d * sc[j] of up to
@@ -549,35 +703,6 @@ void symmetricQuantizedRows(const QuantizedRow *rows, int64_t k,
 #if defined(__x86_64__)
 #define LBC_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
-/// headerFactors in AVX-512 registers.
-LBC_VNNI inline __m512 headerFactorsVnni(const uint8_t *header) {
-  __m512i bytes = _mm512_cvtepu8_epi32(
-      _mm_loadu_si128(reinterpret_cast<const __m128i *>(header)));
-  __m512i low = _mm512_and_si512(
-      _mm512_srlv_epi32(
-          _mm512_permutexvar_epi32(_mm512_setr_epi32(4, 5, 6, 7, 8, 9, 10, 11,
-                                                     4, 5, 6, 7, 8, 9, 10, 11),
-                                   bytes),
-          _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4)),
-      _mm512_set1_epi32(15));
-  __m512i high = _mm512_and_si512(
-      _mm512_srlv_epi32(
-          _mm512_permutexvar_epi32(_mm512_setr_epi32(12, 12, 12, 12, 13, 13, 13,
-                                                     13, 14, 14, 14, 14, 15, 15,
-                                                     15, 15),
-                                   bytes),
-          _mm512_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6)),
-      _mm512_set1_epi32(3));
-  int32_t pair;
-  std::memcpy(&pair, header, sizeof(pair));
-  __m512 units = _mm512_permutexvar_ps(
-      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
-      _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi32_si128(pair))));
-  return _mm512_mul_ps(
-      _mm512_cvtepi32_ps(_mm512_or_si512(low, _mm512_slli_epi32(high, 4))),
-      units);
-}
-
 /// Rows [0, Rows) and outputs [n, n + Cols) on int8 inputs with AVX-512
 /// VNNI: per 64-weight piece one vpdpbusd per row and output; each output's
 /// header factors stay in one register and a piece's steps are a permute
@@ -610,7 +735,7 @@ LBC_VNNI void kquantBlockVnni(const QuantizedRow *rows, int64_t k,
     __m512 factors[Cols];
     const uint8_t *codes[Cols];
     for (int c = 0; c < Cols; ++c) {
-      factors[c] = headerFactorsVnni(weights.header(n + c, block));
+      factors[c] = headerFactorsAvx512(weights.header(n + c, block));
       codes[c] = weights.blockCodes(n + c, block);
     }
     // Decode (one row, one output): the 8 sub-blocks' d * sc times their
@@ -882,6 +1007,24 @@ int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
       }
     const float *rowX = xs + r * xStride;
     float *ys = reinterpret_cast<float *>(y) + r * yStride;
+#if defined(__x86_64__)
+    if (PanelVectors == 4) {
+      if (block == 4)
+        lookupFloatRows<4>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
+                           yStride);
+      else if (block == 3)
+        lookupFloatRows<3>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
+                           yStride);
+      else if (block == 2)
+        lookupFloatRows<2>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
+                           yStride);
+      else
+        lookupFloatRows<1>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
+                           yStride);
+      r += block;
+      continue;
+    }
+#endif
     if (block == 4)
       floatRows<4>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
                    yStride);
