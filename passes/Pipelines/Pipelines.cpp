@@ -27,7 +27,7 @@ void mlir::lbc::buildLbcRaisePipeline(OpPassManager &pm, const Recipe &recipe) {
   // Linear layers (products with a constant weight) become lowbit.linear,
   // which the transforms act on.
   if (recipe.weights || recipe.smoothRot || recipe.rotate) {
-    pm.addNestedPass<func::FuncOp>(createRaiseLinearPass());
+    pm.addPass(createRaiseLinearPass());
     // What each linear is in a transformer, for the report. The importer
     // writes a Reshape as flatten-then-split; composed first, a split of
     // channels into heads is one expand_shape.

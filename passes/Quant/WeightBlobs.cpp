@@ -233,7 +233,7 @@ void mlir::lbc::releaseUnusedWeightBlobs(
   });
   for (DenseResourceElementsAttr attr : candidates) {
     DenseResourceElementsHandle handle = attr.getRawHandle();
-    if (!handle.getKey().starts_with("lbc_") || used.contains(handle.getKey()))
+    if (used.contains(handle.getKey()))
       continue;
     // An empty blob in its place runs the old one's deleter.
     if (AsmResourceBlob *blob = handle.getBlob())

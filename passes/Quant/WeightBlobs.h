@@ -68,12 +68,14 @@ DenseResourceElementsAttr makeF32Resource(RankedTensorType type,
                                           ArrayRef<float> values,
                                           llvm::StringRef name);
 
-/// Frees the memory of those `candidates` that lbc's passes made (keys
-/// starting with "lbc_": transposed, rotated or smoothed f32 weights) and
-/// that no attribute in `module` refers to any more. The context keeps every
-/// resource blob until it is destroyed, so a weight replaced by its packed
-/// form would otherwise stay in memory through code generation (the
-/// transposed f32 copies doubled a 1.2 GB model's peak).
+/// Frees the memory of those `candidates` (weights a pass replaced:
+/// transposed, rotated, smoothed or packed) that no attribute in `module`
+/// refers to any more. The context keeps every resource blob until it is
+/// destroyed, so a replaced weight would otherwise stay in memory through
+/// code generation (the transposed f32 copies doubled a 1.2 GB model's
+/// peak). Blobs that view memory the blob does not own (a mapped external
+/// data file) are only detached; the importer's blobs of inline initializers
+/// free the parsed bytes.
 void releaseUnusedWeightBlobs(ModuleOp module,
                               ArrayRef<DenseResourceElementsAttr> candidates);
 

@@ -14,7 +14,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-def RaiseLinearPass : Pass<"lbc-raise-linear", "::mlir::func::FuncOp"> {
+def RaiseLinearPass : Pass<"lbc-raise-linear", "::mlir::ModuleOp"> {
   let summary = "Raise matrix products with a constant weight to lowbit.linear";
   let description = [{
     The ONNX importer lowers MatMul and Gemm to a `linalg.generic` marked
@@ -25,7 +25,11 @@ def RaiseLinearPass : Pass<"lbc-raise-linear", "::mlir::func::FuncOp"> {
     compile time; an accumulator other than zeros (a Gemm bias) is added to
     the result. Products whose B is computed at run time (attention) and
     transposed reads stay as they are. This is what the weight-quantization
-    steps of a recipe act on.
+    steps of a recipe act on. A weight constant that no product uses any more
+    is erased and its memory released at once (the importer's blobs free the
+    parsed initializer), so that a model and its transposed copy are never
+    in memory together. A module pass: whether a weight's blob is still used
+    is a question about the whole module.
   }];
   let dependentDialects = ["::mlir::lbc::lowbit::LowBitDialect",
                            "::mlir::linalg::LinalgDialect"];

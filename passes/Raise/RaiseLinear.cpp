@@ -5,7 +5,8 @@
 //===----------------------------------------------------------------------===//
 //
 // Turns the importer's marked contractions whose B operand is an f32
-// constant into lowbit.linear with the weight transposed to [out, in].
+// constant into lowbit.linear with the weight transposed to [out, in],
+// releasing each original weight once nothing uses it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,9 +56,22 @@ struct RaiseLinearPass
           op.getNumDpsInits() == 1 && hasPlainMaps(op))
         candidates.push_back(op);
     });
-    for (linalg::GenericOp op : candidates)
+    for (linalg::GenericOp op : candidates) {
+      auto constant = op.getDpsInputs()[1].getDefiningOp<arith::ConstantOp>();
       if (failed(raise(op)))
         return signalPassFailure();
+      // The original weight's memory goes as soon as its last product is
+      // raised (one weight at a time: the peak is the model plus one
+      // transposed weight, not two models).
+      if (constant && constant->use_empty() &&
+          transposedWeights.count(constant)) {
+        auto attr = dyn_cast<DenseResourceElementsAttr>(constant.getValue());
+        transposedWeights.erase(constant);
+        constant.erase();
+        if (attr)
+          releaseUnusedWeightBlobs(getOperation(), {attr});
+      }
+    }
   }
 
   LogicalResult raise(linalg::GenericOp op) {

@@ -1,4 +1,4 @@
-// RUN: lbc-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(lbc-raise-linear,canonicalize))" | FileCheck %s
+// RUN: lbc-opt %s --split-input-file --pass-pipeline="builtin.module(lbc-raise-linear,func.func(canonicalize))" | FileCheck %s
 
 #A = affine_map<(d0, d1, d2) -> (d0, d1)>
 #B = affine_map<(d0, d1, d2) -> (d1, d2)>

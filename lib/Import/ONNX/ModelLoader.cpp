@@ -33,8 +33,18 @@
 
 using namespace mlir::lbc::onnx_import;
 
-LoadedModel::LoadedModel() : model(std::make_unique<onnx::ModelProto>()) {}
+LoadedModel::LoadedModel() : model(std::make_shared<onnx::ModelProto>()) {}
 LoadedModel::~LoadedModel() = default;
+
+std::function<void()>
+LoadedModel::rawDataReleaser(const onnx::TensorProto &tensor) {
+  // `tensor` is part of `model`, which this object owns and may change.
+  auto *owned = const_cast<onnx::TensorProto *>(&tensor);
+  return [model = model, owned] {
+    // Swapped with an empty string: clear() would keep the capacity.
+    std::string().swap(*owned->mutable_raw_data());
+  };
+}
 
 std::optional<llvm::StringRef>
 LoadedModel::getRawData(const onnx::TensorProto &tensor, std::string &error) {

@@ -17,6 +17,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,6 +54,13 @@ public:
   std::optional<llvm::StringRef> getRawData(const onnx::TensorProto &tensor,
                                             std::string &error);
 
+  /// A function that frees the memory of `tensor`'s inline raw_data (a
+  /// tensor of this model) and keeps the parsed model alive until it is
+  /// destroyed: the deleter of the resource blob that views those bytes, so
+  /// that an initializer the passes replace (by a transposed or packed copy)
+  /// gives its memory back during compilation.
+  std::function<void()> rawDataReleaser(const onnx::TensorProto &tensor);
+
   /// Upper bounds of dynamic dims (by expression text) that the model's
   /// validity needs, from symbolic shape inference.
   const std::map<std::string, int64_t> &getDimUpperBounds() const {
@@ -62,7 +70,8 @@ public:
 private:
   friend std::unique_ptr<LoadedModel>
   loadModel(llvm::StringRef, const ShapeBindings &, std::string &);
-  std::unique_ptr<onnx::ModelProto> model;
+  // Shared with the releasers of the blobs that view its raw data.
+  std::shared_ptr<onnx::ModelProto> model;
   std::string path;
   llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> externalFiles;
   std::map<std::string, int64_t> dimUpperBounds;

@@ -255,14 +255,25 @@ Value GraphContext::materializeTensor(const onnx::TensorProto &tensor,
     AsmResourceBlob blob;
     constexpr size_t kAlignment = 64;
     // Raw data lives as long as the loaded model (the memory-mapped file or
-    // the parsed protobuf): reference it instead of copying the weights. The
+    // the parsed protobuf) or, inline, until the blob is released:
+    // reference it instead of copying the weights. The
     // alignment recorded is what the pointer has; the artifact aligns the
     // weights itself.
     size_t alignment = kAlignment;
     while (alignment > 1 &&
            reinterpret_cast<uintptr_t>(bytes.data()) % alignment != 0)
       alignment /= 2;
-    if (usesRaw && alignment >= 16)
+    if (usesRaw && alignment >= 16 &&
+        tensor.data_location() != onnx::TensorProto::EXTERNAL)
+      // Released with the blob (a weight replaced by a transformed copy):
+      // the model's memory does not stay next to the copy.
+      blob = AsmResourceBlob(
+          llvm::ArrayRef<char>(bytes.data(), bytes.size()), alignment,
+          [release = model.rawDataReleaser(tensor)](void *, size_t, size_t) {
+            release();
+          },
+          /*dataIsMutable=*/false);
+    else if (usesRaw && alignment >= 16)
       blob = UnmanagedAsmResourceBlob::allocateWithAlign(
           llvm::ArrayRef<char>(bytes.data(), bytes.size()), alignment);
     else
