@@ -117,6 +117,13 @@ inline void decodePiece(const uint8_t *codes, int64_t piece, int64_t groupSize,
   }
 }
 
+/// The scales of output n's groups [g0, g0 + count) as f32, into `scales`.
+inline void loadScales(const PackedLayout &layout, int64_t n, int64_t g0,
+                       int64_t count, float *__restrict scales) {
+  for (int64_t i = 0; i < count; ++i)
+    scales[i] = loadHalf(layout.rowScales(n) + 2 * (g0 + i));
+}
+
 /// Adds the last group of a k that the group size does not divide (when
 /// there is one) to rows [0, Rows) of y, one product at a time.
 template <int Rows, int Bits, bool ZeroPoints>
@@ -181,13 +188,12 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
     const uint8_t *rowCodes = layout.rowCodes(n) + g0 * layout.groupBytes;
     const uint8_t *aheadCodes =
         layout.rowCodes(n + ahead) + g0 * layout.groupBytes;
-    for (int64_t i = 0; i < count; ++i) {
-      scales[i] = loadHalf(layout.rowScales(n) + 2 * (g0 + i));
+    loadScales(layout, n, g0, count, scales);
+    for (int64_t i = 0; i < count; ++i)
       offsets[i] =
           (ZeroPoints ? loadHalf(layout.rowZeroPoints(n) + 2 * (g0 + i))
                       : float(1 << (Bits - 1))) *
           scales[i];
-    }
     prefetchRun(layout.rowScales(n + ahead) + 2 * g0, 2 * count);
     if (ZeroPoints)
       prefetchRun(layout.rowZeroPoints(n + ahead) + 2 * g0, 2 * count);
@@ -272,12 +278,11 @@ LBC_AVX512 void lookupRowBlock(const float *__restrict xs, int64_t k,
     const uint8_t *rowCodes = layout.rowCodes(n) + g0 * layout.groupBytes;
     const uint8_t *aheadCodes =
         layout.rowCodes(n + ahead) + g0 * layout.groupBytes;
-    for (int64_t i = 0; i < count; ++i) {
-      scales[i] = loadHalf(layout.rowScales(n) + 2 * (g0 + i));
-      if (ZeroPoints)
+    loadScales(layout, n, g0, count, scales);
+    if (ZeroPoints)
+      for (int64_t i = 0; i < count; ++i)
         shifts[i] =
             -loadHalf(layout.rowZeroPoints(n) + 2 * (g0 + i)) * scales[i];
-    }
     prefetchRun(layout.rowScales(n + ahead) + 2 * g0, 2 * count);
     if (ZeroPoints)
       prefetchRun(layout.rowZeroPoints(n + ahead) + 2 * g0, 2 * count);

@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -1007,36 +1008,24 @@ int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
       }
     const float *rowX = xs + r * xStride;
     float *ys = reinterpret_cast<float *>(y) + r * yStride;
+    auto run = [&](auto rowCount) {
+      constexpr int Rows = decltype(rowCount)::value;
 #if defined(__x86_64__)
-    if (PanelVectors == 4) {
-      if (block == 4)
-        lookupFloatRows<4>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
-                           yStride);
-      else if (block == 3)
-        lookupFloatRows<3>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
-                           yStride);
-      else if (block == 2)
-        lookupFloatRows<2>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
-                           yStride);
-      else
-        lookupFloatRows<1>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
-                           yStride);
-      r += block;
-      continue;
-    }
+      if (PanelVectors == 4)
+        return lookupFloatRows<Rows>(rowX, xStride, k, weights, subSums, nBegin,
+                                     nEnd, ys, yStride);
 #endif
+      floatRows<Rows>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
+                      yStride);
+    };
     if (block == 4)
-      floatRows<4>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
-                   yStride);
+      run(std::integral_constant<int, 4>());
     else if (block == 3)
-      floatRows<3>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
-                   yStride);
+      run(std::integral_constant<int, 3>());
     else if (block == 2)
-      floatRows<2>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
-                   yStride);
+      run(std::integral_constant<int, 2>());
     else
-      floatRows<1>(rowX, xStride, k, weights, subSums, nBegin, nEnd, ys,
-                   yStride);
+      run(std::integral_constant<int, 1>());
     r += block;
   }
   return 0;

@@ -71,6 +71,20 @@ inline float tailDot(const float *x, const Nf4Weights &weights, int64_t n,
   return total * weights.scale(n, fullBlocks);
 }
 
+/// Adds the partial last block of a k that the block size does not divide
+/// (when there is one) to rows [0, Rows) of y.
+template <int Rows>
+void addLastBlock(const float *__restrict xs, int64_t xStride, int64_t k,
+                  const Nf4Weights &weights, int64_t blockSize, int64_t nBegin,
+                  int64_t nEnd, float *__restrict ys, int64_t yStride) {
+  if (k / blockSize == weights.blocksPerRow)
+    return;
+  for (int64_t n = nBegin; n < nEnd; ++n)
+    for (int r = 0; r < Rows; ++r)
+      ys[r * yStride + n] +=
+          tailDot(xs + r * xStride, weights, n, k, blockSize);
+}
+
 /// Output n's weights [k0, k0 + count) (k0 a multiple of the block size)
 /// as floats, for the panel path.
 void decodeRowRange(const Nf4Weights &weights, int64_t blockSize, int64_t n,
@@ -119,12 +133,8 @@ void nf4Rows(const float *__restrict xs, int64_t xStride, int64_t k,
         for (int r = 0; r < Rows; ++r)
           partial[r] = sum(acc[r]);
       });
-  if (fullBlocks == weights.blocksPerRow)
-    return;
-  for (int64_t n = nBegin; n < nEnd; ++n)
-    for (int r = 0; r < Rows; ++r)
-      ys[r * yStride + n] +=
-          tailDot(xs + r * xStride, weights, n, k, blockSize);
+  addLastBlock<Rows>(xs, xStride, k, weights, blockSize, nBegin, nEnd, ys,
+                     yStride);
 }
 
 /// Rows [0, Rows) portably: 16 bytes of codes decode to the 16 values at
@@ -215,12 +225,8 @@ LBC_AVX512 void avx512Rows(const float *__restrict xs, int64_t xStride,
           partial[r] = _mm512_reduce_add_ps(total);
         }
       });
-  if (fullBlocks == weights.blocksPerRow)
-    return;
-  for (int64_t n = nBegin; n < nEnd; ++n)
-    for (int r = 0; r < Rows; ++r)
-      ys[r * yStride + n] +=
-          tailDot(xs + r * xStride, weights, n, k, blockSize);
+  addLastBlock<Rows>(xs, xStride, k, weights, blockSize, nBegin, nEnd, ys,
+                     yStride);
 }
 #endif
 
