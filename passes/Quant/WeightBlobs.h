@@ -75,7 +75,8 @@ DenseResourceElementsAttr makeF32Resource(RankedTensorType type,
 /// code generation (the transposed f32 copies doubled a 1.2 GB model's
 /// peak). Blobs that view memory the blob does not own (a mapped external
 /// data file) are only detached; the importer's blobs of inline initializers
-/// free the parsed bytes.
+/// free the parsed bytes. Only for the module being compiled: a clone (the
+/// calibration copy) shares its blobs, which this cannot see.
 void releaseUnusedWeightBlobs(ModuleOp module,
                               ArrayRef<DenseResourceElementsAttr> candidates);
 
