@@ -255,14 +255,15 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
 /// low 4 bits, so the low nibble needs no mask. Per 32 weights: a widening
 /// load, a shift, two lookups, the table and two FMAs, where rowBlock
 /// converts both halves and scales the group's dot product afterwards (one
-/// operation more, the loop's bound: it is compute-bound even in L2).
+/// operation more, the loop's bound: it is as fast on weights in L3 as from
+/// DRAM).
 template <int Rows, bool ZeroPoints>
 LBC_AVX512 void lookupRowBlock(const float *__restrict xs, int64_t k,
                                int64_t xStride, const PackedLayout &layout,
                                int64_t groupSize, int64_t nBegin, int64_t nEnd,
                                float *__restrict ys, int64_t yStride) {
-  // Four groups in flight per half for one row: the FMA latency, not the
-  // ports, would bound fewer chains.
+  // Accumulator chains per half for one row: a single one would be bound
+  // by the FMA latency (2 and 4 measured the same).
   constexpr int Chains = Rows == 1 ? 4 : 1;
   constexpr int64_t kMaxSpanGroups = kSpanInputs / Rows / 32;
   const int64_t span = unitsPerSpan(Rows, groupSize);

@@ -359,7 +359,8 @@ LBC_AVX512 inline __m512 headerFactorsAvx512(const uint8_t *header) {
 /// nibbles need no mask; the min terms come from the input sums, as in
 /// floatRows. Per 32 q4k weights: a widening load, a shift, two lookups, a
 /// table and two FMAs, where floatRows converts both halves and scales each
-/// sub-block's dot product afterwards (it is compute-bound even in L2).
+/// sub-block's dot product afterwards (it is as fast on weights in L3 as from
+/// DRAM).
 template <int Rows>
 LBC_AVX512 void lookupFloatRows(const float *__restrict xs, int64_t xStride,
                                 int64_t k, const KQuantWeights &weights,
