@@ -263,22 +263,22 @@ Value GraphContext::materializeTensor(const onnx::TensorProto &tensor,
     while (alignment > 1 &&
            reinterpret_cast<uintptr_t>(bytes.data()) % alignment != 0)
       alignment /= 2;
-    if (usesRaw && alignment >= 16 &&
-        tensor.data_location() != onnx::TensorProto::EXTERNAL)
-      // Released with the blob (a weight replaced by a transformed copy):
-      // the model's memory does not stay next to the copy.
-      blob = AsmResourceBlob(
-          llvm::ArrayRef<char>(bytes.data(), bytes.size()), alignment,
-          [release = model.rawDataReleaser(tensor)](void *, size_t, size_t) {
-            release();
-          },
-          /*dataIsMutable=*/false);
-    else if (usesRaw && alignment >= 16)
-      blob = UnmanagedAsmResourceBlob::allocateWithAlign(
-          llvm::ArrayRef<char>(bytes.data(), bytes.size()), alignment);
-    else
-      blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-          llvm::ArrayRef<char>(bytes.data(), bytes.size()), kAlignment);
+    llvm::ArrayRef<char> data(bytes.data(), bytes.size());
+    if (usesRaw && alignment >= 16) {
+      if (tensor.data_location() != onnx::TensorProto::EXTERNAL)
+        // Inline bytes are freed with the blob (a weight replaced by a
+        // transformed copy): the model's memory does not stay beside it.
+        blob = AsmResourceBlob(
+            data, alignment,
+            [release = model.rawDataReleaser(tensor)](void *, size_t, size_t) {
+              release();
+            },
+            /*dataIsMutable=*/false);
+      else
+        blob = UnmanagedAsmResourceBlob::allocateWithAlign(data, alignment);
+    } else {
+      blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(data, kAlignment);
+    }
     std::string name = tensor.name().empty() ? "onnx_constant" : tensor.name();
     value = DenseResourceElementsAttr::get(type, name, std::move(blob));
   }

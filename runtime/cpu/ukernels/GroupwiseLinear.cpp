@@ -246,8 +246,6 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
 }
 
 #if defined(__x86_64__)
-#define LBC_AVX512 __attribute__((target("avx512f")))
-
 /// rowBlock for 4-bit codes on AVX-512. A 4-bit group has only 16 distinct
 /// weights: (q - z) s for q < 16 is computed once per group into one
 /// register (exact: a product of two f16 values fits f32's significand) and

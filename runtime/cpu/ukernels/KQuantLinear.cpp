@@ -321,8 +321,6 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
 }
 
 #if defined(__x86_64__)
-#define LBC_AVX512 __attribute__((target("avx512f")))
-
 /// headerFactors in AVX-512 registers, in ten operations instead of
 /// fifteen: each lane's low nibble by a variable shift of bytes 4..11
 /// (broadcast to both halves), its top two bits by a variable rotate of the
@@ -964,7 +962,7 @@ int64_t kquantLinearA8(const uint8_t *qx, int64_t rows, int64_t k,
   return 0;
 }
 
-template <int PanelVectors>
+template <bool Avx512>
 int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
                      int64_t packed, int64_t nTotal, int64_t nBegin,
                      int64_t nEnd, int64_t y, int64_t yStride, int64_t bits) {
@@ -974,12 +972,13 @@ int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
   KQuantWeights weights(reinterpret_cast<const uint8_t *>(packed), nTotal, k,
                         bits);
   if (rows >= kPanelMinRows) {
-    panelGemm<PanelVectors>(xs, rows, k, xStride, kSuperBlock, nBegin, nEnd,
-                            reinterpret_cast<float *>(y), yStride,
-                            [&](int64_t n, int64_t k0, int64_t, float *out) {
-                              decodeSuperBlock(weights, n, k0 / kSuperBlock,
-                                               out);
-                            });
+    // A 6 x 64 register tile in 32 zmm registers, 6 x 16 in 16 ymm.
+    panelGemm<Avx512 ? 4 : 1>(xs, rows, k, xStride, kSuperBlock, nBegin, nEnd,
+                              reinterpret_cast<float *>(y), yStride,
+                              [&](int64_t n, int64_t k0, int64_t, float *out) {
+                                decodeSuperBlock(weights, n, k0 / kSuperBlock,
+                                                 out);
+                              });
     return 0;
   }
   if (bits == 3 || bits == 6) {
@@ -1012,7 +1011,7 @@ int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
     auto run = [&](auto rowCount) {
       constexpr int Rows = decltype(rowCount)::value;
 #if defined(__x86_64__)
-      if (PanelVectors == 4)
+      if (Avx512)
         return lookupFloatRows<Rows>(rowX, xStride, k, weights, subSums, nBegin,
                                      nEnd, ys, yStride);
 #endif
@@ -1044,20 +1043,21 @@ int64_t lbc_ukernel_kquant_linear(int64_t x, int64_t rows, int64_t k,
                                   int64_t xStride, int64_t packed,
                                   int64_t nTotal, int64_t nBegin, int64_t nEnd,
                                   int64_t y, int64_t yStride, int64_t bits) {
-  return kquantLinear</*PanelVectors=*/1>(x, rows, k, xStride, packed, nTotal,
-                                          nBegin, nEnd, y, yStride, bits);
+  return kquantLinear</*Avx512=*/false>(x, rows, k, xStride, packed, nTotal,
+                                        nBegin, nEnd, y, yStride, bits);
 }
 
 #if defined(__x86_64__)
-/// lbc_ukernel_kquant_linear for CPUs with AVX-512: the prefill path's
+/// lbc_ukernel_kquant_linear for CPUs with AVX-512: q4k and q5k codes looked
+/// up in per-sub-block tables (lookupFloatRows), and the prefill path's
 /// register tile sized for 32 zmm registers.
 int64_t lbc_ukernel_kquant_linear__avx512(int64_t x, int64_t rows, int64_t k,
                                           int64_t xStride, int64_t packed,
                                           int64_t nTotal, int64_t nBegin,
                                           int64_t nEnd, int64_t y,
                                           int64_t yStride, int64_t bits) {
-  return kquantLinear</*PanelVectors=*/4>(x, rows, k, xStride, packed, nTotal,
-                                          nBegin, nEnd, y, yStride, bits);
+  return kquantLinear</*Avx512=*/true>(x, rows, k, xStride, packed, nTotal,
+                                       nBegin, nEnd, y, yStride, bits);
 }
 #endif
 

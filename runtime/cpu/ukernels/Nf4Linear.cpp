@@ -163,8 +163,6 @@ void portableRows(const float *__restrict xs, int64_t xStride, int64_t k,
 }
 
 #if defined(__x86_64__)
-#define LBC_AVX512 __attribute__((target("avx512f")))
-
 /// portableRows with the block's 16 weights (the codebook times the block
 /// scale, one multiply per block) in a register: one vpermps per 16 codes,
 /// which reads only an index's low 4 bits, so the low nibbles need no mask,

@@ -89,6 +89,13 @@ inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
 #undef LBC_LANE_TERM
 #undef LBC_EVERY_FOURTH
 
+#if defined(__x86_64__)
+/// The AVX-512 variants' kernels (intrinsics need the feature in the
+/// function that uses them; lib/Target/Ukernels.cpp drops the attribute and
+/// links such a variant only for CPUs that have it).
+#define LBC_AVX512 __attribute__((target("avx512f")))
+#endif
+
 #if defined(__aarch64__)
 #define LBC_DOTPROD __attribute__((target("dotprod")))
 
