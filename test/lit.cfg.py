@@ -37,3 +37,16 @@ if qemu and aarch64_run and os.path.exists(aarch64_run):
     config.available_features.add("qemu-aarch64")
     config.substitutions.append(
         ("%aarch64_run", f"{qemu} -L /usr/aarch64-linux-gnu {aarch64_run}"))
+# Tests that run artifacts built for an AVX-512 CPU other than the host's
+# (--cpu=x86-64-v4) say REQUIRES: x86-avx512.
+def host_cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+if {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"} <= host_cpu_flags():
+    config.available_features.add("x86-avx512")

@@ -50,6 +50,7 @@ struct UkernelVariant {
 };
 constexpr UkernelVariant kX86Variants[] = {
     {"__avx512vnni", "+avx512f,+avx512bw,+avx512vl,+avx512vnni"},
+    {"__avx512bf16", "+avx512f,+avx512bw,+avx512vl,+avx512bf16"},
     {"__avx512", "+avx512f"},
 };
 constexpr UkernelVariant kAArch64Variants[] = {

@@ -3,6 +3,7 @@
 
   ukernel_matches_reference.py --work DIR [--bin-dir DIR]
       [--target aarch64 --runner "qemu-aarch64 -L SYSROOT .../lbc-run"]
+      [--recipes R ... --cpus CPU ...]
 
 For each weight format with a microkernel (w8, w4, w4g64, w5, w3, w2, and w4z, w8zg64,
 w6zg64 with f16 zero points, q3k..q6k, each also with int8 activations: the a8 step
@@ -18,7 +19,10 @@ group-wise, q4k and q5k: codes looked up in per-group tables) are compiled
 twice: for this CPU (AVX-512 and VNNI variants where it has them) and for
 x86-64-v3 (the portable kernels). Runs all on the same input and
 prints max|kernel - reference| / max|reference|, which only summation order may
-make non-zero. Exits 1 above 1e-5.
+make non-zero. Exits 1 above 1e-5; 2e-5 for a single row of q4k and q5k on a
+CPU with AVX512-BF16, whose kernel carries the inputs in two bf16 parts (16 of
+their 24 significant bits) and the codes with a bias of 128. --recipes and
+--cpus restrict the run to those recipes, compiled for those CPUs only.
 """
 
 import argparse
@@ -52,6 +56,10 @@ KQUANT_RECIPES = ["q4k", "q4k,a8", "q5k", "q5k,a8", "q3k", "q3k,a8", "q6k", "q6k
 # f32-input recipes whose kernels have an AVX-512 variant of their own.
 AVX512_FLOAT_RECIPES = {"w4", "w4g64", "w4z", "nf4", "nf4g32", "q4k", "q5k"}
 TOLERANCE = 1e-5
+# f32-input recipes whose one-row kernel uses AVX512-BF16 dot products where
+# the CPU has them (runtime/cpu/ukernels/KQuantLinear.cpp, bf16Row).
+BF16_RECIPES = {"q4k", "q5k"}
+BF16_TOLERANCE = 2e-5
 # Under emulation every run costs more: a subset that keeps the odd cases
 # (one row, 17 rows, 32 rows on the panel path, K not a multiple of the
 # group, N odd).
@@ -84,11 +92,14 @@ def main():
     parser.add_argument("--bin-dir", default="", help="where lbc-opt and lbc-run are")
     parser.add_argument("--target", choices=["x86_64", "aarch64"], default="x86_64")
     parser.add_argument("--runner", default="", help="command that runs an artifact (default: lbc-run)")
+    parser.add_argument("--recipes", nargs="+", help="only these recipes")
+    parser.add_argument("--cpus", nargs="+", help="compile the kernels for these CPUs only")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     runner = args.runner.split() if args.runner else [os.path.join(args.bin_dir, "lbc-run")]
     rng = np.random.default_rng(0)
     worst = 0.0
+    failures = 0
     aarch64 = args.target == "aarch64"
     shapes, kquant_shapes = (AARCH64_SHAPES, AARCH64_KQUANT_SHAPES) if aarch64 else (SHAPES, KQUANT_SHAPES)
     cases = [(shape, RECIPES) for shape in shapes] + [(shape, KQUANT_RECIPES) for shape in kquant_shapes]
@@ -98,12 +109,16 @@ def main():
         x_path = os.path.join(args.work, f"x_{m}x{k}.npy")
         np.save(x_path, rng.normal(size=(m, k)).astype(np.float32))
         for recipe in recipes:
+            if args.recipes and recipe not in args.recipes:
+                continue
             int_inputs = ",a" in recipe  # a8, a4t=0.9, ...: the int8-input kernels
             portable = int_inputs or recipe in AVX512_FLOAT_RECIPES or m >= PANEL_ROWS
             if aarch64:
                 kernel_cpus = ["aarch64", "neoverse-n1"] if int_inputs else ["aarch64"]
             else:
                 kernel_cpus = ["native", "x86-64-v3"] if portable else ["native"]
+            if args.cpus:
+                kernel_cpus = args.cpus
             family = ("kquant" if recipe.startswith("q")
                       else "nf4" if recipe.startswith("nf4") else "groupwise")
             symbol = f"lbc_ukernel_{family}_linear" + ("_a8" if int_inputs else "")
@@ -124,11 +139,14 @@ def main():
             reference = outputs["reference"]
             for cpu in kernel_cpus:
                 error = float(np.abs(outputs[cpu] - reference).max() / np.abs(reference).max())
+                bf16 = cpu == "native" and recipe in BF16_RECIPES and m % 4 == 1
+                tolerance = BF16_TOLERANCE if bf16 else TOLERANCE
                 worst = max(worst, error)
-                verdict = "ok" if error <= TOLERANCE else "TOO LARGE"
+                failures += error > tolerance
+                verdict = "ok" if error <= tolerance else "TOO LARGE"
                 print(f"{recipe} --cpu={cpu} M={m} K={k} N={n}: kernel vs reference {error:.1e} {verdict}")
-    print(f"worst {worst:.1e}")
-    sys.exit(0 if worst <= TOLERANCE else 1)
+    print(f"worst {worst:.1e}, {failures} above the tolerance")
+    sys.exit(1 if failures else 0)
 
 
 if __name__ == "__main__":

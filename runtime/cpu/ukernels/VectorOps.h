@@ -94,6 +94,10 @@ inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
 /// function that uses them; lib/Target/Ukernels.cpp drops the attribute and
 /// links such a variant only for CPUs that have it).
 #define LBC_AVX512 __attribute__((target("avx512f")))
+/// The kernels that also use AVX512-BF16's dot products (Zen 4 and later,
+/// Sapphire Rapids and later) and AVX512-BW's 16-bit lanes.
+#define LBC_AVX512_BF16                                                        \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 #endif
 
 #if defined(__aarch64__)
