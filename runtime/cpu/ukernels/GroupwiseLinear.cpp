@@ -355,19 +355,12 @@ LBC_AVX512_BF16 void splitGroupwiseInputs(const float *x,
     const int64_t first = q * 16 % layout.groupBytes;
     __m512 sum = _mm512_setzero_ps();
     for (int64_t nibble = 0; nibble < 2; ++nibble) {
-      __m512 value = _mm512_loadu_ps(x + group * groupSize +
-                                     nibble * layout.groupBytes + first);
-      __m256i high = (__m256i)_mm512_cvtneps_pbh(value);
-      __m512 highValue = _mm512_castsi512_ps(
-          _mm512_slli_epi32(_mm512_cvtepu16_epi32(high), 16));
-      __m256i low =
-          (__m256i)_mm512_cvtneps_pbh(_mm512_sub_ps(value, highValue));
-      __m512 lowValue = _mm512_castsi512_ps(
-          _mm512_slli_epi32(_mm512_cvtepu16_epi32(low), 16));
       uint16_t *at = split + q / 2 * 128 + nibble * 64 + q % 2 * 16;
-      _mm256_storeu_si256(reinterpret_cast<__m256i *>(at), high);
-      _mm256_storeu_si256(reinterpret_cast<__m256i *>(at + 32), low);
-      sum = _mm512_add_ps(sum, _mm512_add_ps(highValue, lowValue));
+      sum = _mm512_add_ps(
+          sum,
+          storeBf16Split(_mm512_loadu_ps(x + group * groupSize +
+                                         nibble * layout.groupBytes + first),
+                         at, at + 32));
     }
     groupSums[group] += _mm512_reduce_add_ps(sum);
   }

@@ -484,21 +484,11 @@ LBC_AVX512_BF16 void splitInputs(const float *x, int64_t k, uint16_t *split,
                                  float *subSums) {
   for (int64_t s = 0; s < k / kSubBlock; ++s) {
     __m512 sum = _mm512_setzero_ps();
-    for (int64_t half = 0; half < 2; ++half) {
-      __m512 value = _mm512_loadu_ps(x + s * kSubBlock + 16 * half);
-      __m256i high = (__m256i)_mm512_cvtneps_pbh(value);
-      __m512 highValue = _mm512_castsi512_ps(
-          _mm512_slli_epi32(_mm512_cvtepu16_epi32(high), 16));
-      __m256i low =
-          (__m256i)_mm512_cvtneps_pbh(_mm512_sub_ps(value, highValue));
-      __m512 lowValue = _mm512_castsi512_ps(
-          _mm512_slli_epi32(_mm512_cvtepu16_epi32(low), 16));
-      _mm256_storeu_si256(
-          reinterpret_cast<__m256i *>(split + 64 * s + 16 * half), high);
-      _mm256_storeu_si256(
-          reinterpret_cast<__m256i *>(split + 64 * s + 32 + 16 * half), low);
-      sum = _mm512_add_ps(sum, _mm512_add_ps(highValue, lowValue));
-    }
+    for (int64_t half = 0; half < 2; ++half)
+      sum = _mm512_add_ps(
+          sum, storeBf16Split(_mm512_loadu_ps(x + s * kSubBlock + 16 * half),
+                              split + 64 * s + 16 * half,
+                              split + 64 * s + 32 + 16 * half));
     subSums[s] = _mm512_reduce_add_ps(sum);
   }
 }

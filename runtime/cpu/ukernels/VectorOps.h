@@ -21,6 +21,9 @@
 #if defined(__aarch64__)
 #include <arm_neon.h>
 #endif
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace lbc::ukernels {
 
@@ -98,6 +101,24 @@ inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
 /// Sapphire Rapids and later) and AVX512-BW's 16-bit lanes.
 #define LBC_AVX512_BF16                                                        \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+
+/// Rounds 16 inputs to bf16 (`high`) and their remainders value - high to
+/// bf16 again (`low`), stored 16 each, and returns high + low as f32: the
+/// inputs the bf16 kernels' products see (16 of f32's 24 significant bits).
+LBC_AVX512_BF16 inline __m512 storeBf16Split(__m512 value, uint16_t *high,
+                                             uint16_t *low) {
+  auto widen = [](__m256i halves) LBC_AVX512_BF16 {
+    return _mm512_castsi512_ps(
+        _mm512_slli_epi32(_mm512_cvtepu16_epi32(halves), 16));
+  };
+  __m256i highHalves = (__m256i)_mm512_cvtneps_pbh(value);
+  __m512 highValue = widen(highHalves);
+  __m256i lowHalves =
+      (__m256i)_mm512_cvtneps_pbh(_mm512_sub_ps(value, highValue));
+  _mm256_storeu_si256(reinterpret_cast<__m256i *>(high), highHalves);
+  _mm256_storeu_si256(reinterpret_cast<__m256i *>(low), lowHalves);
+  return _mm512_add_ps(highValue, widen(lowHalves));
+}
 #endif
 
 #if defined(__aarch64__)
