@@ -330,10 +330,12 @@ LBC_AVX512 void lookupRowBlock(const float *__restrict xs, int64_t k,
 }
 
 /// Whether bf16Row takes a 4-bit weight: groups of 32 (two per 32-byte
-/// code load), 64 or 128 (one or two loads per group), and whole loads.
+/// code load), 64 or 128 (one or two loads per group), whole loads, and a
+/// split of x that fits the stack.
 inline bool bf16RowHandles(const PackedLayout &layout, int64_t groupSize) {
   return (groupSize == 32 || groupSize == 64 || groupSize == 128) &&
-         layout.fullGroups * layout.groupBytes % 32 == 0;
+         layout.fullGroups * layout.groupBytes % 32 == 0 &&
+         layout.fullGroups * groupSize <= kMaxBf16SplitInputs;
 }
 
 /// x of one row in the order bf16Row's 32-byte code loads see it: per load

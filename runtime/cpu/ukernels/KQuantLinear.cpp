@@ -1104,7 +1104,7 @@ int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
       __builtin_alloca(sizeof(float) * 4 * subBlocksPerRow));
   int64_t r = 0;
 #if defined(__x86_64__)
-  if (Which == Isa::Avx512Bf16 && rows % 4 == 1) {
+  if (Which == Isa::Avx512Bf16 && rows % 4 == 1 && k <= kMaxBf16SplitInputs) {
     // Rows in blocks of 4 below; a last single row takes the bf16 dot
     // products (a row in a block shares its code decoding with the others,
     // which bf16Row's per-row scaling would not).

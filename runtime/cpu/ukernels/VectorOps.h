@@ -102,6 +102,10 @@ inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
 #define LBC_AVX512_BF16                                                        \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
+/// The most inputs a bf16 kernel splits on the stack (4 bytes each, 256 KiB:
+/// well inside a thread's default 8 MiB); longer rows keep the f32 kernels.
+constexpr int64_t kMaxBf16SplitInputs = 1 << 16;
+
 /// Rounds 16 inputs to bf16 (`high`) and their remainders value - high to
 /// bf16 again (`low`), stored 16 each, and returns high + low as f32: the
 /// inputs the bf16 kernels' products see (16 of f32's 24 significant bits).
