@@ -54,8 +54,9 @@ RECIPES = ["w8", "w4", "w4g64", "w4z", "w8zg64", "w5", "w3", "w2", "w6zg64", "w8
 KQUANT_SHAPES = [(1, 256, 37), (3, 512, 8), (5, 768, 33), (17, 256, 45), (40, 512, 70),
                  (1, 4608, 5), (4, 1536, 6)]
 KQUANT_RECIPES = ["q4k", "q4k,a8", "q5k", "q5k,a8", "q3k", "q3k,a8", "q6k", "q6k,a8", "q4k,a4t=0.9"]
-# f32-input recipes whose kernels have an AVX-512 variant of their own.
-AVX512_FLOAT_RECIPES = {"w4", "w4g64", "w4z", "nf4", "nf4g32", "q4k", "q5k"}
+# f32-input recipes whose kernels have an AVX-512 variant of their own (table
+# lookups, or bf16 dot products for one row: w4, q3k..q6k).
+AVX512_FLOAT_RECIPES = {"w4", "w4g64", "w4z", "nf4", "nf4g32", "q4k", "q5k", "q3k", "q6k"}
 TOLERANCE = 1e-5
 # f32-input recipes whose one-row kernel uses AVX512-BF16 dot products where
 # the CPU has them (bf16Row in runtime/cpu/ukernels/KQuantLinear.cpp and

@@ -475,22 +475,19 @@ LBC_AVX512 void lookupFloatRows(const float *__restrict xs, int64_t xStride,
       });
 }
 
-/// One row of x for bf16Row: per sub-block of 32 inputs, the inputs rounded
-/// to bf16 (hi) and their remainders x - hi rounded to bf16 again (lo), 64
-/// bytes each, so that hi + lo keeps 16 of x's 24 significant bits (relative
-/// error below 2^-17); and in `subSums` the sub-blocks' sums of hi + lo, the
-/// inputs the products see. Infinite or NaN inputs give NaN outputs.
+/// One row of x for the bf16 kernels (bf16Row, symmetricBf16Row): per
+/// 32 inputs, the inputs rounded to bf16 (hi) and their remainders x - hi
+/// rounded to bf16 again (lo), 64 bytes each, so that hi + lo keeps 16 of
+/// x's 24 significant bits (relative error below 2^-17); and in `sums16`
+/// the sums of hi + lo per 16 inputs, the inputs the products see. Infinite
+/// or NaN inputs give NaN outputs.
 LBC_AVX512_BF16 void splitInputs(const float *x, int64_t k, uint16_t *split,
-                                 float *subSums) {
-  for (int64_t s = 0; s < k / kSubBlock; ++s) {
-    __m512 sum = _mm512_setzero_ps();
+                                 float *sums16) {
+  for (int64_t s = 0; s < k / 32; ++s)
     for (int64_t half = 0; half < 2; ++half)
-      sum = _mm512_add_ps(
-          sum, storeBf16Split(_mm512_loadu_ps(x + s * kSubBlock + 16 * half),
-                              split + 64 * s + 16 * half,
-                              split + 64 * s + 32 + 16 * half));
-    subSums[s] = _mm512_reduce_add_ps(sum);
-  }
+      sums16[2 * s + half] = _mm512_reduce_add_ps(storeBf16Split(
+          _mm512_loadu_ps(x + 32 * s + 16 * half), split + 64 * s + 16 * half,
+          split + 64 * s + 32 + 16 * half));
 }
 
 /// q4k and q5k on one row of x with AVX512-BF16 dot products, where
@@ -576,6 +573,87 @@ LBC_AVX512_BF16 void bf16Row(const uint16_t *split, int64_t k,
                                     _mm256_extractf128_ps(offsets, 1));
         partial[0] = _mm512_reduce_add_ps(total) -
                      (offset4[0] + offset4[1] + offset4[2] + offset4[3]);
+      });
+}
+
+/// bf16Row for the symmetric K-quants (q3k, q6k: 16 sub-blocks of 16 with a
+/// step d sc[j] each): a piece's 64 codes assembled in position order as
+/// for symmetricFloatRows, shifted into the significand of bf16 1.0 (the
+/// exact value 1 + q / 2^bits) in two 32-lane halves and dotted with
+/// splitInputs' hi and lo parts; each half's dot holds two sub-blocks
+/// (lanes 0..7 and 8..15), scaled by their two steps with one FMA. The code
+/// offset 2^(bits-1) and the 1 leave through the per-16 input sums.
+LBC_AVX512_BF16 void symmetricBf16Row(const uint16_t *split,
+                                      const float *sums16, int64_t k,
+                                      const KQuantWeights &weights,
+                                      int64_t nBegin, int64_t nEnd,
+                                      float *__restrict ys) {
+  constexpr int Chains = 4;
+  const int64_t span = unitsPerSpan(1, kSuperBlock);
+  const int64_t ahead = outputsAhead(span * weights.superBlockBytes);
+  const int64_t bits = weights.bits;
+  // Codes shifted to the top of bf16 1.0's significand: 1 + q / 2^bits, a
+  // bias small beside q x (128 + q for codes below 8 lost up to 2e-5 of y
+  // to the sums' rounding).
+  const __m128i codeShift = _mm_cvtsi64_si128(7 - bits);
+  const __m512i one = _mm512_set1_epi16(0x3F80);
+  const __m512 codeScale = _mm512_set1_ps(float(1 << bits));
+  alignas(64) float stepTable[kTableBlocks][16];
+  alignas(64) uint8_t pieceCodes[64];
+  walkSpans<1>(
+      k / kSuperBlock, span, nBegin, nEnd, ys, 0, [](int64_t, int64_t) {},
+      [&](int64_t n, int64_t b0, int64_t b1, float *partial) LBC_AVX512_BF16 {
+        __m512 acc[Chains];
+        for (int c = 0; c < Chains; ++c)
+          acc[c] = _mm512_setzero_ps();
+        __m512 offsets = _mm512_setzero_ps();
+        for (int64_t t0 = b0; t0 < b1; t0 += kTableBlocks) {
+          const int64_t t1 = b1 - t0 < kTableBlocks ? b1 : t0 + kTableBlocks;
+          for (int64_t block = t0; block < t1; ++block)
+            storeSymmetricSteps(weights.header(n, block), bits,
+                                stepTable[block - t0]);
+          // 2^bits d sc[j]: the dot products hold q / 2^bits.
+          for (int64_t block = t0; block < t1; ++block)
+            _mm512_store_ps(stepTable[block - t0],
+                            _mm512_mul_ps(_mm512_load_ps(stepTable[block - t0]),
+                                          codeScale));
+          for (int64_t block = t0; block < t1; ++block) {
+            weights.prefetch(n + ahead, block);
+            const uint8_t *codes = weights.blockCodes(n, block);
+            const float *steps = stepTable[block - t0];
+            offsets =
+                _mm512_fmadd_ps(_mm512_load_ps(steps),
+                                _mm512_loadu_ps(sums16 + 16 * block), offsets);
+            for (int64_t piece = 0; piece < 4; ++piece) {
+              storeSymmetricPiece(codes, piece, bits, pieceCodes);
+              for (int64_t half = 0; half < 2; ++half) {
+                __m512i values = _mm512_or_si512(
+                    _mm512_sll_epi16(_mm512_cvtepu8_epi16(_mm256_load_si256(
+                                         reinterpret_cast<const __m256i *>(
+                                             pieceCodes + 32 * half))),
+                                     codeShift),
+                    one);
+                const uint16_t *x = split + 64 * (8 * block + 2 * piece + half);
+                __m512 dot =
+                    _mm512_dpbf16_ps(_mm512_setzero_ps(), (__m512bh)values,
+                                     (__m512bh)_mm512_loadu_si512(x));
+                dot = _mm512_dpbf16_ps(dot, (__m512bh)values,
+                                       (__m512bh)_mm512_loadu_si512(x + 32));
+                const int64_t subBlock = 4 * piece + 2 * half;
+                __m512 scale = _mm512_shuffle_f32x4(
+                    _mm512_set1_ps(steps[subBlock]),
+                    _mm512_set1_ps(steps[subBlock + 1]), 0);
+                __m512 &sum = acc[(2 * piece + half) % Chains];
+                sum = _mm512_fmadd_ps(dot, scale, sum);
+              }
+            }
+          }
+        }
+        __m512 total = _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]),
+                                     _mm512_add_ps(acc[2], acc[3]));
+        // y = sum_j 2^b step_j (dot_j - (1 + 2^(b-1) / 2^b) sum_{i in j} x_i).
+        partial[0] =
+            _mm512_reduce_add_ps(total) - 1.5f * _mm512_reduce_add_ps(offsets);
       });
 }
 #endif
@@ -1088,9 +1166,28 @@ int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
         });
     return 0;
   }
+  // A last single row on AVX512-BF16 CPUs: the bf16 dot products (rows in
+  // blocks of 4 keep sharing each decoded piece).
+  const bool bf16LastRow =
+      Which == Isa::Avx512Bf16 && rows % 4 == 1 && k <= kMaxBf16SplitInputs;
+  uint16_t *split = nullptr;
+  float *sums16 = nullptr;
+  if (bf16LastRow) {
+    split = static_cast<uint16_t *>(__builtin_alloca(sizeof(uint16_t) * 2 * k));
+    sums16 = static_cast<float *>(__builtin_alloca(sizeof(float) * k / 16));
+  }
   if (bits == 3 || bits == 6) {
     float *ys = reinterpret_cast<float *>(y);
     int64_t r = 0;
+#if defined(__x86_64__)
+    if (bf16LastRow) {
+      const int64_t last = rows - 1;
+      splitInputs(xs + last * xStride, k, split, sums16);
+      symmetricBf16Row(split, sums16, k, weights, nBegin, nEnd,
+                       ys + last * yStride);
+      rows = last;
+    }
+#endif
     for (; r + 4 <= rows; r += 4)
       symmetricFloatRows<4>(xs + r * xStride, xStride, k, weights, nBegin, nEnd,
                             ys + r * yStride, yStride);
@@ -1104,14 +1201,11 @@ int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
       __builtin_alloca(sizeof(float) * 4 * subBlocksPerRow));
   int64_t r = 0;
 #if defined(__x86_64__)
-  if (Which == Isa::Avx512Bf16 && rows % 4 == 1 && k <= kMaxBf16SplitInputs) {
-    // Rows in blocks of 4 below; a last single row takes the bf16 dot
-    // products (a row in a block shares its code decoding with the others,
-    // which bf16Row's per-row scaling would not).
-    uint16_t *split =
-        static_cast<uint16_t *>(__builtin_alloca(sizeof(uint16_t) * 2 * k));
+  if (bf16LastRow) {
     const int64_t last = rows - 1;
-    splitInputs(xs + last * xStride, k, split, subSums);
+    splitInputs(xs + last * xStride, k, split, sums16);
+    for (int64_t s = 0; s < subBlocksPerRow; ++s)
+      subSums[s] = sums16[2 * s] + sums16[2 * s + 1];
     bf16Row(split, k, weights, subSums, nBegin, nEnd,
             reinterpret_cast<float *>(y) + last * yStride);
     rows = last;

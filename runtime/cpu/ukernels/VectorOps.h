@@ -92,6 +92,10 @@ inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
 #undef LBC_LANE_TERM
 #undef LBC_EVERY_FOURTH
 
+/// The most inputs a bf16 kernel splits on the stack (4 bytes each, 256 KiB:
+/// well inside a thread's default 8 MiB); longer rows keep the f32 kernels.
+constexpr int64_t kMaxBf16SplitInputs = 1 << 16;
+
 #if defined(__x86_64__)
 /// The AVX-512 variants' kernels (intrinsics need the feature in the
 /// function that uses them; lib/Target/Ukernels.cpp drops the attribute and
@@ -101,10 +105,6 @@ inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
 /// Sapphire Rapids and later) and AVX512-BW's 16-bit lanes.
 #define LBC_AVX512_BF16                                                        \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
-
-/// The most inputs a bf16 kernel splits on the stack (4 bytes each, 256 KiB:
-/// well inside a thread's default 8 MiB); longer rows keep the f32 kernels.
-constexpr int64_t kMaxBf16SplitInputs = 1 << 16;
 
 /// Rounds 16 inputs to bf16 (`high`) and their remainders value - high to
 /// bf16 again (`low`), stored 16 each, and returns high + low as f32: the
