@@ -1168,26 +1168,29 @@ int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
   }
   // A last single row on AVX512-BF16 CPUs: the bf16 dot products (rows in
   // blocks of 4 keep sharing each decoded piece).
-  const bool bf16LastRow =
-      Which == Isa::Avx512Bf16 && rows % 4 == 1 && k <= kMaxBf16SplitInputs;
-  uint16_t *split = nullptr;
-  float *sums16 = nullptr;
-  if (bf16LastRow) {
-    split = static_cast<uint16_t *>(__builtin_alloca(sizeof(uint16_t) * 2 * k));
-    sums16 = static_cast<float *>(__builtin_alloca(sizeof(float) * k / 16));
+#if defined(__x86_64__)
+  if (Which == Isa::Avx512Bf16 && rows % 4 == 1 && k <= kMaxBf16SplitInputs) {
+    uint16_t *split =
+        static_cast<uint16_t *>(__builtin_alloca(sizeof(uint16_t) * 2 * k));
+    float *sums =
+        static_cast<float *>(__builtin_alloca(sizeof(float) * k / 16));
+    const int64_t last = rows - 1;
+    float *lastY = reinterpret_cast<float *>(y) + last * yStride;
+    splitInputs(xs + last * xStride, k, split, sums);
+    if (bits == 3 || bits == 6) {
+      symmetricBf16Row(split, sums, k, weights, nBegin, nEnd, lastY);
+    } else {
+      // Per 32-input sub-block, in place.
+      for (int64_t s = 0; s < k / kSubBlock; ++s)
+        sums[s] = sums[2 * s] + sums[2 * s + 1];
+      bf16Row(split, k, weights, sums, nBegin, nEnd, lastY);
+    }
+    rows = last;
   }
+#endif
   if (bits == 3 || bits == 6) {
     float *ys = reinterpret_cast<float *>(y);
     int64_t r = 0;
-#if defined(__x86_64__)
-    if (bf16LastRow) {
-      const int64_t last = rows - 1;
-      splitInputs(xs + last * xStride, k, split, sums16);
-      symmetricBf16Row(split, sums16, k, weights, nBegin, nEnd,
-                       ys + last * yStride);
-      rows = last;
-    }
-#endif
     for (; r + 4 <= rows; r += 4)
       symmetricFloatRows<4>(xs + r * xStride, xStride, k, weights, nBegin, nEnd,
                             ys + r * yStride, yStride);
@@ -1200,17 +1203,6 @@ int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
   float *subSums = static_cast<float *>(
       __builtin_alloca(sizeof(float) * 4 * subBlocksPerRow));
   int64_t r = 0;
-#if defined(__x86_64__)
-  if (bf16LastRow) {
-    const int64_t last = rows - 1;
-    splitInputs(xs + last * xStride, k, split, sums16);
-    for (int64_t s = 0; s < subBlocksPerRow; ++s)
-      subSums[s] = sums16[2 * s] + sums16[2 * s + 1];
-    bf16Row(split, k, weights, subSums, nBegin, nEnd,
-            reinterpret_cast<float *>(y) + last * yStride);
-    rows = last;
-  }
-#endif
   while (r < rows) {
     int block = rows - r >= 4 ? 4 : static_cast<int>(rows - r);
     for (int i = 0; i < block; ++i)
@@ -1276,7 +1268,8 @@ int64_t lbc_ukernel_kquant_linear__avx512(int64_t x, int64_t rows, int64_t k,
 }
 
 /// lbc_ukernel_kquant_linear__avx512 for CPUs with AVX512-BF16: a single
-/// row of q4k or q5k (decode) takes bf16Row's dot products.
+/// row (decode) takes bf16 dot products (bf16Row for q4k and q5k,
+/// symmetricBf16Row for q3k and q6k).
 LBC_AVX512_BF16 int64_t lbc_ukernel_kquant_linear__avx512bf16(
     int64_t x, int64_t rows, int64_t k, int64_t xStride, int64_t packed,
     int64_t nTotal, int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride,
