@@ -50,7 +50,9 @@ struct UkernelVariant {
 };
 constexpr UkernelVariant kX86Variants[] = {
     {"__avx512vnni", "+avx512f,+avx512bw,+avx512vl,+avx512vnni"},
-    {"__avx512bf16", "+avx512f,+avx512bw,+avx512vl,+avx512bf16"},
+    // The one-row f32-input kernels: 16-bit integer (VNNI) and bf16 dot
+    // products (every CPU with AVX512-BF16 also has VNNI).
+    {"__avx512bf16", "+avx512f,+avx512bw,+avx512vl,+avx512bf16,+avx512vnni"},
     {"__avx512", "+avx512f"},
 };
 constexpr UkernelVariant kAArch64Variants[] = {

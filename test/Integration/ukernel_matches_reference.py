@@ -19,11 +19,13 @@ group-wise, q4k and q5k: codes looked up in per-group tables) are compiled
 twice: for this CPU (AVX-512 and VNNI variants where it has them) and for
 x86-64-v3 (the portable kernels). Runs all on the same input and
 prints max|kernel - reference| / max|reference|, which only summation order may
-make non-zero. Exits 1 above 1e-5; 3e-5 for a single row of 4-bit group-wise
-codes, q4k and q5k on a CPU with AVX512-BF16, whose kernels carry the inputs
-in two bf16 parts (16 of their 24 significant bits) and the codes with a bias
-of 128. --recipes and
+make non-zero. Exits 1 above 1e-5; 1e-4 for a single row of 4-bit group-wise
+codes, q4k and q5k on a CPU with AVX512-BF16 and VNNI, whose kernels round
+the inputs to int16 multiples of a step per group or super-block (within
+2^-16 of its largest |x|). --recipes and
 --cpus restrict the run to those recipes, compiled for those CPUs only.
+--compile-only compiles the kernels of the first shape of each kind for
+those CPUs and runs nothing (CPUs this host may not have).
 """
 
 import argparse
@@ -55,16 +57,17 @@ KQUANT_SHAPES = [(1, 256, 37), (3, 512, 8), (5, 768, 33), (17, 256, 45), (40, 51
                  (1, 4608, 5), (4, 1536, 6)]
 KQUANT_RECIPES = ["q4k", "q4k,a8", "q5k", "q5k,a8", "q3k", "q3k,a8", "q6k", "q6k,a8", "q4k,a4t=0.9"]
 # f32-input recipes whose kernels have an AVX-512 variant of their own (table
-# lookups, or bf16 dot products for one row: w4, q3k..q6k).
+# lookups, or for one row 16-bit integer or bf16 dot products: w4, q3k..q6k).
 AVX512_FLOAT_RECIPES = {"w4", "w4g64", "w4z", "nf4", "nf4g32", "q4k", "q5k", "q3k", "q6k"}
 TOLERANCE = 1e-5
-# f32-input recipes whose one-row kernel uses AVX512-BF16 dot products where
-# the CPU has them (bf16Row in runtime/cpu/ukernels/KQuantLinear.cpp and
-# GroupwiseLinear.cpp).
-BF16_RECIPES = {"w4", "w4g64", "w4z", "q4k", "q5k"}
-# Their inputs' split (2^-17 relative per input) and the f32 sums that carry
-# 128 times the inputs measured up to 1.3e-5 here.
-BF16_TOLERANCE = 3e-5
+# f32-input recipes whose one-row kernel rounds the inputs to int16 for
+# 16-bit integer dot products where the CPU has AVX512-BF16 and VNNI
+# (int16Row in runtime/cpu/ukernels/KQuantLinear.cpp and GroupwiseLinear.cpp;
+# q3k and q6k take bf16 dot products there, within TOLERANCE).
+INT16_RECIPES = {"w4", "w4g64", "w4z", "q4k", "q5k"}
+# Rounding x to a step of max|x| / 32767 per group or super-block: measured up
+# to 3.9e-5 here (a numpy model of the rounding alone gives 1.9e-5 to 3.3e-5).
+INT16_TOLERANCE = 1e-4
 # Under emulation every run costs more: a subset that keeps the odd cases
 # (one row, 17 rows, 32 rows on the panel path, K not a multiple of the
 # group, N odd).
@@ -99,7 +102,11 @@ def main():
     parser.add_argument("--runner", default="", help="command that runs an artifact (default: lbc-run)")
     parser.add_argument("--recipes", nargs="+", help="only these recipes")
     parser.add_argument("--cpus", nargs="+", help="compile the kernels for these CPUs only")
+    parser.add_argument("--compile-only", action="store_true",
+                        help="compile the first shape of each kind for --cpus, run nothing")
     args = parser.parse_args()
+    if args.compile_only and not args.cpus:
+        parser.error("--compile-only needs --cpus")
     os.makedirs(args.work, exist_ok=True)
     runner = args.runner.split() if args.runner else [os.path.join(args.bin_dir, "lbc-run")]
     rng = np.random.default_rng(0)
@@ -107,7 +114,10 @@ def main():
     failures = 0
     aarch64 = args.target == "aarch64"
     shapes, kquant_shapes = (AARCH64_SHAPES, AARCH64_KQUANT_SHAPES) if aarch64 else (SHAPES, KQUANT_SHAPES)
+    if args.compile_only:
+        shapes, kquant_shapes = shapes[:1], kquant_shapes[:1]
     cases = [(shape, RECIPES) for shape in shapes] + [(shape, KQUANT_RECIPES) for shape in kquant_shapes]
+    compiled = 0
     for (m, k, n), recipes in cases:
         model = os.path.join(args.work, f"mm_{m}x{k}x{n}.onnx")
         make_model(model, m, k, n, rng)
@@ -128,6 +138,15 @@ def main():
                       else "nf4" if recipe.startswith("nf4") else "groupwise")
             symbol = f"lbc_ukernel_{family}_linear" + ("_a8" if int_inputs else "")
             outputs = {}
+            if args.compile_only:
+                for cpu in kernel_cpus:
+                    artifact = os.path.join(args.work, f"{recipe}_{m}x{k}x{n}_{cpu}.so")
+                    subprocess.run([os.path.join(args.bin_dir, "lbc-opt"), model,
+                                    f"--pipeline={recipe}", f"--cpu={cpu}", "-o", artifact],
+                                   check=True, timeout=300)
+                    print(f"{recipe} --cpu={cpu} M={m} K={k} N={n}: compiled")
+                    compiled += 1
+                continue
             for variant in ["reference"] + kernel_cpus:
                 artifact = os.path.join(args.work, f"{recipe}_{m}x{k}x{n}_{variant}.so")
                 flags = ["--ukernels=false"] if variant == "reference" else [f"--cpu={variant}"]
@@ -144,12 +163,15 @@ def main():
             reference = outputs["reference"]
             for cpu in kernel_cpus:
                 error = float(np.abs(outputs[cpu] - reference).max() / np.abs(reference).max())
-                bf16 = cpu == "native" and recipe in BF16_RECIPES and m % 4 == 1
-                tolerance = BF16_TOLERANCE if bf16 else TOLERANCE
+                int16 = cpu == "native" and recipe in INT16_RECIPES and m % 4 == 1
+                tolerance = INT16_TOLERANCE if int16 else TOLERANCE
                 worst = max(worst, error)
                 failures += error > tolerance
                 verdict = "ok" if error <= tolerance else "TOO LARGE"
                 print(f"{recipe} --cpu={cpu} M={m} K={k} N={n}: kernel vs reference {error:.1e} {verdict}")
+    if args.compile_only:
+        print(f"compiled {compiled} artifacts")
+        return
     print(f"worst {worst:.1e}, {failures} above the tolerance")
     sys.exit(1 if failures else 0)
 

@@ -203,7 +203,7 @@ void rowBlock(const float *__restrict xs, int64_t k, int64_t xStride,
       const float *at = xs + (g0 + i) * groupSize;
       // One prefetch per group keeps them spread over the loop (a burst at
       // the run's start measured slower for 8-bit codes).
-      __builtin_prefetch(aheadCodes + i * layout.groupBytes, 0, 0);
+      prefetchLine(aheadCodes + i * layout.groupBytes);
       Floats16 dot[Rows];
       // 32 codes per step: w0 pairs with x at `first`, w1 at `second`.
       for (int64_t piece = 0; piece < groupSize; piece += 32) {
@@ -293,7 +293,7 @@ LBC_AVX512 void lookupRowBlock(const float *__restrict xs, int64_t k,
     for (int64_t i = 0; i < count; ++i) {
       const uint8_t *codes = rowCodes + i * layout.groupBytes;
       const float *at = xs + (g0 + i) * groupSize;
-      __builtin_prefetch(aheadCodes + i * layout.groupBytes, 0, 0);
+      prefetchLine(aheadCodes + i * layout.groupBytes);
       const __m512 table =
           ZeroPoints ? _mm512_fmadd_ps(codeValues, _mm512_set1_ps(scales[i]),
                                        _mm512_set1_ps(shifts[i]))
@@ -329,75 +329,79 @@ LBC_AVX512 void lookupRowBlock(const float *__restrict xs, int64_t k,
                                     nEnd, ys, yStride);
 }
 
-/// Whether bf16Row takes a 4-bit weight: groups of 32 (two per 32-byte
-/// code load), 64 or 128 (one or two loads per group), whole loads, and a
-/// split of x that fits the stack.
-inline bool bf16RowHandles(const PackedLayout &layout, int64_t groupSize) {
+/// Whether int16Row takes a 4-bit weight: groups of 32 (two per 32-byte
+/// code load), 64 or 128 (one or two loads per group), whole loads, and
+/// inputs that fit the stack.
+inline bool int16RowHandles(const PackedLayout &layout, int64_t groupSize) {
   return (groupSize == 32 || groupSize == 64 || groupSize == 128) &&
          layout.fullGroups * layout.groupBytes % 32 == 0 &&
-         layout.fullGroups * groupSize <= kMaxBf16SplitInputs;
+         layout.fullGroups * groupSize <= kMaxRowInputsOnStack;
 }
 
-/// x of one row in the order bf16Row's 32-byte code loads see it: per load
-/// (64 inputs), the 32 inputs of its low nibbles then the 32 of its high
-/// ones, each rounded to bf16 (hi, 64 bytes) followed by the remainders x -
-/// hi rounded again (lo, 64 bytes): hi + lo keeps 16 of x's 24 significant
-/// bits. A byte j of a group's codes holds inputs j and groupBytes + j (Q4_0
-/// order), so each 16-byte piece reads two runs of 16 inputs. `groupSums`
-/// gets each full group's sum of hi + lo, the inputs the products see.
-LBC_AVX512_BF16 void splitGroupwiseInputs(const float *x,
-                                          const PackedLayout &layout,
-                                          int64_t groupSize, uint16_t *split,
-                                          float *groupSums) {
-  for (int64_t g = 0; g < layout.fullGroups; ++g)
-    groupSums[g] = 0.0f;
-  const int64_t pieces = layout.fullGroups * layout.groupBytes / 16;
+/// x of one row for int16Row: int16 codes with a step per group
+/// (quantizeInputsInt16) in the order int16Row's 32-byte code loads see
+/// them: per load (64 inputs), the 32 inputs of its low nibbles, then the
+/// 32 of its high ones. A byte j of a group's codes holds inputs j and
+/// groupBytes + j (Q4_0 order), so each 16-byte piece reads two runs of 16
+/// inputs. groupSums (room for one per 16 inputs) gets each full group's
+/// sum of the quantized inputs.
+LBC_AVX512_BF16 void quantizeGroupwiseInputs(const float *x,
+                                             const PackedLayout &layout,
+                                             int64_t groupSize,
+                                             int16_t *scratch, int16_t *codes,
+                                             float *steps, float *groupSums) {
+  const int64_t inputs = layout.fullGroups * groupSize;
+  // Per 16 inputs first, then summed per group in place.
+  quantizeInputsInt16(x, inputs, groupSize, scratch, steps, groupSums);
+  for (int64_t g = 0; g < layout.fullGroups; ++g) {
+    float sum = 0.0f;
+    for (int64_t i = 0; i < groupSize / 16; ++i)
+      sum += groupSums[g * groupSize / 16 + i];
+    groupSums[g] = sum;
+  }
+  const int64_t pieces = inputs / 32;
   for (int64_t q = 0; q < pieces; ++q) {
     const int64_t group = q * 16 / layout.groupBytes;
     const int64_t first = q * 16 % layout.groupBytes;
-    __m512 sum = _mm512_setzero_ps();
-    for (int64_t nibble = 0; nibble < 2; ++nibble) {
-      uint16_t *at = split + q / 2 * 128 + nibble * 64 + q % 2 * 16;
-      sum = _mm512_add_ps(
-          sum,
-          storeBf16Split(_mm512_loadu_ps(x + group * groupSize +
-                                         nibble * layout.groupBytes + first),
-                         at, at + 32));
-    }
-    groupSums[group] += _mm512_reduce_add_ps(sum);
+    for (int64_t nibble = 0; nibble < 2; ++nibble)
+      std::memcpy(codes + q / 2 * 64 + nibble * 32 + q % 2 * 16,
+                  scratch + group * groupSize + nibble * layout.groupBytes +
+                      first,
+                  16 * sizeof(int16_t));
   }
 }
 
-/// lookupRowBlock for one row on CPUs with AVX512-BF16, where the lookups
-/// and tables ran out of shuffle ports: a code q ORed into the bits of bf16
-/// 128.0 is the exact bf16 value 128 + q, so 32 code bytes widened to 16-bit
-/// lanes give 64 weights in a ternary-logic operation (low nibbles) and a
-/// shift and an OR (high ones), dotted with splitGroupwiseInputs' hi and lo
-/// parts by four vdpbf16ps (exact products summed in f32) and scaled with
-/// one FMA (for groups of 32, lanes 0..7 by one group's scale and 8..15 by
-/// the next's). The bias joins the zero point's term: y = sum_g s_g dot_g -
-/// sum_g (128 + z_g) s_g sum_{j in g} x_j.
+/// lookupRowBlock for one row on CPUs with AVX512-VNNI and -BF16 (Zen 4
+/// and later, Sapphire Rapids and later), with 16-bit integer dot products
+/// on quantizeGroupwiseInputs' codes, where the lookups and tables ran out
+/// of shuffle ports: a load's 32 code bytes widened to 16-bit lanes give 64
+/// codes by an AND (low nibbles) and a shift (high ones), two vpdpwssd dot
+/// them with x's codes into int32 lanes, and one conversion and one FMA by
+/// scale * step finish the load (for groups of 32, lanes 0..7 take one
+/// group's factor and 8..15 the next's). The zero point's term comes from
+/// the sums of the quantized inputs: y = sum_g s_g step_g dot_g - sum_g z_g
+/// s_g sum_{j in g} x_j. Session 12's bf16 form of this loop (x in bf16 hi
+/// and lo parts, four vdpbf16ps per load) ran 1.5 times slower on a
+/// Sapphire Rapids class Xeon, which issues one vdpbf16ps per cycle.
 template <bool ZeroPoints, int GroupSize>
-LBC_AVX512_BF16 void bf16Row(const uint16_t *split, const float *groupSums,
-                             const PackedLayout &layout, int64_t nBegin,
-                             int64_t nEnd, float *__restrict ys) {
+LBC_AVX512_BF16 void int16Row(const int16_t *inputs, const float *inputSteps,
+                              const float *groupSums,
+                              const PackedLayout &layout, int64_t nBegin,
+                              int64_t nEnd, float *__restrict ys) {
   constexpr int Chains = 4;
   constexpr int64_t kMaxSpanGroups = kSpanInputs / 32;
-  // Code bytes of a group, and groups per load of 32 bytes (or loads per
-  // group).
   constexpr int64_t kGroupBytes = GroupSize / 2;
   constexpr bool kPairedGroups = kGroupBytes == 16;
   constexpr int64_t kLoadsPerGroup = kPairedGroups ? 1 : kGroupBytes / 32;
   const int64_t span = unitsPerSpan(1, GroupSize);
   const int64_t ahead = outputsAhead(span * kGroupBytes);
-  const __m512i lowNibble = _mm512_set1_epi16(15),
-                bias = _mm512_set1_epi16(0x4300);
-  alignas(64) float scales[kMaxSpanGroups];
+  const __m512i lowNibble = _mm512_set1_epi16(15);
+  alignas(64) float factors[kMaxSpanGroups];
   auto spanDot = [&](int64_t n, int64_t g0, int64_t g1,
                      float *partial) LBC_AVX512_BF16 {
     const int64_t count = g1 - g0;
-    // The scales as f32 for the products' broadcasts, and the bias and
-    // zero-point term, 16 groups at a time.
+    // scale * step for the products, and the zero point's term, 16 groups
+    // at a time.
     __m512 offsets = _mm512_setzero_ps();
     for (int64_t i = 0; i < count; i += 16) {
       const __mmask16 valid = count - i >= 16
@@ -405,13 +409,15 @@ LBC_AVX512_BF16 void bf16Row(const uint16_t *split, const float *groupSums,
                                   : __mmask16((1u << (count - i)) - 1);
       __m512 scale = _mm512_cvtph_ps(
           _mm256_maskz_loadu_epi16(valid, layout.rowScales(n) + 2 * (g0 + i)));
-      _mm512_store_ps(scales + i, scale);
+      _mm512_store_ps(factors + i,
+                      _mm512_mul_ps(scale, _mm512_maskz_loadu_ps(
+                                               valid, inputSteps + g0 + i)));
       __m512 zero = ZeroPoints
                         ? _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(
                               valid, layout.rowZeroPoints(n) + 2 * (g0 + i)))
                         : _mm512_set1_ps(8.0f);
       offsets = _mm512_fmadd_ps(
-          _mm512_mul_ps(_mm512_add_ps(zero, _mm512_set1_ps(128.0f)), scale),
+          _mm512_mul_ps(zero, scale),
           _mm512_maskz_loadu_ps(valid, groupSums + g0 + i), offsets);
     }
     prefetchRun(layout.rowScales(n + ahead) + 2 * g0, 2 * count);
@@ -419,34 +425,28 @@ LBC_AVX512_BF16 void bf16Row(const uint16_t *split, const float *groupSums,
       prefetchRun(layout.rowZeroPoints(n + ahead) + 2 * g0, 2 * count);
     const uint8_t *rowCodes = layout.rowCodes(n) + g0 * kGroupBytes;
     const uint8_t *aheadCodes = layout.rowCodes(n + ahead) + g0 * kGroupBytes;
-    const uint16_t *xs = split + g0 * kGroupBytes / 32 * 128;
+    const int16_t *xs = inputs + g0 * GroupSize;
     const int64_t loads = count * kGroupBytes / 32;
     __m512 acc[Chains];
     for (int c = 0; c < Chains; ++c)
       acc[c] = _mm512_setzero_ps();
     auto addLoad = [&](int64_t l, __m512 &sum) LBC_AVX512_BF16 {
       if (l % 2 == 0)
-        __builtin_prefetch(aheadCodes + 32 * l, 0, 0);
+        prefetchLine(aheadCodes + 32 * l);
       __m512i words = _mm512_cvtepu8_epi16(_mm256_loadu_si256(
           reinterpret_cast<const __m256i *>(rowCodes + 32 * l)));
-      // (words & 15) | bias; (words >> 4) | bias.
-      __m512i low = _mm512_ternarylogic_epi32(words, lowNibble, bias, 0xEA);
-      __m512i high = _mm512_or_si512(_mm512_srli_epi16(words, 4), bias);
-      const uint16_t *x = xs + 128 * l;
-      __m512 dot = _mm512_dpbf16_ps(_mm512_setzero_ps(), (__m512bh)low,
-                                    (__m512bh)_mm512_loadu_si512(x));
-      dot = _mm512_dpbf16_ps(dot, (__m512bh)low,
-                             (__m512bh)_mm512_loadu_si512(x + 32));
-      dot = _mm512_dpbf16_ps(dot, (__m512bh)high,
-                             (__m512bh)_mm512_loadu_si512(x + 64));
-      dot = _mm512_dpbf16_ps(dot, (__m512bh)high,
-                             (__m512bh)_mm512_loadu_si512(x + 96));
-      __m512 scale =
+      const int16_t *x = xs + 64 * l;
+      __m512i dot = _mm512_dpwssd_epi32(_mm512_setzero_si512(),
+                                        _mm512_and_si512(words, lowNibble),
+                                        _mm512_loadu_si512(x));
+      dot = _mm512_dpwssd_epi32(dot, _mm512_srli_epi16(words, 4),
+                                _mm512_loadu_si512(x + 32));
+      __m512 factor =
           kPairedGroups
-              ? _mm512_shuffle_f32x4(_mm512_set1_ps(scales[2 * l]),
-                                     _mm512_set1_ps(scales[2 * l + 1]), 0)
-              : _mm512_set1_ps(scales[l / kLoadsPerGroup]);
-      sum = _mm512_fmadd_ps(dot, scale, sum);
+              ? _mm512_shuffle_f32x4(_mm512_set1_ps(factors[2 * l]),
+                                     _mm512_set1_ps(factors[2 * l + 1]), 0)
+              : _mm512_set1_ps(factors[l / kLoadsPerGroup]);
+      sum = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), factor, sum);
     };
     int64_t l = 0;
     for (; l + Chains <= loads; l += Chains)
@@ -528,23 +528,28 @@ void allRows(const float *__restrict x, int64_t rows, int64_t k,
   }
 #if defined(__x86_64__)
   if constexpr (Which == Isa::Avx512Bf16 && Bits == 4) {
-    if (rows % 4 == 1 && bf16RowHandles(layout, groupSize)) {
+    if (rows % 4 == 1 && int16RowHandles(layout, groupSize)) {
       // Rows in blocks of 4 below (sharing each decoded group); a last
-      // single row takes the bf16 dot products.
-      const int64_t last = rows - 1;
-      uint16_t *split = static_cast<uint16_t *>(__builtin_alloca(
-          sizeof(uint16_t) * 2 * layout.fullGroups * groupSize));
-      float *groupSums = static_cast<float *>(
+      // single row takes the 16-bit integer dot products.
+      const int64_t last = rows - 1, inputs = layout.fullGroups * groupSize;
+      int16_t *codes = static_cast<int16_t *>(
+          __builtin_alloca(sizeof(int16_t) * 2 * inputs));
+      float *groupSums =
+          static_cast<float *>(__builtin_alloca(sizeof(float) * inputs / 16));
+      float *steps = static_cast<float *>(
           __builtin_alloca(sizeof(float) * layout.fullGroups));
-      splitGroupwiseInputs(x + last * xStride, layout, groupSize, split,
-                           groupSums);
       float *lastY = y + last * yStride;
+      quantizeGroupwiseInputs(x + last * xStride, layout, groupSize,
+                              codes + inputs, codes, steps, groupSums);
       if (groupSize == 32)
-        bf16Row<ZeroPoints, 32>(split, groupSums, layout, nBegin, nEnd, lastY);
+        int16Row<ZeroPoints, 32>(codes, steps, groupSums, layout, nBegin, nEnd,
+                                 lastY);
       else if (groupSize == 64)
-        bf16Row<ZeroPoints, 64>(split, groupSums, layout, nBegin, nEnd, lastY);
+        int16Row<ZeroPoints, 64>(codes, steps, groupSums, layout, nBegin, nEnd,
+                                 lastY);
       else
-        bf16Row<ZeroPoints, 128>(split, groupSums, layout, nBegin, nEnd, lastY);
+        int16Row<ZeroPoints, 128>(codes, steps, groupSums, layout, nBegin, nEnd,
+                                  lastY);
       addLastGroup<1, 4, ZeroPoints>(x + last * xStride, k, xStride, layout,
                                      groupSize, nBegin, nEnd,
                                      y + last * yStride, yStride);
@@ -645,8 +650,9 @@ int64_t lbc_ukernel_groupwise_linear__avx512(
       reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints != 0);
 }
 
-/// lbc_ukernel_groupwise_linear__avx512 for CPUs with AVX512-BF16: a single
-/// row of 4-bit codes takes bf16Row's dot products.
+/// lbc_ukernel_groupwise_linear__avx512 for CPUs with AVX512-BF16 and
+/// AVX512-VNNI (the `__avx512bf16` variant of lib/Target/Ukernels.cpp): a
+/// single row of 4-bit codes takes int16Row's 16-bit dot products.
 LBC_AVX512_BF16 int64_t lbc_ukernel_groupwise_linear__avx512bf16(
     int64_t x, int64_t rows, int64_t k, int64_t xStride, int64_t packed,
     int64_t nTotal, int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride,

@@ -77,7 +77,7 @@ struct KQuantWeights {
   /// Prefetches super-block `block` of output n: its codes and header.
   void prefetch(int64_t n, int64_t block) const {
     prefetchRun(blockCodes(n, block), superBlockBytes);
-    __builtin_prefetch(header(n, block), 0, 0);
+    prefetchLine(header(n, block));
   }
 };
 
@@ -326,17 +326,17 @@ void floatRows(const float *__restrict xs, int64_t xStride, int64_t k,
 }
 
 #if defined(__x86_64__)
-/// headerFactors in AVX-512 registers, in ten operations instead of
-/// fifteen: each lane's low nibble by a variable shift of bytes 4..11
-/// (broadcast to both halves), its top two bits by a variable rotate of the
-/// header's last 32-bit word (bits 2v, 2v + 1 to bits 4, 5), merged by one
-/// ternary-logic operation.
-LBC_AVX512 inline __m512 headerFactorsAvx512(const uint8_t *header) {
+/// A super-block header's sixteen 6-bit values in AVX-512 lanes (sc[j] in
+/// lane j < 8, m[j] in lane 8 + j), the layout headerFactors reads: each
+/// lane's low nibble by a variable shift of bytes 4..11 (broadcast to both
+/// halves), its top two bits by a variable rotate of the header's last
+/// 32-bit word (bits 2v, 2v + 1 to bits 4, 5), merged by one ternary-logic
+/// operation.
+LBC_AVX512 inline __m512i headerValuesAvx512(const uint8_t *header) {
   int64_t nibbles;
-  int32_t topBits, units;
+  int32_t topBits;
   std::memcpy(&nibbles, header + 4, sizeof(nibbles));
   std::memcpy(&topBits, header + 12, sizeof(topBits));
-  std::memcpy(&units, header, sizeof(units));
   __m512i low = _mm512_srlv_epi32(
       _mm512_cvtepu8_epi32(_mm_set1_epi64x(nibbles)),
       _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4));
@@ -345,14 +345,19 @@ LBC_AVX512 inline __m512 headerFactorsAvx512(const uint8_t *header) {
                         _mm512_setr_epi32(28, 30, 0, 2, 4, 6, 8, 10, 12, 14, 16,
                                           18, 20, 22, 24, 26));
   // (low & 15) | (top & 0x30).
-  __m512i values =
-      _mm512_ternarylogic_epi32(_mm512_and_si512(low, _mm512_set1_epi32(15)),
-                                top, _mm512_set1_epi32(0x30), 0xF8);
-  // d in lanes 0..7, dmin in 8..15.
+  return _mm512_ternarylogic_epi32(_mm512_and_si512(low, _mm512_set1_epi32(15)),
+                                   top, _mm512_set1_epi32(0x30), 0xF8);
+}
+
+/// headerFactors in AVX-512 registers, in ten operations instead of
+/// fifteen: headerValuesAvx512 times d (lanes 0..7) and dmin (lanes 8..15).
+LBC_AVX512 inline __m512 headerFactorsAvx512(const uint8_t *header) {
+  int32_t units;
+  std::memcpy(&units, header, sizeof(units));
   __m512 scales = _mm512_permutexvar_ps(
       _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
       _mm512_cvtph_ps(_mm256_set1_epi32(units)));
-  return _mm512_mul_ps(_mm512_cvtepi32_ps(values), scales);
+  return _mm512_mul_ps(_mm512_cvtepi32_ps(headerValuesAvx512(header)), scales);
 }
 
 /// floatRows for q4k and q5k on AVX-512. A sub-block's codes take only 16
@@ -475,7 +480,7 @@ LBC_AVX512 void lookupFloatRows(const float *__restrict xs, int64_t xStride,
       });
 }
 
-/// One row of x for the bf16 kernels (bf16Row, symmetricBf16Row): per
+/// One row of x for symmetricBf16Row: per
 /// 32 inputs, the inputs rounded to bf16 (hi) and their remainders x - hi
 /// rounded to bf16 again (lo), 64 bytes each, so that hi + lo keeps 16 of
 /// x's 24 significant bits (relative error below 2^-17); and in `sums16`
@@ -490,58 +495,65 @@ LBC_AVX512_BF16 void splitInputs(const float *x, int64_t k, uint16_t *split,
           split + 64 * s + 32 + 16 * half));
 }
 
-/// q4k and q5k on one row of x with AVX512-BF16 dot products, where
-/// lookupFloatRows' lookups and tables ran out of shuffle ports: a code q
-/// (0..31) ORed into the bits of bf16 128.0 is the exact bf16 value 128 + q,
-/// so a piece's 32 code bytes widened to 16-bit lanes give a sub-block's 32
-/// weights in one ternary-logic operation (low nibbles) or a shift and an OR
-/// (high ones), the fifth bits by a masked add. Each sub-block's dot with
-/// splitInputs' hi and lo parts (two vdpbf16ps, exact products summed in
-/// f32) is scaled by d sc with one FMA; the bias 128 joins the min term:
-/// sum_j (128 d sc[j] + dmin m[j]) sum_i x_i. Per 32 weights one vector
-/// operation on the shuffle and shift ports instead of four (a loop of this
-/// shape measured 1.74 cycles per 32 weights on Zen 5, the lookup loop 2.49).
-LBC_AVX512_BF16 void bf16Row(const uint16_t *split, int64_t k,
-                             const KQuantWeights &weights, const float *subSums,
-                             int64_t nBegin, int64_t nEnd,
-                             float *__restrict ys) {
-  // FMA chains for the eight sub-block products of a super-block.
-  constexpr int Chains = 4;
+/// q4k and q5k on one row of x with AVX512-VNNI 16-bit dot products, x
+/// quantized to int16 per super-block (quantizeInputsInt16). The 6-bit
+/// sub-block scales are integers, so a weight's sc[j] q (at most 63 * 31)
+/// is an int16 product (vpmullw) and vpdpwssd sums a whole super-block's
+/// sc[j] q x_i in int32 lanes (16 products per lane at most 2^31 / 16 each:
+/// no overflow); one conversion and one FMA by d * step per super-block
+/// finish it, and the min terms come from the sums of the quantized x. Per 64
+/// weights: a widening load, an AND, a shift, two vpmullw and two vpdpwssd
+/// (the fifth bits of q5k by a masked add), where lookupFloatRows' lookups
+/// ran out of shuffle ports, and session 12's bf16 form (x in bf16 hi and lo
+/// parts: four vdpbf16ps and two FMAs) took 2.6 times as many cycles in a
+/// loop of this shape on a Sapphire Rapids class Xeon (one vdpbf16ps per
+/// cycle) and ran the decode chains 1.3 times slower there.
+LBC_AVX512_BF16 void int16Row(const int16_t *inputs, const float *inputSteps,
+                              const float *blockSums, int64_t k,
+                              const KQuantWeights &weights, int64_t nBegin,
+                              int64_t nEnd, float *__restrict ys) {
   const int64_t span = unitsPerSpan(1, kSuperBlock);
   const int64_t ahead = outputsAhead(span * weights.superBlockBytes);
   const bool fiveBit = weights.fiveBit;
-  alignas(64) float factorTable[kTableBlocks][16];
+  // Per block: sc[j] in both 16-bit halves of word j; d * step.
+  alignas(64) int32_t scaleTable[kTableBlocks][16];
+  alignas(64) float unitTable[kTableBlocks];
   const __m512i lowNibble = _mm512_set1_epi16(15),
-                bias = _mm512_set1_epi16(0x4300),
                 fifthBit = _mm512_set1_epi16(16);
-  const __m256 biasValue = _mm256_set1_ps(128.0f);
   walkSpans<1>(
       k / kSuperBlock, span, nBegin, nEnd, ys, 0, [](int64_t, int64_t) {},
       [&](int64_t n, int64_t b0, int64_t b1, float *partial) LBC_AVX512_BF16 {
-        __m512 acc[Chains];
-        for (int c = 0; c < Chains; ++c)
-          acc[c] = _mm512_setzero_ps();
-        __m256 offsets = _mm256_setzero_ps();
+        __m512 total = _mm512_setzero_ps(), offsets = _mm512_setzero_ps();
         for (int64_t t0 = b0; t0 < b1; t0 += kTableBlocks) {
           const int64_t t1 = b1 - t0 < kTableBlocks ? b1 : t0 + kTableBlocks;
-          for (int64_t block = t0; block < t1; ++block)
-            _mm512_store_ps(factorTable[block - t0],
-                            headerFactorsAvx512(weights.header(n, block)));
+          for (int64_t block = t0; block < t1; ++block) {
+            const uint8_t *header = weights.header(n, block);
+            __m512i values = headerValuesAvx512(header);
+            _mm512_store_si512(
+                scaleTable[block - t0],
+                _mm512_or_si512(values, _mm512_slli_epi32(values, 16)));
+            uint16_t d;
+            std::memcpy(&d, header, sizeof(d));
+            unitTable[block - t0] = _cvtsh_ss(d) * inputSteps[block];
+            // dmin m[j] sum_i x_i (lanes 8..15; lanes 0..7 of the sums are
+            // zero).
+            offsets = _mm512_fmadd_ps(headerFactorsAvx512(header),
+                                      _mm512_loadu_ps(blockSums + 16 * block),
+                                      offsets);
+          }
           for (int64_t block = t0; block < t1; ++block) {
             weights.prefetch(n + ahead, block);
             const uint8_t *codes = weights.blockCodes(n, block);
-            const float *factors = factorTable[block - t0];
-            offsets = _mm256_fmadd_ps(
-                _mm256_fmadd_ps(_mm256_load_ps(factors), biasValue,
-                                _mm256_load_ps(factors + 8)),
-                _mm256_loadu_ps(subSums + block * kSubBlocks), offsets);
+            const int32_t *scales = scaleTable[block - t0];
+            const int16_t *x = inputs + block * kSuperBlock;
+            // Two chains per sub-block parity: four vpdpwssd deep per block.
+            __m512i acc[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(),
+                              _mm512_setzero_si512(), _mm512_setzero_si512()};
             for (int64_t piece = 0; piece < 4; ++piece) {
               __m512i words = _mm512_cvtepu8_epi16(_mm256_loadu_si256(
                   reinterpret_cast<const __m256i *>(codes + piece * 32)));
-              // (words & 15) | bias; (words >> 4) | bias.
-              __m512i values[2] = {
-                  _mm512_ternarylogic_epi32(words, lowNibble, bias, 0xEA),
-                  _mm512_or_si512(_mm512_srli_epi16(words, 4), bias)};
+              __m512i values[2] = {_mm512_and_si512(words, lowNibble),
+                                   _mm512_srli_epi16(words, 4)};
               if (fiveBit) {
                 uint64_t fifth;
                 std::memcpy(&fifth, KQuantWeights::fifthBits(codes, piece),
@@ -553,31 +565,30 @@ LBC_AVX512_BF16 void bf16Row(const uint16_t *split, int64_t k,
               }
               for (int s = 0; s < 2; ++s) {
                 const int64_t subBlock = 2 * piece + s;
-                const uint16_t *x =
-                    split + 64 * (block * kSubBlocks + subBlock);
-                __m512 dot =
-                    _mm512_dpbf16_ps(_mm512_setzero_ps(), (__m512bh)values[s],
-                                     (__m512bh)_mm512_loadu_si512(x));
-                dot = _mm512_dpbf16_ps(dot, (__m512bh)values[s],
-                                       (__m512bh)_mm512_loadu_si512(x + 32));
-                acc[subBlock % Chains] =
-                    _mm512_fmadd_ps(dot, _mm512_set1_ps(factors[subBlock]),
-                                    acc[subBlock % Chains]);
+                __m512i &sum = acc[2 * (piece % 2) + s];
+                sum = _mm512_dpwssd_epi32(
+                    sum,
+                    _mm512_mullo_epi16(values[s],
+                                       _mm512_set1_epi32(scales[subBlock])),
+                    _mm512_loadu_si512(x + kSubBlock * subBlock));
               }
             }
+            __m512i dots = _mm512_add_epi32(_mm512_add_epi32(acc[0], acc[1]),
+                                            _mm512_add_epi32(acc[2], acc[3]));
+            total =
+                _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots),
+                                _mm512_set1_ps(unitTable[block - t0]), total);
           }
         }
-        __m512 total = _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]),
-                                     _mm512_add_ps(acc[2], acc[3]));
-        __m128 offset4 = _mm_add_ps(_mm256_castps256_ps128(offsets),
-                                    _mm256_extractf128_ps(offsets, 1));
-        partial[0] = _mm512_reduce_add_ps(total) -
-                     (offset4[0] + offset4[1] + offset4[2] + offset4[3]);
+        partial[0] =
+            _mm512_reduce_add_ps(total) - _mm512_reduce_add_ps(offsets);
       });
 }
 
-/// bf16Row for the symmetric K-quants (q3k, q6k: 16 sub-blocks of 16 with a
-/// step d sc[j] each): a piece's 64 codes assembled in position order as
+/// One row of the symmetric K-quants (q3k, q6k: 16 sub-blocks of 16 with a
+/// step d sc[j] each) with AVX512-BF16 dot products, where
+/// symmetricFloatRows' conversions ran out of ports: a piece's 64 codes
+/// assembled in position order as
 /// for symmetricFloatRows, shifted into the significand of bf16 1.0 (the
 /// exact value 1 + q / 2^bits) in two 32-lane halves and dotted with
 /// splitInputs' hi and lo parts; each half's dot holds two sub-blocks
@@ -1166,24 +1177,36 @@ int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
         });
     return 0;
   }
-  // A last single row on AVX512-BF16 CPUs: the bf16 dot products (rows in
-  // blocks of 4 keep sharing each decoded piece).
+  // A last single row on AVX512-BF16 CPUs: 16-bit integer dot products for
+  // q4k and q5k, bf16 ones for q3k and q6k (rows in blocks of 4 keep sharing
+  // each decoded piece).
 #if defined(__x86_64__)
-  if (Which == Isa::Avx512Bf16 && rows % 4 == 1 && k <= kMaxBf16SplitInputs) {
-    uint16_t *split =
-        static_cast<uint16_t *>(__builtin_alloca(sizeof(uint16_t) * 2 * k));
-    float *sums =
-        static_cast<float *>(__builtin_alloca(sizeof(float) * k / 16));
+  if (Which == Isa::Avx512Bf16 && rows % 4 == 1 && k <= kMaxRowInputsOnStack) {
     const int64_t last = rows - 1;
+    const float *lastX = xs + last * xStride;
     float *lastY = reinterpret_cast<float *>(y) + last * yStride;
-    splitInputs(xs + last * xStride, k, split, sums);
+    // Either form of x: 4 bytes per input.
+    uint16_t *inputs =
+        static_cast<uint16_t *>(__builtin_alloca(sizeof(uint16_t) * 2 * k));
+    float *sums16 =
+        static_cast<float *>(__builtin_alloca(sizeof(float) * k / 16));
     if (bits == 3 || bits == 6) {
-      symmetricBf16Row(split, sums, k, weights, nBegin, nEnd, lastY);
+      splitInputs(lastX, k, inputs, sums16);
+      symmetricBf16Row(inputs, sums16, k, weights, nBegin, nEnd, lastY);
     } else {
-      // Per 32-input sub-block, in place.
-      for (int64_t s = 0; s < k / kSubBlock; ++s)
-        sums[s] = sums[2 * s] + sums[2 * s + 1];
-      bf16Row(split, k, weights, sums, nBegin, nEnd, lastY);
+      float *steps = static_cast<float *>(
+          __builtin_alloca(sizeof(float) * (k / kSuperBlock)));
+      float *blockSums = static_cast<float *>(
+          __builtin_alloca(sizeof(float) * 2 * (k / kSubBlock)));
+      int16_t *codes = reinterpret_cast<int16_t *>(inputs);
+      quantizeInputsInt16(lastX, k, kSuperBlock, codes, steps, sums16);
+      for (int64_t block = 0; block < k / kSuperBlock; ++block)
+        for (int64_t j = 0; j < kSubBlocks; ++j) {
+          const float *pair = sums16 + 2 * (block * kSubBlocks + j);
+          blockSums[16 * block + j] = 0.0f;
+          blockSums[16 * block + 8 + j] = pair[0] + pair[1];
+        }
+      int16Row(codes, steps, blockSums, k, weights, nBegin, nEnd, lastY);
     }
     rows = last;
   }
@@ -1267,9 +1290,9 @@ int64_t lbc_ukernel_kquant_linear__avx512(int64_t x, int64_t rows, int64_t k,
                                    nEnd, y, yStride, bits);
 }
 
-/// lbc_ukernel_kquant_linear__avx512 for CPUs with AVX512-BF16: a single
-/// row (decode) takes bf16 dot products (bf16Row for q4k and q5k,
-/// symmetricBf16Row for q3k and q6k).
+/// lbc_ukernel_kquant_linear__avx512 for CPUs with AVX512-BF16 and
+/// AVX512-VNNI: a single row (decode) takes 16-bit integer dot products
+/// (int16Row, q4k and q5k) or bf16 ones (symmetricBf16Row, q3k and q6k).
 LBC_AVX512_BF16 int64_t lbc_ukernel_kquant_linear__avx512bf16(
     int64_t x, int64_t rows, int64_t k, int64_t xStride, int64_t packed,
     int64_t nTotal, int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride,

@@ -44,11 +44,17 @@ inline int64_t outputsAhead(int64_t runBytes) {
   return runBytes > 0 ? (kPrefetchBytes + runBytes - 1) / runBytes : 1;
 }
 
-/// Prefetches [at, at + bytes) into the caches (a hint: any address is
-/// allowed, none faults).
+/// Prefetches the cache line of `at` into all cache levels (a hint: any
+/// address is allowed, none faults). Not the non-temporal hint
+/// (prefetchnta): on an Intel Xeon (Sapphire Rapids class) it left the w4
+/// and q4k decode chains 2.4 times slower than prefetcht0, slower than no
+/// prefetch at all.
+inline void prefetchLine(const void *at) { __builtin_prefetch(at, 0, 3); }
+
+/// Prefetches [at, at + bytes) (prefetchLine per 64-byte line).
 inline void prefetchRun(const uint8_t *at, int64_t bytes) {
   for (int64_t offset = 0; offset < bytes; offset += 64)
-    __builtin_prefetch(at + offset, 0, 0);
+    prefetchLine(at + offset);
 }
 
 /// y[r][n] = sum over spans of spanDot's partial sums, for outputs [nBegin,

@@ -92,19 +92,63 @@ inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
 #undef LBC_LANE_TERM
 #undef LBC_EVERY_FOURTH
 
-/// The most inputs a bf16 kernel splits on the stack (4 bytes each, 256 KiB:
-/// well inside a thread's default 8 MiB); longer rows keep the f32 kernels.
-constexpr int64_t kMaxBf16SplitInputs = 1 << 16;
+/// The most inputs of x a one-row kernel keeps on the stack in its own form
+/// (bf16 parts or int16 codes, 4 bytes per input: 256 KiB, well inside a
+/// thread's default 8 MiB); longer rows keep the f32 kernels.
+constexpr int64_t kMaxRowInputsOnStack = 1 << 16;
 
 #if defined(__x86_64__)
 /// The AVX-512 variants' kernels (intrinsics need the feature in the
 /// function that uses them; lib/Target/Ukernels.cpp drops the attribute and
 /// links such a variant only for CPUs that have it).
 #define LBC_AVX512 __attribute__((target("avx512f")))
-/// The kernels that also use AVX512-BF16's dot products (Zen 4 and later,
-/// Sapphire Rapids and later) and AVX512-BW's 16-bit lanes.
+/// The kernels that also use AVX512-BF16's and AVX512-VNNI's dot products
+/// (Zen 4 and later, Sapphire Rapids and later) and AVX512-BW's 16-bit
+/// lanes.
 #define LBC_AVX512_BF16                                                        \
-  __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx512vnni")))
+
+/// The largest int16 input code of quantizeInputsInt16.
+constexpr float kInt16InputRange = 32767.0f;
+
+/// One row of x as int16 multiples of a step per `blockInputs` inputs (a
+/// multiple of 16; k a multiple of it): step = max |x| / 32767 over the
+/// block, code = x / step rounded to nearest, so each input is kept within
+/// half a step (2^-16 of the block's largest |x|). Like llama.cpp's Q8_K
+/// activations, at 256 times the resolution. `sums16` gets the sum of each
+/// 16 inputs as the codes give them (step times the codes' sum): a kernel's
+/// zero-point or min term must see the inputs its products see, or the
+/// rounding of x would not cancel against it. A block with an infinite or
+/// NaN input gets a NaN step, so that the outputs it reaches are NaN.
+LBC_AVX512_BF16 inline void quantizeInputsInt16(const float *x, int64_t k,
+                                                int64_t blockInputs,
+                                                int16_t *codes, float *steps,
+                                                float *sums16) {
+  const __m512 zero = _mm512_setzero_ps();
+  for (int64_t b = 0; b < k / blockInputs; ++b) {
+    const float *at = x + b * blockInputs;
+    // x * 0 is NaN exactly for infinite and NaN x (vmaxps drops NaNs).
+    __m512 largest = zero, poison = zero;
+    for (int64_t i = 0; i < blockInputs; i += 16) {
+      __m512 value = _mm512_loadu_ps(at + i);
+      largest = _mm512_max_ps(largest, _mm512_abs_ps(value));
+      poison = _mm512_add_ps(poison, _mm512_mul_ps(value, zero));
+    }
+    const float top = _mm512_reduce_max_ps(largest);
+    steps[b] = top / kInt16InputRange + _mm512_reduce_add_ps(poison);
+    const __m512 inverse =
+        _mm512_set1_ps(top > 0.0f ? kInt16InputRange / top : 0.0f);
+    for (int64_t i = 0; i < blockInputs; i += 16) {
+      __m512i rounded =
+          _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(at + i), inverse));
+      _mm256_storeu_si256(
+          reinterpret_cast<__m256i *>(codes + b * blockInputs + i),
+          _mm512_cvtsepi32_epi16(rounded));
+      sums16[(b * blockInputs + i) / 16] =
+          steps[b] * float(_mm512_reduce_add_epi32(rounded));
+    }
+  }
+}
 
 /// Rounds 16 inputs to bf16 (`high`) and their remainders value - high to
 /// bf16 again (`low`), stored 16 each, and returns high + low as f32: the
@@ -167,14 +211,24 @@ inline Bytes64 splitNibbles(const uint8_t *packed) {
 /// (vpermb), a variable shift (vpsrlvw) brings each code down, a second
 /// shuffle keeps the low bytes of both halves (vpermt2b) and a mask ends
 /// it: four instructions and a mask per 64 codes with AVX-512 VBMI. Reads
-/// exactly 8 * Bits bytes. The result goes out through a reference: a
+/// exactly 8 * Bits bytes, as 64-bit words: a memcpy of the 24 bytes of
+/// 3-bit codes became a <24 x i8> load, on which LLVM 22's instruction
+/// selection never finished for Intel CPUs with VBMI (icelake-server,
+/// sapphirerapids; test/Integration/ukernels-codegen.test). The result goes
+/// out through a reference: a
 /// 512-bit vector may not be returned into the kernels' target("avx512f")
 /// functions (psABI), while this inlines into them.
 template <int Bits>
 inline void unpackLsbFirst64(const uint8_t *packed, Bytes64 &result) {
   typedef uint16_t Shorts32 __attribute__((ext_vector_type(32)));
-  Bytes64 raw = {};
-  std::memcpy(&raw, packed, 8 * Bits);
+  typedef uint64_t Words8 __attribute__((ext_vector_type(8)));
+  Words8 words = {};
+  for (int i = 0; i < Bits; ++i) {
+    uint64_t word;
+    std::memcpy(&word, packed + 8 * i, sizeof(word));
+    words[i] = word;
+  }
+  Bytes64 raw = __builtin_bit_cast(Bytes64, words);
 #define LBC_WINDOW(i) (Bits * (i)) / 8, (Bits * (i)) / 8 + 1
 #define LBC_WINDOWS8(o)                                                        \
   LBC_WINDOW(o), LBC_WINDOW(o + 1), LBC_WINDOW(o + 2), LBC_WINDOW(o + 3),      \
