@@ -5,15 +5,17 @@ both measured in the same run.
 
   bench/quantized_gemv.py [--build DIR] [--recipes fp32 w8 w4 q4k w8,a8 w4,a8 q4k,a8]
       [--shapes 4096x4096,4096x11008,11008x4096] [--threads 1,2] [--repeats N]
-      [--no-ort]
+      [--no-ort] [--min-packed-mib MIB]
 
 Prints one JSON line per (format, shape, threads): latency (lbc-run --bench
 median), the weight bytes the artifact really holds (bits/weight from its
 signature, scales included), effective GB/s = bytes / latency, and that as a
 fraction of the streaming read of the same thread count
-(lbc-bench-matmul --stream). The model chains distinct layers (K x N, N x K,
-...) until even the 4-bit weights are 4x this machine's 32 MiB L3, so every
-format streams its weights from DRAM as a decode step does. The peer is the
+(lbc-bench-matmul --stream: the better of a plain and a prefetching read
+loop). The model chains distinct layers (K x N, N x K, ...) until the 4-bit
+weights reach --min-packed-mib (default 128: 4x the 32 MiB L3 of the Zen VMs,
+so that every format streams its weights from DRAM as a decode step does; on
+a host with a larger L3 raise it, e.g. 512 for a 480 MiB L3). The peer is the
 same chain of com.microsoft.MatMulNBits nodes (bits 4, block 32, no zero
 points: Q4_0's arithmetic, 4.5 bits/weight with its f32 scales counted as
 stored) run by onnxruntime-node with accuracy_level 0 (f32 activations) and 4
@@ -107,7 +109,7 @@ def main():
         for shape in args.shapes.split(","):
             k, n = (int(v) for v in shape.split("x"))
             model = os.path.join(work, f"gemv_{k}x{n}.onnx")
-            # Enough layers that even 4-bit weights are 4x the L3 size.
+            # Enough layers for --min-packed-mib of 4-bit weights.
             layers = max(2, -(-args.min_packed_mib * 2 ** 20 * 2 // (k * n)))
             make_model(model, k, n, layers)
             x_path = os.path.join(work, "x.npy")
