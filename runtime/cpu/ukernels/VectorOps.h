@@ -136,8 +136,10 @@ LBC_AVX512_BF16 inline void quantizeInputsInt16(const float *x, int64_t k,
     }
     const float top = _mm512_reduce_max_ps(largest);
     steps[b] = top / kInt16InputRange + _mm512_reduce_add_ps(poison);
+    // A block whose largest |x| is below 1e-30 counts as zeros (32767 / top
+    // would overflow to infinity below ~1e-34, and 0 * infinity is NaN).
     const __m512 inverse =
-        _mm512_set1_ps(top > 0.0f ? kInt16InputRange / top : 0.0f);
+        _mm512_set1_ps(top > 1e-30f ? kInt16InputRange / top : 0.0f);
     for (int64_t i = 0; i < blockInputs; i += 16) {
       __m512i rounded =
           _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(at + i), inverse));
