@@ -355,15 +355,20 @@ LBC_AVX512 inline __m512i headerValuesAvx512(const uint8_t *header) {
                                    top, _mm512_set1_epi32(0x30), 0xF8);
 }
 
-/// headerFactors in AVX-512 registers, in ten operations instead of
-/// fifteen: headerValuesAvx512 times d (lanes 0..7) and dmin (lanes 8..15).
-LBC_AVX512 inline __m512 headerFactorsAvx512(const uint8_t *header) {
+/// A super-block header's d in lanes 0..7 and dmin in lanes 8..15.
+LBC_AVX512 inline __m512 headerUnitsAvx512(const uint8_t *header) {
   int32_t units;
   std::memcpy(&units, header, sizeof(units));
-  __m512 scales = _mm512_permutexvar_ps(
+  return _mm512_permutexvar_ps(
       _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1),
       _mm512_cvtph_ps(_mm256_set1_epi32(units)));
-  return _mm512_mul_ps(_mm512_cvtepi32_ps(headerValuesAvx512(header)), scales);
+}
+
+/// headerFactors in AVX-512 registers, in ten operations instead of
+/// fifteen: headerValuesAvx512 times headerUnitsAvx512.
+LBC_AVX512 inline __m512 headerFactorsAvx512(const uint8_t *header) {
+  return _mm512_mul_ps(_mm512_cvtepi32_ps(headerValuesAvx512(header)),
+                       headerUnitsAvx512(header));
 }
 
 /// floatRows for q4k and q5k on AVX-512. A sub-block's codes take only 16
@@ -537,17 +542,16 @@ LBC_AVX512_BF16 void int16Row(const int16_t *inputs, const float *inputSteps,
           for (int64_t block = t0; block < t1; ++block) {
             const uint8_t *header = weights.header(n, block);
             __m512i values = headerValuesAvx512(header);
+            __m512 units = headerUnitsAvx512(header);
             _mm512_store_si512(
                 scaleTable[block - t0],
                 _mm512_or_si512(values, _mm512_slli_epi32(values, 16)));
-            uint16_t d;
-            std::memcpy(&d, header, sizeof(d));
-            unitTable[block - t0] = _cvtsh_ss(d) * inputSteps[block];
+            unitTable[block - t0] = _mm512_cvtss_f32(units) * inputSteps[block];
             // dmin m[j] sum_i x_i (lanes 8..15; lanes 0..7 of the sums are
             // zero).
-            offsets = _mm512_fmadd_ps(headerFactorsAvx512(header),
-                                      _mm512_loadu_ps(blockSums + 16 * block),
-                                      offsets);
+            offsets = _mm512_fmadd_ps(
+                _mm512_mul_ps(_mm512_cvtepi32_ps(values), units),
+                _mm512_loadu_ps(blockSums + 16 * block), offsets);
           }
           for (int64_t block = t0; block < t1; ++block) {
             weights.prefetchCodes(n + ahead, block);
