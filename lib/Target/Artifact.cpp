@@ -143,15 +143,18 @@ struct WorkspaceLayout {
   std::vector<std::pair<uint64_t, uint64_t>> slots;
 };
 
-/// Registers the host's target and AArch64 (the cross target) once.
+/// Registers the host's target and AArch64 (the cross target) once, with
+/// their assembly parsers: micro-kernels may hold inline assembly.
 static void initializeTargets() {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
     LLVMInitializeAArch64TargetInfo();
     LLVMInitializeAArch64Target();
     LLVMInitializeAArch64TargetMC();
     LLVMInitializeAArch64AsmPrinter();
+    LLVMInitializeAArch64AsmParser();
     return true;
   }();
   (void)initialized;

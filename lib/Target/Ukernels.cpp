@@ -51,8 +51,10 @@ struct UkernelVariant {
 constexpr UkernelVariant kX86Variants[] = {
     {"__avx512vnni", "+avx512f,+avx512bw,+avx512vl,+avx512vnni"},
     // The one-row f32-input kernels: 16-bit integer (VNNI) and bf16 dot
-    // products (every CPU with AVX512-BF16 also has VNNI).
-    {"__avx512bf16", "+avx512f,+avx512bw,+avx512vl,+avx512bf16,+avx512vnni"},
+    // products, VBMI's byte shifts (every CPU with AVX512-BF16 also has
+    // VNNI, and all but Cooper Lake VBMI).
+    {"__avx512bf16",
+     "+avx512f,+avx512bw,+avx512vl,+avx512bf16,+avx512vnni,+avx512vbmi"},
     {"__avx512", "+avx512f"},
 };
 constexpr UkernelVariant kAArch64Variants[] = {

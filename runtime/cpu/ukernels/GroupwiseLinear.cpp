@@ -371,11 +371,11 @@ LBC_AVX512_BF16 void quantizeGroupwiseInputs(const float *x,
   }
 }
 
-/// lookupRowBlock for one row on CPUs with AVX512-VNNI and -BF16 (Zen 4
+/// lookupRowBlock for one row on CPUs with AVX512-VNNI, -BF16 and -VBMI (Zen 4
 /// and later, Sapphire Rapids and later), with 16-bit integer dot products
 /// on quantizeGroupwiseInputs' codes, where the lookups and tables ran out
 /// of shuffle ports: a load's 32 code bytes widened to 16-bit lanes give 64
-/// codes by an AND (low nibbles) and a shift (high ones), two vpdpwssd dot
+/// codes by an AND (low nibbles) and highNibbles, vpmaddwd and vpdpwssd dot
 /// them with x's codes into int32 lanes, and one conversion and one FMA by
 /// scale * step finish the load (for groups of 32, lanes 0..7 take one
 /// group's factor and 8..15 the next's). The zero point's term comes from
@@ -436,11 +436,10 @@ LBC_AVX512_BF16 void int16Row(const int16_t *inputs, const float *inputSteps,
       __m512i words = _mm512_cvtepu8_epi16(_mm256_loadu_si256(
           reinterpret_cast<const __m256i *>(rowCodes + 32 * l)));
       const int16_t *x = xs + 64 * l;
-      __m512i dot = _mm512_dpwssd_epi32(_mm512_setzero_si512(),
-                                        _mm512_and_si512(words, lowNibble),
-                                        _mm512_loadu_si512(x));
-      dot = _mm512_dpwssd_epi32(dot, _mm512_srli_epi16(words, 4),
-                                _mm512_loadu_si512(x + 32));
+      __m512i dot = _mm512_madd_epi16(_mm512_and_si512(words, lowNibble),
+                                      _mm512_loadu_si512(x));
+      dot = dotAccumulateInt16(dot, highNibbles(words),
+                               _mm512_loadu_si512(x + 32));
       __m512 factor =
           kPairedGroups
               ? _mm512_shuffle_f32x4(_mm512_set1_ps(factors[2 * l]),

@@ -371,6 +371,79 @@ LBC_AVX512 inline __m512 headerFactorsAvx512(const uint8_t *header) {
                        headerUnitsAvx512(header));
 }
 
+/// Four consecutive q4k/q5k headers (64 bytes, one per 128-bit lane) for
+/// int16Row, in about a third of the operations of four headerValuesAvx512
+/// and headerUnitsAvx512 calls: `scales` gets sc[j] of block b in both
+/// 16-bit halves of dword 8 b + j, `units` d of block b times its input
+/// step, and the returned vector dmin m[j] S[j] of blocks 0, 1 (lanes 0..15)
+/// plus those of blocks 2, 3, with S the sub-block sums of x (8 per block).
+/// Each value's 16-bit lane holds its nibble byte (bytes 4..11) low and the
+/// byte of its top two bits (bytes 12..15) high, so one variable shift
+/// brings the top bits to bits 4, 5.
+LBC_AVX512_BF16 inline __m512 decodeFourHeaders(const uint8_t *headers,
+                                                const float *steps,
+                                                const float *subBlockSums,
+                                                int32_t *scales, float *units) {
+  const __m512i bytes = _mm512_loadu_si512(headers);
+  // Per 128-bit lane (one header), word j: byte 4 + j and byte 12 + j / 4
+  // (sc) or 14 + j / 4 (m).
+  const __m512i scaleBytes = _mm512_broadcast_i32x4(
+      _mm_setr_epi8(4, 12, 5, 12, 6, 12, 7, 12, 8, 13, 9, 13, 10, 13, 11, 13));
+  const __m512i minBytes = _mm512_broadcast_i32x4(
+      _mm_setr_epi8(4, 14, 5, 14, 6, 14, 7, 14, 8, 15, 9, 15, 10, 15, 11, 15));
+  const __m512i topShifts =
+      _mm512_broadcast_i32x4(_mm_setr_epi16(4, 6, 8, 10, 4, 6, 8, 10));
+  const __m512i topBits = _mm512_set1_epi16(0x30),
+                nibble = _mm512_set1_epi16(0x0F);
+  const __m512i scaleWords = _mm512_shuffle_epi8(bytes, scaleBytes);
+  const __m512i minWords = _mm512_shuffle_epi8(bytes, minBytes);
+  // (words & 15) | top bits (ternary-logic table 0xEC: A & C | B).
+  const __m512i sc = _mm512_ternarylogic_epi32(
+      scaleWords,
+      _mm512_and_si512(_mm512_srlv_epi16(scaleWords, topShifts), topBits),
+      nibble, 0xEC);
+  const __m512i m = _mm512_ternarylogic_epi32(
+      _mm512_srli_epi16(minWords, 4),
+      _mm512_and_si512(_mm512_srlv_epi16(minWords, topShifts), topBits), nibble,
+      0xEC);
+  // sc in both halves of a dword: blocks 0, 1 and blocks 2, 3.
+  _mm512_storeu_si512(
+      scales, _mm512_permutexvar_epi16(
+                  (__m512i)(__v32hi){0,  0,  1,  1,  2,  2,  3,  3,  4,  4,  5,
+                                     5,  6,  6,  7,  7,  8,  8,  9,  9,  10, 10,
+                                     11, 11, 12, 12, 13, 13, 14, 14, 15, 15},
+                  sc));
+  _mm512_storeu_si512(
+      scales + 16,
+      _mm512_permutexvar_epi16(
+          (__m512i)(__v32hi){16, 16, 17, 17, 18, 18, 19, 19, 20, 20, 21,
+                             21, 22, 22, 23, 23, 24, 24, 25, 25, 26, 26,
+                             27, 27, 28, 28, 29, 29, 30, 30, 31, 31},
+          sc));
+  // d of blocks 0..3 in lanes 0..3, dmin in lanes 4..7.
+  const __m256 factors =
+      _mm256_cvtph_ps(_mm512_castsi512_si128(_mm512_permutexvar_epi16(
+          (__m512i)(__v32hi){0, 8, 16, 24, 1, 9, 17, 25, 0, 0, 0,
+                             0, 0, 0,  0,  0, 0, 0,  0,  0, 0, 0,
+                             0, 0, 0,  0,  0, 0, 0,  0,  0, 0},
+          bytes)));
+  _mm_storeu_ps(
+      units, _mm_mul_ps(_mm256_castps256_ps128(factors), _mm_loadu_ps(steps)));
+  const __m512 wide = _mm512_castps256_ps512(factors);
+  const __m512 minUnits01 = _mm512_permutexvar_ps(
+      _mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5), wide);
+  const __m512 minUnits23 = _mm512_permutexvar_ps(
+      _mm512_setr_epi32(6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7), wide);
+  const __m512 mins01 =
+      _mm512_cvtepi32_ps(_mm512_cvtepu16_epi32(_mm512_castsi512_si256(m)));
+  const __m512 mins23 = _mm512_cvtepi32_ps(
+      _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(m, 1)));
+  return _mm512_fmadd_ps(
+      _mm512_mul_ps(mins01, _mm512_loadu_ps(subBlockSums)), minUnits01,
+      _mm512_mul_ps(_mm512_mul_ps(mins23, _mm512_loadu_ps(subBlockSums + 16)),
+                    minUnits23));
+}
+
 /// floatRows for q4k and q5k on AVX-512. A sub-block's codes take only 16
 /// (q4k) or 32 (q5k) values: q d sc for each is computed once per sub-block
 /// into one (two) registers and the codes looked up in them with vpermps
@@ -513,22 +586,26 @@ LBC_AVX512_BF16 void splitInputs(const float *x, int64_t k, uint16_t *split,
 /// is an int16 product (vpmullw) and vpdpwssd sums a whole super-block's
 /// sc[j] q x_i in int32 lanes (16 products per lane at most 2^31 / 16 each:
 /// no overflow); one conversion and one FMA by d * step per super-block
-/// finish it, and the min terms come from the sums of the quantized x. Per 64
-/// weights: a widening load, an AND, a shift, two vpmullw and two vpdpwssd
-/// (the fifth bits of q5k by a masked add), where lookupFloatRows' lookups
-/// ran out of shuffle ports, and session 12's bf16 form (x in bf16 hi and lo
-/// parts: four vdpbf16ps and two FMAs) took 2.6 times as many cycles in a
-/// loop of this shape on a Sapphire Rapids class Xeon (one vdpbf16ps per
-/// cycle) and ran the decode chains 1.3 times slower there.
+/// finish it, and the min terms come from the sums of the quantized x
+/// (S[j], one per sub-block). Per 64 weights: a widening load, an AND,
+/// highNibbles, two vpmullw and two dot products (the fifth bits of q5k by a
+/// masked add), where lookupFloatRows' lookups ran out of shuffle ports, and
+/// session 12's bf16 form (x in bf16 hi and lo parts: four vdpbf16ps and two
+/// FMAs) took 2.6 times as many cycles in a loop of this shape on a Sapphire
+/// Rapids class Xeon (one vdpbf16ps per cycle). Headers are decoded four at
+/// a time (decodeFourHeaders) into tables before the code loop; one at a
+/// time they took a quarter of the kernel's time there.
 LBC_AVX512_BF16 void int16Row(const int16_t *inputs, const float *inputSteps,
-                              const float *blockSums, int64_t k,
+                              const float *subBlockSums, int64_t k,
                               const KQuantWeights &weights, int64_t nBegin,
                               int64_t nEnd, float *__restrict ys) {
   const int64_t span = unitsPerSpan(1, kSuperBlock);
   const int64_t ahead = outputsAhead(span * weights.superBlockBytes);
   const bool fiveBit = weights.fiveBit;
-  // Per block: sc[j] in both 16-bit halves of word j; d * step.
-  alignas(64) int32_t scaleTable[kTableBlocks][16];
+  // Independent int32 sums per block: two dot-product chains four deep.
+  constexpr int kDotChains = 2;
+  // Per block: sc[j] in both 16-bit halves of dword j; d * step.
+  alignas(64) int32_t scaleTable[kTableBlocks][8];
   alignas(64) float unitTable[kTableBlocks];
   const __m512i lowNibble = _mm512_set1_epi16(15),
                 fifthBit = _mm512_set1_epi16(16);
@@ -539,33 +616,43 @@ LBC_AVX512_BF16 void int16Row(const int16_t *inputs, const float *inputSteps,
         weights.prefetchHeaders(n + ahead, b0, b1);
         for (int64_t t0 = b0; t0 < b1; t0 += kTableBlocks) {
           const int64_t t1 = b1 - t0 < kTableBlocks ? b1 : t0 + kTableBlocks;
-          for (int64_t block = t0; block < t1; ++block) {
+          int64_t block = t0;
+          for (; block + 4 <= t1; block += 4)
+            offsets = _mm512_add_ps(
+                offsets, decodeFourHeaders(
+                             weights.header(n, block), inputSteps + block,
+                             subBlockSums + kSubBlocks * block,
+                             scaleTable[block - t0], unitTable + (block - t0)));
+          for (; block < t1; ++block) {
             const uint8_t *header = weights.header(n, block);
             __m512i values = headerValuesAvx512(header);
             __m512 units = headerUnitsAvx512(header);
-            _mm512_store_si512(
-                scaleTable[block - t0],
-                _mm512_or_si512(values, _mm512_slli_epi32(values, 16)));
+            _mm256_store_si256(
+                reinterpret_cast<__m256i *>(scaleTable[block - t0]),
+                _mm512_castsi512_si256(
+                    _mm512_or_si512(values, _mm512_slli_epi32(values, 16))));
             unitTable[block - t0] = _mm512_cvtss_f32(units) * inputSteps[block];
-            // dmin m[j] sum_i x_i (lanes 8..15; lanes 0..7 of the sums are
-            // zero).
+            // dmin m[j] S[j] (lanes 8..15; S is zero in lanes 0..7).
             offsets = _mm512_fmadd_ps(
                 _mm512_mul_ps(_mm512_cvtepi32_ps(values), units),
-                _mm512_loadu_ps(blockSums + 16 * block), offsets);
+                _mm512_castpd_ps(
+                    _mm512_insertf64x4(_mm512_setzero_pd(),
+                                       _mm256_castps_pd(_mm256_loadu_ps(
+                                           subBlockSums + kSubBlocks * block)),
+                                       1)),
+                offsets);
           }
           for (int64_t block = t0; block < t1; ++block) {
             weights.prefetchCodes(n + ahead, block);
             const uint8_t *codes = weights.blockCodes(n, block);
             const int32_t *scales = scaleTable[block - t0];
             const int16_t *x = inputs + block * kSuperBlock;
-            // Two chains per sub-block parity: four vpdpwssd deep per block.
-            __m512i acc[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(),
-                              _mm512_setzero_si512(), _mm512_setzero_si512()};
+            __m512i acc[kDotChains];
             for (int64_t piece = 0; piece < 4; ++piece) {
               __m512i words = _mm512_cvtepu8_epi16(_mm256_loadu_si256(
                   reinterpret_cast<const __m256i *>(codes + piece * 32)));
               __m512i values[2] = {_mm512_and_si512(words, lowNibble),
-                                   _mm512_srli_epi16(words, 4)};
+                                   highNibbles(words)};
               if (fiveBit) {
                 uint64_t fifth;
                 std::memcpy(&fifth, KQuantWeights::fifthBits(codes, piece),
@@ -577,16 +664,18 @@ LBC_AVX512_BF16 void int16Row(const int16_t *inputs, const float *inputSteps,
               }
               for (int s = 0; s < 2; ++s) {
                 const int64_t subBlock = 2 * piece + s;
-                __m512i &sum = acc[2 * (piece % 2) + s];
-                sum = _mm512_dpwssd_epi32(
-                    sum,
-                    _mm512_mullo_epi16(values[s],
-                                       _mm512_set1_epi32(scales[subBlock])),
-                    _mm512_loadu_si512(x + kSubBlock * subBlock));
+                __m512i &sum = acc[subBlock % kDotChains];
+                __m512i products = _mm512_mullo_epi16(
+                    values[s], _mm512_set1_epi32(scales[subBlock]));
+                __m512i xs = _mm512_loadu_si512(x + kSubBlock * subBlock);
+                sum = subBlock < kDotChains
+                          ? _mm512_madd_epi16(products, xs)
+                          : dotAccumulateInt16(sum, products, xs);
               }
             }
-            __m512i dots = _mm512_add_epi32(_mm512_add_epi32(acc[0], acc[1]),
-                                            _mm512_add_epi32(acc[2], acc[3]));
+            __m512i dots = acc[0];
+            for (int c = 1; c < kDotChains; ++c)
+              dots = _mm512_add_epi32(dots, acc[c]);
             total =
                 _mm512_fmadd_ps(_mm512_cvtepi32_ps(dots),
                                 _mm512_set1_ps(unitTable[block - t0]), total);
@@ -1210,17 +1299,13 @@ int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
     } else {
       float *steps = static_cast<float *>(
           __builtin_alloca(sizeof(float) * (k / kSuperBlock)));
-      float *blockSums = static_cast<float *>(
-          __builtin_alloca(sizeof(float) * 2 * (k / kSubBlock)));
+      float *subBlockSums = static_cast<float *>(
+          __builtin_alloca(sizeof(float) * (k / kSubBlock)));
       int16_t *codes = reinterpret_cast<int16_t *>(inputs);
       quantizeInputsInt16(lastX, k, kSuperBlock, codes, steps, sums16);
-      for (int64_t block = 0; block < k / kSuperBlock; ++block)
-        for (int64_t j = 0; j < kSubBlocks; ++j) {
-          const float *pair = sums16 + 2 * (block * kSubBlocks + j);
-          blockSums[16 * block + j] = 0.0f;
-          blockSums[16 * block + 8 + j] = pair[0] + pair[1];
-        }
-      int16Row(codes, steps, blockSums, k, weights, nBegin, nEnd, lastY);
+      for (int64_t j = 0; j < k / kSubBlock; ++j)
+        subBlockSums[j] = sums16[2 * j] + sums16[2 * j + 1];
+      int16Row(codes, steps, subBlockSums, k, weights, nBegin, nEnd, lastY);
     }
     rows = last;
   }

@@ -102,11 +102,33 @@ constexpr int64_t kMaxRowInputsOnStack = 1 << 16;
 /// function that uses them; lib/Target/Ukernels.cpp drops the attribute and
 /// links such a variant only for CPUs that have it).
 #define LBC_AVX512 __attribute__((target("avx512f")))
-/// The kernels that also use AVX512-BF16's and AVX512-VNNI's dot products
-/// (Zen 4 and later, Sapphire Rapids and later) and AVX512-BW's 16-bit
-/// lanes.
+/// The kernels that also use AVX512-BF16's and AVX512-VNNI's dot products,
+/// AVX512-BW's 16-bit lanes and AVX512-VBMI's byte shifts (Zen 4 and later,
+/// Sapphire Rapids and later; Cooper Lake, without VBMI, takes the
+/// `__avx512vnni` variant).
 #define LBC_AVX512_BF16                                                        \
-  __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,avx512vnni")))
+  __attribute__((                                                              \
+      target("avx512f,avx512bw,avx512vl,avx512bf16,avx512vnni,avx512vbmi")))
+
+/// acc + the int16 dot product pairs of a and b (vpdpwssd), kept one
+/// instruction: LLVM's machine combiner splits a vpdpwssd whose accumulator
+/// is another one's result into vpmaddwd + vpaddd on Intel tunings, which
+/// shortens the chain but adds an operation per product, and the one-row
+/// kernels are bound by operations, not by latency.
+LBC_AVX512_BF16 inline __m512i dotAccumulateInt16(__m512i acc, __m512i a,
+                                                  __m512i b) {
+  asm("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b));
+  return acc;
+}
+
+/// The high nibbles of 32 code bytes widened to 16-bit lanes (words >> 4)
+/// by one vpmultishiftqb (each byte of a lane taken 4 and 8 bits up), which
+/// issues where the widening does, where a shift would take the port of the
+/// multiplies and dot products (Sapphire Rapids class Xeons).
+LBC_AVX512_BF16 inline __m512i highNibbles(__m512i words) {
+  return _mm512_multishift_epi64_epi8(_mm512_set1_epi64(0x3834282418140804ll),
+                                      words);
+}
 
 /// The largest int16 input code of quantizeInputsInt16.
 constexpr float kInt16InputRange = 32767.0f;
