@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Decode GEMV (1 x K times constant K x N weights) in lbc's weight formats,
-against the streaming-read bandwidth and ONNX Runtime's 4-bit MatMulNBits,
-both measured in the same run.
+against the streaming-read bandwidth and ONNX Runtime's MatMulNBits, both
+measured in the same run.
 
   bench/quantized_gemv.py [--build DIR] [--recipes fp32 w8 w4 q4k w8,a8 w4,a8 q4k,a8]
       [--shapes 4096x4096,4096x11008,11008x4096] [--threads 1,2] [--repeats N]
@@ -16,10 +16,12 @@ loop). The model chains distinct layers (K x N, N x K, ...) until the 4-bit
 weights reach --min-packed-mib (default 128: 4x the 32 MiB L3 of the Zen VMs,
 so that every format streams its weights from DRAM as a decode step does; on
 a host with a larger L3 raise it, e.g. 512 for a 480 MiB L3). The peer is the
-same chain of com.microsoft.MatMulNBits nodes (bits 4, block 32, no zero
-points: Q4_0's arithmetic, 4.5 bits/weight with its f32 scales counted as
-stored) run by onnxruntime-node with accuracy_level 0 (f32 activations) and 4
-(int8 activations); each lbc line carries both latencies and the ratios.
+same chain of com.microsoft.MatMulNBits nodes (block 32, no zero points; bits
+4 for Q4_0's arithmetic, 4.5 bits/weight with its f32 scales counted as
+stored, and bits 8 for 8-bit recipes such as w8, Q8_0's 8.5) run by
+onnxruntime-node with accuracy_level 0 (f32 activations) and 4 (int8
+activations); each lbc line carries both latencies, the ratios and the
+peer's bits (ort_matmulnbits_bits).
 """
 
 import argparse
@@ -57,22 +59,23 @@ def make_model(path, k, n, layers, seed=0):
     onnx.save(model, path, save_as_external_data=True, location=os.path.basename(path) + ".data")
 
 
-def make_matmulnbits_model(path, k, n, layers, accuracy_level, seed=0):
-    """The chain of make_model as ONNX Runtime's 4-bit MatMulNBits (random
-    codes and scales: the speed does not depend on them)."""
+def make_matmulnbits_model(path, k, n, layers, accuracy_level, bits=4, seed=0):
+    """The chain of make_model as ONNX Runtime's MatMulNBits with `bits`-bit
+    codes in blocks of 32 (random codes and scales: the speed does not depend
+    on them)."""
     rng = np.random.default_rng(seed)
     nodes, weights, width = [], [], k
     for layer in range(layers):
         rows, columns = (k, n) if layer % 2 == 0 else (n, k)
         blocks = rows // 32
-        codes = rng.integers(0, 256, (columns, blocks, 16), dtype=np.uint8)
+        codes = rng.integers(0, 256, (columns, blocks, 32 * bits // 8), dtype=np.uint8)
         scales = (rng.random(columns * blocks, dtype=np.float32) * 0.02).astype(np.float32)
         weights += [numpy_helper.from_array(codes, f"b{layer}"),
                     numpy_helper.from_array(scales, f"s{layer}")]
         nodes.append(helper.make_node(
             "MatMulNBits", [f"h{layer}" if layer else "x", f"b{layer}", f"s{layer}"],
             [f"h{layer + 1}" if layer + 1 < layers else "y"], domain="com.microsoft",
-            K=rows, N=columns, bits=4, block_size=32, accuracy_level=accuracy_level))
+            K=rows, N=columns, bits=bits, block_size=32, accuracy_level=accuracy_level))
         width = columns
     graph = helper.make_graph(
         nodes, "gemv_nbits", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, k])],
@@ -114,14 +117,20 @@ def main():
             make_model(model, k, n, layers)
             x_path = os.path.join(work, "x.npy")
             np.save(x_path, np.random.default_rng(1).normal(size=(1, k)).astype(np.float32))
+            # ONNX Runtime's peer for a recipe: 8-bit MatMulNBits for 8-bit
+            # weights (the same bytes per weight as Q8_0), 4-bit otherwise.
+            peer_bits = {recipe: 8 if recipe.split(",")[0].startswith("w8") else 4
+                         for recipe in args.recipes}
             peers = {}
             if not args.no_ort:
                 npm = os.path.join(args.build, "npm", "node_modules")
-                for level in (0, 4):
-                    peer = os.path.join(work, f"nbits_{k}x{n}_acc{level}.onnx")
-                    make_matmulnbits_model(peer, k, n, layers, level)
-                    for threads in (int(t) for t in args.threads.split(",")):
-                        peers[(level, threads)] = ort_ms(peer, threads, args.repeats, x_path, npm)
+                for bits in sorted(set(peer_bits.values())):
+                    for level in (0, 4):
+                        peer = os.path.join(work, f"nbits{bits}_{k}x{n}_acc{level}.onnx")
+                        make_matmulnbits_model(peer, k, n, layers, level, bits)
+                        for threads in (int(t) for t in args.threads.split(",")):
+                            peers[(bits, level, threads)] = ort_ms(
+                                peer, threads, args.repeats, x_path, npm)
             for recipe in args.recipes:
                 artifact = os.path.join(work, f"{recipe}.so")
                 subprocess.run([os.path.join(bin_dir, "lbc-opt"), model,
@@ -130,6 +139,7 @@ def main():
                                       check=True, capture_output=True, text=True).stdout
                 count, bits = re.search(r"weights (\d+) at ([0-9.]+) bits/weight", info).groups()
                 weight_bytes = int(count) * float(bits) / 8
+                bits_of_peer = peer_bits[recipe]
                 for threads in (int(t) for t in args.threads.split(",")):
                     environment = dict(os.environ, OMP_NUM_THREADS=str(threads))
                     out = subprocess.run(
@@ -150,10 +160,13 @@ def main():
                         "weight_mib": round(weight_bytes / 2 ** 20, 2),
                         "lbc_weight_gbps": round(gbps, 2), "stream_read_gbps": stream,
                         "lbc_vs_stream": round(gbps / stream, 3),
-                        **{f"ort_matmulnbits_acc{level}_ms": peers[(level, threads)]
-                           for level in (0, 4) if (level, threads) in peers},
-                        **{f"lbc_speedup_vs_ort_acc{level}": round(peers[(level, threads)] / ms, 3)
-                           for level in (0, 4) if (level, threads) in peers}}), flush=True)
+                        **({"ort_matmulnbits_bits": bits_of_peer} if peers else {}),
+                        **{f"ort_matmulnbits_acc{level}_ms": peers[(bits_of_peer, level, threads)]
+                           for level in (0, 4) if (bits_of_peer, level, threads) in peers},
+                        **{f"lbc_speedup_vs_ort_acc{level}":
+                           round(peers[(bits_of_peer, level, threads)] / ms, 3)
+                           for level in (0, 4) if (bits_of_peer, level, threads) in peers}}),
+                          flush=True)
 
 
 if __name__ == "__main__":

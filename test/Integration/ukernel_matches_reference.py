@@ -61,10 +61,10 @@ KQUANT_RECIPES = ["q4k", "q4k,a8", "q5k", "q5k,a8", "q3k", "q3k,a8", "q6k", "q6k
 AVX512_FLOAT_RECIPES = {"w4", "w4g64", "w4z", "nf4", "nf4g32", "q4k", "q5k", "q3k", "q6k"}
 TOLERANCE = 1e-5
 # f32-input recipes whose one-row kernel rounds the inputs to int16 for
-# 16-bit integer dot products where the CPU has AVX512-BF16 and VNNI
+# 16-bit integer dot products where the CPU has AVX512-BF16, VNNI and VBMI
 # (int16Row in runtime/cpu/ukernels/KQuantLinear.cpp and GroupwiseLinear.cpp;
 # q3k and q6k take bf16 dot products there, within TOLERANCE).
-INT16_RECIPES = {"w4", "w4g64", "w4z", "q4k", "q5k"}
+INT16_RECIPES = {"w8", "w8zg64", "w4", "w4g64", "w4z", "q4k", "q5k"}
 # Rounding x to a step of max|x| / 32767 per group or super-block: measured up
 # to 3.9e-5 here (a numpy model of the rounding alone gives 1.9e-5 to 3.3e-5).
 INT16_TOLERANCE = 1e-4

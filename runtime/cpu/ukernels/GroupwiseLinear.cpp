@@ -329,9 +329,9 @@ LBC_AVX512 void lookupRowBlock(const float *__restrict xs, int64_t k,
                                     nEnd, ys, yStride);
 }
 
-/// Whether int16Row takes a 4-bit weight: groups of 32 (two per 32-byte
-/// code load), 64 or 128 (one or two loads per group), whole loads, and
-/// inputs that fit the stack.
+/// Whether int16Row takes a 4-bit or 8-bit weight: groups of 32, 64 or 128
+/// (whole 32-byte code loads: two 4-bit groups of 32 share one), and inputs
+/// that fit the stack.
 inline bool int16RowHandles(const PackedLayout &layout, int64_t groupSize) {
   return (groupSize == 32 || groupSize == 64 || groupSize == 128) &&
          layout.fullGroups * layout.groupBytes % 32 == 0 &&
@@ -340,16 +340,17 @@ inline bool int16RowHandles(const PackedLayout &layout, int64_t groupSize) {
 
 /// x of one row for int16Row: int16 codes with a step per group
 /// (quantizeInputsInt16) in the order int16Row's 32-byte code loads see
-/// them: per load (64 inputs), the 32 inputs of its low nibbles, then the
-/// 32 of its high ones. A byte j of a group's codes holds inputs j and
-/// groupBytes + j (Q4_0 order), so each 16-byte piece reads two runs of 16
-/// inputs. groupSums (room for one per 16 inputs) gets each full group's
-/// sum of the quantized inputs.
-LBC_AVX512_BF16 void quantizeGroupwiseInputs(const float *x,
-                                             const PackedLayout &layout,
-                                             int64_t groupSize,
-                                             int16_t *scratch, int16_t *codes,
-                                             float *steps, float *groupSums) {
+/// them. 8-bit codes keep the inputs' order; for 4-bit ones, per load (64
+/// inputs), the 32 inputs of its low nibbles, then the 32 of its high ones
+/// (a byte j of a group's codes holds inputs j and groupBytes + j, Q4_0
+/// order, so each 16-byte piece reads two runs of 16 inputs). groupSums
+/// (room for one per 16 inputs) gets each full group's sum of the quantized
+/// inputs.
+template <int Bits>
+LBC_AVX512_BF16 void
+quantizeGroupwiseInputs(const float *x, const PackedLayout &layout,
+                        int64_t groupSize, int16_t *scratch, int16_t *codes,
+                        float *steps, float *groupSums) {
   const int64_t inputs = layout.fullGroups * groupSize;
   // Per 16 inputs first, then summed per group in place.
   quantizeInputsInt16(x, inputs, groupSize, scratch, steps, groupSums);
@@ -358,6 +359,10 @@ LBC_AVX512_BF16 void quantizeGroupwiseInputs(const float *x,
     for (int64_t i = 0; i < groupSize / 16; ++i)
       sum += groupSums[g * groupSize / 16 + i];
     groupSums[g] = sum;
+  }
+  if (Bits == 8) {
+    std::memcpy(codes, scratch, inputs * sizeof(int16_t));
+    return;
   }
   const int64_t pieces = inputs / 32;
   for (int64_t q = 0; q < pieces; ++q) {
@@ -371,26 +376,31 @@ LBC_AVX512_BF16 void quantizeGroupwiseInputs(const float *x,
   }
 }
 
-/// lookupRowBlock for one row on CPUs with AVX512-VNNI, -BF16 and -VBMI (Zen 4
-/// and later, Sapphire Rapids and later), with 16-bit integer dot products
-/// on quantizeGroupwiseInputs' codes, where the lookups and tables ran out
-/// of shuffle ports: a load's 32 code bytes widened to 16-bit lanes give 64
-/// codes by an AND (low nibbles) and highNibbles, vpmaddwd and vpdpwssd dot
-/// them with x's codes into int32 lanes, and one conversion and one FMA by
-/// scale * step finish the load (for groups of 32, lanes 0..7 take one
-/// group's factor and 8..15 the next's). The zero point's term comes from
+/// lookupRowBlock (4-bit codes) or rowBlock (8-bit) for one row on CPUs
+/// with AVX512-VNNI, -BF16 and -VBMI (Zen 4 and later, Sapphire Rapids and
+/// later), with 16-bit integer dot products on quantizeGroupwiseInputs'
+/// codes, where the lookups and tables ran out of shuffle ports: a load's
+/// 32 code bytes widened to 16-bit lanes give 64 4-bit codes by an AND (low
+/// nibbles) and highNibbles, or 32 8-bit ones as they are; vpmaddwd and
+/// vpdpwssd dot them with x's codes into int32 lanes, and one conversion and
+/// one FMA by scale * step finish the load (for 4-bit groups of 32, lanes
+/// 0..7 take one group's factor and 8..15 the next's). For 8-bit codes this
+/// is four operations per 32 weights where rowBlock's conversions to f32
+/// take seven. The zero point's term comes from
 /// the sums of the quantized inputs: y = sum_g s_g step_g dot_g - sum_g z_g
 /// s_g sum_{j in g} x_j. Session 12's bf16 form of this loop (x in bf16 hi
 /// and lo parts, four vdpbf16ps per load) ran 1.5 times slower on a
 /// Sapphire Rapids class Xeon, which issues one vdpbf16ps per cycle.
-template <bool ZeroPoints, int GroupSize>
+template <int Bits, bool ZeroPoints, int GroupSize>
 LBC_AVX512_BF16 void int16Row(const int16_t *inputs, const float *inputSteps,
                               const float *groupSums,
                               const PackedLayout &layout, int64_t nBegin,
                               int64_t nEnd, float *__restrict ys) {
   constexpr int Chains = 4;
   constexpr int64_t kMaxSpanGroups = kSpanInputs / 32;
-  constexpr int64_t kGroupBytes = GroupSize / 2;
+  constexpr int64_t kGroupBytes = GroupSize * Bits / 8;
+  // Inputs per 32-byte load.
+  constexpr int64_t kLoadInputs = 256 / Bits;
   constexpr bool kPairedGroups = kGroupBytes == 16;
   constexpr int64_t kLoadsPerGroup = kPairedGroups ? 1 : kGroupBytes / 32;
   const int64_t span = unitsPerSpan(1, GroupSize);
@@ -415,7 +425,7 @@ LBC_AVX512_BF16 void int16Row(const int16_t *inputs, const float *inputSteps,
       __m512 zero = ZeroPoints
                         ? _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(
                               valid, layout.rowZeroPoints(n) + 2 * (g0 + i)))
-                        : _mm512_set1_ps(8.0f);
+                        : _mm512_set1_ps(float(1 << (Bits - 1)));
       offsets = _mm512_fmadd_ps(
           _mm512_mul_ps(zero, scale),
           _mm512_maskz_loadu_ps(valid, groupSums + g0 + i), offsets);
@@ -435,11 +445,16 @@ LBC_AVX512_BF16 void int16Row(const int16_t *inputs, const float *inputSteps,
         prefetchLine(aheadCodes + 32 * l);
       __m512i words = _mm512_cvtepu8_epi16(_mm256_loadu_si256(
           reinterpret_cast<const __m256i *>(rowCodes + 32 * l)));
-      const int16_t *x = xs + 64 * l;
-      __m512i dot = _mm512_madd_epi16(_mm512_and_si512(words, lowNibble),
-                                      _mm512_loadu_si512(x));
-      dot = dotAccumulateInt16(dot, highNibbles(words),
-                               _mm512_loadu_si512(x + 32));
+      const int16_t *x = xs + kLoadInputs * l;
+      __m512i dot;
+      if (Bits == 8) {
+        dot = _mm512_madd_epi16(words, _mm512_loadu_si512(x));
+      } else {
+        dot = _mm512_madd_epi16(_mm512_and_si512(words, lowNibble),
+                                _mm512_loadu_si512(x));
+        dot = dotAccumulateInt16(dot, highNibbles(words),
+                                 _mm512_loadu_si512(x + 32));
+      }
       __m512 factor =
           kPairedGroups
               ? _mm512_shuffle_f32x4(_mm512_set1_ps(factors[2 * l]),
@@ -526,7 +541,7 @@ void allRows(const float *__restrict x, int64_t rows, int64_t k,
     return;
   }
 #if defined(__x86_64__)
-  if constexpr (Which == Isa::Avx512Bf16 && Bits == 4) {
+  if constexpr (Which == Isa::Avx512Bf16 && (Bits == 4 || Bits == 8)) {
     if (rows % 4 == 1 && int16RowHandles(layout, groupSize)) {
       // Rows in blocks of 4 below (sharing each decoded group); a last
       // single row takes the 16-bit integer dot products.
@@ -538,20 +553,20 @@ void allRows(const float *__restrict x, int64_t rows, int64_t k,
       float *steps = static_cast<float *>(
           __builtin_alloca(sizeof(float) * layout.fullGroups));
       float *lastY = y + last * yStride;
-      quantizeGroupwiseInputs(x + last * xStride, layout, groupSize,
-                              codes + inputs, codes, steps, groupSums);
+      quantizeGroupwiseInputs<Bits>(x + last * xStride, layout, groupSize,
+                                    codes + inputs, codes, steps, groupSums);
       if (groupSize == 32)
-        int16Row<ZeroPoints, 32>(codes, steps, groupSums, layout, nBegin, nEnd,
-                                 lastY);
+        int16Row<Bits, ZeroPoints, 32>(codes, steps, groupSums, layout, nBegin,
+                                       nEnd, lastY);
       else if (groupSize == 64)
-        int16Row<ZeroPoints, 64>(codes, steps, groupSums, layout, nBegin, nEnd,
-                                 lastY);
+        int16Row<Bits, ZeroPoints, 64>(codes, steps, groupSums, layout, nBegin,
+                                       nEnd, lastY);
       else
-        int16Row<ZeroPoints, 128>(codes, steps, groupSums, layout, nBegin, nEnd,
-                                  lastY);
-      addLastGroup<1, 4, ZeroPoints>(x + last * xStride, k, xStride, layout,
-                                     groupSize, nBegin, nEnd,
-                                     y + last * yStride, yStride);
+        int16Row<Bits, ZeroPoints, 128>(codes, steps, groupSums, layout, nBegin,
+                                        nEnd, lastY);
+      addLastGroup<1, Bits, ZeroPoints>(x + last * xStride, k, xStride, layout,
+                                        groupSize, nBegin, nEnd,
+                                        y + last * yStride, yStride);
       rows = last;
     }
   }
