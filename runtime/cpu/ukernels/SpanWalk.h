@@ -39,9 +39,10 @@ inline int64_t unitsPerSpan(int64_t rows, int64_t unitInputs) {
 }
 
 /// How many outputs ahead of the one being decoded the prefetched run is,
-/// for runs of `runBytes` code bytes per output.
-inline int64_t outputsAhead(int64_t runBytes) {
-  return runBytes > 0 ? (kPrefetchBytes + runBytes - 1) / runBytes : 1;
+/// for runs of `runBytes` code bytes per output, `prefetchBytes` ahead.
+inline int64_t outputsAhead(int64_t runBytes,
+                            int64_t prefetchBytes = kPrefetchBytes) {
+  return runBytes > 0 ? (prefetchBytes + runBytes - 1) / runBytes : 1;
 }
 
 /// Prefetches the cache line of `at` into all cache levels (a hint: any
