@@ -352,18 +352,18 @@ quantizeGroupwiseInputs(const float *x, const PackedLayout &layout,
                         int64_t groupSize, int16_t *scratch, int16_t *codes,
                         float *steps, float *groupSums) {
   const int64_t inputs = layout.fullGroups * groupSize;
-  // Per 16 inputs first, then summed per group in place.
-  quantizeInputsInt16(x, inputs, groupSize, scratch, steps, groupSums);
+  // Per 16 inputs first, then summed per group in place; 8-bit codes take
+  // the inputs in order, 4-bit ones are reordered from `scratch` below.
+  quantizeInputsInt16(x, inputs, groupSize, Bits == 8 ? codes : scratch, steps,
+                      groupSums);
   for (int64_t g = 0; g < layout.fullGroups; ++g) {
     float sum = 0.0f;
     for (int64_t i = 0; i < groupSize / 16; ++i)
       sum += groupSums[g * groupSize / 16 + i];
     groupSums[g] = sum;
   }
-  if (Bits == 8) {
-    std::memcpy(codes, scratch, inputs * sizeof(int16_t));
+  if (Bits == 8)
     return;
-  }
   const int64_t pieces = inputs / 32;
   for (int64_t q = 0; q < pieces; ++q) {
     const int64_t group = q * 16 / layout.groupBytes;
