@@ -5,7 +5,7 @@ measured in the same run.
 
   bench/quantized_gemv.py [--build DIR] [--recipes fp32 w8 w4 q4k w8,a8 w4,a8 q4k,a8]
       [--shapes 4096x4096,4096x11008,11008x4096] [--threads 1,2] [--repeats N]
-      [--no-ort] [--min-packed-mib MIB]
+      [--no-ort] [--min-packed-mib MIB] [--copies N]
 
 Prints one JSON line per (format, shape, threads): latency (lbc-run --bench
 median), the weight bytes the artifact really holds (bits/weight from its
@@ -22,12 +22,20 @@ stored, and bits 8 for 8-bit recipes such as w8, Q8_0's 8.5) run by
 onnxruntime-node with accuracy_level 0 (f32 activations) and 4 (int8
 activations); each lbc line carries both latencies, the ratios and the
 peer's bits (ort_matmulnbits_bits).
+
+An artifact's weights run from its file's page cache, and on some VMs
+byte-identical copies of one artifact differ by up to 17% when the weights
+stream from DRAM (where the pages landed; docs/results.md, Session 14).
+--copies N measures N copies of each artifact (each a fresh file) and reports
+the median latency of the copies (lbc_ms, and lbc_ms_copies for all of them).
 """
 
 import argparse
 import json
 import os
 import re
+import shutil
+import statistics
 import subprocess
 import tempfile
 
@@ -106,7 +114,11 @@ def main():
                         help="skip the ONNX Runtime MatMulNBits peer")
     parser.add_argument("--min-packed-mib", type=int, default=128,
                         help="weights of the chain at 4 bits/weight, at least")
+    parser.add_argument("--copies", type=int, default=1,
+                        help="copies of each artifact file to measure (median reported)")
     args = parser.parse_args()
+    if args.copies < 1:
+        parser.error("--copies must be at least 1")
     bin_dir = os.path.join(args.build, "bin")
     with tempfile.TemporaryDirectory() as work:
         for shape in args.shapes.split(","):
@@ -140,14 +152,21 @@ def main():
                 count, bits = re.search(r"weights (\d+) at ([0-9.]+) bits/weight", info).groups()
                 weight_bytes = int(count) * float(bits) / 8
                 bits_of_peer = peer_bits[recipe]
+                copies = [artifact]
+                for copy in range(1, args.copies):
+                    copies.append(os.path.join(work, f"{recipe}.copy{copy}.so"))
+                    shutil.copyfile(artifact, copies[-1])
                 for threads in (int(t) for t in args.threads.split(",")):
                     environment = dict(os.environ, OMP_NUM_THREADS=str(threads))
-                    out = subprocess.run(
-                        [os.path.join(bin_dir, "lbc-run"), artifact, "--input",
-                         os.path.join(work, "x.npy"), "--bench", str(args.repeats),
-                         "--threads", str(threads)],
-                        check=True, capture_output=True, text=True, env=environment).stdout
-                    ms = float(re.search(r"p50 ([0-9.]+) ms", out).group(1))
+                    copy_ms = []
+                    for path in copies:
+                        out = subprocess.run(
+                            [os.path.join(bin_dir, "lbc-run"), path, "--input",
+                             os.path.join(work, "x.npy"), "--bench", str(args.repeats),
+                             "--threads", str(threads)],
+                            check=True, capture_output=True, text=True, env=environment).stdout
+                        copy_ms.append(float(re.search(r"p50 ([0-9.]+) ms", out).group(1)))
+                    ms = statistics.median(copy_ms)
                     stream = json.loads(subprocess.run(
                         [os.path.join(bin_dir, "lbc-bench-matmul"), "--stream", str(threads)],
                         check=True, capture_output=True, text=True).stdout)["stream_read_gbps"]
@@ -155,6 +174,7 @@ def main():
                     print(json.dumps({
                         "bench": "quantized_gemv", "recipe": recipe, "k": k, "n": n,
                         "layers": layers, "threads": threads, "lbc_ms": ms,
+                        **({"lbc_ms_copies": copy_ms} if len(copies) > 1 else {}),
                         "lbc_ms_per_layer": round(ms / layers, 4),
                         "bits_per_weight": float(bits),
                         "weight_mib": round(weight_bytes / 2 ** 20, 2),

@@ -17,6 +17,7 @@
 
 #include "dialects/LowBit/LowBitDialect.h"
 #include "lib/Support/Hadamard.h"
+#include "runtime/cpu/ukernels/PreparedRow.h"
 #include "runtime/cpu/ukernels/QuantizedActivations.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -529,9 +530,14 @@ float activationClip(LinearOp op) {
 
 /// The microkernel for packed linears (runtime/cpu/ukernels), called with
 /// buffer addresses: (x, rows, k, xStride, packed, n, nBegin, nEnd, y,
-/// yStride, bits, groupSize, zeroPoints) -> status.
+/// yStride, bits, groupSize, zeroPoints, prepared) -> status, after its
+/// prepare kernel (x, rows, k, xStride, prepared, bits, groupSize,
+/// zeroPoints) -> status has written the one-row kernels' form of x into
+/// `prepared` (PreparedRow.h).
 constexpr llvm::StringLiteral kGroupwiseLinearUkernel =
     "lbc_ukernel_groupwise_linear";
+constexpr llvm::StringLiteral kGroupwisePrepareRowUkernel =
+    "lbc_ukernel_groupwise_prepare_row";
 /// The a8 pair (QuantizedActivations.h): (x, rows, k, xStride, out, bits,
 /// groupSize, activationBits, perToken, clip as f32 bits) -> status, then (qx,
 /// rows, k, packed, n, nBegin, nEnd, y, yStride, bits, groupSize) -> status.
@@ -539,11 +545,13 @@ constexpr llvm::StringLiteral kQuantizeActivationsUkernel =
     "lbc_ukernel_quantize_activations";
 constexpr llvm::StringLiteral kGroupwiseLinearA8Ukernel =
     "lbc_ukernel_groupwise_linear_a8";
-/// The K-quant kernels: the group-wise calls with (bits) as their format;
-/// the a8 one reads codes quantized for 4 bits with groups of 64 (a K-quant
-/// piece's code order, whatever its bits).
+/// The K-quant kernels: the group-wise calls (prepare kernel included) with
+/// (bits) as their format; the a8 one reads codes quantized for 4 bits with
+/// groups of 64 (a K-quant piece's code order, whatever its bits).
 constexpr llvm::StringLiteral kKQuantLinearUkernel =
     "lbc_ukernel_kquant_linear";
+constexpr llvm::StringLiteral kKQuantPrepareRowUkernel =
+    "lbc_ukernel_kquant_prepare_row";
 constexpr llvm::StringLiteral kKQuantLinearA8Ukernel =
     "lbc_ukernel_kquant_linear_a8";
 /// NF4 on f32 inputs: the group-wise call with (blockSize) as its format.
@@ -556,6 +564,9 @@ struct UkernelChoice {
   llvm::StringLiteral kernel;
   SmallVector<int64_t> formatArguments;
   int64_t activationCodeBits = 0, activationCodeGroup = 0;
+  /// The kernel that prepares x once for all of the kernel's calls, if it
+  /// has one (then the kernel takes the prepared buffer last).
+  llvm::StringLiteral prepareRow = "";
 };
 
 /// The microkernel for a linear over a weight of `encoding` with `k` inputs,
@@ -571,7 +582,8 @@ chooseUkernel(Attribute encoding, int64_t k,
       return std::nullopt;
     int64_t bits = kquant.getBits();
     if (!activationBits)
-      return UkernelChoice{kKQuantLinearUkernel, {bits}};
+      return UkernelChoice{
+          kKQuantLinearUkernel, {bits}, 0, 0, kKQuantPrepareRowUkernel};
     // The symmetric K-quants read the lane corrections of their code
     // offset; the others subtract their mins from block sums.
     int64_t codeBits = ::lbc::isSymmetricKQuant(bits) ? bits : 4;
@@ -598,7 +610,10 @@ chooseUkernel(Attribute encoding, int64_t k,
     return std::nullopt;
   if (!activationBits)
     return UkernelChoice{kGroupwiseLinearUkernel,
-                         {format.bits, format.groupSize, zeroPoints}};
+                         {format.bits, format.groupSize, zeroPoints},
+                         0,
+                         0,
+                         kGroupwisePrepareRowUkernel};
   if (!::lbc::ukernels::a8KernelHandles(format.bits, format.groupSize))
     return std::nullopt;
   return UkernelChoice{kGroupwiseLinearA8Ukernel,
@@ -742,12 +757,30 @@ struct LinearToUkernel : OpRewritePattern<LinearOp> {
       // Quantized rows are contiguous: no stride.
       leading = {qx, rows64, i64(k)};
     }
-    unsigned arity = leading.size() + 6 + formatArguments.size();
+    SmallVector<Value> trailing = formatArguments;
+    if (!choice->prepareRow.empty()) {
+      // x in the one-row kernels' form, written once, read by every column
+      // block (a no-op on CPUs whose kernels read x itself).
+      Value prepared = memref::AllocOp::create(
+          rewriter, loc,
+          MemRefType::get({::lbc::ukernels::preparedRowBytes(k)},
+                          rewriter.getI8Type()),
+          ValueRange(), rewriter.getI64IntegerAttr(64));
+      Value preparedAddress = bufferAddress(rewriter, loc, prepared);
+      SmallVector<Value> arguments = leading;
+      arguments.push_back(preparedAddress);
+      arguments.append(formatArguments);
+      declareUkernel(module, rewriter, choice->prepareRow, arguments.size());
+      func::CallOp::create(rewriter, loc, choice->prepareRow,
+                           TypeRange{rewriter.getI64Type()}, arguments);
+      trailing.push_back(preparedAddress);
+    }
+    unsigned arity = leading.size() + 6 + trailing.size();
     declareUkernel(module, rewriter, choice->kernel, arity);
     auto call = [&](OpBuilder &b, Value begin, Value end) {
       SmallVector<Value> arguments = leading;
       arguments.append({w, i64(n), begin, end, y, i64(n)});
-      arguments.append(formatArguments);
+      arguments.append(trailing);
       func::CallOp::create(b, loc, choice->kernel, TypeRange{b.getI64Type()},
                            arguments);
     };

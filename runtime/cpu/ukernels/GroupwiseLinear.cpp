@@ -17,6 +17,7 @@
 
 #include "PackedWeights.h"
 #include "PanelGemm.h"
+#include "PreparedRow.h"
 #include "SpanWalk.h"
 #include "VectorOps.h"
 
@@ -330,12 +331,10 @@ LBC_AVX512 void lookupRowBlock(const float *__restrict xs, int64_t k,
 }
 
 /// Whether int16Row takes a 4-bit or 8-bit weight: groups of 32, 64 or 128
-/// (whole 32-byte code loads: two 4-bit groups of 32 share one), and inputs
-/// that fit the stack.
+/// (whole 32-byte code loads: two 4-bit groups of 32 share one).
 inline bool int16RowHandles(const PackedLayout &layout, int64_t groupSize) {
   return (groupSize == 32 || groupSize == 64 || groupSize == 128) &&
-         layout.fullGroups * layout.groupBytes % 32 == 0 &&
-         layout.fullGroups * groupSize <= kMaxRowInputsOnStack;
+         layout.fullGroups * layout.groupBytes % 32 == 0;
 }
 
 /// x of one row for int16Row: int16 codes with a step per group
@@ -374,6 +373,44 @@ quantizeGroupwiseInputs(const float *x, const PackedLayout &layout,
                       first,
                   16 * sizeof(int16_t));
   }
+}
+
+/// Whether rows of x end in a single row that int16Row takes (the
+/// AVX512-BF16 variant, 4- and 8-bit codes): fewer rows than the
+/// register-tiled GEMM wants (or groups too long for its chunks), one more
+/// than a multiple of 4.
+inline bool takesOneRowForm(int64_t rows, int64_t bits,
+                            const PackedLayout &layout, int64_t groupSize) {
+  return (rows < kPanelMinRows || groupSize > kPanelChunk) && rows % 4 == 1 &&
+         (bits == 4 || bits == 8) && int16RowHandles(layout, groupSize);
+}
+
+/// A prepared row (PreparedRow.h) for int16Row: the codes, room to reorder
+/// them, a sum per 16 inputs then per group, and a step per group.
+struct GroupwiseRow {
+  int16_t *codes, *scratch;
+  float *groupSums, *steps;
+};
+
+inline GroupwiseRow rowSections(const PackedLayout &layout, int64_t groupSize,
+                                uint8_t *buffer) {
+  const int64_t inputs = layout.fullGroups * groupSize;
+  PreparedRowCursor cursor{buffer};
+  GroupwiseRow row;
+  row.codes = cursor.take<int16_t>(inputs);
+  row.scratch = cursor.take<int16_t>(inputs);
+  row.groupSums = cursor.take<float>(inputs / 16);
+  row.steps = cursor.take<float>(layout.fullGroups);
+  return row;
+}
+
+/// Writes int16Row's form of x into `buffer`.
+template <int Bits>
+LBC_AVX512_BF16 void prepareRow(const float *x, const PackedLayout &layout,
+                                int64_t groupSize, uint8_t *buffer) {
+  const GroupwiseRow row = rowSections(layout, groupSize, buffer);
+  quantizeGroupwiseInputs<Bits>(x, layout, groupSize, row.scratch, row.codes,
+                                row.steps, row.groupSums);
 }
 
 /// lookupRowBlock (4-bit codes) or rowBlock (8-bit) for one row on CPUs
@@ -532,8 +569,8 @@ void panelRows(const float *__restrict x, int64_t rows, int64_t k,
 template <int Bits, bool ZeroPoints, Isa Which>
 void allRows(const float *__restrict x, int64_t rows, int64_t k,
              int64_t xStride, const PackedLayout &layout, int64_t groupSize,
-             int64_t nBegin, int64_t nEnd, float *__restrict y,
-             int64_t yStride) {
+             int64_t nBegin, int64_t nEnd, float *__restrict y, int64_t yStride,
+             [[maybe_unused]] uint8_t *prepared) {
   if (rows >= kPanelMinRows && groupSize <= kPanelChunk) {
     // A 6 x 64 register tile in 32 zmm registers, 6 x 8 in 16 ymm.
     panelRows<Bits, ZeroPoints, Which == Isa::Portable ? 1 : 4>(
@@ -542,28 +579,21 @@ void allRows(const float *__restrict x, int64_t rows, int64_t k,
   }
 #if defined(__x86_64__)
   if constexpr (Which == Isa::Avx512Bf16 && (Bits == 4 || Bits == 8)) {
-    if (rows % 4 == 1 && int16RowHandles(layout, groupSize)) {
+    if (prepared && takesOneRowForm(rows, Bits, layout, groupSize)) {
       // Rows in blocks of 4 below (sharing each decoded group); a last
-      // single row takes the 16-bit integer dot products.
-      const int64_t last = rows - 1, inputs = layout.fullGroups * groupSize;
-      int16_t *codes = static_cast<int16_t *>(
-          __builtin_alloca(sizeof(int16_t) * 2 * inputs));
-      float *groupSums =
-          static_cast<float *>(__builtin_alloca(sizeof(float) * inputs / 16));
-      float *steps = static_cast<float *>(
-          __builtin_alloca(sizeof(float) * layout.fullGroups));
+      // single row takes the 16-bit integer dot products on x as prepared.
+      const int64_t last = rows - 1;
+      const GroupwiseRow row = rowSections(layout, groupSize, prepared);
       float *lastY = y + last * yStride;
-      quantizeGroupwiseInputs<Bits>(x + last * xStride, layout, groupSize,
-                                    codes + inputs, codes, steps, groupSums);
       if (groupSize == 32)
-        int16Row<Bits, ZeroPoints, 32>(codes, steps, groupSums, layout, nBegin,
-                                       nEnd, lastY);
+        int16Row<Bits, ZeroPoints, 32>(row.codes, row.steps, row.groupSums,
+                                       layout, nBegin, nEnd, lastY);
       else if (groupSize == 64)
-        int16Row<Bits, ZeroPoints, 64>(codes, steps, groupSums, layout, nBegin,
-                                       nEnd, lastY);
+        int16Row<Bits, ZeroPoints, 64>(row.codes, row.steps, row.groupSums,
+                                       layout, nBegin, nEnd, lastY);
       else
-        int16Row<Bits, ZeroPoints, 128>(codes, steps, groupSums, layout, nBegin,
-                                        nEnd, lastY);
+        int16Row<Bits, ZeroPoints, 128>(row.codes, row.steps, row.groupSums,
+                                        layout, nBegin, nEnd, lastY);
       addLastGroup<1, Bits, ZeroPoints>(x + last * xStride, k, xStride, layout,
                                         groupSize, nBegin, nEnd,
                                         y + last * yStride, yStride);
@@ -607,14 +637,14 @@ int64_t groupwiseLinear(const float *__restrict x, int64_t rows, int64_t k,
                         int64_t xStride, const uint8_t *__restrict packed,
                         int64_t nTotal, int64_t nBegin, int64_t nEnd,
                         float *__restrict y, int64_t yStride, int64_t bits,
-                        int64_t groupSize, bool zeroPoints) {
+                        int64_t groupSize, bool zeroPoints, int64_t prepared) {
   if (bits < 2 || bits > 8 || groupSize % 32 != 0)
     return -1;
   PackedLayout layout(packed, nTotal, k, bits, groupSize, zeroPoints);
   auto run = [&](auto bitsConstant, auto zeroPointsConstant) {
     allRows<decltype(bitsConstant)::value, decltype(zeroPointsConstant)::value,
             Which>(x, rows, k, xStride, layout, groupSize, nBegin, nEnd, y,
-                   yStride);
+                   yStride, reinterpret_cast<uint8_t *>(prepared));
   };
   withCodeBits(bits, [&](auto bitsConstant) {
     if (zeroPoints)
@@ -635,19 +665,31 @@ extern "C" {
 /// `groupSize` (a multiple of 32) along k, an f16 scale per group and, when
 /// `zeroPoints` is non-zero, an f16 zero point per group (x = (q - z) * scale;
 /// otherwise z = 2^(bits-1)); `packed` is the whole blob of all nTotal rows.
-/// The buffers are passed as addresses (the generated code's calling
-/// convention); `y` overlaps neither `x` nor `packed`. Returns 0, or -1 for a
-/// format this kernel does not handle.
+/// `prepared` is 0 or a buffer that lbc_ukernel_groupwise_prepare_row filled
+/// from the same x (PreparedRow.h; with 0 the one-row kernel is not used).
+/// The buffers are passed as addresses (the
+/// generated code's calling convention); `y` overlaps neither `x` nor
+/// `packed`. Returns 0, or -1 for a format this kernel does not handle.
 int64_t lbc_ukernel_groupwise_linear(int64_t x, int64_t rows, int64_t k,
                                      int64_t xStride, int64_t packed,
                                      int64_t nTotal, int64_t nBegin,
                                      int64_t nEnd, int64_t y, int64_t yStride,
                                      int64_t bits, int64_t groupSize,
-                                     int64_t zeroPoints) {
+                                     int64_t zeroPoints, int64_t prepared) {
   return groupwiseLinear<Isa::Portable>(
       reinterpret_cast<const float *>(x), rows, k, xStride,
       reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
-      reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints != 0);
+      reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints != 0,
+      prepared);
+}
+
+/// Prepares x (rows of k inputs) for lbc_ukernel_groupwise_linear's calls
+/// over a weight of (bits, groupSize, zeroPoints) in the buffer `prepared`
+/// of preparedRowBytes(k) bytes. The portable kernels read x itself:
+/// nothing to do. Returns 0.
+int64_t lbc_ukernel_groupwise_prepare_row(int64_t, int64_t, int64_t, int64_t,
+                                          int64_t, int64_t, int64_t, int64_t) {
+  return 0;
 }
 
 #if defined(__x86_64__)
@@ -657,24 +699,45 @@ int64_t lbc_ukernel_groupwise_linear(int64_t x, int64_t rows, int64_t k,
 int64_t lbc_ukernel_groupwise_linear__avx512(
     int64_t x, int64_t rows, int64_t k, int64_t xStride, int64_t packed,
     int64_t nTotal, int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride,
-    int64_t bits, int64_t groupSize, int64_t zeroPoints) {
+    int64_t bits, int64_t groupSize, int64_t zeroPoints, int64_t prepared) {
   return groupwiseLinear<Isa::Avx512>(
       reinterpret_cast<const float *>(x), rows, k, xStride,
       reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
-      reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints != 0);
+      reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints != 0,
+      prepared);
 }
 
 /// lbc_ukernel_groupwise_linear__avx512 for CPUs with AVX512-BF16 and
 /// AVX512-VNNI (the `__avx512bf16` variant of lib/Target/Ukernels.cpp): a
-/// single row of 4-bit codes takes int16Row's 16-bit dot products.
+/// single row of 4- or 8-bit codes takes int16Row's 16-bit dot products.
 LBC_AVX512_BF16 int64_t lbc_ukernel_groupwise_linear__avx512bf16(
     int64_t x, int64_t rows, int64_t k, int64_t xStride, int64_t packed,
     int64_t nTotal, int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride,
-    int64_t bits, int64_t groupSize, int64_t zeroPoints) {
+    int64_t bits, int64_t groupSize, int64_t zeroPoints, int64_t prepared) {
   return groupwiseLinear<Isa::Avx512Bf16>(
       reinterpret_cast<const float *>(x), rows, k, xStride,
       reinterpret_cast<const uint8_t *>(packed), nTotal, nBegin, nEnd,
-      reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints != 0);
+      reinterpret_cast<float *>(y), yStride, bits, groupSize, zeroPoints != 0,
+      prepared);
+}
+
+/// lbc_ukernel_groupwise_prepare_row for the `__avx512bf16` linear kernel:
+/// the last row's int16 form, when it takes int16Row.
+LBC_AVX512_BF16 int64_t lbc_ukernel_groupwise_prepare_row__avx512bf16(
+    int64_t x, int64_t rows, int64_t k, int64_t xStride, int64_t prepared,
+    int64_t bits, int64_t groupSize, int64_t zeroPoints) {
+  if (groupSize <= 0 || groupSize % 32 != 0)
+    return 0;
+  const PackedLayout layout(nullptr, 0, k, bits, groupSize, zeroPoints != 0);
+  if (!takesOneRowForm(rows, bits, layout, groupSize))
+    return 0;
+  const float *last = reinterpret_cast<const float *>(x) + (rows - 1) * xStride;
+  uint8_t *buffer = reinterpret_cast<uint8_t *>(prepared);
+  if (bits == 4)
+    prepareRow<4>(last, layout, groupSize, buffer);
+  else
+    prepareRow<8>(last, layout, groupSize, buffer);
+  return 0;
 }
 #endif
 

@@ -22,6 +22,7 @@
 
 #include "PackedWeights.h"
 #include "PanelGemm.h"
+#include "PreparedRow.h"
 #include "QuantizedActivations.h"
 #include "SpanWalk.h"
 #include "VectorOps.h"
@@ -1269,10 +1270,56 @@ int64_t kquantLinearA8(const uint8_t *qx, int64_t rows, int64_t k,
   return 0;
 }
 
+#if defined(__x86_64__)
+/// Whether rows of x end in a single row that the AVX512-BF16 variant takes
+/// in its one-row form (int16Row, symmetricBf16Row); more rows take the
+/// register-tiled GEMM.
+inline bool takesOneRowForm(int64_t rows, int64_t k) {
+  return rows < kPanelMinRows && rows % 4 == 1 && k % kSuperBlock == 0;
+}
+
+/// A prepared row (PreparedRow.h) of the one-row kernels: bf16 parts and
+/// sums per 16 (q3k, q6k), or int16 codes, steps per super-block and
+/// sub-block sums (q4k, q5k; `sums16` holds the sums per 16 on the way).
+struct KQuantRow {
+  uint16_t *split = nullptr;
+  int16_t *codes = nullptr;
+  float *sums16 = nullptr, *steps = nullptr, *subBlockSums = nullptr;
+};
+
+inline KQuantRow rowSections(int64_t k, int64_t bits, uint8_t *buffer) {
+  PreparedRowCursor cursor{buffer};
+  KQuantRow row;
+  if (bits == 3 || bits == 6) {
+    row.split = cursor.take<uint16_t>(2 * k);
+  } else {
+    row.codes = cursor.take<int16_t>(k);
+    row.steps = cursor.take<float>(k / kSuperBlock);
+    row.subBlockSums = cursor.take<float>(k / kSubBlock);
+  }
+  row.sums16 = cursor.take<float>(k / 16);
+  return row;
+}
+
+/// Writes the one-row form of x (k inputs) for `bits` into `buffer`.
+LBC_AVX512_BF16 void prepareRow(const float *x, int64_t k, int64_t bits,
+                                uint8_t *buffer) {
+  const KQuantRow row = rowSections(k, bits, buffer);
+  if (bits == 3 || bits == 6) {
+    splitInputs(x, k, row.split, row.sums16);
+    return;
+  }
+  quantizeInputsInt16(x, k, kSuperBlock, row.codes, row.steps, row.sums16);
+  for (int64_t j = 0; j < k / kSubBlock; ++j)
+    row.subBlockSums[j] = row.sums16[2 * j] + row.sums16[2 * j + 1];
+}
+#endif
+
 template <Isa Which>
 int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
                      int64_t packed, int64_t nTotal, int64_t nBegin,
-                     int64_t nEnd, int64_t y, int64_t yStride, int64_t bits) {
+                     int64_t nEnd, int64_t y, int64_t yStride, int64_t bits,
+                     int64_t prepared) {
   if (k % kSuperBlock != 0 || bits < 3 || bits > 6)
     return -1;
   const float *xs = reinterpret_cast<const float *>(x);
@@ -1292,29 +1339,17 @@ int64_t kquantLinear(int64_t x, int64_t rows, int64_t k, int64_t xStride,
   // q4k and q5k, bf16 ones for q3k and q6k (rows in blocks of 4 keep sharing
   // each decoded piece).
 #if defined(__x86_64__)
-  if (Which == Isa::Avx512Bf16 && rows % 4 == 1 && k <= kMaxRowInputsOnStack) {
+  // Without a prepared row all rows take the f32-input kernels below.
+  if (Which == Isa::Avx512Bf16 && prepared && takesOneRowForm(rows, k)) {
     const int64_t last = rows - 1;
-    const float *lastX = xs + last * xStride;
     float *lastY = reinterpret_cast<float *>(y) + last * yStride;
-    // Either form of x: 4 bytes per input.
-    uint16_t *inputs =
-        static_cast<uint16_t *>(__builtin_alloca(sizeof(uint16_t) * 2 * k));
-    float *sums16 =
-        static_cast<float *>(__builtin_alloca(sizeof(float) * k / 16));
-    if (bits == 3 || bits == 6) {
-      splitInputs(lastX, k, inputs, sums16);
-      symmetricBf16Row(inputs, sums16, k, weights, nBegin, nEnd, lastY);
-    } else {
-      float *steps = static_cast<float *>(
-          __builtin_alloca(sizeof(float) * (k / kSuperBlock)));
-      float *subBlockSums = static_cast<float *>(
-          __builtin_alloca(sizeof(float) * (k / kSubBlock)));
-      int16_t *codes = reinterpret_cast<int16_t *>(inputs);
-      quantizeInputsInt16(lastX, k, kSuperBlock, codes, steps, sums16);
-      for (int64_t j = 0; j < k / kSubBlock; ++j)
-        subBlockSums[j] = sums16[2 * j] + sums16[2 * j + 1];
-      int16Row(codes, steps, subBlockSums, k, weights, nBegin, nEnd, lastY);
-    }
+    const KQuantRow row =
+        rowSections(k, bits, reinterpret_cast<uint8_t *>(prepared));
+    if (bits == 3 || bits == 6)
+      symmetricBf16Row(row.split, row.sums16, k, weights, nBegin, nEnd, lastY);
+    else
+      int16Row(row.codes, row.steps, row.subBlockSums, k, weights, nBegin, nEnd,
+               lastY);
     rows = last;
   }
 #endif
@@ -1374,14 +1409,25 @@ extern "C" {
 
 /// y[r * yStride + n] = sum_j x[r * xStride + j] * W[n, j] for r < rows and
 /// n in [nBegin, nEnd), W the n x k weight of `packed` in the K-quant format
-/// (`bits` = 3 to 6; k a multiple of 256). Returns 0, or -1 for a format it
+/// (`bits` = 3 to 6; k a multiple of 256). `prepared` is 0 or a buffer that
+/// lbc_ukernel_kquant_prepare_row filled from the same x (PreparedRow.h);
+/// with 0 the one-row kernels are not used. Returns 0, or -1 for a format it
 /// does not handle.
 int64_t lbc_ukernel_kquant_linear(int64_t x, int64_t rows, int64_t k,
                                   int64_t xStride, int64_t packed,
                                   int64_t nTotal, int64_t nBegin, int64_t nEnd,
-                                  int64_t y, int64_t yStride, int64_t bits) {
+                                  int64_t y, int64_t yStride, int64_t bits,
+                                  int64_t prepared) {
   return kquantLinear<Isa::Portable>(x, rows, k, xStride, packed, nTotal,
-                                     nBegin, nEnd, y, yStride, bits);
+                                     nBegin, nEnd, y, yStride, bits, prepared);
+}
+
+/// Prepares x (rows of k inputs) for lbc_ukernel_kquant_linear's calls over
+/// a weight of `bits` in the buffer `prepared` of preparedRowBytes(k) bytes.
+/// The portable kernels read x itself: nothing to do. Returns 0.
+int64_t lbc_ukernel_kquant_prepare_row(int64_t, int64_t, int64_t, int64_t,
+                                       int64_t, int64_t) {
+  return 0;
 }
 
 #if defined(__x86_64__)
@@ -1392,9 +1438,10 @@ int64_t lbc_ukernel_kquant_linear__avx512(int64_t x, int64_t rows, int64_t k,
                                           int64_t xStride, int64_t packed,
                                           int64_t nTotal, int64_t nBegin,
                                           int64_t nEnd, int64_t y,
-                                          int64_t yStride, int64_t bits) {
+                                          int64_t yStride, int64_t bits,
+                                          int64_t prepared) {
   return kquantLinear<Isa::Avx512>(x, rows, k, xStride, packed, nTotal, nBegin,
-                                   nEnd, y, yStride, bits);
+                                   nEnd, y, yStride, bits, prepared);
 }
 
 /// lbc_ukernel_kquant_linear__avx512 for CPUs with AVX512-BF16 and
@@ -1403,9 +1450,22 @@ int64_t lbc_ukernel_kquant_linear__avx512(int64_t x, int64_t rows, int64_t k,
 LBC_AVX512_BF16 int64_t lbc_ukernel_kquant_linear__avx512bf16(
     int64_t x, int64_t rows, int64_t k, int64_t xStride, int64_t packed,
     int64_t nTotal, int64_t nBegin, int64_t nEnd, int64_t y, int64_t yStride,
-    int64_t bits) {
+    int64_t bits, int64_t prepared) {
   return kquantLinear<Isa::Avx512Bf16>(x, rows, k, xStride, packed, nTotal,
-                                       nBegin, nEnd, y, yStride, bits);
+                                       nBegin, nEnd, y, yStride, bits,
+                                       prepared);
+}
+
+/// lbc_ukernel_kquant_prepare_row for the `__avx512bf16` linear kernel:
+/// the last row's int16 or bf16 form, when it takes the one-row kernels.
+LBC_AVX512_BF16 int64_t lbc_ukernel_kquant_prepare_row__avx512bf16(
+    int64_t x, int64_t rows, int64_t k, int64_t xStride, int64_t prepared,
+    int64_t bits) {
+  if (bits < 3 || bits > 6 || !takesOneRowForm(rows, k))
+    return 0;
+  prepareRow(reinterpret_cast<const float *>(x) + (rows - 1) * xStride, k, bits,
+             reinterpret_cast<uint8_t *>(prepared));
+  return 0;
 }
 #endif
 

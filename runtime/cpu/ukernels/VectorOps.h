@@ -92,11 +92,6 @@ inline Ints16 laneDots(Bytes64 w, SignedBytes64 a) {
 #undef LBC_LANE_TERM
 #undef LBC_EVERY_FOURTH
 
-/// The most inputs of x a one-row kernel keeps on the stack in its own form
-/// (bf16 parts or int16 codes, 4 bytes per input: 256 KiB, well inside a
-/// thread's default 8 MiB); longer rows keep the f32 kernels.
-constexpr int64_t kMaxRowInputsOnStack = 1 << 16;
-
 #if defined(__x86_64__)
 /// The AVX-512 variants' kernels (intrinsics need the feature in the
 /// function that uses them; lib/Target/Ukernels.cpp drops the attribute and

@@ -72,3 +72,38 @@ func.func @rotated_a8_linear(%x: tensor<4x40xf32>) -> tensor<4x64xf32> {
   %y = lowbit.linear %r, %p {activation_bits = 4, activation_per_token} : tensor<4x40xf32>, !lowbit.packed<tensor<64x40xf32>, #lowbit.groupwise<bits = 4, group_size = 32, scale = f16, order = split_halves>> -> tensor<4x64xf32>
   return %y : tensor<4x64xf32>
 }
+
+// A decode row over a weight whose kernel has a one-row form: x is prepared
+// once, into a 64-byte aligned buffer of preparedRowBytes(k) bytes
+// (PreparedRow.h), before the column blocks, and each call reads it.
+// UKERNEL-LABEL: func.func @decode_groupwise
+// UKERNEL: %[[BUFFER:.*]] = memref.alloc() {alignment = 64 : i64} : memref<576xi8>
+// UKERNEL: %[[POINTER:.*]] = memref.extract_aligned_pointer_as_index %[[BUFFER]]
+// UKERNEL: %[[PREPARED:.*]] = arith.index_cast %[[POINTER]] : index to i64
+// UKERNEL: call @lbc_ukernel_groupwise_prepare_row(%[[X:.*]], %c1_i64, %c64_i64, %c64_i64, %[[PREPARED]], %c4_i64, %c32_i64, %c0_i64)
+// UKERNEL: call @lbc_ukernel_groupwise_linear(%[[X]], {{.*}}, %c4_i64, %c32_i64, %c0_i64, %[[PREPARED]])
+func.func @decode_groupwise(%x: tensor<1x64xf32>) -> tensor<1x4xf32> {
+  %p = lowbit.constant dense_resource<decode_groupwise> : tensor<144xi8> -> !lowbit.packed<tensor<4x64xf32>, #lowbit.groupwise<bits = 4, group_size = 32, scale = f16, order = split_halves>>
+  %y = lowbit.linear %x, %p : tensor<1x64xf32>, !lowbit.packed<tensor<4x64xf32>, #lowbit.groupwise<bits = 4, group_size = 32, scale = f16, order = split_halves>> -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// UKERNEL-LABEL: func.func @decode_kquant
+// UKERNEL: %[[BUFFER:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1408xi8>
+// UKERNEL: %[[POINTER:.*]] = memref.extract_aligned_pointer_as_index %[[BUFFER]]
+// UKERNEL: %[[PREPARED:.*]] = arith.index_cast %[[POINTER]] : index to i64
+// UKERNEL: call @lbc_ukernel_kquant_prepare_row(%[[X:.*]], %c1_i64, %c256_i64, %c256_i64, %[[PREPARED]], %c4_i64)
+// UKERNEL: call @lbc_ukernel_kquant_linear(%[[X]], {{.*}}, %c4_i64, %[[PREPARED]])
+func.func @decode_kquant(%x: tensor<1x256xf32>) -> tensor<1x2xf32> {
+  %p = lowbit.constant dense_resource<decode_kquant> : tensor<288xi8> -> !lowbit.packed<tensor<2x256xf32>, #lowbit.kquant<bits = 4>>
+  %y = lowbit.linear %x, %p : tensor<1x256xf32>, !lowbit.packed<tensor<2x256xf32>, #lowbit.kquant<bits = 4>> -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
+{-#
+  dialect_resources: {
+    builtin: {
+      decode_groupwise: "0x40000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
+      decode_kquant: "0x40000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    }
+  }
+#-}
