@@ -50,3 +50,13 @@ def host_cpu_flags():
     return set()
 if {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"} <= host_cpu_flags():
     config.available_features.add("x86-avx512")
+# Tests of the weights' move into transparent huge pages (runtime/core/
+# HugeWeights.cpp) say REQUIRES: transparent-huge-pages: the kernel offers
+# them to mappings that ask (mode "always" or "madvise").
+try:
+    with open("/sys/kernel/mm/transparent_hugepage/enabled") as thp:
+        mode = thp.read()
+    if "[always]" in mode or "[madvise]" in mode:
+        config.available_features.add("transparent-huge-pages")
+except OSError:
+    pass

@@ -99,6 +99,10 @@ const char *lbc_model_target(const lbc_model *model);
  * higher precision; 0 when the artifact does not record them. */
 int64_t lbc_model_weight_count(const lbc_model *model);
 double lbc_model_bits_per_weight(const lbc_model *model);
+/* Bytes of the weights that lbc_model_load moved from the artifact's file
+ * into transparent huge pages (docs/runtime.md); 0 when it moved none (no
+ * huge pages offered, weights under 2 MiB, LBC_HUGE_WEIGHTS=0). */
+size_t lbc_model_huge_page_weight_bytes(const lbc_model *model);
 
 /* Sets how many threads the model's parallel loops use when it is run from
  * the calling thread or any other (0 = the OpenMP default: OMP_NUM_THREADS

@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 using namespace mlir::lbc;
 
@@ -98,6 +99,21 @@ bool mlir::lbc::writeWeightObject(llvm::StringRef path,
     symbol.st_shndx = kData;
     symbol.st_value = offsets[i];
     symbol.st_size = weights[i].data.size();
+    symbols.push_back(symbol);
+  }
+  // The section's bounds, exported (default visibility): the runtime moves
+  // the weights into huge pages when it loads the artifact
+  // (runtime/core/HugeWeights.cpp).
+  const std::pair<const char *, uint64_t> bounds[] = {
+      {"lbc_weights_begin", 0}, {"lbc_weights_end", dataSize}};
+  for (const auto &[name, value] : bounds) {
+    Elf64_Sym symbol;
+    std::memset(&symbol, 0, sizeof(symbol));
+    symbol.st_name = addString(strtab, name);
+    symbol.st_info = (STB_GLOBAL << 4) | STT_NOTYPE;
+    symbol.st_other = STV_DEFAULT;
+    symbol.st_shndx = kData;
+    symbol.st_value = value;
     symbols.push_back(symbol);
   }
   uint32_t dataName = addString(shstrtab, ".lbc.weights");

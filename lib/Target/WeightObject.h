@@ -42,7 +42,8 @@ WeightLayout layOutWeights(const std::vector<WeightSymbol> &weights);
 /// Writes an ELF64 relocatable object for `triple` (x86-64 or AArch64,
 /// little-endian) with one read-only SHT_NOBITS section `.lbc.weights` of the
 /// weights' total size, each weight a hidden global object symbol at its
-/// layOutWeights offset. The bytes are not in the object: link it, then
+/// layOutWeights offset, and the exported symbols `lbc_weights_begin` and
+/// `lbc_weights_end` at the section's start and end. The bytes are not in the object: link it, then
 /// fillWeightSection. Returns false with `error` set on I/O failure or an
 /// unsupported triple.
 bool writeWeightObject(llvm::StringRef path, const llvm::Triple &triple,

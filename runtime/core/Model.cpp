@@ -13,6 +13,7 @@
 #include "lbc/runtime.h"
 
 #include "lib/Support/SymbolicDim.h"
+#include "runtime/core/HugeWeights.h"
 #include "runtime/core/WorkspacePool.h"
 
 #include <dlfcn.h>
@@ -84,6 +85,8 @@ struct lbc_model {
   std::vector<std::pair<lbc::SymbolicDim, int64_t>> dimUpperBounds;
   /// Weights as stored (0 when the artifact does not say).
   int64_t weightElements = 0, weightBytes = 0;
+  /// Bytes of them moved into huge pages (HugeWeights.h).
+  size_t hugePageWeightBytes = 0;
 
   ~lbc_model() {
     if (handle)
@@ -303,11 +306,17 @@ lbc_status lbc_model_load(const char *path, lbc_model **model) {
     return failWith(LBC_ERROR_INVALID_ARTIFACT,
                     std::string("'") + path + "': " + error);
   }
+  loaded->hugePageWeightBytes =
+      lbc::runtime::moveWeightsToHugePages(loaded->handle);
   *model = loaded;
   return LBC_OK;
 }
 
 void lbc_model_free(lbc_model *model) { delete model; }
+
+size_t lbc_model_huge_page_weight_bytes(const lbc_model *model) {
+  return model ? model->hugePageWeightBytes : 0;
+}
 
 size_t lbc_model_num_inputs(const lbc_model *model) {
   return model ? model->inputs.size() : 0;

@@ -201,6 +201,9 @@ int main(int argc, char **argv) {
                 lbc_model_bits_per_weight(model),
                 lbc_model_bits_per_weight(model) *
                     static_cast<double>(weights) / 8.0 / 1048576.0);
+  if (size_t huge = lbc_model_huge_page_weight_bytes(model))
+    std::printf("  weights in huge pages: %.2f MiB\n",
+                static_cast<double>(huge) / 1048576.0);
   std::vector<lbc_tensor_info> inputInfo(numInputs), outputInfo(numOutputs);
   for (size_t i = 0; i < numInputs; ++i) {
     lbc_model_input(model, i, &inputInfo[i]);

@@ -157,14 +157,18 @@ inline Floats16 symmetricSteps(const uint8_t *header, int64_t bits) {
   if (bits == 6) {
     scales = __builtin_convertvector(load<SignedBytes16>(header + 2), Ints16);
   } else {
-    Ints16 bytes = __builtin_convertvector(load<Bytes16>(header), Ints16);
-    Ints16 low = (__builtin_shufflevector(bytes, bytes, 2, 3, 4, 5, 6, 7, 8, 9,
-                                          2, 3, 4, 5, 6, 7, 8, 9) >>
+    // The 16 bytes ending with the 14-byte header: from the header itself a
+    // 16-byte load read 2 bytes past the blob's end at its last super-block
+    // (a fault where the weights end a page); the 2 bytes before a header
+    // are the previous header's or the codes'.
+    Ints16 bytes = __builtin_convertvector(load<Bytes16>(header - 2), Ints16);
+    Ints16 low = (__builtin_shufflevector(bytes, bytes, 4, 5, 6, 7, 8, 9, 10,
+                                          11, 4, 5, 6, 7, 8, 9, 10, 11) >>
                   Ints16{0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4}) &
                  15;
     Ints16 high =
-        (__builtin_shufflevector(bytes, bytes, 10, 10, 10, 10, 11, 11, 11, 11,
-                                 12, 12, 12, 12, 13, 13, 13, 13) >>
+        (__builtin_shufflevector(bytes, bytes, 12, 12, 12, 12, 13, 13, 13, 13,
+                                 14, 14, 14, 14, 15, 15, 15, 15) >>
          Ints16{0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6, 0, 2, 4, 6}) &
         3;
     scales = (low | high << 4) - 32;
