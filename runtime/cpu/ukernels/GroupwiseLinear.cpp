@@ -667,9 +667,9 @@ extern "C" {
 /// otherwise z = 2^(bits-1)); `packed` is the whole blob of all nTotal rows.
 /// `prepared` is 0 or a buffer that lbc_ukernel_groupwise_prepare_row filled
 /// from the same x (PreparedRow.h; with 0 the one-row kernel is not used).
-/// The buffers are passed as addresses (the
-/// generated code's calling convention); `y` overlaps neither `x` nor
-/// `packed`. Returns 0, or -1 for a format this kernel does not handle.
+/// The buffers are passed as addresses (the generated code's calling
+/// convention); `y` overlaps neither `x` nor `packed`. Returns 0, or -1 for a
+/// format this kernel does not handle.
 int64_t lbc_ukernel_groupwise_linear(int64_t x, int64_t rows, int64_t k,
                                      int64_t xStride, int64_t packed,
                                      int64_t nTotal, int64_t nBegin,
